@@ -1,0 +1,27 @@
+# cmake/Dependencies.cmake - find the libraries alexnet-cl needs; a missing one names its Debian package.
+find_package(Threads REQUIRED)
+
+find_package(OpenCL QUIET)
+if(NOT OpenCL_FOUND)
+  message(FATAL_ERROR "OpenCL not found. On Debian: apt-get install ocl-icd-opencl-dev opencl-headers "
+                      "pocl-opencl-icd (or run tools/setup.sh).")
+endif()
+
+find_package(CLBlast CONFIG QUIET)
+if(NOT CLBlast_FOUND)
+  message(FATAL_ERROR "CLBlast not found. On Debian: apt-get install libclblast-dev (or run tools/setup.sh).")
+endif()
+
+find_package(clFFT CONFIG QUIET)
+if(NOT clFFT_FOUND)
+  message(FATAL_ERROR "clFFT not found. On Debian: apt-get install libclfft-dev (or run tools/setup.sh).")
+endif()
+
+find_package(PkgConfig QUIET)
+if(PkgConfig_FOUND)
+  pkg_check_modules(TURBOJPEG QUIET IMPORTED_TARGET libturbojpeg)
+endif()
+if(NOT TURBOJPEG_FOUND)
+  message(FATAL_ERROR "libjpeg-turbo (TurboJPEG API) not found through pkg-config. On Debian: "
+                      "apt-get install libturbojpeg0-dev pkg-config (or run tools/setup.sh).")
+endif()

@@ -1,0 +1,8 @@
+/* host/cli/commands.h - the subcommands of `alexnet`, each in its own cmd_<name>.c. */
+#ifndef AN_CLI_COMMANDS_H
+#define AN_CLI_COMMANDS_H
+
+int cmd_devices(int argc, char **argv);
+int cmd_selfcheck(int argc, char **argv);
+
+#endif
