@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 
+#include "cli/commands.h"
 #include "runtime/runtime.h"
 
 typedef enum { CLI_FLAG, CLI_STR, CLI_INT, CLI_FLOAT, CLI_CHOICE } cli_kind;

@@ -1,0 +1,150 @@
+/* host/cli/cli.c - option parsing, device opening and error printing shared by the subcommands. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+
+static void print_usage(FILE *f, const char *cmd, const char *usage, const cli_opt *opts,
+                        int defaults) {
+    fprintf(f, "usage: alexnet %s %s\n\noptions:\n", cmd, usage);
+    for (const cli_opt *o = opts; o->name; o++) {
+        char left[64];
+        snprintf(left, sizeof left, "%s%s%s", o->name, o->metavar ? " " : "",
+                 o->metavar ? o->metavar : "");
+        fprintf(f, "  %-24s %s", left, o->help);
+        if (o->kind == CLI_CHOICE) fprintf(f, " (%s)", o->choices);
+        if (!defaults) {
+            /* after a usage error the values are the user's, not defaults */
+        } else if (o->kind == CLI_INT && *(int *)o->dst) {
+            fprintf(f, " [default %d]", *(int *)o->dst);
+        } else if (o->kind == CLI_FLOAT && *(double *)o->dst != 0) {
+            fprintf(f, " [default %g]", *(double *)o->dst);
+        } else if ((o->kind == CLI_STR || o->kind == CLI_CHOICE) && *(const char **)o->dst) {
+            fprintf(f, " [default %s]", *(const char **)o->dst);
+        }
+        fputc('\n', f);
+    }
+    fprintf(f, "  %-24s %s\n", "-h, --help", "show this help");
+}
+
+static int choice_ok(const char *choices, const char *v) {
+    size_t lv = strlen(v);
+    for (const char *p = choices; *p;) {
+        const char *bar = strchr(p, '|');
+        size_t l = bar ? (size_t)(bar - p) : strlen(p);
+        if (l == lv && strncmp(p, v, l) == 0) return 1;
+        if (!bar) break;
+        p = bar + 1;
+    }
+    return 0;
+}
+
+int cli_parse(const char *cmd, const char *usage, const cli_opt *opts, int argc, char **argv,
+              const char **pos, int max_pos, int *npos) {
+    *npos = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            print_usage(stdout, cmd, usage, opts, 1);
+            return -1;
+        }
+        if (a[0] != '-' || a[1] == 0) {
+            if (*npos >= max_pos) {
+                fprintf(stderr, "alexnet %s: unexpected argument \"%s\"\n", cmd, a);
+                print_usage(stderr, cmd, usage, opts, 0);
+                return 2;
+            }
+            pos[(*npos)++] = a;
+            continue;
+        }
+        char name[64];
+        const char *eq = strchr(a, '='), *val = NULL;
+        snprintf(name, sizeof name, "%.*s", eq ? (int)(eq - a) : (int)strlen(a), a);
+        const cli_opt *o = opts;
+        while (o->name && strcmp(o->name, name) != 0) o++;
+        if (!o->name) {
+            fprintf(stderr, "alexnet %s: unknown option \"%s\"\n", cmd, name);
+            print_usage(stderr, cmd, usage, opts, 0);
+            return 2;
+        }
+        if (o->kind == CLI_FLAG) {
+            if (eq) {
+                fprintf(stderr, "alexnet %s: %s takes no value\n", cmd, name);
+                return 2;
+            }
+            *(int *)o->dst = 1;
+            continue;
+        }
+        if (eq)
+            val = eq + 1;
+        else if (i + 1 < argc)
+            val = argv[++i];
+        else {
+            fprintf(stderr, "alexnet %s: %s needs a value (%s)\n", cmd, name,
+                    o->kind == CLI_CHOICE ? o->choices : o->metavar);
+            return 2;
+        }
+        char *end = NULL;
+        errno = 0;
+        switch (o->kind) {
+        case CLI_INT: {
+            long v = strtol(val, &end, 10);
+            if (errno || !*val || *end || v < -2147483647L || v > 2147483647L) {
+                fprintf(stderr, "alexnet %s: %s wants a whole number, not \"%s\"\n", cmd, name, val);
+                return 2;
+            }
+            *(int *)o->dst = (int)v;
+            break;
+        }
+        case CLI_FLOAT: {
+            double v = strtod(val, &end);
+            if (errno || !*val || *end || v != v) {
+                fprintf(stderr, "alexnet %s: %s wants a number, not \"%s\"\n", cmd, name, val);
+                return 2;
+            }
+            *(double *)o->dst = v;
+            break;
+        }
+        case CLI_CHOICE:
+            if (!choice_ok(o->choices, val)) {
+                fprintf(stderr, "alexnet %s: %s must be one of %s, not \"%s\"\n", cmd, name,
+                        o->choices, val);
+                return 2;
+            }
+            *(const char **)o->dst = val;
+            break;
+        default:
+            *(const char **)o->dst = val;
+        }
+    }
+    return 0;
+}
+
+int cli_fail(const char *cmd, an_status s) {
+    fprintf(stderr, "alexnet %s: %s\n", cmd, an_last_error()[0] ? an_last_error() : an_status_name(s));
+    return 1;
+}
+
+int cli_open_devices(const cli_device_opts *o, int want, an_dev *devs, int *ndev) {
+    if (o->no_kernel_cache) an_kernel_cache_enable(0);
+    an_device_info *list = NULL;
+    int n = 0, sel[AN_MAX_SELECTED], nsel = 0;
+    an_status s = an_devices_list(&list, &n);
+    if (s == AN_OK) s = an_devices_select(list, n, o->device, want, sel, &nsel);
+    if (s == AN_OK) {
+        an_device_info infos[AN_MAX_SELECTED];
+        for (int i = 0; i < nsel; i++) infos[i] = list[sel[i]];
+        s = an_devs_open(infos, nsel, devs);
+    }
+    free(list);
+    if (s != AN_OK) {
+        fprintf(stderr, "alexnet: %s\n", an_last_error());
+        return 1;
+    }
+    *ndev = nsel;
+    return 0;
+}
+
+int cli_is_tty(void) { return isatty(2); }

@@ -1,0 +1,92 @@
+/* host/cli/cmd_devices.c - `alexnet devices`: every OpenCL platform and device, clinfo-style. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli/cli.h"
+
+static void json_string(const char *s) {
+    putchar('"');
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            printf("\\%c", c);
+        else if (c < 0x20)
+            printf("\\u%04x", c);
+        else
+            putchar(c);
+    }
+    putchar('"');
+}
+
+static double mib(cl_ulong b) { return (double)b / (1024.0 * 1024.0); }
+
+static void print_json(const an_device_info *l, int n) {
+    printf("[\n");
+    for (int i = 0; i < n; i++) {
+        const an_device_info *d = &l[i];
+        printf("  {\"id\": \"%d:%d\", \"platform\": ", d->platform_index, d->device_index);
+        json_string(d->platform_name);
+        printf(", \"name\": ");
+        json_string(d->name);
+        printf(", \"vendor\": ");
+        json_string(d->vendor);
+        printf(", \"type\": \"%s\", \"opencl\": ", an_device_type_name(d->type));
+        json_string(d->version);
+        printf(", \"driver\": ");
+        json_string(d->driver);
+        printf(", \"compute_units\": %u, \"clock_mhz\": %u, \"global_mem_bytes\": %llu, "
+               "\"max_alloc_bytes\": %llu, \"local_mem_bytes\": %llu, \"max_work_group\": %zu, "
+               "\"fp16\": %s, \"fp64\": %s, \"default\": %s}%s\n",
+               d->compute_units, d->clock_mhz, (unsigned long long)d->global_mem,
+               (unsigned long long)d->max_alloc, (unsigned long long)d->local_mem,
+               d->max_work_group, d->fp16 ? "true" : "false", d->fp64 ? "true" : "false",
+               d->is_default ? "true" : "false", i + 1 < n ? "," : "");
+    }
+    printf("]\n");
+}
+
+static void print_table(const an_device_info *l, int n) {
+    int last_platform = -1;
+    for (int i = 0; i < n; i++) {
+        const an_device_info *d = &l[i];
+        if (d->platform_index != last_platform) {
+            printf("%sPlatform %d: %s (%s)\n", i ? "\n" : "", d->platform_index, d->platform_name,
+                   d->platform_version);
+            printf("  %-5s %-40.40s %-12.12s %-5s %-10s %4s %6s %10s %10s %8s %4s %4s\n", "ID",
+                   "Device", "Vendor", "Type", "OpenCL", "CUs", "MHz", "Global MiB", "Alloc MiB",
+                   "Local KiB", "fp16", "fp64");
+            last_platform = d->platform_index;
+        }
+        char id[16];
+        snprintf(id, sizeof id, "%d:%d", d->platform_index, d->device_index);
+        char ver[16] = "?"; /* "OpenCL 3.0 PoCL ..." -> "3.0" */
+        sscanf(d->version, "OpenCL %15s", ver);
+        printf("  %-5s %-40.40s %-12.12s %-5s %-10s %4u %6u %10.0f %10.0f %8.0f %4s %4s%s\n", id,
+               d->name, d->vendor, an_device_type_name(d->type), ver, d->compute_units,
+               d->clock_mhz, mib(d->global_mem), mib(d->max_alloc), (double)d->local_mem / 1024.0,
+               d->fp16 ? "yes" : "no", d->fp64 ? "yes" : "no", d->is_default ? "  <- default" : "");
+    }
+    printf("\nChoose with --device P:D (two: --device P:D,P:D), a name substring, or "
+           "ALEXNET_DEVICE.\n");
+}
+
+int cmd_devices(int argc, char **argv) {
+    int json = 0;
+    const cli_opt opts[] = {
+        {"--json", CLI_FLAG, &json, NULL, "print JSON instead of a table", NULL},
+        {0},
+    };
+    int npos;
+    int rc = cli_parse("devices", "[--json]", opts, argc, argv, NULL, 0, &npos);
+    if (rc) return rc < 0 ? 0 : rc;
+    an_device_info *list;
+    int n;
+    an_status s = an_devices_list(&list, &n);
+    if (s != AN_OK) return cli_fail("devices", s);
+    if (json)
+        print_json(list, n);
+    else
+        print_table(list, n);
+    free(list);
+    return 0;
+}

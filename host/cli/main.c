@@ -1,0 +1,42 @@
+/* host/cli/main.c - the `alexnet` command: dispatch to a subcommand. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/commands.h"
+
+typedef struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *help;
+} command;
+
+static const command commands[] = {
+    {"devices", cmd_devices, "list OpenCL platforms and devices (clinfo-style; --json)"},
+    {"selfcheck", cmd_selfcheck, "build every kernel on a device and check an op against the CPU"},
+};
+
+static void usage(FILE *f) {
+    fprintf(f, "usage: alexnet <command> [options]   (alexnet <command> --help for details)\n\n"
+               "AlexNet (Krizhevsky, Sutskever, Hinton 2012) on OpenCL.\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].help);
+    fprintf(f, "\nenvironment: ALEXNET_DEVICE (default --device), ALEXNET_KERNEL_CACHE=off,\n"
+               "             ALEXNET_KERNEL_DIR (load cl/*.cl from a directory)\n");
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("alexnet-cl %s\n", ALEXNET_VERSION);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        if (strcmp(argv[1], commands[i].name) == 0) return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "alexnet: unknown command \"%s\"\n\n", argv[1]);
+    usage(stderr);
+    return 2;
+}

@@ -1,0 +1,224 @@
+/* host/runtime/device.c - enumerate OpenCL devices, describe them and resolve --device specs. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime/clcheck.h"
+#include "runtime/device.h"
+
+const char *an_device_type_name(cl_device_type t) {
+    if (t & CL_DEVICE_TYPE_GPU) return "GPU";
+    if (t & CL_DEVICE_TYPE_CPU) return "CPU";
+    if (t & CL_DEVICE_TYPE_ACCELERATOR) return "accelerator";
+    return "other";
+}
+
+static int has_extension(cl_device_id id, const char *ext) {
+    size_t len = 0;
+    if (clGetDeviceInfo(id, CL_DEVICE_EXTENSIONS, 0, NULL, &len) != CL_SUCCESS || len == 0) return 0;
+    char *s = malloc(len + 1);
+    if (!s) return 0;
+    int found = 0;
+    if (clGetDeviceInfo(id, CL_DEVICE_EXTENSIONS, len, s, NULL) == CL_SUCCESS) {
+        s[len] = 0;
+        found = strstr(s, ext) != NULL;
+    }
+    free(s);
+    return found;
+}
+
+static an_status describe(an_device_info *d) {
+    CL_CHECK(clGetDeviceInfo(d->id, CL_DEVICE_NAME, sizeof d->name, d->name, NULL));
+    CL_CHECK(clGetDeviceInfo(d->id, CL_DEVICE_VENDOR, sizeof d->vendor, d->vendor, NULL));
+    CL_CHECK(clGetDeviceInfo(d->id, CL_DEVICE_VERSION, sizeof d->version, d->version, NULL));
+    CL_CHECK(clGetDeviceInfo(d->id, CL_DRIVER_VERSION, sizeof d->driver, d->driver, NULL));
+    CL_CHECK(clGetDeviceInfo(d->id, CL_DEVICE_TYPE, sizeof d->type, &d->type, NULL));
+    CL_CHECK(clGetDeviceInfo(d->id, CL_DEVICE_MAX_COMPUTE_UNITS, sizeof d->compute_units,
+                             &d->compute_units, NULL));
+    CL_CHECK(clGetDeviceInfo(d->id, CL_DEVICE_MAX_CLOCK_FREQUENCY, sizeof d->clock_mhz,
+                             &d->clock_mhz, NULL));
+    CL_CHECK(clGetDeviceInfo(d->id, CL_DEVICE_GLOBAL_MEM_SIZE, sizeof d->global_mem,
+                             &d->global_mem, NULL));
+    CL_CHECK(clGetDeviceInfo(d->id, CL_DEVICE_MAX_MEM_ALLOC_SIZE, sizeof d->max_alloc,
+                             &d->max_alloc, NULL));
+    CL_CHECK(clGetDeviceInfo(d->id, CL_DEVICE_LOCAL_MEM_SIZE, sizeof d->local_mem,
+                             &d->local_mem, NULL));
+    CL_CHECK(clGetDeviceInfo(d->id, CL_DEVICE_MAX_WORK_GROUP_SIZE, sizeof d->max_work_group,
+                             &d->max_work_group, NULL));
+    CL_CHECK(clGetPlatformInfo(d->platform, CL_PLATFORM_NAME, sizeof d->platform_name,
+                               d->platform_name, NULL));
+    CL_CHECK(clGetPlatformInfo(d->platform, CL_PLATFORM_VERSION, sizeof d->platform_version,
+                               d->platform_version, NULL));
+    d->fp16 = has_extension(d->id, "cl_khr_fp16");
+    d->fp64 = has_extension(d->id, "cl_khr_fp64");
+    return AN_OK;
+}
+
+an_status an_devices_list(an_device_info **out, int *count) {
+    *out = NULL;
+    *count = 0;
+    cl_uint np = 0;
+    cl_int rc = clGetPlatformIDs(0, NULL, &np);
+    if (rc == -1001 || np == 0)
+        return an_error(AN_ERR_NOT_FOUND,
+                        "no OpenCL platform found: install a driver (on Debian, "
+                        "`apt-get install pocl-opencl-icd` for the CPU, or your GPU vendor's "
+                        "OpenCL ICD), then check with `clinfo -l`");
+    CL_CHECK(rc);
+    cl_platform_id *plats = calloc(np, sizeof *plats);
+    if (!plats) return an_error(AN_ERR_NOMEM, "out of host memory listing platforms");
+    rc = clGetPlatformIDs(np, plats, NULL);
+    an_device_info *list = NULL;
+    int n = 0, first_gpu = -1;
+    for (cl_uint p = 0; rc == CL_SUCCESS && p < np; p++) {
+        cl_uint nd = 0;
+        if (clGetDeviceIDs(plats[p], CL_DEVICE_TYPE_ALL, 0, NULL, &nd) != CL_SUCCESS || !nd)
+            continue; /* a platform without devices is listed by nobody */
+        cl_device_id *ids = calloc(nd, sizeof *ids);
+        an_device_info *grown = realloc(list, (size_t)(n + (int)nd) * sizeof *list);
+        if (!ids || !grown) {
+            free(ids);
+            free(grown ? grown : list);
+            free(plats);
+            return an_error(AN_ERR_NOMEM, "out of host memory listing devices");
+        }
+        list = grown;
+        clGetDeviceIDs(plats[p], CL_DEVICE_TYPE_ALL, nd, ids, NULL);
+        for (cl_uint i = 0; i < nd; i++) {
+            an_device_info *d = &list[n];
+            memset(d, 0, sizeof *d);
+            d->platform_index = (int)p;
+            d->device_index = (int)i;
+            d->platform = plats[p];
+            d->id = ids[i];
+            an_status s = describe(d);
+            if (s != AN_OK) {
+                free(ids);
+                free(list);
+                free(plats);
+                return an_error_context(s, "describing OpenCL device %u:%u", p, i);
+            }
+            if (first_gpu < 0 && (d->type & CL_DEVICE_TYPE_GPU)) first_gpu = n;
+            n++;
+        }
+        free(ids);
+    }
+    free(plats);
+    if (rc != CL_SUCCESS) {
+        free(list);
+        return an_cl_fail(rc, "clGetPlatformIDs", __FILE__, __LINE__);
+    }
+    if (n == 0) {
+        free(list);
+        return an_error(AN_ERR_NOT_FOUND, "OpenCL platforms exist but expose no device: check "
+                                          "the driver installation with `clinfo`");
+    }
+    list[first_gpu >= 0 ? first_gpu : 0].is_default = 1;
+    *out = list;
+    *count = n;
+    return AN_OK;
+}
+
+static int contains_ci(const char *hay, const char *needle) {
+    size_t nl = strlen(needle);
+    for (; *hay; hay++) {
+        size_t i = 0;
+        while (i < nl && hay[i] &&
+               tolower((unsigned char)hay[i]) == tolower((unsigned char)needle[i]))
+            i++;
+        if (i == nl) return 1;
+    }
+    return nl == 0;
+}
+
+/* Append "  P:D  name (vendor, type)" lines for every device to buf. */
+static void list_devices(const an_device_info *list, int n, char *buf, size_t cap) {
+    size_t used = strlen(buf);
+    for (int i = 0; i < n && used < cap; i++) {
+        int w = snprintf(buf + used, cap - used, "\n  %d:%d  %s (%s, %s)%s",
+                         list[i].platform_index, list[i].device_index, list[i].name,
+                         list[i].vendor, an_device_type_name(list[i].type),
+                         list[i].is_default ? "  [default]" : "");
+        if (w < 0) break;
+        used += (size_t)w;
+    }
+}
+
+/* Resolve one item ("P:D" or a name substring) to an index. */
+static an_status resolve_one(const an_device_info *list, int n, const char *item, int *idx) {
+    int p, d;
+    char tail;
+    if (sscanf(item, "%d:%d%c", &p, &d, &tail) == 2) {
+        for (int i = 0; i < n; i++)
+            if (list[i].platform_index == p && list[i].device_index == d) {
+                *idx = i;
+                return AN_OK;
+            }
+        char buf[4096];
+        snprintf(buf, sizeof buf, "no OpenCL device %d:%d; the devices are:", p, d);
+        list_devices(list, n, buf, sizeof buf);
+        return an_error(AN_ERR_NOT_FOUND, "%s", buf);
+    }
+    int found = -1, matches = 0;
+    for (int i = 0; i < n; i++) {
+        if (contains_ci(list[i].name, item) || contains_ci(list[i].vendor, item) ||
+            contains_ci(list[i].platform_name, item)) {
+            if (found < 0) found = i;
+            matches++;
+        }
+    }
+    char buf[4096];
+    if (matches == 1) {
+        *idx = found;
+        return AN_OK;
+    }
+    if (matches == 0) {
+        snprintf(buf, sizeof buf, "no OpenCL device matches \"%s\"; the devices are:", item);
+        list_devices(list, n, buf, sizeof buf);
+        return an_error(AN_ERR_NOT_FOUND, "%s", buf);
+    }
+    snprintf(buf, sizeof buf,
+             "\"%s\" matches %d OpenCL devices; name one by its id (P:D):", item, matches);
+    list_devices(list, n, buf, sizeof buf);
+    return an_error(AN_ERR_AMBIGUOUS, "%s", buf);
+}
+
+an_status an_devices_select(const an_device_info *list, int n, const char *spec, int want,
+                            int sel[AN_MAX_SELECTED], int *nsel) {
+    *nsel = 0;
+    if (!spec || !*spec) spec = getenv("ALEXNET_DEVICE");
+    if (!spec || !*spec) {
+        for (int i = 0; i < n; i++)
+            if (list[i].is_default) sel[0] = i;
+        *nsel = 1;
+        if (want == 2) {
+            char buf[4096];
+            snprintf(buf, sizeof buf, "two devices are needed: name them with --device A,B "
+                                      "(the same device twice is allowed); the devices are:");
+            list_devices(list, n, buf, sizeof buf);
+            return an_error(AN_ERR_INVALID_ARG, "%s", buf);
+        }
+        return AN_OK;
+    }
+    char copy[512];
+    if (strlen(spec) >= sizeof copy) return an_error(AN_ERR_INVALID_ARG, "device spec too long");
+    strcpy(copy, spec);
+    int count = 0;
+    for (char *save = NULL, *item = strtok_r(copy, ",", &save); item;
+         item = strtok_r(NULL, ",", &save)) {
+        while (isspace((unsigned char)*item)) item++;
+        if (count == AN_MAX_SELECTED)
+            return an_error(AN_ERR_INVALID_ARG,
+                            "device spec \"%s\" names more than %d devices", spec,
+                            AN_MAX_SELECTED);
+        AN_TRY(resolve_one(list, n, item, &sel[count]));
+        count++;
+    }
+    if (count == 0) return an_error(AN_ERR_INVALID_ARG, "empty device spec \"%s\"", spec);
+    if (want && count != want)
+        return an_error(AN_ERR_INVALID_ARG, "device spec \"%s\" names %d device%s; this needs %d",
+                        spec, count, count == 1 ? "" : "s", want);
+    *nsel = count;
+    return AN_OK;
+}

@@ -1,0 +1,131 @@
+/* host/runtime/diskcache.c - program binaries on disk, keyed on a hash of source, options, device,
+ * driver and platform. An entry is trusted only if its magic, key, length and checksum all match;
+ * anything else is ignored (and rebuilt). Entries are written to a temporary file, fsync'ed and
+ * renamed into place, so a crash never leaves a half-written entry under a real name. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "runtime/progcache.h"
+#include "runtime/runtime.h"
+
+#define CACHE_MAGIC "ANKCACH1"
+
+static int cache_on = -1; /* -1: not decided yet, read ALEXNET_KERNEL_CACHE */
+static char cache_dir[4096];
+
+void an_kernel_cache_enable(int on) { cache_on = on ? 1 : 0; }
+
+an_hash128 an_hash_init(void) {
+    an_hash128 h = {0xcbf29ce484222325ull, 0x84222325cbf29ce4ull};
+    return h;
+}
+
+an_hash128 an_hash_update(an_hash128 h, const void *data, size_t len) {
+    const unsigned char *p = data;
+    for (size_t i = 0; i < len; i++) {
+        h.a = (h.a ^ p[i]) * 0x100000001b3ull;
+        h.b = (h.b ^ p[i] ^ (h.a >> 29)) * 0x100000001b3ull;
+    }
+    return h;
+}
+
+static int mkdir_p(const char *path) {
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s", path);
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p != '/') continue;
+        *p = 0;
+        if (mkdir(tmp, 0755) != 0 && errno != EEXIST) return -1;
+        *p = '/';
+    }
+    return (mkdir(tmp, 0755) != 0 && errno != EEXIST) ? -1 : 0;
+}
+
+const char *an_kernel_cache_dir(void) {
+    if (cache_on < 0) {
+        const char *e = getenv("ALEXNET_KERNEL_CACHE");
+        cache_on = !(e && (strcmp(e, "off") == 0 || strcmp(e, "0") == 0));
+    }
+    if (!cache_on) return NULL;
+    const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+    if (xdg && *xdg)
+        snprintf(cache_dir, sizeof cache_dir, "%s/alexnet-cl", xdg);
+    else if (home && *home)
+        snprintf(cache_dir, sizeof cache_dir, "%s/.cache/alexnet-cl", home);
+    else
+        return NULL;
+    return cache_dir;
+}
+
+static void entry_path(char *buf, size_t cap, const char *dir, an_hash128 key) {
+    snprintf(buf, cap, "%s/%016llx%016llx.bin", dir, (unsigned long long)key.a,
+             (unsigned long long)key.b);
+}
+
+/* Header: magic[8], key.a, key.b, payload length, payload hash (all uint64, native order). */
+typedef struct entry_header {
+    char magic[8];
+    uint64_t ka, kb, len, sum;
+} entry_header;
+
+an_status an_binary_cache_read(an_hash128 key, unsigned char **bin, size_t *len) {
+    *bin = NULL;
+    *len = 0;
+    const char *dir = an_kernel_cache_dir();
+    if (!dir) return an_error(AN_ERR_NOT_FOUND, "kernel cache off");
+    char path[4200];
+    entry_path(path, sizeof path, dir, key);
+    FILE *f = fopen(path, "rb");
+    if (!f) return an_error(AN_ERR_NOT_FOUND, "no cache entry %s", path);
+    entry_header h;
+    an_status s = AN_ERR_FORMAT;
+    unsigned char *buf = NULL;
+    if (fread(&h, sizeof h, 1, f) == 1 && memcmp(h.magic, CACHE_MAGIC, 8) == 0 &&
+        h.ka == key.a && h.kb == key.b && h.len > 0 && h.len < ((uint64_t)1 << 32)) {
+        buf = malloc(h.len);
+        if (buf && fread(buf, 1, h.len, f) == h.len && fgetc(f) == EOF) {
+            an_hash128 sum = an_hash_update(an_hash_init(), buf, h.len);
+            if (sum.a == h.sum) s = AN_OK;
+        }
+    }
+    fclose(f);
+    if (s != AN_OK) {
+        free(buf);
+        return an_error(AN_ERR_FORMAT, "kernel cache entry %s is corrupt or stale; rebuilding",
+                        path);
+    }
+    *bin = buf;
+    *len = h.len;
+    return AN_OK;
+}
+
+an_status an_binary_cache_write(an_hash128 key, const unsigned char *bin, size_t len) {
+    const char *dir = an_kernel_cache_dir();
+    if (!dir) return AN_OK;
+    if (mkdir_p(dir) != 0)
+        return an_error(AN_ERR_IO, "cannot create kernel cache %s: %s", dir, strerror(errno));
+    char path[4200], tmp[4300];
+    entry_path(path, sizeof path, dir, key);
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0) return an_error(AN_ERR_IO, "cannot write %s: %s", tmp, strerror(errno));
+    entry_header h;
+    memcpy(h.magic, CACHE_MAGIC, 8);
+    h.ka = key.a;
+    h.kb = key.b;
+    h.len = len;
+    h.sum = an_hash_update(an_hash_init(), bin, len).a;
+    int ok = write(fd, &h, sizeof h) == (ssize_t)sizeof h && write(fd, bin, len) == (ssize_t)len &&
+             fsync(fd) == 0;
+    ok &= close(fd) == 0;
+    if (!ok || rename(tmp, path) != 0) {
+        unlink(tmp);
+        return an_error(AN_ERR_IO, "cannot write kernel cache entry %s", path);
+    }
+    return AN_OK;
+}

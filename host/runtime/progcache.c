@@ -1,0 +1,211 @@
+/* host/runtime/progcache.c - the one kernel loader: build cl/common.cl + cl/<file>.cl with options,
+ * keep programs and kernels per device, and reuse program binaries from the disk cache. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime/kernels.h"
+#include "runtime/progcache.h"
+#include "runtime/runtime.h"
+
+typedef struct an_kentry {
+    char *name;
+    cl_kernel k;
+} an_kentry;
+
+typedef struct an_pentry {
+    char *file, *opts;
+    cl_program prog;
+    an_kentry *kernels;
+    int nk;
+} an_pentry;
+
+struct an_progcache {
+    an_pentry *p;
+    int n, cap;
+};
+
+an_progcache *an_progcache_new(void) { return calloc(1, sizeof(an_progcache)); }
+
+void an_progcache_free(an_progcache *c) {
+    if (!c) return;
+    for (int i = 0; i < c->n; i++) {
+        for (int j = 0; j < c->p[i].nk; j++) {
+            clReleaseKernel(c->p[i].kernels[j].k);
+            free(c->p[i].kernels[j].name);
+        }
+        free(c->p[i].kernels);
+        clReleaseProgram(c->p[i].prog);
+        free(c->p[i].file);
+        free(c->p[i].opts);
+    }
+    free(c->p);
+    free(c);
+}
+
+static an_status build_log_error(an_dev *d, cl_program prog, const char *file, const char *opts,
+                                 cl_int err) {
+    size_t len = 0;
+    clGetProgramBuildInfo(prog, d->info.id, CL_PROGRAM_BUILD_LOG, 0, NULL, &len);
+    char *log = malloc(len + 1);
+    if (log) {
+        log[0] = 0;
+        clGetProgramBuildInfo(prog, d->info.id, CL_PROGRAM_BUILD_LOG, len, log, NULL);
+        log[len] = 0;
+    }
+    an_status s = an_error(AN_ERR_BUILD,
+                           "building kernel file cl/%s.cl (options \"%s\") for %s failed: %s\n"
+                           "build log:\n%s",
+                           file, opts, d->info.name, an_cl_error_name(err), log ? log : "(none)");
+    free(log);
+    return s;
+}
+
+/* Try the disk cache; on any doubt return NULL and let the caller build from source. */
+static cl_program load_cached(an_dev *d, an_hash128 key, const char *opts) {
+    unsigned char *bin = NULL;
+    size_t len = 0;
+    if (an_binary_cache_read(key, &bin, &len) != AN_OK) {
+        an_error_clear();
+        return NULL;
+    }
+    cl_int bstatus = CL_SUCCESS, err;
+    const unsigned char *bins[1] = {bin};
+    cl_program prog =
+        clCreateProgramWithBinary(d->ctx, 1, &d->info.id, &len, bins, &bstatus, &err);
+    free(bin);
+    if (err != CL_SUCCESS || bstatus != CL_SUCCESS) {
+        if (prog) clReleaseProgram(prog);
+        return NULL;
+    }
+    if (clBuildProgram(prog, 1, &d->info.id, opts, NULL, NULL) != CL_SUCCESS) {
+        clReleaseProgram(prog);
+        return NULL;
+    }
+    return prog;
+}
+
+static void store_cached(an_dev *d, cl_program prog, an_hash128 key) {
+    size_t len = 0;
+    if (clGetProgramInfo(prog, CL_PROGRAM_BINARY_SIZES, sizeof len, &len, NULL) != CL_SUCCESS ||
+        len == 0)
+        return;
+    unsigned char *bin = malloc(len);
+    if (!bin) return;
+    unsigned char *bins[1] = {bin};
+    (void)d;
+    if (clGetProgramInfo(prog, CL_PROGRAM_BINARIES, sizeof bins, bins, NULL) == CL_SUCCESS)
+        an_binary_cache_write(key, bin, len);
+    an_error_clear();
+    free(bin);
+}
+
+static an_status build_program(an_dev *d, const char *file, const char *opts, cl_program *out) {
+    char *common = NULL, *body = NULL;
+    AN_TRY(an_kernel_source_get("common", &common));
+    int is_common = strcmp(file, "common") == 0;
+    if (!is_common) {
+        an_status s = an_kernel_source_get(file, &body);
+        if (s != AN_OK) {
+            free(common);
+            return s;
+        }
+    }
+    size_t lc = strlen(common), lb = body ? strlen(body) : 0;
+    char *src = malloc(lc + lb + 64);
+    if (!src) {
+        free(common);
+        free(body);
+        return an_error(AN_ERR_NOMEM, "out of host memory");
+    }
+    /* #line restarts the numbering so that build logs point into the op's own file. */
+    int w = sprintf(src, "%s\n#line 1\n", common);
+    if (body) memcpy(src + w, body, lb + 1);
+    free(common);
+    free(body);
+
+    an_hash128 key = an_hash_init();
+    key = an_hash_update(key, src, strlen(src) + 1);
+    key = an_hash_update(key, opts, strlen(opts) + 1);
+    const char *ids[] = {d->info.name, d->info.vendor, d->info.driver, d->info.version,
+                         d->info.platform_name, d->info.platform_version};
+    for (size_t i = 0; i < sizeof ids / sizeof *ids; i++)
+        key = an_hash_update(key, ids[i], strlen(ids[i]) + 1);
+
+    cl_program prog = load_cached(d, key, opts);
+    if (prog) {
+        free(src);
+        *out = prog;
+        return AN_OK;
+    }
+    cl_int err;
+    const char *srcs[1] = {src};
+    prog = clCreateProgramWithSource(d->ctx, 1, srcs, NULL, &err);
+    free(src);
+    CL_CHECK(err);
+    err = clBuildProgram(prog, 1, &d->info.id, opts, NULL, NULL);
+    if (err != CL_SUCCESS) {
+        an_status s = build_log_error(d, prog, file, opts, err);
+        clReleaseProgram(prog);
+        return s;
+    }
+    store_cached(d, prog, key);
+    *out = prog;
+    return AN_OK;
+}
+
+an_status an_kernel(an_dev *d, const char *file, const char *opts, const char *name,
+                    cl_kernel *k) {
+    an_progcache *c = d->progs;
+    if (!opts) opts = "";
+    an_pentry *pe = NULL;
+    for (int i = 0; i < c->n && !pe; i++)
+        if (strcmp(c->p[i].file, file) == 0 && strcmp(c->p[i].opts, opts) == 0) pe = &c->p[i];
+    if (!pe) {
+        if (c->n == c->cap) {
+            int cap = c->cap ? c->cap * 2 : 16;
+            an_pentry *g = realloc(c->p, (size_t)cap * sizeof *g);
+            if (!g) return an_error(AN_ERR_NOMEM, "out of host memory");
+            c->p = g;
+            c->cap = cap;
+        }
+        cl_program prog = NULL;
+        AN_TRY(build_program(d, file, opts, &prog));
+        pe = &c->p[c->n];
+        memset(pe, 0, sizeof *pe);
+        pe->file = strdup(file);
+        pe->opts = strdup(opts);
+        pe->prog = prog;
+        if (!pe->file || !pe->opts) {
+            free(pe->file);
+            free(pe->opts);
+            clReleaseProgram(prog);
+            return an_error(AN_ERR_NOMEM, "out of host memory");
+        }
+        c->n++;
+    }
+    for (int j = 0; j < pe->nk; j++)
+        if (strcmp(pe->kernels[j].name, name) == 0) {
+            *k = pe->kernels[j].k;
+            return AN_OK;
+        }
+    cl_int err;
+    cl_kernel kern = clCreateKernel(pe->prog, name, &err);
+    if (err != CL_SUCCESS)
+        return an_error(err, "kernel %s not found in cl/%s.cl (options \"%s\"): %s", name, file,
+                        opts, an_cl_error_name(err));
+    an_kentry *g = realloc(pe->kernels, (size_t)(pe->nk + 1) * sizeof *g);
+    char *nm = strdup(name);
+    if (!g || !nm) {
+        free(nm);
+        if (g) pe->kernels = g;
+        clReleaseKernel(kern);
+        return an_error(AN_ERR_NOMEM, "out of host memory");
+    }
+    pe->kernels = g;
+    pe->kernels[pe->nk].name = nm;
+    pe->kernels[pe->nk].k = kern;
+    pe->nk++;
+    *k = kern;
+    return AN_OK;
+}

@@ -1,0 +1,34 @@
+/* host/runtime/progcache.h - the per-device cache of built programs and their kernels, and the
+ * on-disk cache of program binaries behind it (used by an_kernel in progcache.c). */
+#ifndef AN_RUNTIME_PROGCACHE_H
+#define AN_RUNTIME_PROGCACHE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "alexnet/status.h"
+
+typedef struct an_progcache an_progcache;
+
+an_progcache *an_progcache_new(void);
+void an_progcache_free(an_progcache *c);
+
+/* 128-bit FNV-1a style hash (two 64-bit lanes) of a byte string, continuing from h. */
+typedef struct an_hash128 {
+    uint64_t a, b;
+} an_hash128;
+an_hash128 an_hash_init(void);
+an_hash128 an_hash_update(an_hash128 h, const void *data, size_t len);
+
+/* The directory of the binary cache: $XDG_CACHE_HOME/alexnet-cl or ~/.cache/alexnet-cl
+ * (NULL when caching is off or no home is known). */
+const char *an_kernel_cache_dir(void);
+
+/* Read a cached binary for key into *bin (malloc'ed); AN_ERR_NOT_FOUND when absent or not
+ * trustworthy (corrupt, truncated, other key). */
+an_status an_binary_cache_read(an_hash128 key, unsigned char **bin, size_t *len);
+/* Write a binary atomically (temporary file, fsync, rename). Failures are not fatal: the
+ * caller ignores the status apart from testing. */
+an_status an_binary_cache_write(an_hash128 key, const unsigned char *bin, size_t len);
+
+#endif
