@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# test/test_cli_devices.sh - `alexnet devices`, `--json`, `selfcheck` and the errors of --device.
+set -u
+bin=${ALEXNET_BIN:?}
+pass=0 fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
+expect() { # expect CODE PATTERN -- command...
+  local code=$1 pat=$2; shift 3
+  local out rc
+  out=$("$@" 2>&1); rc=$?
+  if [ "$rc" -eq "$code" ] && grep -q -- "$pat" <<<"$out"; then ok; else bad "$* -> rc $rc, want $code and /$pat/: $out"; fi
+}
+expect 0 "0:1" -- "$bin" devices
+expect 0 "<- default" -- "$bin" devices
+json=$("$bin" devices --json)
+if /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); assert len(d)==2 and d[0]["default"] and d[0]["compute_units"]>0 and d[0]["global_mem_bytes"]>0 and d[1]["id"]=="0:1"' <<<"$json"; then ok; else bad "devices --json: $json"; fi
+expect 0 "selfcheck: ok" -- "$bin" selfcheck
+expect 0 "device 0:1" -- "$bin" selfcheck --device 0:0,0:1
+expect 1 "no OpenCL device matches \"nosuchdevice\"" -- "$bin" selfcheck --device nosuchdevice
+expect 1 "0:1" -- "$bin" selfcheck --device nosuchdevice
+expect 1 "matches 2 OpenCL devices" -- "$bin" selfcheck --device pthread
+expect 1 "no OpenCL device 7:0" -- env ALEXNET_DEVICE=7:0 "$bin" selfcheck
+expect 2 "unknown option \"--bogus\"" -- "$bin" selfcheck --bogus
+expect 2 "unknown command" -- "$bin" frobnicate
+expect 0 "usage: alexnet devices" -- "$bin" devices --help
+echo "test_cli_devices: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,242 @@
+/* test/test_runtime.c - the runtime: device specs, kernel loader, build errors, the binary cache,
+ * memory errors, copies, profiling and two devices in one context. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "runtime/progcache.h"
+#include "runtime/runtime.h"
+
+static an_device_info fake(int p, int d, const char *name, const char *vendor, cl_device_type t) {
+    an_device_info i;
+    memset(&i, 0, sizeof i);
+    i.platform_index = p;
+    i.device_index = d;
+    snprintf(i.name, sizeof i.name, "%s", name);
+    snprintf(i.vendor, sizeof i.vendor, "%s", vendor);
+    i.type = t;
+    return i;
+}
+
+static void test_select(void) {
+    an_device_info l[3] = {fake(0, 0, "pthread-cpu", "AuthenticAMD", CL_DEVICE_TYPE_CPU),
+                           fake(1, 0, "NVIDIA H100", "NVIDIA Corporation", CL_DEVICE_TYPE_GPU),
+                           fake(1, 1, "NVIDIA H100", "NVIDIA Corporation", CL_DEVICE_TYPE_GPU)};
+    l[1].is_default = 1;
+    int sel[2], n;
+    unsetenv("ALEXNET_DEVICE");
+    CHECK_OK(an_devices_select(l, 3, NULL, 1, sel, &n));
+    CHECK(n == 1 && sel[0] == 1, "default is the first GPU, got n=%d sel=%d", n, sel[0]);
+    CHECK_OK(an_devices_select(l, 3, "0:0", 1, sel, &n));
+    CHECK(n == 1 && sel[0] == 0, "0:0 -> %d", sel[0]);
+    CHECK_OK(an_devices_select(l, 3, "1:1,0:0", 0, sel, &n));
+    CHECK(n == 2 && sel[0] == 2 && sel[1] == 0, "two devices -> %d,%d", sel[0], sel[1]);
+    CHECK_OK(an_devices_select(l, 3, "AMD", 1, sel, &n));
+    CHECK(sel[0] == 0, "vendor substring, case-insensitive -> %d", sel[0]);
+    CHECK_OK(an_devices_select(l, 3, "PTHREAD", 1, sel, &n));
+    CHECK(sel[0] == 0, "name substring -> %d", sel[0]);
+
+    an_status s = an_devices_select(l, 3, "nvidia", 1, sel, &n);
+    CHECK(s == AN_ERR_AMBIGUOUS, "nvidia matches two: %s", an_status_name(s));
+    CHECK(strstr(an_last_error(), "1:0") && strstr(an_last_error(), "1:1"),
+          "ambiguity lists the devices: %s", an_last_error());
+    s = an_devices_select(l, 3, "amd-gpu", 1, sel, &n);
+    CHECK(s == AN_ERR_NOT_FOUND && strstr(an_last_error(), "0:0"),
+          "no match lists devices: %s %s", an_status_name(s), an_last_error());
+    s = an_devices_select(l, 3, "3:0", 1, sel, &n);
+    CHECK(s == AN_ERR_NOT_FOUND, "3:0 does not exist: %s", an_status_name(s));
+    s = an_devices_select(l, 3, "0:0,1:0", 1, sel, &n);
+    CHECK(s == AN_ERR_INVALID_ARG, "two where one is needed: %s", an_status_name(s));
+    s = an_devices_select(l, 3, "0:0,1:0,1:1", 0, sel, &n);
+    CHECK(s == AN_ERR_INVALID_ARG, "three devices: %s", an_status_name(s));
+    setenv("ALEXNET_DEVICE", "0:0", 1);
+    CHECK_OK(an_devices_select(l, 3, NULL, 1, sel, &n));
+    CHECK(sel[0] == 0, "ALEXNET_DEVICE is the default spec -> %d", sel[0]);
+    CHECK_OK(an_devices_select(l, 3, "1:1", 1, sel, &n));
+    CHECK(sel[0] == 2, "--device beats ALEXNET_DEVICE -> %d", sel[0]);
+    unsetenv("ALEXNET_DEVICE");
+}
+
+static int count_cache_entries(const char *dir) {
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "ls %s/alexnet-cl/*.bin 2>/dev/null | wc -l", dir);
+    FILE *p = popen(cmd, "r");
+    int n = -1;
+    if (p) {
+        if (fscanf(p, "%d", &n) != 1) n = -1;
+        pclose(p);
+    }
+    return n;
+}
+
+static void write_text(const char *path, const char *text) {
+    FILE *f = fopen(path, "w");
+    if (f) {
+        fputs(text, f);
+        fclose(f);
+    }
+}
+
+/* Kernels from a directory, a broken kernel, and the disk cache's handling of corrupt entries. */
+static void test_loader(const an_device_info *info, const char *tmp) {
+    char kdir[512], cdir[512], path[700];
+    snprintf(kdir, sizeof kdir, "%s/kernels", tmp);
+    snprintf(cdir, sizeof cdir, "%s/cache", tmp);
+    mkdir(kdir, 0755);
+    mkdir(cdir, 0755);
+    const char *common = getenv("ALEXNET_SOURCE_DIR");
+    char src[700];
+    snprintf(src, sizeof src, "cp %s/cl/common.cl %s/", common ? common : ".", kdir);
+    CHECK(system(src) == 0, "copy common.cl (%s)", src);
+    snprintf(path, sizeof path, "%s/twice.cl", kdir);
+    write_text(path, "__kernel void twice(__global float *x, uint n) {\n"
+                     "  uint i = get_global_id(0); if (i < n) x[i] = SCALE * x[i]; }\n");
+    snprintf(path, sizeof path, "%s/broken.cl", kdir);
+    write_text(path, "__kernel void broken(__global float *x) { x[0] = undeclared_name; }\n");
+    setenv("ALEXNET_KERNEL_DIR", kdir, 1);
+    setenv("XDG_CACHE_HOME", cdir, 1);
+    an_kernel_cache_enable(1);
+
+    an_dev d;
+    CHECK_OK(an_devs_open(info, 1, &d));
+    cl_kernel k;
+    an_status s = an_kernel(&d, "broken", NULL, "broken", &k);
+    CHECK(s == AN_ERR_BUILD, "a broken kernel fails to build: %s", an_status_name(s));
+    CHECK(strstr(an_last_error(), "cl/broken.cl") && strstr(an_last_error(), "undeclared_name"),
+          "the error names the file and carries the build log: %s", an_last_error());
+    s = an_kernel(&d, "missing_file", NULL, "x", &k);
+    CHECK(s == AN_ERR_NOT_FOUND, "a missing kernel file: %s", an_status_name(s));
+
+    float x[100], y[100];
+    check_fill_uniform(x, 100, 7, -1, 1);
+    cl_mem m;
+    CHECK_OK(an_alloc(&d, "x", sizeof x, &m));
+    an_buf b = {m, 0};
+    CHECK_OK(an_write(&d, b, x, 100));
+    CHECK_OK(an_kernel(&d, "twice", "-DSCALE=2.0f", "twice", &k));
+    cl_uint n = 100;
+    size_t gws = 128;
+    CHECK(clSetKernelArg(k, 0, sizeof m, &m) == CL_SUCCESS, "arg 0");
+    CHECK(clSetKernelArg(k, 1, sizeof n, &n) == CL_SUCCESS, "arg 1");
+    CHECK_OK(an_launch(&d, k, 1, &gws, NULL));
+    CHECK_OK(an_read(&d, b, y, 100));
+    int bad = 0;
+    for (int i = 0; i < 100; i++) bad += y[i] != 2 * x[i];
+    CHECK(bad == 0, "kernel from ALEXNET_KERNEL_DIR with -DSCALE=2 doubles: %d wrong", bad);
+    CHECK(count_cache_entries(cdir) == 1, "cache holds the one built program: %d entries",
+          count_cache_entries(cdir));
+    an_free(&m);
+    an_devs_close(&d, 1);
+
+    /* Corrupt every entry (flip a byte in the payload, truncate another): a fresh process-like
+     * open must ignore them, rebuild, and give right answers. */
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd,
+             "for f in %s/alexnet-cl/*.bin; do printf '\\377\\377\\377\\377' | dd of=$f bs=1 "
+             "seek=200 conv=notrunc 2>/dev/null; done", cdir);
+    CHECK(system(cmd) == 0, "corrupting cache entries");
+    CHECK_OK(an_devs_open(info, 1, &d));
+    CHECK_OK(an_kernel(&d, "twice", "-DSCALE=3.0f", "twice", &k));
+    CHECK_OK(an_kernel(&d, "twice", "-DSCALE=2.0f", "twice", &k));
+    CHECK_OK(an_alloc(&d, "x", sizeof x, &m));
+    b.mem = m;
+    CHECK_OK(an_write(&d, b, x, 100));
+    CHECK(clSetKernelArg(k, 0, sizeof m, &m) == CL_SUCCESS, "arg 0");
+    CHECK(clSetKernelArg(k, 1, sizeof n, &n) == CL_SUCCESS, "arg 1");
+    CHECK_OK(an_launch(&d, k, 1, &gws, NULL));
+    CHECK_OK(an_read(&d, b, y, 100));
+    bad = 0;
+    for (int i = 0; i < 100; i++) bad += y[i] != 2 * x[i];
+    CHECK(bad == 0, "after corrupting the cache the kernel is rebuilt and right: %d wrong", bad);
+    an_free(&m);
+    an_devs_close(&d, 1);
+    unsigned char *bin;
+    size_t len;
+    an_hash128 none = {1, 2};
+    s = an_binary_cache_read(none, &bin, &len);
+    CHECK(s == AN_ERR_NOT_FOUND, "absent entry: %s", an_status_name(s));
+
+    /* Cache off: nothing new is written. */
+    snprintf(cmd, sizeof cmd, "rm -f %s/alexnet-cl/*.bin", cdir);
+    CHECK(system(cmd) == 0, "emptying the cache");
+    an_kernel_cache_enable(0);
+    CHECK_OK(an_devs_open(info, 1, &d));
+    CHECK_OK(an_kernel(&d, "twice", "-DSCALE=5.0f", "twice", &k));
+    an_devs_close(&d, 1);
+    CHECK(count_cache_entries(cdir) == 0, "cache off writes nothing: %d", count_cache_entries(cdir));
+    an_kernel_cache_enable(1);
+    unsetenv("ALEXNET_KERNEL_DIR");
+}
+
+static void test_memory_and_profile(const an_device_info *info) {
+    an_dev d;
+    CHECK_OK(an_devs_open(info, 1, &d));
+    cl_mem m;
+    an_status s = an_alloc(&d, "conv9.weight", (size_t)d.info.max_alloc + 4096, &m);
+    CHECK(s == AN_ERR_NOMEM && strstr(an_last_error(), "conv9.weight") &&
+              strstr(an_last_error(), "CL_DEVICE_MAX_MEM_ALLOC_SIZE"),
+          "too large an allocation names the tensor and the limit: %s", an_last_error());
+    float h[300];
+    check_fill_uniform(h, 300, 3, -5, 5);
+    CHECK_OK(an_alloc(&d, "t", sizeof h, &m));
+    an_buf b = {m, 0};
+    CHECK_OK(an_write(&d, b, h, 300));
+    CHECK_OK(an_profile_start(&d));
+    d.tag = "fill-a";
+    CHECK_OK(an_fill(&d, an_buf_at(b, 10), 1.5f, 100));
+    CHECK_OK(an_fill(&d, an_buf_at(b, 200), -2.0f, 50));
+    d.tag = "fill-b";
+    CHECK_OK(an_fill(&d, an_buf_at(b, 120), 0.25f, 10));
+    an_profile_row *rows;
+    int nr;
+    CHECK_OK(an_profile_collect(&d, &rows, &nr));
+    CHECK(nr == 2 && strcmp(rows[0].tag, "fill-a") == 0 && rows[0].launches == 2 &&
+              strcmp(rows[1].tag, "fill-b") == 0 && rows[1].launches == 1 && rows[0].ms >= 0,
+          "profile rows by tag: %d rows", nr);
+    free(rows);
+    an_profile_stop(&d);
+    float g[300];
+    CHECK_OK(an_read(&d, b, g, 300));
+    int bad = 0;
+    for (int i = 0; i < 300; i++) {
+        float want = i >= 10 && i < 110 ? 1.5f : i >= 120 && i < 130 ? 0.25f
+                   : i >= 200 && i < 250 ? -2.0f : h[i];
+        bad += g[i] != want;
+    }
+    CHECK(bad == 0, "fill at offsets leaves the rest alone: %d wrong", bad);
+    an_free(&m);
+    an_devs_close(&d, 1);
+}
+
+static void test_two_devices(const an_device_info *list, int n) {
+    if (n < 2) {
+        printf("one device only: two-device context test needs POCL_DEVICES=\"pthread pthread\"\n");
+        return;
+    }
+    an_dev d[2];
+    CHECK_OK(an_devs_open(list, 2, d));
+    CHECK(d[0].ctx == d[1].ctx && d[0].q != d[1].q, "devices of one platform share a context");
+    an_devs_close(d, 2);
+}
+
+int main(void) {
+    test_select();
+    an_device_info *list;
+    int n;
+    CHECK_OK(an_devices_list(&list, &n));
+    if (n > 0) {
+        char tmp[] = "/tmp/an_runtime_XXXXXX";
+        CHECK(mkdtemp(tmp) != NULL, "mkdtemp");
+        test_loader(&list[0], tmp);
+        test_memory_and_profile(&list[0]);
+        test_two_devices(list, n);
+        char cmd[200];
+        snprintf(cmd, sizeof cmd, "rm -rf %s", tmp);
+        CHECK(system(cmd) == 0, "cleanup");
+        free(list);
+    }
+    return check_done("test_runtime");
+}

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# tools/setup.sh - install the Debian packages alexnet-cl needs, only those missing (idempotent).
+# usage: tools/setup.sh [run|test]   run: build and run (default); test: also what the tests use.
+set -euo pipefail
+what=${1:-run}
+pkgs=(build-essential cmake pkg-config ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo
+      libclblast-dev libclfft-dev libturbojpeg0-dev python3 python3-numpy python3-pil
+      python3-matplotlib dataset-fashion-mnist)
+case "$what" in
+  run) ;;
+  test) pkgs+=(oclgrind python3-torch python3-torchvision) ;;
+  *) echo "usage: tools/setup.sh [run|test]" >&2; exit 2 ;;
+esac
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup: all ${#pkgs[@]} packages present"
+  exit 0
+fi
+echo "setup: installing ${missing[*]}"
+sudo=()
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "setup: need root (or sudo) to apt-get install ${missing[*]}" >&2; exit 1; }
+  sudo=(sudo)
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -q
+"${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
