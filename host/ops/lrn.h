@@ -1,0 +1,44 @@
+/* host/ops/lrn.h - local response normalisation across channels (SPEC.md 1), forward and backward.
+ *
+ *   scale[c] = k + a' * sum_{j = max(0, c - n/2)}^{min(C - 1, c + (n - 1)/2)} x[j]^2
+ *   y[c]     = x[c] * scale[c]^-beta
+ * with a' = alpha for the paper's convention and a' = alpha / n for Caffe's and PyTorch's
+ * (torch.nn.LocalResponseNorm: same numbers, same result). For odd n (AlexNet: 5) the window is
+ * the symmetric one of the paper; for even n it is PyTorch's.
+ *
+ * The forward keeps scale (one float per element) for the backward instead of having the
+ * backward recompute the window sums: the backward then reads x, scale and dy only, so y may be
+ * overwritten by later in-place ops. Tensors are NCHW float32 of n*c*h*w elements; outputs are
+ * overwritten and must not overlap inputs. Ops enqueue and do not wait. */
+#ifndef AN_OPS_LRN_H
+#define AN_OPS_LRN_H
+
+#include "runtime/runtime.h"
+
+typedef enum an_lrn_alpha {
+    AN_LRN_ALPHA_PAPER = 0, /* alpha multiplies the plain sum of squares (the paper) */
+    AN_LRN_ALPHA_PER_N = 1  /* alpha / n multiplies it (Caffe, PyTorch) */
+} an_lrn_alpha;
+
+typedef struct an_lrn_params {
+    int size;          /* n: channels in the window, >= 1 */
+    float alpha, beta, k;
+    an_lrn_alpha convention;
+} an_lrn_params;
+
+/* The paper's layer: n = 5, alpha = 1e-4 (per the plain sum), beta = 0.75, k = 2. */
+an_lrn_params an_lrn_paper(void);
+
+/* a' above: the factor of the sum of squares. */
+float an_lrn_alpha_per_term(const an_lrn_params *p);
+
+/* y = LRN(x); scale (n*c*h*w floats) receives the denominators' bases for the backward, or is
+ * skipped when scale.mem is NULL (inference). */
+an_status an_lrn_forward(an_dev *d, const an_lrn_params *p, int n, int c, int h, int w, an_buf x,
+                         an_buf y, an_buf scale);
+
+/* dx = dL/dx from the forward's x and scale and dy = dL/dy. */
+an_status an_lrn_backward(an_dev *d, const an_lrn_params *p, int n, int c, int h, int w,
+                          an_buf x, an_buf scale, an_buf dy, an_buf dx);
+
+#endif
