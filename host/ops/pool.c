@@ -1,0 +1,159 @@
+/* host/ops/pool.c - launchers of cl/pool.cl: check shapes and windows, set the geometry
+ * arguments the kernels share, enqueue one work-item per output (forward) or per input
+ * (backward). */
+#include "ops/pool.h"
+
+#include <limits.h>
+
+#define POOL_LWS 64
+
+int an_pool_out(int in, int k, int stride, int pad) {
+    if (in < 1 || k < 1 || stride < 1 || pad < 0) return 0;
+    long span = (long)in + 2L * pad - k;
+    return span < 0 ? 0 : (int)(span / stride + 1);
+}
+
+/* A tensor argument: its name for messages, the buffer, and how many elements the op touches. */
+typedef struct tensor_arg {
+    const char *name;
+    an_buf b;
+    size_t count;
+} tensor_arg;
+
+static an_status check_tensors(const char *op, const tensor_arg *t, int nt) {
+    for (int i = 0; i < nt; i++) {
+        if (!t[i].b.mem) return an_error(AN_ERR_INVALID_ARG, "%s: %s is missing", op, t[i].name);
+        if (t[i].count > UINT_MAX || t[i].b.off > UINT_MAX - t[i].count)
+            return an_error(AN_ERR_INVALID_ARG,
+                            "%s: %s: %zu elements at offset %zu exceed 32-bit indexes", op,
+                            t[i].name, t[i].count, t[i].b.off);
+    }
+    return AN_OK;
+}
+
+/* Check a windowed pool's shape and window; *oh, *ow receive the output size. */
+static an_status check_window(const char *op, const an_pool_params *p, int n, int c, int h, int w,
+                              int *oh, int *ow) {
+    if (!p) return an_error(AN_ERR_INVALID_ARG, "%s: no window", op);
+    if (n < 1 || c < 1 || h < 1 || w < 1)
+        return an_error(AN_ERR_INVALID_ARG, "%s: bad shape %dx%dx%dx%d", op, n, c, h, w);
+    if (p->kh < 1 || p->kw < 1 || p->sh < 1 || p->sw < 1 || p->ph < 0 || p->pw < 0 ||
+        2 * p->ph > p->kh || 2 * p->pw > p->kw)
+        return an_error(AN_ERR_INVALID_ARG,
+                        "%s: bad window %dx%d stride %dx%d pad %dx%d (need sizes >= 1 and "
+                        "2*pad <= kernel)",
+                        op, p->kh, p->kw, p->sh, p->sw, p->ph, p->pw);
+    *oh = an_pool_out(h, p->kh, p->sh, p->ph);
+    *ow = an_pool_out(w, p->kw, p->sw, p->pw);
+    if (*oh < 1 || *ow < 1)
+        return an_error(AN_ERR_INVALID_ARG, "%s: a %dx%d window (pad %dx%d) does not fit %dx%d",
+                        op, p->kh, p->kw, p->ph, p->pw, h, w);
+    return AN_OK;
+}
+
+static an_status check_adaptive(const char *op, int n, int c, int h, int w, int oh, int ow) {
+    if (n < 1 || c < 1 || h < 1 || w < 1 || oh < 1 || ow < 1)
+        return an_error(AN_ERR_INVALID_ARG, "%s: bad shape %dx%dx%dx%d -> %dx%d", op, n, c, h, w,
+                        oh, ow);
+    if ((long)h * oh > INT_MAX / 2 || (long)w * ow > INT_MAX / 2)
+        return an_error(AN_ERR_INVALID_ARG, "%s: %dx%d -> %dx%d is too large", op, h, w, oh, ow);
+    return AN_OK;
+}
+
+/* Arguments 0..4 (total, h, w, oh, ow) and, for windowed kernels, 5..10 (the window). Returns
+ * the index of the next argument through *next. */
+static an_status set_geometry(cl_kernel k, size_t total, int h, int w, int oh, int ow,
+                              const an_pool_params *p, cl_uint *next) {
+    cl_uint tot = (cl_uint)total;
+    cl_int g[10] = {h, w, oh, ow, 0, 0, 0, 0, 0, 0};
+    int ng = 4;
+    if (p) {
+        g[4] = p->kh, g[5] = p->kw, g[6] = p->sh, g[7] = p->sw, g[8] = p->ph, g[9] = p->pw;
+        ng = 10;
+    }
+    AN_ARG(k, 0, tot);
+    for (int i = 0; i < ng; i++) AN_ARG(k, (cl_uint)(1 + i), g[i]);
+    *next = (cl_uint)(1 + ng);
+    return AN_OK;
+}
+
+/* Set the tensor arguments (buffer, offset) from index first on. */
+static an_status set_tensors(cl_kernel k, cl_uint first, const tensor_arg *t, int nt) {
+    for (int i = 0; i < nt; i++) {
+        cl_uint off = (cl_uint)t[i].b.off;
+        AN_ARG(k, first + 2 * (cl_uint)i, t[i].b.mem);
+        AN_ARG(k, first + 2 * (cl_uint)i + 1, off);
+    }
+    return AN_OK;
+}
+
+/* Build or fetch kernel `name`, set everything, enqueue over `total` work-items. */
+static an_status run(an_dev *d, const char *name, size_t total, int h, int w, int oh, int ow,
+                     const an_pool_params *p, const tensor_arg *t, int nt) {
+    cl_kernel k;
+    cl_uint next = 0;
+    AN_TRY(an_kernel(d, "pool", NULL, name, &k));
+    AN_TRY(set_geometry(k, total, h, w, oh, ow, p, &next));
+    AN_TRY(set_tensors(k, next, t, nt));
+    size_t lws = d->info.max_work_group < POOL_LWS ? d->info.max_work_group : POOL_LWS;
+    size_t gws = an_round_up(total, lws);
+    return an_launch(d, k, 1, &gws, &lws);
+}
+
+an_status an_maxpool_forward(an_dev *d, const an_pool_params *p, int n, int c, int h, int w,
+                             an_buf x, an_buf y, an_buf argmax) {
+    int oh, ow;
+    AN_TRY(check_window("maxpool_forward", p, n, c, h, w, &oh, &ow));
+    size_t in = (size_t)n * c * h * w, out = (size_t)n * c * oh * ow;
+    tensor_arg t[3] = {{"x", x, in}, {"y", y, out}, {"argmax", argmax, out}};
+    AN_TRY(check_tensors("maxpool_forward", t, argmax.mem ? 3 : 2));
+    return run(d, "maxpool_forward", out, h, w, oh, ow, p, t, 3);
+}
+
+an_status an_maxpool_backward(an_dev *d, const an_pool_params *p, int n, int c, int h, int w,
+                              an_buf argmax, an_buf dy, an_buf dx) {
+    int oh, ow;
+    AN_TRY(check_window("maxpool_backward", p, n, c, h, w, &oh, &ow));
+    size_t in = (size_t)n * c * h * w, out = (size_t)n * c * oh * ow;
+    tensor_arg t[3] = {{"argmax", argmax, out}, {"dy", dy, out}, {"dx", dx, in}};
+    AN_TRY(check_tensors("maxpool_backward", t, 3));
+    return run(d, "maxpool_backward", in, h, w, oh, ow, p, t, 3);
+}
+
+an_status an_avgpool_forward(an_dev *d, const an_pool_params *p, int n, int c, int h, int w,
+                             an_buf x, an_buf y) {
+    int oh, ow;
+    AN_TRY(check_window("avgpool_forward", p, n, c, h, w, &oh, &ow));
+    size_t in = (size_t)n * c * h * w, out = (size_t)n * c * oh * ow;
+    tensor_arg t[2] = {{"x", x, in}, {"y", y, out}};
+    AN_TRY(check_tensors("avgpool_forward", t, 2));
+    return run(d, "avgpool_forward", out, h, w, oh, ow, p, t, 2);
+}
+
+an_status an_avgpool_backward(an_dev *d, const an_pool_params *p, int n, int c, int h, int w,
+                              an_buf dy, an_buf dx) {
+    int oh, ow;
+    AN_TRY(check_window("avgpool_backward", p, n, c, h, w, &oh, &ow));
+    size_t in = (size_t)n * c * h * w, out = (size_t)n * c * oh * ow;
+    tensor_arg t[2] = {{"dy", dy, out}, {"dx", dx, in}};
+    AN_TRY(check_tensors("avgpool_backward", t, 2));
+    return run(d, "avgpool_backward", in, h, w, oh, ow, p, t, 2);
+}
+
+an_status an_adaptive_avgpool_forward(an_dev *d, int n, int c, int h, int w, int oh, int ow,
+                                      an_buf x, an_buf y) {
+    AN_TRY(check_adaptive("adaptive_avgpool_forward", n, c, h, w, oh, ow));
+    size_t in = (size_t)n * c * h * w, out = (size_t)n * c * oh * ow;
+    tensor_arg t[2] = {{"x", x, in}, {"y", y, out}};
+    AN_TRY(check_tensors("adaptive_avgpool_forward", t, 2));
+    return run(d, "adaptive_avgpool_forward", out, h, w, oh, ow, NULL, t, 2);
+}
+
+an_status an_adaptive_avgpool_backward(an_dev *d, int n, int c, int h, int w, int oh, int ow,
+                                       an_buf dy, an_buf dx) {
+    AN_TRY(check_adaptive("adaptive_avgpool_backward", n, c, h, w, oh, ow));
+    size_t in = (size_t)n * c * h * w, out = (size_t)n * c * oh * ow;
+    tensor_arg t[2] = {{"dy", dy, out}, {"dx", dx, in}};
+    AN_TRY(check_tensors("adaptive_avgpool_backward", t, 2));
+    return run(d, "adaptive_avgpool_backward", in, h, w, oh, ow, NULL, t, 2);
+}

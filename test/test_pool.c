@@ -1,0 +1,254 @@
+/* test/test_pool.c - the OpenCL pooling ops (host/ops/pool.c, cl/pool.cl) against the double
+ * reference (host/ref/ref_pool.c) on random inputs: max pooling (with the argmax it stores, ties
+ * and NaNs), average pooling with padding, adaptive average pooling, forward and backward; odd
+ * sizes, batch 1, and AlexNet's pool1 (96x55x55 -> 27x27), pool2 (256x27x27 -> 13x13), pool5
+ * (256x13x13 -> 6x6) and torchvision's avgpool (256x6x6 and 256x13x13 -> 6x6) at batch 2.
+ * Every tensor sits at a nonzero offset in a larger buffer; outputs are poisoned with NaN first
+ * and the poison around them must survive.
+ * Tolerances, |got - ref| <= atol + rtol*|ref|: max pooling y and argmax exact (a selection);
+ * its dx 1e-6 + 1e-6|ref| (float sums of the few dy routed to one input); average and adaptive
+ * y and dx 1e-6 + 1e-5|ref| (float sums of a window against double).
+ * `test_pool --small` runs the small shapes only (for oclgrind). */
+#include "check.h"
+#include "ops/pool.h"
+#include "ref/ref_pool.h"
+
+/* A device tensor of count 4-byte elements at offset off, with guard elements on both sides. */
+typedef struct dtensor {
+    cl_mem mem;
+    an_buf b;
+    size_t count, cap;
+} dtensor;
+
+#define GUARD 5
+
+static int dt_alloc(an_dev *d, dtensor *t, const char *name, size_t count, size_t off) {
+    t->count = count;
+    t->cap = off + count + GUARD;
+    t->mem = NULL;
+    an_status s = an_alloc(d, name, t->cap * sizeof(float), &t->mem);
+    CHECK(s == AN_OK, "alloc %s: %s", name, an_last_error());
+    t->b.mem = t->mem;
+    t->b.off = off;
+    return s == AN_OK;
+}
+
+/* Fill the whole buffer with NaN, then write src (if any) in place. */
+static void dt_set(an_dev *d, dtensor *t, const float *src) {
+    CHECK_OK(an_fill(d, (an_buf){t->mem, 0}, NAN, t->cap));
+    if (src) CHECK_OK(an_write(d, t->b, src, t->count));
+}
+
+/* Read the tensor's 4-byte elements into dst and check that the guards are still NaN. */
+static void dt_get(an_dev *d, dtensor *t, void *dst, const char *what) {
+    float *all = malloc(t->cap * sizeof *all);
+    CHECK_OK(an_read(d, (an_buf){t->mem, 0}, all, t->cap));
+    size_t spoiled = 0;
+    for (size_t i = 0; i < t->cap; i++)
+        if ((i < t->b.off || i >= t->b.off + t->count) && !isnan(all[i])) spoiled++;
+    CHECK(spoiled == 0, "%s: %zu elements outside the tensor were written", what, spoiled);
+    memcpy(dst, all + t->b.off, t->count * sizeof *all);
+    free(all);
+}
+
+static void to_double(const float *f, double *dd, size_t n) {
+    for (size_t i = 0; i < n; i++) dd[i] = f[i];
+}
+static void to_float(const double *dd, float *f, size_t n) {
+    for (size_t i = 0; i < n; i++) f[i] = (float)dd[i];
+}
+
+enum { MAX, AVG, ADAPTIVE };
+enum { RANDOM, TIES, NANS }; /* inputs: uniform, from {1, 2, 3}, uniform with some NaNs */
+
+typedef struct pool_case {
+    int op;
+    int n, c, h, w;
+    int a[6]; /* MAX, AVG: kh, kw, sh, sw, ph, pw; ADAPTIVE: oh, ow */
+    int input;
+    int small;
+} pool_case;
+
+static const pool_case cases[] = {
+    {MAX, 1, 3, 7, 9, {3, 3, 2, 2, 0, 0}, RANDOM, 1},
+    {MAX, 2, 2, 8, 7, {3, 3, 2, 2, 1, 1}, RANDOM, 1},
+    {MAX, 1, 2, 5, 6, {2, 3, 1, 2, 1, 1}, RANDOM, 1},
+    {MAX, 1, 2, 6, 6, {4, 4, 3, 3, 2, 2}, RANDOM, 1},
+    {MAX, 1, 1, 4, 5, {1, 1, 1, 1, 0, 0}, RANDOM, 1},
+    {MAX, 1, 2, 5, 5, {5, 5, 1, 1, 0, 0}, RANDOM, 1},
+    {MAX, 2, 3, 9, 9, {3, 3, 2, 2, 0, 0}, TIES, 1},
+    {MAX, 1, 2, 7, 7, {3, 3, 2, 2, 1, 1}, NANS, 1},
+    {MAX, 2, 96, 55, 55, {3, 3, 2, 2, 0, 0}, RANDOM, 0},  /* pool1 */
+    {MAX, 2, 256, 27, 27, {3, 3, 2, 2, 0, 0}, RANDOM, 0}, /* pool2 */
+    {MAX, 2, 256, 13, 13, {3, 3, 2, 2, 0, 0}, RANDOM, 0}, /* pool5 */
+    {MAX, 2, 256, 13, 13, {3, 3, 2, 2, 0, 0}, TIES, 0},
+    {AVG, 1, 3, 9, 8, {3, 3, 2, 2, 1, 1}, RANDOM, 1},
+    {AVG, 2, 2, 7, 6, {2, 3, 2, 1, 1, 1}, RANDOM, 1},
+    {AVG, 1, 2, 5, 7, {3, 3, 2, 2, 0, 0}, RANDOM, 1},
+    {AVG, 1, 1, 4, 4, {4, 4, 1, 1, 2, 2}, RANDOM, 1},
+    {AVG, 2, 256, 13, 13, {3, 3, 2, 2, 1, 1}, RANDOM, 0},
+    {ADAPTIVE, 1, 3, 9, 8, {4, 3}, RANDOM, 1},
+    {ADAPTIVE, 1, 2, 9, 8, {5, 11}, RANDOM, 1},
+    {ADAPTIVE, 2, 2, 7, 5, {3, 2}, RANDOM, 1},
+    {ADAPTIVE, 1, 2, 1, 1, {2, 3}, RANDOM, 1},
+    {ADAPTIVE, 2, 256, 6, 6, {6, 6}, RANDOM, 0},   /* torchvision's avgpool at 224x224 */
+    {ADAPTIVE, 2, 256, 13, 13, {6, 6}, RANDOM, 0}, /* ... and on pool5's input size */
+};
+
+/* NaN positions must agree; elsewhere the values must be within tolerance. */
+static void compare(const char *what, float *got, float *ref, size_t n, float atol, float rtol) {
+    size_t nan_mismatch = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (isnan(ref[i])) {
+            if (!isnan(got[i])) nan_mismatch++;
+            got[i] = ref[i] = 1;
+        }
+    }
+    CHECK(nan_mismatch == 0, "%s: %zu NaNs of the reference are numbers", what, nan_mismatch);
+    check_close(what, got, ref, n, atol, rtol);
+}
+
+static void run_case(an_dev *d, const pool_case *t, uint64_t seed) {
+    const int *a = t->a;
+    an_pool_params p = {a[0], a[1], a[2], a[3], a[4], a[5]};
+    int oh = t->op == ADAPTIVE ? a[0] : an_pool_out(t->h, p.kh, p.sh, p.ph);
+    int ow = t->op == ADAPTIVE ? a[1] : an_pool_out(t->w, p.kw, p.sw, p.pw);
+    size_t nin = (size_t)t->n * t->c * t->h * t->w, nout = (size_t)t->n * t->c * oh * ow;
+    static const char *names[] = {"maxpool", "avgpool", "adaptive avgpool"};
+    char what[160], w2[200];
+    if (t->op == ADAPTIVE)
+        snprintf(what, sizeof what, "%s %dx%dx%dx%d -> %dx%d", names[t->op], t->n, t->c, t->h,
+                 t->w, oh, ow);
+    else
+        snprintf(what, sizeof what, "%s %dx%dx%dx%d %dx%d/(%d,%d) pad (%d,%d)%s", names[t->op],
+                 t->n, t->c, t->h, t->w, p.kh, p.kw, p.sh, p.sw, p.ph, p.pw,
+                 t->input == TIES ? " ties" : t->input == NANS ? " NaNs" : "");
+
+    float *x = malloc(nin * sizeof *x), *dy = malloc(nout * sizeof *dy);
+    size_t nmax = nin > nout ? nin : nout;
+    float *got = malloc(nmax * sizeof *got), *ref = malloc(nmax * sizeof *ref);
+    double *xd = malloc(nin * sizeof *xd), *yd = malloc(nout * sizeof *yd);
+    double *dyd = malloc(nout * sizeof *dyd), *dxd = malloc(nin * sizeof *dxd);
+    int *am = malloc(nout * sizeof *am), *am_got = malloc(nout * sizeof *am_got);
+    check_fill_uniform(x, nin, seed, -3, 3);
+    if (t->input == TIES)
+        for (size_t i = 0; i < nin; i++) x[i] = (float)(1 + (int)(x[i] + 3) / 2); /* 1, 2, 3 */
+    if (t->input == NANS)
+        for (size_t i = 4; i < nin; i += 5) x[i] = NAN;
+    check_fill_uniform(dy, nout, seed + 1, -1, 1);
+    to_double(x, xd, nin);
+    to_double(dy, dyd, nout);
+
+    dtensor tx, ty, tam, tdy, tdx;
+    int ok = dt_alloc(d, &tx, "x", nin, 3) && dt_alloc(d, &ty, "y", nout, 6) &&
+             dt_alloc(d, &tam, "argmax", nout, 2) && dt_alloc(d, &tdy, "dy", nout, 1) &&
+             dt_alloc(d, &tdx, "dx", nin, 4);
+    if (ok) {
+        dt_set(d, &tx, x);
+        dt_set(d, &ty, NULL);
+        dt_set(d, &tam, NULL);
+        dt_set(d, &tdy, dy);
+        dt_set(d, &tdx, NULL);
+        float fatol = 1e-6f, frtol = 1e-5f, batol = 1e-6f, brtol = 1e-5f;
+        if (t->op == MAX) {
+            an_ref_maxpool_forward(t->n, t->c, t->h, t->w, p.kh, p.kw, p.sh, p.sw, p.ph, p.pw, xd,
+                                   yd, am);
+            an_ref_maxpool_backward(t->n, t->c, t->h, t->w, p.kh, p.kw, p.sh, p.sw, p.ph, p.pw,
+                                    am, dyd, dxd);
+            CHECK_OK(an_maxpool_forward(d, &p, t->n, t->c, t->h, t->w, tx.b, ty.b, tam.b));
+            CHECK_OK(an_maxpool_backward(d, &p, t->n, t->c, t->h, t->w, tam.b, tdy.b, tdx.b));
+            fatol = frtol = 0;
+            brtol = 1e-6f;
+        } else if (t->op == AVG) {
+            an_ref_avgpool_forward(t->n, t->c, t->h, t->w, p.kh, p.kw, p.sh, p.sw, p.ph, p.pw, xd,
+                                   yd);
+            an_ref_avgpool_backward(t->n, t->c, t->h, t->w, p.kh, p.kw, p.sh, p.sw, p.ph, p.pw,
+                                    dyd, dxd);
+            CHECK_OK(an_avgpool_forward(d, &p, t->n, t->c, t->h, t->w, tx.b, ty.b));
+            CHECK_OK(an_avgpool_backward(d, &p, t->n, t->c, t->h, t->w, tdy.b, tdx.b));
+        } else {
+            an_ref_adaptive_avgpool_forward(t->n, t->c, t->h, t->w, oh, ow, xd, yd);
+            an_ref_adaptive_avgpool_backward(t->n, t->c, t->h, t->w, oh, ow, dyd, dxd);
+            CHECK_OK(an_adaptive_avgpool_forward(d, t->n, t->c, t->h, t->w, oh, ow, tx.b, ty.b));
+            CHECK_OK(an_adaptive_avgpool_backward(d, t->n, t->c, t->h, t->w, oh, ow, tdy.b,
+                                                  tdx.b));
+        }
+        dt_get(d, &ty, got, what);
+        to_float(yd, ref, nout);
+        snprintf(w2, sizeof w2, "%s y", what);
+        compare(w2, got, ref, nout, fatol, frtol);
+        dt_get(d, &tdx, got, what);
+        to_float(dxd, ref, nin);
+        snprintf(w2, sizeof w2, "%s dx", what);
+        compare(w2, got, ref, nin, batol, brtol);
+        if (t->op == MAX) {
+            dt_get(d, &tam, am_got, what);
+            size_t diff = 0;
+            for (size_t i = 0; i < nout; i++) diff += am_got[i] != am[i];
+            CHECK(diff == 0, "%s: %zu of %zu argmax differ", what, diff, nout);
+            /* Inference: no argmax kept, same y. */
+            dt_set(d, &ty, NULL);
+            CHECK_OK(an_maxpool_forward(d, &p, t->n, t->c, t->h, t->w, tx.b, ty.b,
+                                        (an_buf){NULL, 0}));
+            dt_get(d, &ty, got, what);
+            to_float(yd, ref, nout);
+            snprintf(w2, sizeof w2, "%s y without argmax", what);
+            compare(w2, got, ref, nout, 0, 0);
+        }
+    }
+    an_free(&tx.mem);
+    an_free(&ty.mem);
+    an_free(&tam.mem);
+    an_free(&tdy.mem);
+    an_free(&tdx.mem);
+    free(x), free(dy), free(got), free(ref), free(xd), free(yd), free(dyd), free(dxd);
+    free(am), free(am_got);
+}
+
+/* Bad windows and shapes are refused with a message, before anything is enqueued. */
+static void check_errors(an_dev *d) {
+    cl_mem m = NULL;
+    CHECK_OK(an_alloc(d, "tiny", 64 * sizeof(float), &m));
+    an_buf b = {m, 0}, none = {NULL, 0};
+    an_pool_params p = {3, 3, 2, 2, 2, 0};
+    CHECK(an_maxpool_forward(d, &p, 1, 1, 5, 5, b, b, b) == AN_ERR_INVALID_ARG &&
+              strstr(an_last_error(), "2*pad"),
+          "padding over half the window: %s", an_last_error());
+    p = (an_pool_params){3, 3, 0, 2, 0, 0};
+    CHECK(an_avgpool_forward(d, &p, 1, 1, 5, 5, b, b) == AN_ERR_INVALID_ARG, "stride 0");
+    p = (an_pool_params){3, 3, 2, 2, 0, 0};
+    CHECK(an_maxpool_forward(d, &p, 1, 1, 2, 5, b, b, b) == AN_ERR_INVALID_ARG &&
+              strstr(an_last_error(), "does not fit"),
+          "window larger than the input: %s", an_last_error());
+    CHECK(an_maxpool_backward(d, &p, 1, 1, 5, 5, none, b, b) == AN_ERR_INVALID_ARG &&
+              strstr(an_last_error(), "argmax"),
+          "backward needs argmax: %s", an_last_error());
+    CHECK(an_adaptive_avgpool_forward(d, 1, 1, 5, 5, 0, 2, b, b) == AN_ERR_INVALID_ARG,
+          "adaptive to 0x2");
+    CHECK(an_pool_out(55, 3, 2, 0) == 27 && an_pool_out(27, 3, 2, 0) == 13 &&
+              an_pool_out(13, 3, 2, 0) == 6 && an_pool_out(7, 3, 2, 1) == 4 &&
+              an_pool_out(2, 3, 1, 0) == 0,
+          "output sizes");
+    an_free(&m);
+}
+
+int main(int argc, char **argv) {
+    int small_only = argc > 1 && strcmp(argv[1], "--small") == 0;
+    an_device_info *list = NULL;
+    int ndev = 0, sel[AN_MAX_SELECTED], nsel = 0;
+    an_dev dev;
+    CHECK_OK(an_devices_list(&list, &ndev));
+    if (ndev > 0) CHECK_OK(an_devices_select(list, ndev, NULL, 1, sel, &nsel));
+    if (nsel == 1 && check_failed_ == 0) {
+        CHECK_OK(an_devs_open(&list[sel[0]], 1, &dev));
+        if (check_failed_ == 0) {
+            printf("device: %s\n", dev.info.name);
+            for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+                if (cases[i].small || !small_only) run_case(&dev, &cases[i], 2000 + 31 * i);
+            check_errors(&dev);
+            an_devs_close(&dev, 1);
+        }
+    }
+    free(list);
+    return check_done("test_pool");
+}
