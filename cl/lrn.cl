@@ -9,17 +9,16 @@
  * The backward reads the forward's scale (kept in a buffer rather than recomputed) and is a
  * gather: each work-item writes only its own dx, so there are no races. */
 
-__kernel void lrn_forward(uint total, uint c, uint hw, uint size, float alpha, float beta,
+__kernel void lrn_forward(uint total, int c, uint hw, int size, float alpha, float beta,
                           float k, __global const float *x, uint x_off, __global float *y,
                           uint y_off, __global float *scale, uint scale_off) {
     uint i = get_global_id(0);
     if (i >= total) return;
-    uint ch = (i / hw) % c;
+    int ch = (i / hw) % c;
     uint first = i - ch * hw; /* channel 0 of the same pixel */
-    uint lo = ch < size / 2 ? 0 : ch - size / 2;
-    uint hi = min(c - 1, ch + (size - 1) / 2);
+    int lo = max(ch - size / 2, 0), hi = min(ch + (size - 1) / 2, c - 1);
     float sum = 0.0f;
-    for (uint j = lo; j <= hi; j++) {
+    for (int j = lo; j <= hi; j++) {
         float v = x[x_off + first + j * hw];
         sum = fma(v, v, sum);
     }
@@ -28,19 +27,18 @@ __kernel void lrn_forward(uint total, uint c, uint hw, uint size, float alpha, f
     if (scale) scale[scale_off + i] = s;
 }
 
-__kernel void lrn_backward(uint total, uint c, uint hw, uint size, float alpha, float beta,
+__kernel void lrn_backward(uint total, int c, uint hw, int size, float alpha, float beta,
                            __global const float *x, uint x_off, __global const float *scale,
                            uint scale_off, __global const float *dy, uint dy_off,
                            __global float *dx, uint dx_off) {
     uint j = get_global_id(0);
     if (j >= total) return;
-    uint ch = (j / hw) % c;
+    int ch = (j / hw) % c;
     uint first = j - ch * hw;
     /* the channels i whose window holds ch: i - size/2 <= ch <= i + (size-1)/2 */
-    uint lo = ch < (size - 1) / 2 ? 0 : ch - (size - 1) / 2;
-    uint hi = min(c - 1, ch + size / 2);
+    int lo = max(ch - (size - 1) / 2, 0), hi = min(ch + size / 2, c - 1);
     float acc = 0.0f;
-    for (uint i = lo; i <= hi; i++) {
+    for (int i = lo; i <= hi; i++) {
         uint e = first + i * hw;
         acc = fma(dy[dy_off + e] * x[x_off + e], pow(scale[scale_off + e], -beta - 1.0f), acc);
     }

@@ -53,8 +53,8 @@ an_status an_lrn_forward(an_dev *d, const an_lrn_params *p, int n, int c, int h,
     AN_TRY(check_args("lrn_forward", p, n, c, h, w, names, bufs, scale.mem ? 3 : 2, &total));
     cl_kernel k;
     AN_TRY(an_kernel(d, "lrn", NULL, "lrn_forward", &k));
-    cl_uint tot = (cl_uint)total, cc = (cl_uint)c, hw = (cl_uint)h * (cl_uint)w;
-    cl_uint size = (cl_uint)p->size;
+    cl_uint tot = (cl_uint)total, hw = (cl_uint)h * (cl_uint)w;
+    cl_int cc = c, size = p->size;
     cl_float alpha = an_lrn_alpha_per_term(p), beta = p->beta, kk = p->k;
     cl_uint xo = (cl_uint)x.off, yo = (cl_uint)y.off, so = (cl_uint)scale.off;
     AN_ARG(k, 0, tot);
@@ -81,8 +81,8 @@ an_status an_lrn_backward(an_dev *d, const an_lrn_params *p, int n, int c, int h
     AN_TRY(check_args("lrn_backward", p, n, c, h, w, names, bufs, 4, &total));
     cl_kernel k;
     AN_TRY(an_kernel(d, "lrn", NULL, "lrn_backward", &k));
-    cl_uint tot = (cl_uint)total, cc = (cl_uint)c, hw = (cl_uint)h * (cl_uint)w;
-    cl_uint size = (cl_uint)p->size;
+    cl_uint tot = (cl_uint)total, hw = (cl_uint)h * (cl_uint)w;
+    cl_int cc = c, size = p->size;
     cl_float alpha = an_lrn_alpha_per_term(p), beta = p->beta;
     cl_uint xo = (cl_uint)x.off, so = (cl_uint)scale.off, dyo = (cl_uint)dy.off;
     cl_uint dxo = (cl_uint)dx.off;
