@@ -1,0 +1,292 @@
+/* host/ops/conv.c - argument checks, chunking and the launch sequences of the two convolution
+ * algorithms (see conv.h). The shape reaches kernels as one int16 (cl/im2col.cl's SH_* fields). */
+#include "ops/conv.h"
+
+#include <limits.h>
+
+#include "ops/gemm.h"
+
+#define CONV_WS_CAP ((size_t)64 << 20) /* floats: 256 MB */
+
+int an_conv_oh(const an_conv_shape *s) { return (s->h + 2 * s->pad - s->kh) / s->stride + 1; }
+int an_conv_ow(const an_conv_shape *s) { return (s->w + 2 * s->pad - s->kw) / s->stride + 1; }
+
+const char *an_conv_algo_name(an_conv_algo a) {
+    switch (a) {
+    case AN_CONV_IM2COL: return "im2col";
+    case AN_CONV_DIRECT: return "direct";
+    default: return "auto";
+    }
+}
+
+an_conv_algo an_conv_algo_resolve(const an_dev *d, const an_conv_shape *s, an_conv_algo a) {
+    (void)d;
+    (void)s;
+    return a == AN_CONV_AUTO ? AN_CONV_IM2COL : a;
+}
+
+an_status an_conv_check(const an_conv_shape *s) {
+    if (s->n < 1 || s->c < 1 || s->h < 1 || s->w < 1 || s->k < 1 || s->kh < 1 || s->kw < 1 ||
+        s->stride < 1 || s->pad < 0 || s->groups < 1)
+        return an_error(AN_ERR_INVALID_ARG, "conv: bad shape n=%d c=%d h=%d w=%d k=%d kernel %dx%d "
+                        "stride %d pad %d groups %d", s->n, s->c, s->h, s->w, s->k, s->kh, s->kw,
+                        s->stride, s->pad, s->groups);
+    if (s->c % s->groups || s->k % s->groups)
+        return an_error(AN_ERR_INVALID_ARG, "conv: %d input and %d output channels are not "
+                        "divisible by %d groups", s->c, s->k, s->groups);
+    if (s->h + 2 * s->pad < s->kh || s->w + 2 * s->pad < s->kw)
+        return an_error(AN_ERR_INVALID_ARG, "conv: kernel %dx%d larger than the padded input "
+                        "%dx%d", s->kh, s->kw, s->h + 2 * s->pad, s->w + 2 * s->pad);
+    double big = (double)s->n * s->c * s->h * s->w;
+    double out = (double)s->n * s->k * an_conv_oh(s) * an_conv_ow(s);
+    double col = (double)s->c * s->kh * s->kw * an_conv_oh(s) * an_conv_ow(s);
+    if (big > INT_MAX || out > INT_MAX || col > INT_MAX)
+        return an_error(AN_ERR_UNSUPPORTED, "conv: tensors of more than 2^31 floats");
+    return AN_OK;
+}
+
+static size_t ckk_of(const an_conv_shape *s) { return (size_t)s->c * s->kh * s->kw; }
+static size_t ohw_of(const an_conv_shape *s) { return (size_t)an_conv_oh(s) * an_conv_ow(s); }
+static int is_pointwise(const an_conv_shape *s) {
+    return s->kh == 1 && s->kw == 1 && s->stride == 1 && s->pad == 0;
+}
+
+/* Workspace floats per image: columns for im2col / col2im, plus the permuted output gradient of
+ * the weight gradient. */
+static size_t ws_per_image(const an_conv_shape *s) { return (ckk_of(s) + (size_t)s->k) * ohw_of(s); }
+
+size_t an_conv_workspace_floats(const an_dev *d, const an_conv_shape *s, an_conv_algo a) {
+    if (an_conv_algo_resolve(d, s, a) != AN_CONV_IM2COL) return 0;
+    size_t per = ws_per_image(s), nb = CONV_WS_CAP / per;
+    if (nb < 1) nb = 1;
+    if (nb > (size_t)s->n) nb = (size_t)s->n;
+    return nb * per;
+}
+
+static cl_int16 shape_arg(const an_conv_shape *s, int nb) {
+    cl_int16 v = {{0}};
+    v.s[0] = s->c;
+    v.s[1] = s->h;
+    v.s[2] = s->w;
+    v.s[3] = s->k;
+    v.s[4] = s->kh;
+    v.s[5] = s->kw;
+    v.s[6] = s->stride;
+    v.s[7] = s->pad;
+    v.s[8] = s->groups;
+    v.s[9] = an_conv_oh(s);
+    v.s[10] = an_conv_ow(s);
+    v.s[11] = nb;
+    return v;
+}
+
+/* Launch kernel `name` of cl/<file>.cl with (shape, in buffer, in offset, out buffer, out offset). */
+static an_status launch_io(an_dev *d, const char *file, const char *name, const an_conv_shape *s,
+                           int nb, an_buf in, an_buf out, size_t g0, size_t g1, size_t g2) {
+    cl_kernel k;
+    AN_TRY(an_kernel(d, file, NULL, name, &k));
+    cl_int16 sh = shape_arg(s, nb);
+    cl_uint io = (cl_uint)in.off, oo = (cl_uint)out.off;
+    AN_ARG(k, 0, sh);
+    AN_ARG(k, 1, in.mem);
+    AN_ARG(k, 2, io);
+    AN_ARG(k, 3, out.mem);
+    AN_ARG(k, 4, oo);
+    size_t gws[3] = {g0, g1, g2};
+    return an_launch(d, k, 3, gws, NULL);
+}
+
+/* A buffer must hold `floats` floats from its offset on. */
+static an_status check_buf(const char *what, an_buf b, size_t floats) {
+    if (!b.mem) return an_error(AN_ERR_INVALID_ARG, "conv: %s has no buffer", what);
+    size_t bytes = 0;
+    CL_CHECK(clGetMemObjectInfo(b.mem, CL_MEM_SIZE, sizeof bytes, &bytes, NULL));
+    if (b.off > UINT_MAX || b.off + floats > bytes / sizeof(float))
+        return an_error(AN_ERR_INVALID_ARG, "conv: %s needs %zu floats from offset %zu; its "
+                        "buffer holds %zu", what, floats, b.off, bytes / sizeof(float));
+    return AN_OK;
+}
+
+static size_t x_floats(const an_conv_shape *s) { return (size_t)s->n * s->c * s->h * s->w; }
+static size_t y_floats(const an_conv_shape *s) { return (size_t)s->n * s->k * ohw_of(s); }
+static size_t w_floats(const an_conv_shape *s) {
+    return (size_t)s->k * (s->c / s->groups) * s->kh * s->kw;
+}
+
+/* Images per chunk for a workspace of ws_floats, needing `per` floats per image. */
+static an_status chunk_images(const an_conv_shape *s, an_buf ws, size_t ws_floats, size_t per,
+                              int *nb) {
+    if (per == 0) {
+        *nb = s->n;
+        return AN_OK;
+    }
+    if (ws_floats < per)
+        return an_error(AN_ERR_INVALID_ARG, "conv: workspace of %zu floats is smaller than one "
+                        "image's need of %zu (see an_conv_workspace_floats)", ws_floats, per);
+    AN_TRY(check_buf("workspace", ws, ws_floats));
+    size_t n = ws_floats / per;
+    *nb = n > (size_t)s->n ? s->n : (int)n;
+    return AN_OK;
+}
+
+static an_status bias_add(an_dev *d, const an_conv_shape *s, an_buf b, an_buf y) {
+    return launch_io(d, "im2col", "conv_bias_add", s, s->n, b, y, ohw_of(s), (size_t)s->k,
+                     (size_t)s->n);
+}
+
+static an_status forward_im2col(an_dev *d, const an_conv_shape *s, an_buf x, an_buf w, an_buf b,
+                                an_buf y, an_buf ws, size_t ws_floats) {
+    size_t ohw = ohw_of(s), ckk = ckk_of(s), chw = (size_t)s->c * s->h * s->w;
+    size_t kg = (size_t)(s->k / s->groups), ckkg = ckk / (size_t)s->groups;
+    int pw = is_pointwise(s), nb;
+    AN_TRY(chunk_images(s, ws, ws_floats, pw ? 0 : ckk * ohw, &nb));
+    for (int n0 = 0; n0 < s->n; n0 += nb) {
+        int cnt = s->n - n0 < nb ? s->n - n0 : nb;
+        an_buf xc = an_buf_at(x, (size_t)n0 * chw), col = pw ? xc : ws;
+        if (!pw)
+            AN_TRY(launch_io(d, "im2col", "im2col", s, cnt, xc, ws, ohw, ckk, (size_t)cnt));
+        for (int g = 0; g < s->groups; g++)
+            AN_TRY(an_gemm_batched(d, 0, 0, kg, ohw, ckkg, 1.0f, an_buf_at(w, g * kg * ckkg),
+                                   ckkg, 0, an_buf_at(col, g * ckkg * ohw), ohw, ckk * ohw, 0.0f,
+                                   an_buf_at(y, ((size_t)n0 * s->k + g * kg) * ohw), ohw,
+                                   (size_t)s->k * ohw, (size_t)cnt));
+    }
+    return b.mem ? bias_add(d, s, b, y) : AN_OK;
+}
+
+static an_status forward_direct(an_dev *d, const an_conv_shape *s, an_buf x, an_buf w, an_buf b,
+                                an_buf y) {
+    cl_kernel k;
+    AN_TRY(an_kernel(d, "conv_direct", NULL, "conv_direct_forward", &k));
+    cl_int16 sh = shape_arg(s, s->n);
+    cl_int has_bias = b.mem != NULL;
+    an_buf bb = has_bias ? b : x; /* any valid buffer when there is no bias */
+    cl_uint xo = (cl_uint)x.off, wo = (cl_uint)w.off, bo = (cl_uint)bb.off, yo = (cl_uint)y.off;
+    AN_ARG(k, 0, sh);
+    AN_ARG(k, 1, has_bias);
+    AN_ARG(k, 2, x.mem);
+    AN_ARG(k, 3, xo);
+    AN_ARG(k, 4, w.mem);
+    AN_ARG(k, 5, wo);
+    AN_ARG(k, 6, bb.mem);
+    AN_ARG(k, 7, bo);
+    AN_ARG(k, 8, y.mem);
+    AN_ARG(k, 9, yo);
+    size_t gws[3] = {(size_t)an_conv_ow(s), (size_t)an_conv_oh(s), (size_t)s->n * s->k};
+    return an_launch(d, k, 3, gws, NULL);
+}
+
+an_status an_conv_forward(an_dev *d, const an_conv_shape *s, an_conv_algo a, an_buf x, an_buf w,
+                          an_buf b, an_buf y, an_buf ws, size_t ws_floats) {
+    AN_TRY(an_conv_check(s));
+    AN_TRY(check_buf("input", x, x_floats(s)));
+    AN_TRY(check_buf("weights", w, w_floats(s)));
+    if (b.mem) AN_TRY(check_buf("bias", b, (size_t)s->k));
+    AN_TRY(check_buf("output", y, y_floats(s)));
+    if (an_conv_algo_resolve(d, s, a) == AN_CONV_DIRECT) return forward_direct(d, s, x, w, b, y);
+    return forward_im2col(d, s, x, w, b, y, ws, ws_floats);
+}
+
+static an_status backward_data_im2col(an_dev *d, const an_conv_shape *s, an_buf w, an_buf dy,
+                                      an_buf dx, an_buf ws, size_t ws_floats) {
+    size_t ohw = ohw_of(s), ckk = ckk_of(s), chw = (size_t)s->c * s->h * s->w;
+    size_t kg = (size_t)(s->k / s->groups), ckkg = ckk / (size_t)s->groups;
+    int pw = is_pointwise(s), nb;
+    AN_TRY(chunk_images(s, ws, ws_floats, pw ? 0 : ckk * ohw, &nb));
+    for (int n0 = 0; n0 < s->n; n0 += nb) {
+        int cnt = s->n - n0 < nb ? s->n - n0 : nb;
+        an_buf dxc = an_buf_at(dx, (size_t)n0 * chw), col = pw ? dxc : ws;
+        for (int g = 0; g < s->groups; g++)
+            AN_TRY(an_gemm_batched(d, 1, 0, ckkg, ohw, kg, 1.0f, an_buf_at(w, g * kg * ckkg),
+                                   ckkg, 0, an_buf_at(dy, ((size_t)n0 * s->k + g * kg) * ohw),
+                                   ohw, (size_t)s->k * ohw, 0.0f, an_buf_at(col, g * ckkg * ohw),
+                                   ohw, ckk * ohw, (size_t)cnt));
+        if (!pw)
+            AN_TRY(launch_io(d, "im2col", "col2im", s, cnt, ws, dxc, (size_t)s->w, (size_t)s->h,
+                             (size_t)cnt * s->c));
+    }
+    return AN_OK;
+}
+
+static an_status backward_weights_im2col(an_dev *d, const an_conv_shape *s, an_buf x, an_buf dy,
+                                         an_buf dw, an_buf ws, size_t ws_floats) {
+    size_t ohw = ohw_of(s), ckk = ckk_of(s), chw = (size_t)s->c * s->h * s->w;
+    size_t kg = (size_t)(s->k / s->groups), ckkg = ckk / (size_t)s->groups;
+    int nb;
+    AN_TRY(chunk_images(s, ws, ws_floats, ws_per_image(s), &nb));
+    for (int n0 = 0; n0 < s->n; n0 += nb) {
+        int cnt = s->n - n0 < nb ? s->n - n0 : nb;
+        size_t np = (size_t)cnt * ohw; /* pixels of the chunk: the GEMM's K */
+        an_buf colt = ws, dyp = an_buf_at(ws, np * ckk);
+        AN_TRY(launch_io(d, "im2col", "im2col_t", s, cnt, an_buf_at(x, (size_t)n0 * chw), colt,
+                         ckk, ohw, (size_t)cnt));
+        AN_TRY(launch_io(d, "im2col", "nchw_to_cnhw", s, cnt,
+                         an_buf_at(dy, (size_t)n0 * s->k * ohw), dyp, ohw, (size_t)s->k,
+                         (size_t)cnt));
+        for (int g = 0; g < s->groups; g++)
+            AN_TRY(an_gemm(d, 0, 0, kg, ckkg, np, 1.0f, an_buf_at(dyp, g * kg * np), np,
+                           an_buf_at(colt, g * ckkg), ckk, n0 == 0 ? 0.0f : 1.0f,
+                           an_buf_at(dw, g * kg * ckkg), ckkg));
+    }
+    return AN_OK;
+}
+
+static an_status backward_data_direct(an_dev *d, const an_conv_shape *s, an_buf w, an_buf dy,
+                                      an_buf dx) {
+    cl_kernel k;
+    AN_TRY(an_kernel(d, "conv_direct", NULL, "conv_direct_backward_data", &k));
+    cl_int16 sh = shape_arg(s, s->n);
+    cl_uint dyo = (cl_uint)dy.off, wo = (cl_uint)w.off, dxo = (cl_uint)dx.off;
+    AN_ARG(k, 0, sh);
+    AN_ARG(k, 1, dy.mem);
+    AN_ARG(k, 2, dyo);
+    AN_ARG(k, 3, w.mem);
+    AN_ARG(k, 4, wo);
+    AN_ARG(k, 5, dx.mem);
+    AN_ARG(k, 6, dxo);
+    size_t gws[3] = {(size_t)s->w, (size_t)s->h, (size_t)s->n * s->c};
+    return an_launch(d, k, 3, gws, NULL);
+}
+
+static an_status backward_weights_direct(an_dev *d, const an_conv_shape *s, an_buf x, an_buf dy,
+                                         an_buf dw) {
+    cl_kernel k;
+    AN_TRY(an_kernel(d, "conv_direct", NULL, "conv_direct_backward_weights", &k));
+    cl_int16 sh = shape_arg(s, s->n);
+    cl_uint xo = (cl_uint)x.off, dyo = (cl_uint)dy.off, dwo = (cl_uint)dw.off;
+    AN_ARG(k, 0, sh);
+    AN_ARG(k, 1, x.mem);
+    AN_ARG(k, 2, xo);
+    AN_ARG(k, 3, dy.mem);
+    AN_ARG(k, 4, dyo);
+    AN_ARG(k, 5, dw.mem);
+    AN_ARG(k, 6, dwo);
+    size_t gws[2] = {(size_t)(s->c / s->groups) * s->kh * s->kw, (size_t)s->k};
+    return an_launch(d, k, 2, gws, NULL);
+}
+
+an_status an_conv_backward(an_dev *d, const an_conv_shape *s, an_conv_algo a, an_buf x, an_buf w,
+                           an_buf dy, an_buf dx, an_buf dw, an_buf db, an_buf ws,
+                           size_t ws_floats) {
+    AN_TRY(an_conv_check(s));
+    AN_TRY(check_buf("output gradient", dy, y_floats(s)));
+    if (dx.mem) {
+        AN_TRY(check_buf("weights", w, w_floats(s)));
+        AN_TRY(check_buf("input gradient", dx, x_floats(s)));
+    }
+    if (dw.mem) {
+        AN_TRY(check_buf("input", x, x_floats(s)));
+        AN_TRY(check_buf("weight gradient", dw, w_floats(s)));
+    }
+    if (db.mem) AN_TRY(check_buf("bias gradient", db, (size_t)s->k));
+    int direct = an_conv_algo_resolve(d, s, a) == AN_CONV_DIRECT;
+    if (dx.mem)
+        AN_TRY(direct ? backward_data_direct(d, s, w, dy, dx)
+                      : backward_data_im2col(d, s, w, dy, dx, ws, ws_floats));
+    if (dw.mem)
+        AN_TRY(direct ? backward_weights_direct(d, s, x, dy, dw)
+                      : backward_weights_im2col(d, s, x, dy, dw, ws, ws_floats));
+    if (db.mem)
+        AN_TRY(launch_io(d, "im2col", "conv_bias_grad", s, s->n, dy, db, (size_t)s->k, 1, 1));
+    return AN_OK;
+}

@@ -1,0 +1,205 @@
+/* host/ops/gemm.c - argument checks, backend choice and the launchers of the GEMM (see gemm.h).
+ *
+ * The own backend maps the four transpose cases onto cl/gemm.cl's two kernels:
+ *   NN, TN: gemm_panel with S = A (scalar loads), V = B (float16 rows of B).
+ *   TT:     C^T = B * A in gemm_panel, S = B, V = A (rows of the stored A are contiguous along M),
+ *           the tile stored transposed into C.
+ *   NT:     gemm_dot (both operands contiguous along K). */
+#include "ops/gemm.h"
+
+#include <clblast_c.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define AN_GEMM_TM 8 /* rows per work-item of gemm_panel (cl/gemm.cl's TM) */
+
+static an_gemm_backend gemm_override = AN_GEMM_AUTO;
+
+void an_gemm_set_backend(an_gemm_backend b) { gemm_override = b; }
+
+const char *an_gemm_backend_name(an_gemm_backend b) {
+    switch (b) {
+    case AN_GEMM_OWN: return "own";
+    case AN_GEMM_CLBLAST: return "clblast";
+    default: return "auto";
+    }
+}
+
+an_status an_gemm_backend_for(const an_dev *d, an_gemm_backend *out) {
+    an_gemm_backend b = gemm_override;
+    if (b == AN_GEMM_AUTO) {
+        const char *env = getenv("ALEXNET_GEMM");
+        if (env && *env && strcmp(env, "auto") != 0) {
+            if (strcmp(env, "own") == 0)
+                b = AN_GEMM_OWN;
+            else if (strcmp(env, "clblast") == 0)
+                b = AN_GEMM_CLBLAST;
+            else
+                return an_error(AN_ERR_INVALID_ARG,
+                                "ALEXNET_GEMM=%s: expected own, clblast or auto", env);
+        }
+    }
+    if (b == AN_GEMM_AUTO) b = (d->info.type & CL_DEVICE_TYPE_CPU) ? AN_GEMM_OWN : AN_GEMM_CLBLAST;
+    *out = b;
+    return AN_OK;
+}
+
+/* Check one operand: rows x cols (as stored) with leading dimension ld, batch matrices apart by
+ * stride, all inside the buffer, and every in-matrix index addressable by the kernels' 32-bit
+ * arithmetic. */
+static an_status check_operand(const char *what, an_buf m, size_t rows, size_t cols, size_t ld,
+                               size_t stride, size_t batch) {
+    if (!m.mem) return an_error(AN_ERR_INVALID_ARG, "gemm: matrix %s has no buffer", what);
+    if (ld < cols)
+        return an_error(AN_ERR_INVALID_ARG, "gemm: leading dimension of %s is %zu < %zu columns",
+                        what, ld, cols);
+    size_t extent = (rows - 1) * ld + cols; /* floats spanned by one matrix */
+    if (extent > UINT_MAX || m.off > UINT_MAX)
+        return an_error(AN_ERR_UNSUPPORTED, "gemm: matrix %s spans %zu floats at offset %zu; "
+                        "more than 2^32 is not supported", what, extent, m.off);
+    size_t bytes = 0;
+    CL_CHECK(clGetMemObjectInfo(m.mem, CL_MEM_SIZE, sizeof bytes, &bytes, NULL));
+    size_t end = m.off + (batch - 1) * stride + extent;
+    if (end > bytes / sizeof(float))
+        return an_error(AN_ERR_INVALID_ARG, "gemm: matrix %s needs floats up to %zu but its "
+                        "buffer holds %zu", what, end, bytes / sizeof(float));
+    return AN_OK;
+}
+
+static an_status clblast_status(CLBlastStatusCode st) {
+    if (st == CLBlastSuccess) return AN_OK;
+    if (st < 0 && st > -100) return an_error(st, "CLBlast SGEMM failed: OpenCL error %s",
+                                             an_cl_error_name(st));
+    return an_error(AN_ERR_INTERNAL, "CLBlast SGEMM failed with CLBlast status %d", (int)st);
+}
+
+static an_status gemm_clblast(an_dev *d, int ta, int tb, size_t M, size_t N, size_t K,
+                              float alpha, an_buf A, size_t lda, size_t sa, an_buf B, size_t ldb,
+                              size_t sb, float beta, an_buf C, size_t ldc, size_t sc,
+                              size_t batch) {
+    CLBlastTranspose ta_ = ta ? CLBlastTransposeYes : CLBlastTransposeNo;
+    CLBlastTranspose tb_ = tb ? CLBlastTransposeYes : CLBlastTransposeNo;
+    CLBlastStatusCode st;
+    if (batch == 1)
+        st = CLBlastSgemm(CLBlastLayoutRowMajor, ta_, tb_, M, N, K, alpha, A.mem, A.off, lda,
+                          B.mem, B.off, ldb, beta, C.mem, C.off, ldc, &d->q, NULL);
+    else
+        st = CLBlastSgemmStridedBatched(CLBlastLayoutRowMajor, ta_, tb_, M, N, K, alpha, A.mem,
+                                        A.off, lda, sa, B.mem, B.off, ldb, sb, beta, C.mem, C.off,
+                                        ldc, sc, batch, &d->q, NULL);
+    return clblast_status(st);
+}
+
+/* gemm_panel: C(r,j) = alpha * sum_k s[r*s_rs + k*s_ks] * v[k*v_ld + j] + beta * C(r,j). */
+static an_status launch_panel(an_dev *d, size_t R, size_t V, size_t K, float alpha, an_buf s,
+                              size_t s_rs, size_t s_ks, size_t s_bs, an_buf v, size_t v_ld,
+                              size_t v_bs, float beta, an_buf c, size_t c_rs, size_t c_vs,
+                              size_t c_bs, size_t batch) {
+    cl_kernel k;
+    AN_TRY(an_kernel(d, "gemm", NULL, "gemm_panel", &k));
+    cl_uint r_ = (cl_uint)R, v_ = (cl_uint)V, k_ = (cl_uint)K;
+    cl_uint so = (cl_uint)s.off, srs = (cl_uint)s_rs, sks = (cl_uint)s_ks;
+    cl_uint vo = (cl_uint)v.off, vld = (cl_uint)v_ld;
+    cl_uint co = (cl_uint)c.off, crs = (cl_uint)c_rs, cvs = (cl_uint)c_vs;
+    cl_ulong sbs = s_bs, vbs = v_bs, cbs = c_bs;
+    AN_ARG(k, 0, r_);
+    AN_ARG(k, 1, v_);
+    AN_ARG(k, 2, k_);
+    AN_ARG(k, 3, alpha);
+    AN_ARG(k, 4, s.mem);
+    AN_ARG(k, 5, so);
+    AN_ARG(k, 6, srs);
+    AN_ARG(k, 7, sks);
+    AN_ARG(k, 8, sbs);
+    AN_ARG(k, 9, v.mem);
+    AN_ARG(k, 10, vo);
+    AN_ARG(k, 11, vld);
+    AN_ARG(k, 12, vbs);
+    AN_ARG(k, 13, beta);
+    AN_ARG(k, 14, c.mem);
+    AN_ARG(k, 15, co);
+    AN_ARG(k, 16, crs);
+    AN_ARG(k, 17, cvs);
+    AN_ARG(k, 18, cbs);
+    size_t gws[3] = {(V + 15) / 16, (R + AN_GEMM_TM - 1) / AN_GEMM_TM, batch};
+    return an_launch(d, k, 3, gws, NULL);
+}
+
+static an_status launch_dot(an_dev *d, size_t M, size_t N, size_t K, float alpha, an_buf A,
+                            size_t lda, size_t sa, an_buf B, size_t ldb, size_t sb, float beta,
+                            an_buf C, size_t ldc, size_t sc, size_t batch) {
+    cl_kernel k;
+    AN_TRY(an_kernel(d, "gemm", NULL, "gemm_dot", &k));
+    cl_uint m_ = (cl_uint)M, n_ = (cl_uint)N, k_ = (cl_uint)K;
+    cl_uint ao = (cl_uint)A.off, bo = (cl_uint)B.off, co = (cl_uint)C.off;
+    cl_uint lda_ = (cl_uint)lda, ldb_ = (cl_uint)ldb, ldc_ = (cl_uint)ldc;
+    cl_ulong sa_ = sa, sb_ = sb, sc_ = sc;
+    AN_ARG(k, 0, m_);
+    AN_ARG(k, 1, n_);
+    AN_ARG(k, 2, k_);
+    AN_ARG(k, 3, alpha);
+    AN_ARG(k, 4, A.mem);
+    AN_ARG(k, 5, ao);
+    AN_ARG(k, 6, lda_);
+    AN_ARG(k, 7, sa_);
+    AN_ARG(k, 8, B.mem);
+    AN_ARG(k, 9, bo);
+    AN_ARG(k, 10, ldb_);
+    AN_ARG(k, 11, sb_);
+    AN_ARG(k, 12, beta);
+    AN_ARG(k, 13, C.mem);
+    AN_ARG(k, 14, co);
+    AN_ARG(k, 15, ldc_);
+    AN_ARG(k, 16, sc_);
+    size_t gws[3] = {(N + 3) / 4, (M + 3) / 4, batch};
+    return an_launch(d, k, 3, gws, NULL);
+}
+
+static an_status gemm_own(an_dev *d, int ta, int tb, size_t M, size_t N, size_t K, float alpha,
+                          an_buf A, size_t lda, size_t sa, an_buf B, size_t ldb, size_t sb,
+                          float beta, an_buf C, size_t ldc, size_t sc, size_t batch) {
+    if (!ta && !tb)
+        return launch_panel(d, M, N, K, alpha, A, lda, 1, sa, B, ldb, sb, beta, C, ldc, 1, sc,
+                            batch);
+    if (ta && !tb)
+        return launch_panel(d, M, N, K, alpha, A, 1, lda, sa, B, ldb, sb, beta, C, ldc, 1, sc,
+                            batch);
+    if (ta && tb)
+        return launch_panel(d, N, M, K, alpha, B, ldb, 1, sb, A, lda, sa, beta, C, 1, ldc, sc,
+                            batch);
+    return launch_dot(d, M, N, K, alpha, A, lda, sa, B, ldb, sb, beta, C, ldc, sc, batch);
+}
+
+an_status an_gemm_batched(an_dev *d, int trans_a, int trans_b, size_t M, size_t N, size_t K,
+                          float alpha, an_buf A, size_t lda, size_t stride_a, an_buf B, size_t ldb,
+                          size_t stride_b, float beta, an_buf C, size_t ldc, size_t stride_c,
+                          size_t batch) {
+    if (M == 0 || N == 0 || batch == 0) return AN_OK;
+    int ta = trans_a != 0, tb = trans_b != 0;
+    if (K > 0) {
+        AN_TRY(check_operand("A", A, ta ? K : M, ta ? M : K, lda, stride_a, batch));
+        AN_TRY(check_operand("B", B, tb ? N : K, tb ? K : N, ldb, stride_b, batch));
+    }
+    AN_TRY(check_operand("C", C, M, N, ldc, stride_c, batch));
+    if (batch > 1 && stride_c < (M - 1) * ldc + N)
+        return an_error(AN_ERR_INVALID_ARG, "gemm: batch stride of C (%zu) overlaps the outputs "
+                        "(%zu x %zu, ldc %zu)", stride_c, M, N, ldc);
+    if (M > INT_MAX || N > INT_MAX || K > INT_MAX || batch > INT_MAX)
+        return an_error(AN_ERR_UNSUPPORTED, "gemm: size %zu x %zu x %zu (batch %zu) too large",
+                        M, N, K, batch);
+    an_gemm_backend be;
+    AN_TRY(an_gemm_backend_for(d, &be));
+    /* K == 0 (C = beta * C) goes to the own kernel, which handles it without special cases. */
+    if (be == AN_GEMM_CLBLAST && K > 0)
+        return gemm_clblast(d, ta, tb, M, N, K, alpha, A, lda, stride_a, B, ldb, stride_b, beta,
+                            C, ldc, stride_c, batch);
+    return gemm_own(d, ta, tb, M, N, K, alpha, A, lda, stride_a, B, ldb, stride_b, beta, C, ldc,
+                    stride_c, batch);
+}
+
+an_status an_gemm(an_dev *d, int trans_a, int trans_b, size_t M, size_t N, size_t K, float alpha,
+                  an_buf A, size_t lda, an_buf B, size_t ldb, float beta, an_buf C, size_t ldc) {
+    return an_gemm_batched(d, trans_a, trans_b, M, N, K, alpha, A, lda, 0, B, ldb, 0, beta, C,
+                           ldc, 0, 1);
+}

@@ -1,0 +1,42 @@
+/* host/ops/gemm.h - single-precision GEMM on a device, behind one interface with two backends.
+ *
+ * Row-major, BLAS semantics: C = alpha * op(A) * op(B) + beta * C with op(A) M x K and op(B)
+ * K x N. A is stored M x K (lda >= K) when !trans_a, else K x M (lda >= M); B is K x N
+ * (ldb >= N) when !trans_b, else N x K (ldb >= K); C is M x N (ldc >= N). Leading dimensions
+ * and batch strides are in floats; an_buf offsets place each matrix. beta == 0 overwrites C
+ * without reading it. Calls enqueue on d->q and do not wait.
+ *
+ * Backends: the project's own register-tiled kernels (cl/gemm.cl, fast on CPU devices) and
+ * CLBlast. Choice, first match wins: an_gemm_set_backend() with a value other than AUTO; the
+ * environment variable ALEXNET_GEMM=own|clblast|auto; else the device type (CPU: own, other:
+ * CLBlast). Callers need not know which one runs. */
+#ifndef AN_OPS_GEMM_H
+#define AN_OPS_GEMM_H
+
+#include "runtime/runtime.h"
+
+typedef enum an_gemm_backend {
+    AN_GEMM_AUTO = 0,
+    AN_GEMM_OWN = 1,
+    AN_GEMM_CLBLAST = 2
+} an_gemm_backend;
+
+/* Process-wide override (AN_GEMM_AUTO removes it). */
+void an_gemm_set_backend(an_gemm_backend b);
+/* The backend an_gemm would use on d now; AN_ERR_INVALID_ARG for a bad ALEXNET_GEMM value. */
+an_status an_gemm_backend_for(const an_dev *d, an_gemm_backend *out);
+/* "auto", "own", "clblast". */
+const char *an_gemm_backend_name(an_gemm_backend b);
+
+an_status an_gemm(an_dev *d, int trans_a, int trans_b, size_t M, size_t N, size_t K, float alpha,
+                  an_buf A, size_t lda, an_buf B, size_t ldb, float beta, an_buf C, size_t ldc);
+
+/* batch independent GEMMs of one shape: matrix i of A starts at A.off + i * stride_a (likewise
+ * B, C). A stride of 0 shares one matrix among all (e.g. the weights of a convolution); the
+ * strides of C must keep the outputs apart. */
+an_status an_gemm_batched(an_dev *d, int trans_a, int trans_b, size_t M, size_t N, size_t K,
+                          float alpha, an_buf A, size_t lda, size_t stride_a, an_buf B, size_t ldb,
+                          size_t stride_b, float beta, an_buf C, size_t ldc, size_t stride_c,
+                          size_t batch);
+
+#endif

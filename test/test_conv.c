@@ -1,0 +1,155 @@
+/* test/test_conv.c - both convolution algorithms against the double reference: forward (with and
+ * without bias) and the three gradients, on odd sizes, batch 1, stride > 1, padding, non-square
+ * kernels, groups, 1x1 kernels, a workspace so small the images go one at a time, and AlexNet's
+ * own layers (conv1-conv5 at batch 1 or 2). Outputs and the workspace are NaN-poisoned first.
+ * Tolerance: |e| <= 1e-6*m + 1e-6 + 1e-5|ref|, m the number of products summed per output
+ * (inputs, weights and dy in [-1, 1]).
+ * `--small`: small shapes only (for the oclgrind run). */
+#include "check.h"
+
+#include "ops/conv.h"
+#include "ref/ref_conv.h"
+
+static an_dev dev;
+
+static int open_device(void) {
+    an_device_info *list = NULL;
+    int n = 0, sel[AN_MAX_SELECTED], nsel = 0;
+    an_status s = an_devices_list(&list, &n);
+    if (s == AN_OK) s = an_devices_select(list, n, NULL, 1, sel, &nsel);
+    if (s == AN_OK) s = an_devs_open(&list[sel[0]], 1, &dev);
+    free(list);
+    if (s != AN_OK) fprintf(stderr, "cannot open a device: %s\n", an_last_error());
+    return s == AN_OK;
+}
+
+/* A device buffer of n floats holding h, or NaN when h is NULL. */
+static an_buf upload(const float *h, size_t n) {
+    an_buf b = {NULL, 0};
+    CHECK_OK(an_alloc(&dev, "test", (n ? n : 1) * sizeof(float), &b.mem));
+    if (h) CHECK_OK(an_write(&dev, b, h, n));
+    else if (n) CHECK_OK(an_fill(&dev, b, NAN, n));
+    return b;
+}
+
+static float *rand_floats(size_t n, uint64_t seed) {
+    float *f = malloc(n * sizeof *f);
+    check_fill_uniform(f, n, seed, -1, 1);
+    return f;
+}
+static double *to_double(const float *f, size_t n) {
+    double *d = malloc(n * sizeof *d);
+    for (size_t i = 0; i < n; i++) d[i] = f[i];
+    return d;
+}
+static float *to_float(const double *d, size_t n) {
+    float *f = malloc(n * sizeof *f);
+    for (size_t i = 0; i < n; i++) f[i] = (float)d[i];
+    return f;
+}
+
+static void compare(const char *name, const an_conv_shape *s, an_conv_algo a, an_buf b,
+                    const float *want, size_t n, size_t terms) {
+    float *got = malloc(n * sizeof *got);
+    CHECK_OK(an_read(&dev, b, got, n));
+    char what[200];
+    snprintf(what, sizeof what, "%s %s n%d c%d %dx%d k%d %dx%d s%d p%d g%d", an_conv_algo_name(a),
+             name, s->n, s->c, s->h, s->w, s->k, s->kh, s->kw, s->stride, s->pad, s->groups);
+    check_close(what, got, want, n, 1e-6f * (float)terms + 1e-6f, 1e-5f);
+    free(got);
+}
+
+/* ws_div > 1 shrinks the workspace to force chunks of fewer images. */
+static void run(an_conv_shape s, int bias, int ws_div, uint64_t seed) {
+    ref_conv_shape r = {s.n, s.c, s.h, s.w, s.k, s.kh, s.kw, s.stride, s.pad, s.groups};
+    int oh = an_conv_oh(&s), ow = an_conv_ow(&s);
+    size_t nx = (size_t)s.n * s.c * s.h * s.w, ny = (size_t)s.n * s.k * oh * ow;
+    size_t nw = (size_t)s.k * (s.c / s.groups) * s.kh * s.kw, nb = (size_t)s.k;
+    float *x = rand_floats(nx, seed), *w = rand_floats(nw, seed + 1), *b = rand_floats(nb, seed + 2);
+    float *dy = rand_floats(ny, seed + 3);
+    double *xd = to_double(x, nx), *wd = to_double(w, nw), *bd = to_double(b, nb);
+    double *dyd = to_double(dy, ny), *yd = malloc(ny * sizeof *yd), *dxd = malloc(nx * sizeof *dxd);
+    double *dwd = malloc(nw * sizeof *dwd), *dbd = malloc(nb * sizeof *dbd);
+    ref_conv_forward(&r, xd, wd, bias ? bd : NULL, yd);
+    ref_conv_backward_data(&r, dyd, wd, dxd);
+    ref_conv_backward_weights(&r, xd, dyd, dwd, dbd);
+    float *y = to_float(yd, ny), *dx = to_float(dxd, nx), *dw = to_float(dwd, nw);
+    float *db = to_float(dbd, nb);
+    size_t fwd_terms = (size_t)(s.c / s.groups) * s.kh * s.kw;
+    size_t dx_terms = (size_t)(s.k / s.groups) * s.kh * s.kw, dw_terms = (size_t)s.n * oh * ow;
+
+    an_buf bx = upload(x, nx), bw = upload(w, nw), bb = upload(b, nb), bdy = upload(dy, ny);
+    an_conv_algo algos[2] = {AN_CONV_IM2COL, AN_CONV_DIRECT};
+    for (int ai = 0; ai < 2; ai++) {
+        an_conv_algo a = algos[ai];
+        size_t wsn = an_conv_workspace_floats(&dev, &s, a);
+        if (ws_div > 1) wsn = wsn / (size_t)ws_div;
+        an_buf ws = upload(NULL, wsn), by = upload(NULL, ny), bdx = upload(NULL, nx);
+        an_buf bdw = upload(NULL, nw), bdb = upload(NULL, nb), none = {NULL, 0};
+        CHECK_OK(an_conv_forward(&dev, &s, a, bx, bw, bias ? bb : none, by, ws, wsn));
+        compare("forward", &s, a, by, y, ny, fwd_terms);
+        CHECK_OK(an_conv_backward(&dev, &s, a, bx, bw, bdy, bdx, bdw, bdb, ws, wsn));
+        compare("dx", &s, a, bdx, dx, nx, dx_terms);
+        compare("dw", &s, a, bdw, dw, nw, dw_terms);
+        compare("db", &s, a, bdb, db, nb, dw_terms);
+        /* skipping dx must leave it alone and still give dw */
+        CHECK_OK(an_fill(&dev, bdx, NAN, nx));
+        CHECK_OK(an_fill(&dev, bdw, NAN, nw));
+        CHECK_OK(an_conv_backward(&dev, &s, a, bx, bw, bdy, none, bdw, none, ws, wsn));
+        compare("dw without dx", &s, a, bdw, dw, nw, dw_terms);
+        float probe;
+        CHECK_OK(an_read(&dev, bdx, &probe, 1));
+        CHECK(probe != probe, "skipped dx was written (%g)", probe);
+        an_buf *bufs[] = {&ws, &by, &bdx, &bdw, &bdb};
+        for (size_t i = 0; i < sizeof bufs / sizeof *bufs; i++) an_free(&bufs[i]->mem);
+    }
+    an_free(&bx.mem);
+    an_free(&bw.mem);
+    an_free(&bb.mem);
+    an_free(&bdy.mem);
+    void *all[] = {x, w, b, dy, xd, wd, bd, dyd, yd, dxd, dwd, dbd, y, dx, dw, db};
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++) free(all[i]);
+}
+
+static void test_bad_args(void) {
+    an_conv_shape s = {1, 3, 5, 5, 4, 3, 3, 1, 0, 2};
+    CHECK(an_conv_check(&s) == AN_ERR_INVALID_ARG, "3 channels in 2 groups accepted");
+    s = (an_conv_shape){1, 4, 2, 2, 4, 5, 5, 1, 1, 1};
+    CHECK(an_conv_check(&s) == AN_ERR_INVALID_ARG, "5x5 kernel on a padded 4x4 accepted");
+    s = (an_conv_shape){2, 2, 6, 6, 2, 3, 3, 1, 1, 1};
+    float h[144];
+    check_fill_uniform(h, 144, 5, -1, 1);
+    an_buf x = upload(h, 144), y = upload(NULL, 144), w = upload(h, 36), ws = upload(NULL, 4);
+    an_buf none = {NULL, 0};
+    CHECK(an_conv_forward(&dev, &s, AN_CONV_IM2COL, x, w, none, y, ws, 4) == AN_ERR_INVALID_ARG,
+          "a workspace smaller than one image accepted");
+    CHECK(an_conv_forward(&dev, &s, AN_CONV_DIRECT, an_buf_at(x, 1), w, none, y, ws, 4) ==
+              AN_ERR_INVALID_ARG, "an input past the end of its buffer accepted");
+    an_free(&x.mem);
+    an_free(&y.mem);
+    an_free(&w.mem);
+    an_free(&ws.mem);
+}
+
+int main(int argc, char **argv) {
+    int small = argc > 1 && strcmp(argv[1], "--small") == 0;
+    if (!open_device()) return 1;
+    uint64_t seed = 1;
+    /*              n  c   h   w   k  kh kw s  p  g */
+    run((an_conv_shape){2, 3, 7, 9, 5, 3, 2, 1, 1, 1}, 1, 1, seed += 10);
+    run((an_conv_shape){1, 4, 11, 10, 6, 5, 5, 2, 2, 2}, 1, 1, seed += 10);
+    run((an_conv_shape){3, 6, 13, 13, 9, 3, 3, 3, 0, 3}, 0, 3, seed += 10);
+    run((an_conv_shape){2, 8, 5, 6, 4, 1, 1, 1, 0, 2}, 1, 2, seed += 10);
+    run((an_conv_shape){2, 4, 7, 7, 3, 1, 1, 2, 0, 1}, 1, 1, seed += 10);
+    if (!small) {
+        run((an_conv_shape){4, 16, 17, 15, 20, 4, 3, 2, 1, 4}, 1, 2, seed += 10);
+        run((an_conv_shape){1, 3, 227, 227, 96, 11, 11, 4, 0, 1}, 1, 1, seed += 10);  /* conv1 */
+        run((an_conv_shape){1, 96, 27, 27, 256, 5, 5, 1, 2, 2}, 1, 1, seed += 10);  /* conv2 */
+        run((an_conv_shape){2, 256, 13, 13, 384, 3, 3, 1, 1, 1}, 1, 2, seed += 10); /* conv3 */
+        run((an_conv_shape){1, 384, 13, 13, 384, 3, 3, 1, 1, 2}, 1, 1, seed += 10); /* conv4 */
+        run((an_conv_shape){2, 384, 13, 13, 256, 3, 3, 1, 1, 2}, 1, 1, seed += 10); /* conv5 */
+        test_bad_args();
+    }
+    an_devs_close(&dev, 1);
+    return check_done("test_conv");
+}

@@ -1,0 +1,167 @@
+/* test/test_gemm.c - both GEMM backends against the double reference: all four transpose
+ * combinations, odd sizes, offsets, padded leading dimensions, batches with shared operands,
+ * alpha/beta (beta = 0 on a NaN-poisoned C), K = 0, backend selection and argument checks.
+ * Every float of C's buffer is checked: the matrices against the reference, everything else
+ * (offset, padding columns, gaps between batches) against its untouched sentinel value.
+ * Tolerance: |e| <= 1e-6*K + 1e-6 + 1e-5|ref| (inputs in [-1, 1]; a float sum of K products).
+ * `--small`: the own backend on small shapes only (for the oclgrind run). */
+#include "check.h"
+
+#include "ops/gemm.h"
+#include "ref/ref_gemm.h"
+
+static an_dev dev;
+
+static int open_device(void) {
+    an_device_info *list = NULL;
+    int n = 0, sel[AN_MAX_SELECTED], nsel = 0;
+    an_status s = an_devices_list(&list, &n);
+    if (s == AN_OK) s = an_devices_select(list, n, NULL, 1, sel, &nsel);
+    if (s == AN_OK) s = an_devs_open(&list[sel[0]], 1, &dev);
+    free(list);
+    if (s != AN_OK) fprintf(stderr, "cannot open a device: %s\n", an_last_error());
+    return s == AN_OK;
+}
+
+static an_buf upload(const float *h, size_t n) {
+    an_buf b = {NULL, 0};
+    CHECK_OK(an_alloc(&dev, "test", n * sizeof(float), &b.mem));
+    CHECK_OK(an_write(&dev, b, h, n));
+    return b;
+}
+
+typedef struct gcase {
+    int ta, tb;
+    size_t M, N, K, batch;
+    size_t off, pad;   /* offset of every matrix in its buffer; extra leading-dimension floats */
+    int share_a;       /* stride_a = 0 */
+    float alpha, beta;
+} gcase;
+
+static void run(an_gemm_backend be, gcase c, uint64_t seed) {
+    size_t ar = c.ta ? c.K : c.M, ac = c.ta ? c.M : c.K;
+    size_t br = c.tb ? c.N : c.K, bc = c.tb ? c.K : c.N;
+    size_t lda = ac + c.pad, ldb = bc + c.pad, ldc = c.N + c.pad;
+    size_t sa = c.share_a ? 0 : ar * lda + 3, sb = br * ldb + 5, sc = c.M * ldc + 7;
+    size_t na = c.off + (c.batch - 1) * sa + ar * lda, nb = c.off + (c.batch - 1) * sb + br * ldb;
+    size_t nc = c.off + (c.batch - 1) * sc + c.M * ldc;
+    float *A = malloc((na + 1) * sizeof *A), *B = malloc((nb + 1) * sizeof *B);
+    float *C = malloc(nc * sizeof *C), *want = malloc(nc * sizeof *want);
+    float *got = malloc(nc * sizeof *got);
+    check_fill_uniform(A, na + 1, seed, -1, 1);
+    check_fill_uniform(B, nb + 1, seed + 1, -1, 1);
+    for (size_t i = 0; i < nc; i++) C[i] = 7.0f; /* sentinel outside the matrices */
+    for (size_t b = 0; b < c.batch; b++)
+        for (size_t m = 0; m < c.M; m++)
+            for (size_t n = 0; n < c.N; n++) {
+                uint64_t s = seed * 1000003u + (b * c.M + m) * c.N + n;
+                C[c.off + b * sc + m * ldc + n] = c.beta == 0 ? NAN : check_rand_uniform(&s, -1, 1);
+            }
+    memcpy(want, C, nc * sizeof *C);
+    for (size_t b = 0; b < c.batch; b++) {
+        size_t oa = c.off + b * sa, ob = c.off + b * sb, oc = c.off + b * sc;
+        double *Ad = malloc((ar * lda + 1) * sizeof *Ad), *Bd = malloc((br * ldb + 1) * sizeof *Bd);
+        double *Cd = malloc(c.M * ldc * sizeof *Cd);
+        for (size_t i = 0; i < ar * lda; i++) Ad[i] = A[oa + i];
+        for (size_t i = 0; i < br * ldb; i++) Bd[i] = B[ob + i];
+        for (size_t i = 0; i < c.M * ldc; i++) Cd[i] = C[oc + i];
+        ref_gemm(c.ta, c.tb, c.M, c.N, c.K, c.alpha, Ad, lda, Bd, ldb, c.beta, Cd, ldc);
+        for (size_t m = 0; m < c.M; m++)
+            for (size_t n = 0; n < c.N; n++) want[oc + m * ldc + n] = (float)Cd[m * ldc + n];
+        free(Ad);
+        free(Bd);
+        free(Cd);
+    }
+
+    an_buf bA = upload(A, na + 1), bB = upload(B, nb + 1), bC = upload(C, nc);
+    bA.off = bB.off = bC.off = c.off;
+    an_gemm_set_backend(be);
+    if (c.batch == 1)
+        CHECK_OK(an_gemm(&dev, c.ta, c.tb, c.M, c.N, c.K, c.alpha, bA, lda, bB, ldb, c.beta, bC,
+                         ldc));
+    else
+        CHECK_OK(an_gemm_batched(&dev, c.ta, c.tb, c.M, c.N, c.K, c.alpha, bA, lda, sa, bB, ldb,
+                                 sb, c.beta, bC, ldc, sc, c.batch));
+    bC.off = 0;
+    CHECK_OK(an_read(&dev, bC, got, nc));
+    char what[160];
+    snprintf(what, sizeof what, "%s %c%c M=%zu N=%zu K=%zu batch=%zu off=%zu pad=%zu a=%g b=%g",
+             an_gemm_backend_name(be), c.ta ? 'T' : 'N', c.tb ? 'T' : 'N', c.M, c.N, c.K,
+             c.batch, c.off, c.pad, c.alpha, c.beta);
+    check_close(what, got, want, nc, 1e-6f * (float)c.K + 1e-6f, 1e-5f);
+    an_free(&bA.mem);
+    an_free(&bB.mem);
+    an_free(&bC.mem);
+    free(A);
+    free(B);
+    free(C);
+    free(want);
+    free(got);
+}
+
+static void run_backend(an_gemm_backend be, int small) {
+    uint64_t seed = 100;
+    for (int t = 0; t < 4; t++) {
+        int ta = t >> 1, tb = t & 1;
+        run(be, (gcase){ta, tb, 1, 1, 1, 1, 0, 0, 0, 1.0f, 0.0f}, seed++);
+        run(be, (gcase){ta, tb, 17, 33, 9, 1, 3, 2, 0, 1.0f, 0.0f}, seed++);
+        run(be, (gcase){ta, tb, 8, 16, 16, 1, 0, 0, 0, -0.7f, 0.5f}, seed++);
+        run(be, (gcase){ta, tb, 13, 21, 19, 3, 5, 1, 1, 1.0f, 0.0f}, seed++);
+        if (small || be == AN_GEMM_CLBLAST) continue;
+        run(be, (gcase){ta, tb, 37, 45, 70, 1, 11, 3, 0, 1.5f, -1.0f}, seed++);
+        run(be, (gcase){ta, tb, 64, 100, 257, 2, 1, 0, 0, 1.0f, 0.0f}, seed++);
+        run(be, (gcase){ta, tb, 129, 300, 203, 1, 0, 0, 0, 1.0f, 0.0f}, seed++);
+        run(be, (gcase){ta, tb, 5, 7, 0, 1, 2, 1, 0, 1.0f, 0.25f}, seed++); /* K = 0: C = beta*C */
+    }
+}
+
+static void test_selection(void) {
+    an_gemm_backend b;
+    an_gemm_set_backend(AN_GEMM_AUTO);
+    unsetenv("ALEXNET_GEMM");
+    CHECK_OK(an_gemm_backend_for(&dev, &b));
+    CHECK(b == ((dev.info.type & CL_DEVICE_TYPE_CPU) ? AN_GEMM_OWN : AN_GEMM_CLBLAST),
+          "auto picked %s on a %s device", an_gemm_backend_name(b),
+          an_device_type_name(dev.info.type));
+    setenv("ALEXNET_GEMM", "clblast", 1);
+    CHECK_OK(an_gemm_backend_for(&dev, &b));
+    CHECK(b == AN_GEMM_CLBLAST, "ALEXNET_GEMM=clblast gave %s", an_gemm_backend_name(b));
+    an_gemm_set_backend(AN_GEMM_OWN);
+    CHECK_OK(an_gemm_backend_for(&dev, &b));
+    CHECK(b == AN_GEMM_OWN, "the API override lost to the environment: %s",
+          an_gemm_backend_name(b));
+    an_gemm_set_backend(AN_GEMM_AUTO);
+    setenv("ALEXNET_GEMM", "fast", 1);
+    CHECK(an_gemm_backend_for(&dev, &b) == AN_ERR_INVALID_ARG, "ALEXNET_GEMM=fast accepted");
+    unsetenv("ALEXNET_GEMM");
+}
+
+static void test_bad_args(void) {
+    float h[64];
+    check_fill_uniform(h, 64, 1, -1, 1);
+    an_buf a = upload(h, 64);
+    an_gemm_set_backend(AN_GEMM_OWN);
+    CHECK(an_gemm(&dev, 0, 0, 4, 4, 4, 1, a, 3, a, 4, 0, a, 4) == AN_ERR_INVALID_ARG,
+          "lda < K accepted");
+    CHECK(an_gemm(&dev, 0, 0, 2, 2, 4, 1, a, 4, a, 2, 0, an_buf_at(a, 60), 2) == AN_OK,
+          "a call that fits failed: %s", an_last_error());
+    CHECK(an_gemm(&dev, 0, 0, 2, 2, 4, 1, a, 4, a, 2, 0, an_buf_at(a, 61), 2) ==
+              AN_ERR_INVALID_ARG, "C past the end of its buffer accepted");
+    CHECK(an_gemm_batched(&dev, 0, 0, 2, 2, 4, 1, a, 4, 0, a, 2, 0, 0, an_buf_at(a, 40), 2, 3,
+                          2) == AN_ERR_INVALID_ARG, "overlapping batch outputs accepted");
+    an_free(&a.mem);
+}
+
+int main(int argc, char **argv) {
+    int small = argc > 1 && strcmp(argv[1], "--small") == 0;
+    if (!open_device()) return 1;
+    test_selection();
+    run_backend(AN_GEMM_OWN, small);
+    if (!small) {
+        test_bad_args();
+        run_backend(AN_GEMM_CLBLAST, 0);
+    }
+    an_gemm_set_backend(AN_GEMM_AUTO);
+    an_devs_close(&dev, 1);
+    return check_done("test_gemm");
+}
