@@ -1,0 +1,50 @@
+/* cl/dropout.cl - inverted dropout with a Philox4x32-10 mask, forward and backward in one kernel.
+ *
+ * The keep/drop decision of an element is a pure function of (seed, step, layer, layer-wide
+ * element index), with the counter layout of host/ref/philox.h (this file holds a copy of that
+ * algorithm in OpenCL C; test_dropout checks that the two give identical masks):
+ *   e = row * layer_cols + col_offset + col, group = e / 4, lane = e % 4,
+ *   counter = {lo32(group), hi32(group), step, layer}, key = {lo32(seed), hi32(seed)},
+ *   dropped when philox4x32_10(counter, key)[lane] < threshold (= floor(p * 2^32)).
+ * dropout_apply computes y = keep ? x * scale : 0 over a rows × cols tile stored densely: the
+ * forward with x, y; the backward with dy, dx and the same arguments (the mask is regenerated,
+ * not stored). threshold 0 with scale 1 is the identity (inference). */
+
+#define DROPOUT_M0 0xD2511F53u
+#define DROPOUT_M1 0xCD9E8D57u
+#define DROPOUT_W0 0x9E3779B9u
+#define DROPOUT_W1 0xBB67AE85u
+
+uint4 dropout_philox_round(uint4 c, uint2 k) {
+    uint hi0 = mul_hi(DROPOUT_M0, c.x), lo0 = DROPOUT_M0 * c.x;
+    uint hi1 = mul_hi(DROPOUT_M1, c.z), lo1 = DROPOUT_M1 * c.z;
+    return (uint4)(hi1 ^ c.y ^ k.x, lo1, hi0 ^ c.w ^ k.y, lo0);
+}
+
+uint4 dropout_philox4x32_10(uint4 c, uint2 k) {
+    c = dropout_philox_round(c, k);
+    for (int r = 1; r < 10; r++) {
+        k += (uint2)(DROPOUT_W0, DROPOUT_W1);
+        c = dropout_philox_round(c, k);
+    }
+    return c;
+}
+
+__kernel void dropout_apply(__global const float *x, uint x_off, __global float *y, uint y_off,
+                            uint rows, uint cols, uint layer_cols, uint col_offset, uint seed_lo,
+                            uint seed_hi, uint step, uint layer, uint threshold, float scale) {
+    uint i = get_global_id(0);
+    if (i >= rows * cols) return;
+    float v = x[x_off + i];
+    if (threshold != 0) { /* threshold 0 keeps everything: skip the generator */
+        uint r = i / cols, c = i - r * cols;
+        ulong e = (ulong)r * layer_cols + col_offset + c;
+        ulong group = e >> 2;
+        uint4 bits = dropout_philox4x32_10(
+            (uint4)((uint)group, (uint)(group >> 32), step, layer), (uint2)(seed_lo, seed_hi));
+        uint lane = (uint)(e & 3);
+        uint b = lane == 0 ? bits.x : lane == 1 ? bits.y : lane == 2 ? bits.z : bits.w;
+        if (b < threshold) v = 0.0f;
+    }
+    y[y_off + i] = v * scale;
+}

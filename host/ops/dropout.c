@@ -1,0 +1,64 @@
+/* host/ops/dropout.c - launcher of cl/dropout.cl (inverted dropout, Philox mask). */
+#include "ops/dropout.h"
+
+#include <stdint.h>
+
+#define WG 256
+
+static an_status arg_buf(cl_kernel k, cl_uint i, an_buf b) {
+    cl_uint off = (cl_uint)b.off;
+    AN_ARG(k, i, b.mem);
+    AN_ARG(k, i + 1, off);
+    return AN_OK;
+}
+
+/* y = keep ? x * scale : 0 over the tile; training == 0 keeps everything with scale 1. */
+static an_status apply(an_dev *d, const char *op, const an_dropout_cfg *cfg, int training,
+                       an_buf x, an_buf y, size_t rows, size_t cols, size_t layer_cols,
+                       size_t col_offset) {
+    if (!cfg || !(cfg->p >= 0 && cfg->p < 1))
+        return an_error(AN_ERR_INVALID_ARG, "%s: drop probability must be in [0, 1)", op);
+    if (!x.mem || !y.mem) return an_error(AN_ERR_INVALID_ARG, "%s: missing buffer", op);
+    if (cols > layer_cols || col_offset > layer_cols - cols)
+        return an_error(AN_ERR_INVALID_ARG, "%s: tile columns [%zu, %zu) outside a layer of %zu",
+                        op, col_offset, col_offset + cols, layer_cols);
+    if (layer_cols > UINT32_MAX || (cols && rows > UINT32_MAX / cols))
+        return an_error(AN_ERR_INVALID_ARG, "%s: %zu x %zu elements exceed 2^32", op, rows, cols);
+    size_t n = rows * cols;
+    if (x.off > UINT32_MAX - n || y.off > UINT32_MAX - n)
+        return an_error(AN_ERR_INVALID_ARG, "%s: buffer offsets exceed 2^32", op);
+    if (!n || (!training && x.mem == y.mem && x.off == y.off)) return AN_OK;
+    cl_kernel k;
+    AN_TRY(an_kernel(d, "dropout", NULL, "dropout_apply", &k));
+    cl_uint r = (cl_uint)rows, c = (cl_uint)cols, lc = (cl_uint)layer_cols,
+            co = (cl_uint)col_offset, slo = (cl_uint)cfg->seed, shi = (cl_uint)(cfg->seed >> 32),
+            step = cfg->step, layer = cfg->layer;
+    cl_uint thr = training ? an_dropout_threshold(cfg->p) : 0;
+    cl_float scale = training ? (float)(1.0 / (1.0 - cfg->p)) : 1.0f;
+    AN_TRY(arg_buf(k, 0, x));
+    AN_TRY(arg_buf(k, 2, y));
+    AN_ARG(k, 4, r);
+    AN_ARG(k, 5, c);
+    AN_ARG(k, 6, lc);
+    AN_ARG(k, 7, co);
+    AN_ARG(k, 8, slo);
+    AN_ARG(k, 9, shi);
+    AN_ARG(k, 10, step);
+    AN_ARG(k, 11, layer);
+    AN_ARG(k, 12, thr);
+    AN_ARG(k, 13, scale);
+    size_t wg = d->info.max_work_group < WG ? d->info.max_work_group : WG;
+    size_t gws = an_round_up(n, wg);
+    return an_launch(d, k, 1, &gws, &wg);
+}
+
+an_status an_dropout_forward(an_dev *d, const an_dropout_cfg *cfg, int training, an_buf x,
+                             an_buf y, size_t rows, size_t cols, size_t layer_cols,
+                             size_t col_offset) {
+    return apply(d, "dropout_forward", cfg, training, x, y, rows, cols, layer_cols, col_offset);
+}
+
+an_status an_dropout_backward(an_dev *d, const an_dropout_cfg *cfg, an_buf dy, an_buf dx,
+                              size_t rows, size_t cols, size_t layer_cols, size_t col_offset) {
+    return apply(d, "dropout_backward", cfg, 1, dy, dx, rows, cols, layer_cols, col_offset);
+}

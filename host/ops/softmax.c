@@ -1,0 +1,80 @@
+/* host/ops/softmax.c - launchers of cl/softmax.cl: one work-group per row, then the stats sum. */
+#include "ops/softmax.h"
+
+#include <stdint.h>
+
+#define SM_WG 64 /* must match cl/softmax.cl's default */
+
+static an_status arg_buf(cl_kernel k, cl_uint i, an_buf b) {
+    cl_uint off = (cl_uint)b.off;
+    AN_ARG(k, i, b.mem);
+    AN_ARG(k, i + 1, off);
+    return AN_OK;
+}
+
+static an_status check_buf(const char *op, const char *what, an_buf b, size_t n) {
+    if (!b.mem) return an_error(AN_ERR_INVALID_ARG, "%s: %s has no buffer", op, what);
+    if (n > UINT32_MAX || b.off > UINT32_MAX - n)
+        return an_error(AN_ERR_INVALID_ARG, "%s: %s (offset %zu + %zu elements) exceeds 2^32",
+                        op, what, b.off, n);
+    return AN_OK;
+}
+
+/* mode 0: softmax only; 1: softmax and stats; 2: gradient and stats. */
+static an_status run(an_dev *d, const char *op, int mode, an_buf x, an_buf labels, an_buf out,
+                     an_buf stats, size_t n, size_t k) {
+    if (!k || (n && k > UINT32_MAX / n))
+        return an_error(AN_ERR_INVALID_ARG, "%s: %zu rows of %zu classes", op, n, k);
+    AN_TRY(check_buf(op, "logits", x, n * k));
+    AN_TRY(check_buf(op, mode == 2 ? "dlogits" : "prob", out, n * k));
+    if (mode) {
+        AN_TRY(check_buf(op, "labels", labels, n));
+        AN_TRY(check_buf(op, "stats", stats, AN_SOFTMAX_STATS_LEN(n)));
+    }
+    if (d->info.max_work_group < SM_WG)
+        return an_error(AN_ERR_UNSUPPORTED, "%s: %s allows work-groups of %zu, %d needed", op,
+                        d->info.name, d->info.max_work_group, SM_WG);
+    if (!n) return mode ? an_fill(d, stats, 0.0f, 3) : AN_OK;
+    static const char *const opts[3] = {"-DSM_LABELS=0 -DSM_GRAD=0", "-DSM_LABELS=1 -DSM_GRAD=0",
+                                        "-DSM_LABELS=1 -DSM_GRAD=1"};
+    cl_kernel k1;
+    AN_TRY(an_kernel(d, "softmax", opts[mode], "softmax_rows", &k1));
+    cl_uint kk = (cl_uint)k, i = 0;
+    cl_float scale = mode == 2 ? (float)(1.0 / (double)n) : 1.0f;
+    AN_TRY(arg_buf(k1, i, x));
+    AN_TRY(arg_buf(k1, i + 2, out));
+    i += 4;
+    if (mode) {
+        AN_TRY(arg_buf(k1, i, labels));
+        AN_TRY(arg_buf(k1, i + 2, stats));
+        i += 4;
+    }
+    AN_ARG(k1, i, kk);
+    AN_ARG(k1, i + 1, scale);
+    size_t lws = SM_WG, gws = n * SM_WG;
+    AN_TRY(an_launch(d, k1, 1, &gws, &lws));
+    if (!mode) return AN_OK;
+
+    cl_kernel k2;
+    AN_TRY(an_kernel(d, "softmax", opts[mode], "softmax_stats", &k2));
+    cl_uint nn = (cl_uint)n;
+    AN_TRY(arg_buf(k2, 0, stats));
+    AN_ARG(k2, 2, nn);
+    gws = SM_WG;
+    return an_launch(d, k2, 1, &gws, &lws);
+}
+
+an_status an_softmax_forward(an_dev *d, an_buf x, an_buf prob, size_t n, size_t k) {
+    an_buf none = {NULL, 0};
+    return run(d, "softmax_forward", 0, x, none, prob, none, n, k);
+}
+
+an_status an_softmax_xent_forward(an_dev *d, an_buf logits, an_buf labels, an_buf prob,
+                                  an_buf stats, size_t n, size_t k) {
+    return run(d, "softmax_xent_forward", 1, logits, labels, prob, stats, n, k);
+}
+
+an_status an_softmax_xent_backward(an_dev *d, an_buf logits, an_buf labels, an_buf dlogits,
+                                   an_buf stats, size_t n, size_t k) {
+    return run(d, "softmax_xent_backward", 2, logits, labels, dlogits, stats, n, k);
+}

@@ -1,0 +1,145 @@
+/* test/test_activation.c - ReLU, bias + ReLU and bias gradients on the device against the double
+ * reference, on AlexNet's shapes (4096 and 1000 features, 384×13×13 at batch 2) and odd ones.
+ * `--small` keeps to small shapes (for the oclgrind run).
+ * Tolerances: ReLU forward/backward exact (a select); bias + ReLU |e| <= 1e-7 + 2e-7|ref| (one
+ * float add); bias gradient |e| <= 1e-6*m + 1e-5|ref| for a sum of m terms in [-1, 1]. */
+#include "check.h"
+
+#include "ops/activation.h"
+#include "ref/ref_activation.h"
+
+static an_dev dev;
+
+static int open_device(void) {
+    an_device_info *list = NULL;
+    int n = 0, sel[AN_MAX_SELECTED], nsel = 0;
+    an_status s = an_devices_list(&list, &n);
+    if (s == AN_OK) s = an_devices_select(list, n, NULL, 1, sel, &nsel);
+    if (s == AN_OK) s = an_devs_open(&list[sel[0]], 1, &dev);
+    free(list);
+    if (s != AN_OK) fprintf(stderr, "cannot open a device: %s\n", an_last_error());
+    return s == AN_OK;
+}
+
+/* A device buffer of n floats holding h (or NaN when h is NULL). */
+static an_buf upload(const float *h, size_t n) {
+    an_buf b = {NULL, 0};
+    CHECK_OK(an_alloc(&dev, "test", n * sizeof(float), &b.mem));
+    if (h) CHECK_OK(an_write(&dev, b, h, n));
+    else CHECK_OK(an_fill(&dev, b, NAN, n));
+    return b;
+}
+
+static double *to_double(const float *f, size_t n) {
+    double *d = malloc(n * sizeof *d);
+    for (size_t i = 0; i < n; i++) d[i] = f[i];
+    return d;
+}
+
+static float *to_float(const double *d, size_t n) {
+    float *f = malloc(n * sizeof *f);
+    for (size_t i = 0; i < n; i++) f[i] = (float)d[i];
+    return f;
+}
+
+static void test_relu(size_t n, uint64_t seed) {
+    float *x = malloc(n * sizeof *x), *got = malloc(n * sizeof *got);
+    check_fill_uniform(x, n, seed, -1, 1);
+    double *xd = to_double(x, n), *yd = malloc(n * sizeof *yd);
+    an_ref_relu_forward(xd, yd, n);
+    float *want = to_float(yd, n);
+    char what[64];
+
+    an_buf bx = upload(x, n), by = upload(NULL, n);
+    CHECK_OK(an_relu_forward(&dev, bx, by, n));
+    CHECK_OK(an_read(&dev, by, got, n));
+    snprintf(what, sizeof what, "relu_forward n=%zu", n);
+    check_close(what, got, want, n, 0, 0);
+
+    CHECK_OK(an_relu_forward(&dev, bx, bx, n)); /* in place */
+    CHECK_OK(an_read(&dev, bx, got, n));
+    snprintf(what, sizeof what, "relu_forward in place n=%zu", n);
+    check_close(what, got, want, n, 0, 0);
+
+    /* backward from the output: bx now holds y */
+    float *dy = malloc(n * sizeof *dy);
+    check_fill_uniform(dy, n, seed + 1, -1, 1);
+    double *dyd = to_double(dy, n), *dxd = malloc(n * sizeof *dxd);
+    an_ref_relu_backward(yd, dyd, dxd, n);
+    float *wantdx = to_float(dxd, n);
+    an_buf bdy = upload(dy, n), bdx = upload(NULL, n);
+    CHECK_OK(an_relu_backward(&dev, bx, bdy, bdx, n));
+    CHECK_OK(an_read(&dev, bdx, got, n));
+    snprintf(what, sizeof what, "relu_backward n=%zu", n);
+    check_close(what, got, wantdx, n, 0, 0);
+
+    an_free(&bx.mem);
+    an_free(&by.mem);
+    an_free(&bdy.mem);
+    an_free(&bdx.mem);
+    free(x), free(got), free(xd), free(yd), free(want), free(dy), free(dyd), free(dxd),
+        free(wantdx);
+}
+
+/* Bias + ReLU and the bias gradient on [outer][c][inner]; fc selects the FC entry points. */
+static void test_bias(size_t outer, size_t c, size_t inner, int fc, uint64_t seed) {
+    size_t n = outer * c * inner;
+    float *x = malloc(n * sizeof *x), *b = malloc(c * sizeof *b), *got = malloc(n * sizeof *got);
+    check_fill_uniform(x, n, seed, -1, 1);
+    check_fill_uniform(b, c, seed + 1, -0.5f, 0.5f);
+    double *xd = to_double(x, n), *bd = to_double(b, c), *yd = malloc(n * sizeof *yd);
+    an_buf bx = upload(x, n), bb = upload(b, c), by = upload(NULL, n);
+    char what[96];
+    for (int relu = 0; relu < 2; relu++) {
+        an_ref_bias_relu_forward(xd, bd, yd, outer, c, inner, relu);
+        float *want = to_float(yd, n);
+        CHECK_OK(an_fill(&dev, by, NAN, n));
+        if (fc) CHECK_OK(an_bias_relu_fc(&dev, bx, bb, by, outer, c, relu));
+        else CHECK_OK(an_bias_relu_nchw(&dev, bx, bb, by, outer, c, inner, relu));
+        CHECK_OK(an_read(&dev, by, got, n));
+        snprintf(what, sizeof what, "bias_relu_%s %zux%zux%zu relu=%d", fc ? "fc" : "nchw", outer,
+                 c, inner, relu);
+        check_close(what, got, want, n, 1e-7f, 2e-7f);
+        free(want);
+    }
+    /* gradient: x serves as dy */
+    double *dbd = malloc(c * sizeof *dbd);
+    an_ref_bias_grad(xd, dbd, outer, c, inner);
+    float *want = to_float(dbd, c);
+    an_buf bdb = upload(NULL, c);
+    if (fc) CHECK_OK(an_bias_grad_fc(&dev, bx, bdb, outer, c));
+    else CHECK_OK(an_bias_grad_nchw(&dev, bx, bdb, outer, c, inner));
+    CHECK_OK(an_read(&dev, bdb, got, c));
+    snprintf(what, sizeof what, "bias_grad_%s %zux%zux%zu", fc ? "fc" : "nchw", outer, c, inner);
+    check_close(what, got, want, c, 1e-6f * (float)(outer * inner), 1e-5f);
+
+    an_free(&bx.mem);
+    an_free(&bb.mem);
+    an_free(&by.mem);
+    an_free(&bdb.mem);
+    free(x), free(b), free(got), free(xd), free(bd), free(yd), free(dbd), free(want);
+}
+
+int main(int argc, char **argv) {
+    int small = argc > 1 && strcmp(argv[1], "--small") == 0;
+    if (!open_device()) return 1;
+    test_relu(1, 11);
+    test_relu(777, 12);
+    test_bias(1, 5, 7, 0, 30);
+    test_bias(3, 17, 1, 1, 31);
+    test_bias(2, 3, 33, 0, 32);
+    if (!small) {
+        test_relu(2 * 4096, 13);
+        test_relu(2 * 384 * 13 * 13, 14);
+        test_bias(2, 4096, 1, 1, 33);
+        test_bias(1, 1000, 1, 1, 34);
+        test_bias(128, 1000, 1, 1, 35);
+        test_bias(2, 384, 13 * 13, 0, 36);
+        test_bias(2, 96, 55 * 55, 0, 37);
+    }
+    /* bad arguments are refused, not launched */
+    an_buf none = {NULL, 0};
+    CHECK(an_relu_forward(&dev, none, none, 10) == AN_ERR_INVALID_ARG, "a missing buffer");
+    an_devs_close(&dev, 1);
+    return check_done("test_activation");
+}

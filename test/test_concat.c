@@ -1,0 +1,129 @@
+/* test/test_concat.c - concat and split along channels and features, and the strided 2-D copy,
+ * on the device against the double reference: AlexNet's crossovers (conv3's 2×128×13×13 towers,
+ * fc 2048+2048, fc8 500+500) and odd shapes, split overwriting and accumulating, buffers at
+ * offsets. `--small` keeps to small shapes. Tolerance: copies exact; accumulation one float add,
+ * |e| <= 1e-7|ref|. */
+#include "check.h"
+
+#include "ops/concat.h"
+#include "ref/ref_concat.h"
+
+static an_dev dev;
+
+static int open_device(void) {
+    an_device_info *list = NULL;
+    int n = 0, sel[AN_MAX_SELECTED], nsel = 0;
+    an_status s = an_devices_list(&list, &n);
+    if (s == AN_OK) s = an_devices_select(list, n, NULL, 1, sel, &nsel);
+    if (s == AN_OK) s = an_devs_open(&list[sel[0]], 1, &dev);
+    free(list);
+    if (s != AN_OK) fprintf(stderr, "cannot open a device: %s\n", an_last_error());
+    return s == AN_OK;
+}
+
+static an_buf upload(const float *h, size_t n) {
+    an_buf b = {NULL, 0};
+    CHECK_OK(an_alloc(&dev, "test", n * sizeof(float), &b.mem));
+    if (h) CHECK_OK(an_write(&dev, b, h, n));
+    else CHECK_OK(an_fill(&dev, b, NAN, n));
+    return b;
+}
+
+static float *rand_floats(size_t n, uint64_t seed) {
+    float *x = malloc(n * sizeof *x);
+    check_fill_uniform(x, n, seed, -1, 1);
+    return x;
+}
+
+static double *to_double(const float *f, size_t n) {
+    double *d = malloc(n * sizeof *d);
+    for (size_t i = 0; i < n; i++) d[i] = f[i];
+    return d;
+}
+
+/* Compare n floats of device buffer b with the double reference. */
+static void expect(const char *what, an_buf b, const double *ref, size_t n, float rtol) {
+    float *got = malloc(n * sizeof *got), *want = malloc(n * sizeof *want);
+    CHECK_OK(an_read(&dev, b, got, n));
+    for (size_t i = 0; i < n; i++) want[i] = (float)ref[i];
+    check_close(what, got, want, n, 0, rtol);
+    free(got), free(want);
+}
+
+static void test_channels(size_t n, size_t ca, size_t cb, size_t hw, uint64_t seed) {
+    size_t na = n * ca * hw, nb = n * cb * hw, ny = na + nb;
+    float *a = rand_floats(na, seed), *b = rand_floats(nb, seed + 1), *y = rand_floats(ny, seed + 2);
+    double *ad = to_double(a, na), *bd = to_double(b, nb), *yd = to_double(y, ny);
+    char what[96];
+
+    /* concat, into a buffer at an offset */
+    double *cat = malloc(ny * sizeof *cat);
+    an_ref_concat_channels(ad, ca, bd, cb, cat, n, hw);
+    an_buf ba = upload(a, na), bb = upload(b, nb), by = upload(NULL, ny + 3);
+    CHECK_OK(an_concat_channels(&dev, ba, ca, bb, cb, an_buf_at(by, 3), n, hw));
+    snprintf(what, sizeof what, "concat %zux(%zu+%zu)x%zu", n, ca, cb, hw);
+    expect(what, an_buf_at(by, 3), cat, ny, 0);
+
+    /* split, overwriting */
+    an_buf bys = upload(y, ny), b1 = upload(NULL, na), b2 = upload(NULL, nb);
+    double *sa = malloc(na * sizeof *sa), *sb = malloc(nb * sizeof *sb);
+    an_ref_split_channels(yd, sa, ca, sb, cb, n, hw, 0);
+    CHECK_OK(an_split_channels(&dev, bys, b1, ca, b2, cb, n, hw, 0));
+    snprintf(what, sizeof what, "split %zux(%zu+%zu)x%zu a", n, ca, cb, hw);
+    expect(what, b1, sa, na, 0);
+    snprintf(what, sizeof what, "split %zux(%zu+%zu)x%zu b", n, ca, cb, hw);
+    expect(what, b2, sb, nb, 0);
+
+    /* split, accumulating into a and b */
+    an_ref_split_channels(yd, ad, ca, bd, cb, n, hw, 1);
+    CHECK_OK(an_split_channels(&dev, bys, ba, ca, bb, cb, n, hw, 1));
+    snprintf(what, sizeof what, "split += %zux(%zu+%zu)x%zu a", n, ca, cb, hw);
+    expect(what, ba, ad, na, 1e-7f);
+    snprintf(what, sizeof what, "split += %zux(%zu+%zu)x%zu b", n, ca, cb, hw);
+    expect(what, bb, bd, nb, 1e-7f);
+
+    an_free(&ba.mem);
+    an_free(&bb.mem);
+    an_free(&by.mem);
+    an_free(&bys.mem);
+    an_free(&b1.mem);
+    an_free(&b2.mem);
+    free(a), free(b), free(y), free(ad), free(bd), free(yd), free(cat), free(sa), free(sb);
+}
+
+/* A sub-rectangle of one matrix into another, both at offsets with their own pitches. */
+static void test_copy2d(void) {
+    size_t rows = 4, cols = 7, sp = 13, dp = 9, so = 5, dof = 3;
+    size_t ns = so + rows * sp, nd = dof + rows * dp;
+    float *s = rand_floats(ns, 50), *dst = rand_floats(nd, 51);
+    double *sd = to_double(s, ns), *dd = to_double(dst, nd);
+    an_buf bs = upload(s, ns), bd = upload(dst, nd);
+    an_ref_copy2d(sd + so, sp, dd + dof, dp, rows, cols, 0);
+    CHECK_OK(an_copy2d(&dev, an_buf_at(bs, so), sp, an_buf_at(bd, dof), dp, rows, cols, 0));
+    expect("copy2d", bd, dd, nd, 0); /* also: everything outside the rectangle kept */
+    an_ref_copy2d(sd + so, sp, dd + dof, dp, rows, cols, 1);
+    CHECK_OK(an_copy2d(&dev, an_buf_at(bs, so), sp, an_buf_at(bd, dof), dp, rows, cols, 1));
+    expect("copy2d +=", bd, dd, nd, 1e-7f);
+    CHECK(an_copy2d(&dev, bs, 5, bd, 9, 2, 7, 0) == AN_ERR_INVALID_ARG,
+          "columns wider than a pitch are refused");
+    an_free(&bs.mem);
+    an_free(&bd.mem);
+    free(s), free(dst), free(sd), free(dd);
+}
+
+int main(int argc, char **argv) {
+    int small = argc > 1 && strcmp(argv[1], "--small") == 0;
+    if (!open_device()) return 1;
+    test_copy2d();
+    test_channels(1, 3, 5, 7, 1);
+    test_channels(3, 1, 2, 1, 2);  /* features: hw = 1 */
+    test_channels(2, 7, 3, 1, 3);
+    if (!small) {
+        test_channels(2, 128, 128, 13 * 13, 4); /* conv3's input crossover */
+        test_channels(2, 2048, 2048, 1, 5);     /* fc7/fc8 inputs */
+        test_channels(1, 500, 500, 1, 6);       /* fc8's halves */
+        test_channels(2, 192, 192, 13 * 13, 7);
+    }
+    an_devs_close(&dev, 1);
+    return check_done("test_concat");
+}

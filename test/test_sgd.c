@@ -1,0 +1,113 @@
+/* test/test_sgd.c - the one-launch SGD update against the double reference: three steps over a
+ * flat buffer of many segments (AlexNet-like biases with lr_mult 2 / decay_mult 0, odd lengths,
+ * gaps that must stay untouched), and table validation. `--small` keeps to small sizes.
+ * Tolerance after three steps: |e| <= 1e-6 + 1e-6|ref| for w and v (a few float roundings). */
+#include "check.h"
+
+#include "ops/sgd.h"
+#include "ref/ref_sgd.h"
+
+static an_dev dev;
+
+static int open_device(void) {
+    an_device_info *list = NULL;
+    int n = 0, sel[AN_MAX_SELECTED], nsel = 0;
+    an_status s = an_devices_list(&list, &n);
+    if (s == AN_OK) s = an_devices_select(list, n, NULL, 1, sel, &nsel);
+    if (s == AN_OK) s = an_devs_open(&list[sel[0]], 1, &dev);
+    free(list);
+    if (s != AN_OK) fprintf(stderr, "cannot open a device: %s\n", an_last_error());
+    return s == AN_OK;
+}
+
+static an_buf upload(const float *h, size_t n) {
+    an_buf b = {NULL, 0};
+    CHECK_OK(an_alloc(&dev, "test", n * sizeof(float), &b.mem));
+    CHECK_OK(an_write(&dev, b, h, n));
+    return b;
+}
+
+/* Segments of the given lengths, alternating weight (1, 1) and bias (2, 0) multipliers, with a
+ * gap of `gap` floats before each; the buffers start at offset `off` of larger allocations. */
+static void test_layout(const size_t *lengths, size_t count, size_t gap, size_t off,
+                        uint64_t seed) {
+    an_sgd_segment *segs = malloc(count * sizeof *segs);
+    an_ref_sgd_segment *rsegs = malloc(count * sizeof *rsegs);
+    size_t at = 0;
+    for (size_t s = 0; s < count; s++) {
+        at += gap;
+        int bias = s % 2 == 1;
+        segs[s] = (an_sgd_segment){at, lengths[s], bias ? 2.0f : 1.0f, bias ? 0.0f : 1.0f};
+        rsegs[s] = (an_ref_sgd_segment){at, lengths[s], segs[s].lr_mult, segs[s].decay_mult};
+        at += lengths[s];
+    }
+    size_t total = at + gap, n = off + total;
+    float *w = malloc(n * sizeof *w), *g = malloc(n * sizeof *g), *v = malloc(n * sizeof *v);
+    check_fill_uniform(w, n, seed, -1, 1);
+    check_fill_uniform(g, n, seed + 1, -1, 1);
+    check_fill_uniform(v, n, seed + 2, -0.1f, 0.1f);
+    double *wd = malloc(n * sizeof *wd), *gd = malloc(n * sizeof *gd), *vd = malloc(n * sizeof *vd);
+    for (size_t i = 0; i < n; i++) wd[i] = w[i], gd[i] = g[i], vd[i] = v[i];
+
+    an_sgd_table t;
+    CHECK_OK(an_sgd_table_create(&dev, segs, count, &t));
+    an_buf bw = upload(w, n), bg = upload(g, n), bv = upload(v, n);
+    const float lrs[3] = {0.01f, 0.5f, 0.001f};
+    for (int step = 0; step < 3; step++) {
+        CHECK_OK(an_sgd_step(&dev, &t, an_buf_at(bw, off), an_buf_at(bg, off),
+                             an_buf_at(bv, off), lrs[step], 0.9f, 0.0005f));
+        an_ref_sgd_step(rsegs, count, wd + off, gd + off, vd + off, lrs[step], 0.9f, 0.0005f);
+    }
+    unsigned char *inside = calloc(n, 1);
+    for (size_t k = 0; k < count; k++) memset(inside + off + segs[k].start, 1, segs[k].length);
+    float *got = malloc(n * sizeof *got), *want = malloc(n * sizeof *want);
+    const float *orig[2] = {w, v};
+    const double *ref[2] = {wd, vd};
+    an_buf bufs[2] = {bw, bv};
+    for (int which = 0; which < 2; which++) {
+        char what[64];
+        CHECK_OK(an_read(&dev, bufs[which], got, n));
+        for (size_t i = 0; i < n; i++) want[i] = (float)ref[which][i];
+        snprintf(what, sizeof what, "sgd %s, %zu segments", which ? "v" : "w", count);
+        check_close(what, got, want, n, 1e-6f, 1e-6f);
+        /* outside every segment (gaps, before the offset): untouched, bit for bit */
+        size_t touched = 0, moved = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (!inside[i]) touched += memcmp(&got[i], &orig[which][i], sizeof(float)) != 0;
+            else moved += got[i] != orig[which][i];
+        }
+        CHECK(touched == 0, "%s: %zu elements outside the segments changed", what, touched);
+        CHECK(moved > 0, "%s: nothing moved", what);
+    }
+
+    an_sgd_table_free(&t);
+    an_free(&bw.mem);
+    an_free(&bg.mem);
+    an_free(&bv.mem);
+    free(segs), free(rsegs), free(w), free(g), free(v), free(wd), free(gd), free(vd), free(got),
+        free(want), free(inside);
+}
+
+int main(int argc, char **argv) {
+    int small = argc > 1 && strcmp(argv[1], "--small") == 0;
+    if (!open_device()) return 1;
+    const size_t one[1] = {37};
+    test_layout(one, 1, 0, 0, 1);
+    const size_t few[4] = {96 * 3 * 11 * 11 / 8, 96, 13, 1};
+    test_layout(few, 4, 5, 3, 2);
+    size_t many[33];
+    uint64_t s = 3;
+    for (int i = 0; i < 33; i++) many[i] = 1 + check_rand_u64(&s) % 200;
+    test_layout(many, 33, 1, 0, 4);
+    if (!small) {
+        /* AlexNet's fc8 and conv3 (weights and biases) at full size */
+        const size_t big[4] = {1000 * 4096, 1000, 384 * 256 * 3 * 3, 384};
+        test_layout(big, 4, 0, 0, 5);
+    }
+    an_sgd_table t;
+    const an_sgd_segment overlap[2] = {{0, 10, 1, 1}, {5, 10, 1, 1}};
+    CHECK(an_sgd_table_create(&dev, overlap, 2, &t) == AN_ERR_INVALID_ARG,
+          "overlapping segments are refused");
+    an_devs_close(&dev, 1);
+    return check_done("test_sgd");
+}
