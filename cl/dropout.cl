@@ -15,19 +15,27 @@
 #define DROPOUT_W0 0x9E3779B9u
 #define DROPOUT_W1 0xBB67AE85u
 
-uint4 dropout_philox_round(uint4 c, uint2 k) {
-    uint hi0 = mul_hi(DROPOUT_M0, c.x), lo0 = DROPOUT_M0 * c.x;
-    uint hi1 = mul_hi(DROPOUT_M1, c.z), lo1 = DROPOUT_M1 * c.z;
-    return (uint4)(hi1 ^ c.y ^ k.x, lo1, hi0 ^ c.w ^ k.y, lo0);
+/* One round on c[0..3] with key (k0, k1). */
+void dropout_philox_round(uint *c, uint k0, uint k1) {
+    uint hi0 = mul_hi(DROPOUT_M0, c[0]), lo0 = DROPOUT_M0 * c[0];
+    uint hi1 = mul_hi(DROPOUT_M1, c[2]), lo1 = DROPOUT_M1 * c[2];
+    uint c1 = c[1], c3 = c[3];
+    c[0] = hi1 ^ c1 ^ k0;
+    c[1] = lo1;
+    c[2] = hi0 ^ c3 ^ k1;
+    c[3] = lo0;
 }
 
-uint4 dropout_philox4x32_10(uint4 c, uint2 k) {
-    c = dropout_philox_round(c, k);
+/* c <- philox4x32_10(c, key), the key bumped before every round but the first. Scalars and a
+ * private array rather than uint4: oclgrind 21.10 picks the wrong component when a uint4's
+ * components are chosen by a run-time lane. */
+void dropout_philox4x32_10(uint *c, uint k0, uint k1) {
+    dropout_philox_round(c, k0, k1);
     for (int r = 1; r < 10; r++) {
-        k += (uint2)(DROPOUT_W0, DROPOUT_W1);
-        c = dropout_philox_round(c, k);
+        k0 += DROPOUT_W0;
+        k1 += DROPOUT_W1;
+        dropout_philox_round(c, k0, k1);
     }
-    return c;
 }
 
 __kernel void dropout_apply(__global const float *x, uint x_off, __global float *y, uint y_off,
@@ -40,11 +48,9 @@ __kernel void dropout_apply(__global const float *x, uint x_off, __global float 
         uint r = i / cols, c = i - r * cols;
         ulong e = (ulong)r * layer_cols + col_offset + c;
         ulong group = e >> 2;
-        uint4 bits = dropout_philox4x32_10(
-            (uint4)((uint)group, (uint)(group >> 32), step, layer), (uint2)(seed_lo, seed_hi));
-        uint lane = (uint)(e & 3);
-        uint b = lane == 0 ? bits.x : lane == 1 ? bits.y : lane == 2 ? bits.z : bits.w;
-        if (b < threshold) v = 0.0f;
+        uint bits[4] = {(uint)group, (uint)(group >> 32), step, layer};
+        dropout_philox4x32_10(bits, seed_lo, seed_hi);
+        if (bits[e & 3] < threshold) v = 0.0f;
     }
     y[y_off + i] = v * scale;
 }

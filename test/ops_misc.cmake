@@ -1,19 +1,22 @@
 # test/ops_misc.cmake - activation, dropout, softmax cross-entropy, SGD, concat/split: the CPU
 # references against finite differences, the OpenCL kernels against the references, and the
-# kernels under oclgrind (small shapes; any error oclgrind reports fails the test).
+# kernels under oclgrind.
 an_add_test(test_ref_misc SOURCES test_ref_misc.c LABELS ops)
 foreach(op activation dropout softmax sgd concat)
   an_add_test(test_${op} SOURCES test_${op}.c LABELS ops)
 endforeach()
 
+# The same binaries on small shapes inside oclgrind's simulated device. oclgrind reports
+# out-of-bounds accesses, data races and API misuse on stderr without changing the exit status,
+# so any such report fails the test (as in ops_lrn_pool.cmake; --uninitialized is left out for
+# the reason given there).
 find_program(AN_OCLGRIND oclgrind)
 if(AN_OCLGRIND)
   foreach(op activation dropout softmax sgd concat)
-    # oclgrind prints its diagnostics to the log; a non-empty log or a failing test fails.
-    set(log ${CMAKE_CURRENT_BINARY_DIR}/oclgrind_${op}.log)
-    an_add_test(test_${op}_oclgrind COMMAND sh -c
-                "rm -f \"$1\" && \"$0\" --log \"$1\" --check-api --uninitialized --data-races \"$2\" --small && ! test -s \"$1\" || { cat \"$1\" 2>/dev/null; exit 1; }"
-                ${AN_OCLGRIND} ${log} $<TARGET_FILE:test_${op}>
-                LABELS oclgrind TIMEOUT 600 ENV ALEXNET_KERNEL_CACHE=off)
+    an_add_test(test_${op}_oclgrind
+                COMMAND ${AN_OCLGRIND} --check-api --data-races $<TARGET_FILE:test_${op}>
+                ARGS --small LABELS oclgrind ENV ALEXNET_KERNEL_CACHE=off TIMEOUT 300)
+    set_tests_properties(test_${op}_oclgrind PROPERTIES FAIL_REGULAR_EXPRESSION
+      "Invalid (read|write)|[Dd]ata race|Uninitiali[sz]ed|OCLGRIND FATAL|Oclgrind - |Kernel: ")
   endforeach()
 endif()
