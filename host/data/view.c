@@ -1,0 +1,125 @@
+/* host/data/view.c - crops, flips, PCA lighting and normalisation into float CHW. */
+#include "data/view.h"
+
+#include <math.h>
+
+an_view_config an_view_train(int input) {
+    return (an_view_config){.input = input, .crop = AN_CROP_TRAIN, .flip = 1, .lighting = 1,
+                            .lighting_std = 0.1f, .norm = AN_NORM_MEAN_IMAGE};
+}
+an_view_config an_view_center(int input) {
+    return (an_view_config){.input = input, .crop = AN_CROP_CENTER, .norm = AN_NORM_MEAN_IMAGE};
+}
+an_view_config an_view_ten(int input) {
+    return (an_view_config){.input = input, .crop = AN_CROP_TEN, .norm = AN_NORM_MEAN_IMAGE};
+}
+
+int an_view_count(const an_view_config *v) { return v->crop == AN_CROP_TEN ? 10 : 1; }
+
+uint64_t an_mix64(uint64_t x) {
+    x += 0x9E3779B97F4A7C15ull;
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+    return x ^ (x >> 31);
+}
+
+/* Uniform in [0, 1) with 53 bits. */
+static double unit(uint64_t *s) {
+    *s = an_mix64(*s);
+    return (double)(*s >> 11) * (1.0 / 9007199254740992.0);
+}
+
+static double normal(uint64_t *s) {
+    double u = unit(s), v = unit(s);
+    return sqrt(-2.0 * log(1.0 - u)) * cos(6.283185307179586 * v);
+}
+
+void an_view_random(const an_view_config *v, int size, const an_data_stats *stats, uint64_t seed,
+                    uint64_t epoch, uint64_t pos, an_view_draw *d) {
+    uint64_t s = an_mix64(an_mix64(an_mix64(seed) ^ epoch) ^ pos);
+    int range = size - v->input + 1;
+    *d = (an_view_draw){0};
+    if (v->crop == AN_CROP_TRAIN) {
+        d->x0 = (int)(unit(&s) * range);
+        d->y0 = (int)(unit(&s) * range);
+        d->flip = v->flip && unit(&s) < 0.5;
+        if (v->lighting && stats) {
+            double sigma = v->lighting_std > 0 ? v->lighting_std : 0.1;
+            double a[3];
+            /* λ on the [0,1] scale (λ_pixel/255²), the shift back in pixel units (×255) */
+            for (int i = 0; i < 3; i++) a[i] = normal(&s) * sigma * stats->eigval[i] / 255.0;
+            for (int c = 0; c < 3; c++)
+                d->light[c] = (float)(stats->eigvec[c] * a[0] + stats->eigvec[3 + c] * a[1] +
+                                      stats->eigvec[6 + c] * a[2]);
+        }
+    } else {
+        d->x0 = d->y0 = (size - v->input) / 2;
+    }
+}
+
+void an_view_ten_corners(int size, int input, int x0[10], int y0[10], int flip[10]) {
+    int e = size - input, c = e / 2;
+    const int xs[5] = {0, e, 0, e, c}, ys[5] = {0, 0, e, e, c};
+    for (int i = 0; i < 10; i++) {
+        x0[i] = xs[i % 5];
+        y0[i] = ys[i % 5];
+        flip[i] = i >= 5;
+    }
+}
+
+void an_view_extract(const an_view_config *v, const uint8_t *px, int size,
+                     const an_data_stats *stats, const an_view_draw *d, float *out) {
+    static const float tv_mean[3] = {0.485f, 0.456f, 0.406f}, tv_std[3] = {0.229f, 0.224f, 0.225f};
+    int n = v->input;
+    float add[3], mul[3];
+    const float *mimg = v->norm == AN_NORM_MEAN_IMAGE && stats ? stats->mean_image : NULL;
+    for (int c = 0; c < 3; c++) {
+        add[c] = d->light[c];
+        mul[c] = 1.0f;
+        if (v->norm == AN_NORM_MEAN_CHANNEL && stats) add[c] -= (float)stats->mean[c];
+        if (v->norm == AN_NORM_MEAN_STD) {
+            float m = v->std[c] > 0 ? v->mean[c] : tv_mean[c];
+            float s = v->std[c] > 0 ? v->std[c] : tv_std[c];
+            add[c] -= 255.0f * m;
+            mul[c] = 1.0f / (255.0f * s);
+        }
+    }
+    for (int c = 0; c < 3; c++) {
+        float *o = out + (size_t)c * n * n;
+        for (int y = 0; y < n; y++) {
+            size_t row = ((size_t)(d->y0 + y) * size + d->x0) * 3 + c;
+            const uint8_t *src = px + row;
+            const float *m = mimg ? mimg + row : NULL;
+            float *dst = o + (size_t)y * n;
+            if (!d->flip) {
+                if (m)
+                    for (int x = 0; x < n; x++) dst[x] = ((float)src[3 * x] + add[c] - m[3 * x]) * mul[c];
+                else
+                    for (int x = 0; x < n; x++) dst[x] = ((float)src[3 * x] + add[c]) * mul[c];
+            } else {
+                if (m)
+                    for (int x = 0; x < n; x++)
+                        dst[n - 1 - x] = ((float)src[3 * x] + add[c] - m[3 * x]) * mul[c];
+                else
+                    for (int x = 0; x < n; x++) dst[n - 1 - x] = ((float)src[3 * x] + add[c]) * mul[c];
+            }
+        }
+    }
+}
+
+void an_view_image(const an_view_config *v, const uint8_t *px, int size, const an_data_stats *stats,
+                   uint64_t seed, uint64_t epoch, uint64_t pos, float *out) {
+    size_t per = (size_t)3 * v->input * v->input;
+    if (v->crop == AN_CROP_TEN) {
+        int x0[10], y0[10], fl[10];
+        an_view_ten_corners(size, v->input, x0, y0, fl);
+        for (int i = 0; i < 10; i++) {
+            an_view_draw d = {.x0 = x0[i], .y0 = y0[i], .flip = fl[i]};
+            an_view_extract(v, px, size, stats, &d, out + i * per);
+        }
+        return;
+    }
+    an_view_draw d;
+    an_view_random(v, size, stats, seed, epoch, pos, &d);
+    an_view_extract(v, px, size, stats, &d, out);
+}
