@@ -1,6 +1,7 @@
 /* test/test_lrn.c - the OpenCL LRN (host/ops/lrn.c, cl/lrn.cl) against the double reference
  * (host/ref/ref_lrn.c) on random inputs: odd sizes, batch 1, even and oversized windows, both
- * alpha conventions, and AlexNet's lrn1 (96x55x55) and lrn2 (256x27x27) at batch 2. Every tensor
+ * alpha conventions, beta = 0.75 (its own kernel variant) and others, and AlexNet's lrn1
+ * (96x55x55) and lrn2 (256x27x27) at batch 2. Every tensor
  * sits at a nonzero offset inside a larger buffer; outputs are poisoned with NaN first, and the
  * poison around them must survive (nothing written out of bounds).
  * Tolerances, |got - ref| <= atol + rtol*|ref|: y 1e-6 + 4e-6|ref|, scale 1e-7 + 1e-6|ref|,
@@ -128,7 +129,8 @@ static void run_case(an_dev *d, const lrn_case *t, uint64_t seed) {
 
         dt_set(d, &tdy, dy);
         dt_set(d, &tdx, NULL);
-        CHECK_OK(an_lrn_backward(d, &p, t->n, t->c, t->h, t->w, tx.b, ts.b, tdy.b, tdx.b));
+        CHECK_OK(an_lrn_backward(d, &p, t->n, t->c, t->h, t->w, tx.b, ty.b, ts.b, tdy.b,
+                                 tdx.b));
         dt_get(d, &tdx, got, what);
         to_float(dxd, ref, n);
         snprintf(w2, sizeof w2, "%s dx", what);
@@ -152,7 +154,11 @@ static void check_errors(an_dev *d) {
     p.size = 0;
     CHECK(an_lrn_forward(d, &p, 1, 1, 1, 1, b, b, b) == AN_ERR_INVALID_ARG, "size 0");
     p = an_lrn_paper();
-    CHECK(an_lrn_backward(d, &p, 1, 1, 1, 1, b, (an_buf){NULL, 0}, b, b) == AN_ERR_INVALID_ARG &&
+    p.k = 0;
+    CHECK(an_lrn_forward(d, &p, 1, 1, 1, 1, b, b, b) == AN_ERR_INVALID_ARG, "k = 0");
+    p = an_lrn_paper();
+    CHECK(an_lrn_backward(d, &p, 1, 1, 1, 1, b, b, (an_buf){NULL, 0}, b, b) ==
+                  AN_ERR_INVALID_ARG &&
               strstr(an_last_error(), "scale"),
           "backward needs scale: %s", an_last_error());
     an_free(&m);
