@@ -4,3 +4,18 @@
 an_add_test(test_ref_conv SOURCES test_ref_conv.c LABELS ops)
 an_add_test(test_gemm SOURCES test_gemm.c LABELS ops)
 an_add_test(test_conv SOURCES test_conv.c LABELS ops)
+
+# Under oclgrind: out-of-bounds accesses, data races and API errors are written to the log; a
+# non-empty log, a crash or a failing check fails the test. (--uninitialized is left out: the
+# plugin of oclgrind 21.10 crashes with a segfault inside oclgrind on gemm_panel.) The simulator
+# reports itself as a GPU, so ALEXNET_GEMM=own keeps the convolutions on the own GEMM kernels.
+find_program(AN_OCLGRIND oclgrind)
+if(AN_OCLGRIND)
+  foreach(op gemm conv)
+    set(log ${CMAKE_CURRENT_BINARY_DIR}/oclgrind_${op}.log)
+    an_add_test(test_${op}_oclgrind COMMAND sh -c
+                "rm -f \"$1\" && \"$0\" --log \"$1\" --check-api --data-races \"$2\" --small && ! test -s \"$1\" || { cat \"$1\" 2>/dev/null$<SEMICOLON> exit 1$<SEMICOLON> }"
+                ${AN_OCLGRIND} ${log} $<TARGET_FILE:test_${op}>
+                LABELS oclgrind TIMEOUT 600 ENV ALEXNET_KERNEL_CACHE=off ALEXNET_GEMM=own)
+  endforeach()
+endif()
