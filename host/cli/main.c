@@ -13,6 +13,8 @@ typedef struct command {
 static const command commands[] = {
     {"devices", cmd_devices, "list OpenCL platforms and devices (clinfo-style; --json)"},
     {"selfcheck", cmd_selfcheck, "build every kernel on a device and check an op against the CPU"},
+    {"prepare", cmd_prepare, "JPEG folder tree -> packed shards, index, classes, statistics"},
+    {"bench-data", cmd_bench_data, "decode-and-augment images/s of the data loader"},
 };
 
 static void usage(FILE *f) {
