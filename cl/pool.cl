@@ -1,8 +1,9 @@
 /* cl/pool.cl - max, average and adaptive average pooling, forward and backward (NCHW float).
  *
- * Forwards: one work-item per output element, 1-D over n*c*oh*ow. Backwards: one work-item per
- * input element, 1-D over n*c*h*w, gathering from the outputs whose windows hold it, so each
- * work-item writes only its own dx (no races, no atomics, a fixed summation order).
+ * Forwards: one work-item per output element, 2-D over (position in the oh*ow plane, plane).
+ * Backwards: one work-item per input element, 2-D over (position in the h*w plane, plane),
+ * gathering from the outputs whose windows hold it, so each work-item writes only its own dx
+ * (no races, no atomics, a fixed summation order). `count` is the number of positions in a plane.
  * Windows: kh x kw, strides sh, sw, padding ph, pw; output oy covers input rows
  * [oy*sh - ph, oy*sh - ph + kh). Max pooling keeps the first maximum in row-major scan order of
  * the window (a NaN beats any number; the first NaN wins) and can store its index iy*w + ix
@@ -16,14 +17,14 @@ inline int first_out(int i, int k, int s, int p) {
 }
 inline int last_out(int i, int s, int p, int n_out) { return min(n_out - 1, (i + p) / s); }
 
-__kernel void maxpool_forward(uint total, int h, int w, int oh, int ow, int kh, int kw, int sh,
+__kernel void maxpool_forward(uint count, int h, int w, int oh, int ow, int kh, int kw, int sh,
                               int sw, int ph, int pw, __global const float *x, uint x_off,
                               __global float *y, uint y_off, __global int *argmax,
                               uint argmax_off) {
-    uint o = get_global_id(0);
-    if (o >= total) return;
-    int ox = o % ow, oy = (o / ow) % oh;
-    uint plane = o / ((uint)ow * oh);
+    uint q = get_global_id(0), plane = get_global_id(1);
+    if (q >= count) return;
+    int ox = q % ow, oy = q / ow;
+    uint o = plane * count + q;
     __global const float *xp = x + x_off + plane * (uint)h * w;
     int y0 = max(oy * sh - ph, 0), y1 = min(oy * sh - ph + kh, h);
     int x0 = max(ox * sw - pw, 0), x1 = min(ox * sw - pw + kw, w);
@@ -42,14 +43,14 @@ __kernel void maxpool_forward(uint total, int h, int w, int oh, int ow, int kh, 
     if (argmax) argmax[argmax_off + o] = best;
 }
 
-__kernel void maxpool_backward(uint total, int h, int w, int oh, int ow, int kh, int kw, int sh,
+__kernel void maxpool_backward(uint count, int h, int w, int oh, int ow, int kh, int kw, int sh,
                                int sw, int ph, int pw, __global const int *argmax,
                                uint argmax_off, __global const float *dy, uint dy_off,
                                __global float *dx, uint dx_off) {
-    uint i = get_global_id(0);
-    if (i >= total) return;
-    int ix = i % w, iy = (i / w) % h;
-    uint plane = i / ((uint)w * h);
+    uint q = get_global_id(0), plane = get_global_id(1);
+    if (q >= count) return;
+    int ix = q % w, iy = q / w;
+    uint i = plane * count + q;
     uint obase = plane * (uint)oh * ow;
     int me = iy * w + ix;
     int oy0 = first_out(iy, kh, sh, ph), oy1 = last_out(iy, sh, ph, oh);
@@ -64,13 +65,13 @@ __kernel void maxpool_backward(uint total, int h, int w, int oh, int ow, int kh,
     dx[dx_off + i] = acc;
 }
 
-__kernel void avgpool_forward(uint total, int h, int w, int oh, int ow, int kh, int kw, int sh,
+__kernel void avgpool_forward(uint count, int h, int w, int oh, int ow, int kh, int kw, int sh,
                               int sw, int ph, int pw, __global const float *x, uint x_off,
                               __global float *y, uint y_off) {
-    uint o = get_global_id(0);
-    if (o >= total) return;
-    int ox = o % ow, oy = (o / ow) % oh;
-    uint plane = o / ((uint)ow * oh);
+    uint q = get_global_id(0), plane = get_global_id(1);
+    if (q >= count) return;
+    int ox = q % ow, oy = q / ow;
+    uint o = plane * count + q;
     __global const float *xp = x + x_off + plane * (uint)h * w;
     int y0 = max(oy * sh - ph, 0), y1 = min(oy * sh - ph + kh, h);
     int x0 = max(ox * sw - pw, 0), x1 = min(ox * sw - pw + kw, w);
@@ -80,13 +81,13 @@ __kernel void avgpool_forward(uint total, int h, int w, int oh, int ow, int kh, 
     y[y_off + o] = sum / (float)(kh * kw);
 }
 
-__kernel void avgpool_backward(uint total, int h, int w, int oh, int ow, int kh, int kw, int sh,
+__kernel void avgpool_backward(uint count, int h, int w, int oh, int ow, int kh, int kw, int sh,
                                int sw, int ph, int pw, __global const float *dy, uint dy_off,
                                __global float *dx, uint dx_off) {
-    uint i = get_global_id(0);
-    if (i >= total) return;
-    int ix = i % w, iy = (i / w) % h;
-    uint plane = i / ((uint)w * h);
+    uint q = get_global_id(0), plane = get_global_id(1);
+    if (q >= count) return;
+    int ix = q % w, iy = q / w;
+    uint i = plane * count + q;
     __global const float *dyp = dy + dy_off + plane * (uint)oh * ow;
     int oy0 = first_out(iy, kh, sh, ph), oy1 = last_out(iy, sh, ph, oh);
     int ox0 = first_out(ix, kw, sw, pw), ox1 = last_out(ix, sw, pw, ow);
@@ -100,13 +101,13 @@ __kernel void avgpool_backward(uint total, int h, int w, int oh, int ow, int kh,
 inline int bin_start(int b, int len, int n) { return b * len / n; }
 inline int bin_end(int b, int len, int n) { return ((b + 1) * len + n - 1) / n; }
 
-__kernel void adaptive_avgpool_forward(uint total, int h, int w, int oh, int ow,
+__kernel void adaptive_avgpool_forward(uint count, int h, int w, int oh, int ow,
                                        __global const float *x, uint x_off, __global float *y,
                                        uint y_off) {
-    uint o = get_global_id(0);
-    if (o >= total) return;
-    int ox = o % ow, oy = (o / ow) % oh;
-    uint plane = o / ((uint)ow * oh);
+    uint q = get_global_id(0), plane = get_global_id(1);
+    if (q >= count) return;
+    int ox = q % ow, oy = q / ow;
+    uint o = plane * count + q;
     __global const float *xp = x + x_off + plane * (uint)h * w;
     int y0 = bin_start(oy, h, oh), y1 = bin_end(oy, h, oh);
     int x0 = bin_start(ox, w, ow), x1 = bin_end(ox, w, ow);
@@ -116,13 +117,13 @@ __kernel void adaptive_avgpool_forward(uint total, int h, int w, int oh, int ow,
     y[y_off + o] = sum / (float)((y1 - y0) * (x1 - x0));
 }
 
-__kernel void adaptive_avgpool_backward(uint total, int h, int w, int oh, int ow,
+__kernel void adaptive_avgpool_backward(uint count, int h, int w, int oh, int ow,
                                         __global const float *dy, uint dy_off,
                                         __global float *dx, uint dx_off) {
-    uint i = get_global_id(0);
-    if (i >= total) return;
-    int ix = i % w, iy = (i / w) % h;
-    uint plane = i / ((uint)w * h);
+    uint q = get_global_id(0), plane = get_global_id(1);
+    if (q >= count) return;
+    int ix = q % w, iy = q / w;
+    uint i = plane * count + q;
     __global const float *dyp = dy + dy_off + plane * (uint)oh * ow;
     /* the bins b with bin_start(b) <= iy < bin_end(b) */
     int oy0 = iy * oh / h, oy1 = min(oh - 1, ((iy + 1) * oh + h - 1) / h - 1);

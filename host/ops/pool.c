@@ -1,6 +1,6 @@
 /* host/ops/pool.c - launchers of cl/pool.cl: check shapes and windows, set the geometry
  * arguments the kernels share, enqueue one work-item per output (forward) or per input
- * (backward). */
+ * (backward) over a 2-D range (position in the plane, plane). */
 #include "ops/pool.h"
 
 #include <limits.h>
@@ -60,18 +60,18 @@ static an_status check_adaptive(const char *op, int n, int c, int h, int w, int 
     return AN_OK;
 }
 
-/* Arguments 0..4 (total, h, w, oh, ow) and, for windowed kernels, 5..10 (the window). Returns
+/* Arguments 0..4 (count, h, w, oh, ow) and, for windowed kernels, 5..10 (the window). Returns
  * the index of the next argument through *next. */
-static an_status set_geometry(cl_kernel k, size_t total, int h, int w, int oh, int ow,
+static an_status set_geometry(cl_kernel k, size_t count, int h, int w, int oh, int ow,
                               const an_pool_params *p, cl_uint *next) {
-    cl_uint tot = (cl_uint)total;
+    cl_uint cnt = (cl_uint)count;
     cl_int g[10] = {h, w, oh, ow, 0, 0, 0, 0, 0, 0};
     int ng = 4;
     if (p) {
         g[4] = p->kh, g[5] = p->kw, g[6] = p->sh, g[7] = p->sw, g[8] = p->ph, g[9] = p->pw;
         ng = 10;
     }
-    AN_ARG(k, 0, tot);
+    AN_ARG(k, 0, cnt);
     for (int i = 0; i < ng; i++) AN_ARG(k, (cl_uint)(1 + i), g[i]);
     *next = (cl_uint)(1 + ng);
     return AN_OK;
@@ -87,17 +87,17 @@ static an_status set_tensors(cl_kernel k, cl_uint first, const tensor_arg *t, in
     return AN_OK;
 }
 
-/* Build or fetch kernel `name`, set everything, enqueue over `total` work-items. */
-static an_status run(an_dev *d, const char *name, size_t total, int h, int w, int oh, int ow,
-                     const an_pool_params *p, const tensor_arg *t, int nt) {
+/* Build or fetch kernel `name`, set everything, enqueue over (count positions, planes). */
+static an_status run(an_dev *d, const char *name, size_t count, size_t planes, int h, int w,
+                     int oh, int ow, const an_pool_params *p, const tensor_arg *t, int nt) {
     cl_kernel k;
     cl_uint next = 0;
     AN_TRY(an_kernel(d, "pool", NULL, name, &k));
-    AN_TRY(set_geometry(k, total, h, w, oh, ow, p, &next));
+    AN_TRY(set_geometry(k, count, h, w, oh, ow, p, &next));
     AN_TRY(set_tensors(k, next, t, nt));
-    size_t lws = d->info.max_work_group < POOL_LWS ? d->info.max_work_group : POOL_LWS;
-    size_t gws = an_round_up(total, lws);
-    return an_launch(d, k, 1, &gws, &lws);
+    size_t lws[2] = {d->info.max_work_group < POOL_LWS ? d->info.max_work_group : POOL_LWS, 1};
+    size_t gws[2] = {an_round_up(count, lws[0]), planes};
+    return an_launch(d, k, 2, gws, lws);
 }
 
 an_status an_maxpool_forward(an_dev *d, const an_pool_params *p, int n, int c, int h, int w,
@@ -107,7 +107,7 @@ an_status an_maxpool_forward(an_dev *d, const an_pool_params *p, int n, int c, i
     size_t in = (size_t)n * c * h * w, out = (size_t)n * c * oh * ow;
     tensor_arg t[3] = {{"x", x, in}, {"y", y, out}, {"argmax", argmax, out}};
     AN_TRY(check_tensors("maxpool_forward", t, argmax.mem ? 3 : 2));
-    return run(d, "maxpool_forward", out, h, w, oh, ow, p, t, 3);
+    return run(d, "maxpool_forward", (size_t)oh * ow, (size_t)n * c, h, w, oh, ow, p, t, 3);
 }
 
 an_status an_maxpool_backward(an_dev *d, const an_pool_params *p, int n, int c, int h, int w,
@@ -117,7 +117,7 @@ an_status an_maxpool_backward(an_dev *d, const an_pool_params *p, int n, int c, 
     size_t in = (size_t)n * c * h * w, out = (size_t)n * c * oh * ow;
     tensor_arg t[3] = {{"argmax", argmax, out}, {"dy", dy, out}, {"dx", dx, in}};
     AN_TRY(check_tensors("maxpool_backward", t, 3));
-    return run(d, "maxpool_backward", in, h, w, oh, ow, p, t, 3);
+    return run(d, "maxpool_backward", (size_t)h * w, (size_t)n * c, h, w, oh, ow, p, t, 3);
 }
 
 an_status an_avgpool_forward(an_dev *d, const an_pool_params *p, int n, int c, int h, int w,
@@ -127,7 +127,7 @@ an_status an_avgpool_forward(an_dev *d, const an_pool_params *p, int n, int c, i
     size_t in = (size_t)n * c * h * w, out = (size_t)n * c * oh * ow;
     tensor_arg t[2] = {{"x", x, in}, {"y", y, out}};
     AN_TRY(check_tensors("avgpool_forward", t, 2));
-    return run(d, "avgpool_forward", out, h, w, oh, ow, p, t, 2);
+    return run(d, "avgpool_forward", (size_t)oh * ow, (size_t)n * c, h, w, oh, ow, p, t, 2);
 }
 
 an_status an_avgpool_backward(an_dev *d, const an_pool_params *p, int n, int c, int h, int w,
@@ -137,7 +137,7 @@ an_status an_avgpool_backward(an_dev *d, const an_pool_params *p, int n, int c, 
     size_t in = (size_t)n * c * h * w, out = (size_t)n * c * oh * ow;
     tensor_arg t[2] = {{"dy", dy, out}, {"dx", dx, in}};
     AN_TRY(check_tensors("avgpool_backward", t, 2));
-    return run(d, "avgpool_backward", in, h, w, oh, ow, p, t, 2);
+    return run(d, "avgpool_backward", (size_t)h * w, (size_t)n * c, h, w, oh, ow, p, t, 2);
 }
 
 an_status an_adaptive_avgpool_forward(an_dev *d, int n, int c, int h, int w, int oh, int ow,
@@ -146,7 +146,8 @@ an_status an_adaptive_avgpool_forward(an_dev *d, int n, int c, int h, int w, int
     size_t in = (size_t)n * c * h * w, out = (size_t)n * c * oh * ow;
     tensor_arg t[2] = {{"x", x, in}, {"y", y, out}};
     AN_TRY(check_tensors("adaptive_avgpool_forward", t, 2));
-    return run(d, "adaptive_avgpool_forward", out, h, w, oh, ow, NULL, t, 2);
+    return run(d, "adaptive_avgpool_forward", (size_t)oh * ow, (size_t)n * c, h, w, oh, ow, NULL,
+               t, 2);
 }
 
 an_status an_adaptive_avgpool_backward(an_dev *d, int n, int c, int h, int w, int oh, int ow,
@@ -155,5 +156,6 @@ an_status an_adaptive_avgpool_backward(an_dev *d, int n, int c, int h, int w, in
     size_t in = (size_t)n * c * h * w, out = (size_t)n * c * oh * ow;
     tensor_arg t[2] = {{"dy", dy, out}, {"dx", dx, in}};
     AN_TRY(check_tensors("adaptive_avgpool_backward", t, 2));
-    return run(d, "adaptive_avgpool_backward", in, h, w, oh, ow, NULL, t, 2);
+    return run(d, "adaptive_avgpool_backward", (size_t)h * w, (size_t)n * c, h, w, oh, ow, NULL,
+               t, 2);
 }
