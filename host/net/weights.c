@@ -1,0 +1,707 @@
+/* host/net/weights.c - write and read weights files (docs/WEIGHTS.md): a 16-byte preamble, then
+ * records (tag, length, body, CRC-32): HEAD (key/value strings), one TENS per tensor, END. */
+#include "net/weights.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "net/layout.h"
+#include "runtime/clcheck.h" /* AN_TRY */
+
+#define MAGIC "ALEXNETW"
+#define DATA_ALIGN 64            /* tensor data starts at a multiple of this file offset */
+#define MAX_HEAD_BYTES (64u << 20)
+#define MAX_NAME_BYTES 255u
+#define MAX_NDIM 8u
+#define CHUNK (4u << 20)
+
+/* ---- CRC-32 ------------------------------------------------------------------------------ */
+
+static uint32_t crc_table[8][256];
+static int crc_ready;
+
+static void crc_init(void) {
+    for (uint32_t i = 0; i < 256; i++) {
+        uint32_t c = i;
+        for (int k = 0; k < 8; k++) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+        crc_table[0][i] = c;
+    }
+    for (uint32_t i = 0; i < 256; i++)
+        for (int t = 1; t < 8; t++)
+            crc_table[t][i] = (crc_table[t - 1][i] >> 8) ^ crc_table[0][crc_table[t - 1][i] & 0xFF];
+    crc_ready = 1;
+}
+
+uint32_t an_crc32(uint32_t crc, const void *data, size_t n) {
+    if (!crc_ready) crc_init(); /* idempotent: a race only computes the same table twice */
+    const unsigned char *p = data;
+    crc = ~crc;
+    while (n >= 8) { /* slicing-by-8 */
+        uint32_t a = crc ^ ((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+                            (uint32_t)p[3] << 24);
+        crc = crc_table[7][a & 0xFF] ^ crc_table[6][(a >> 8) & 0xFF] ^
+              crc_table[5][(a >> 16) & 0xFF] ^ crc_table[4][a >> 24] ^ crc_table[3][p[4]] ^
+              crc_table[2][p[5]] ^ crc_table[1][p[6]] ^ crc_table[0][p[7]];
+        p += 8;
+        n -= 8;
+    }
+    while (n--) crc = crc_table[0][(crc ^ *p++) & 0xFF] ^ (crc >> 8);
+    return ~crc;
+}
+
+static int host_is_little_endian(void) {
+    const uint16_t one = 1;
+    return *(const unsigned char *)&one == 1;
+}
+
+static void put_u32(unsigned char *b, uint32_t v) {
+    for (int i = 0; i < 4; i++) b[i] = (unsigned char)(v >> (8 * i));
+}
+static void put_u64(unsigned char *b, uint64_t v) {
+    for (int i = 0; i < 8; i++) b[i] = (unsigned char)(v >> (8 * i));
+}
+static uint32_t get_u32(const unsigned char *b) {
+    return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+}
+static uint64_t get_u64(const unsigned char *b) {
+    return (uint64_t)get_u32(b) | (uint64_t)get_u32(b + 4) << 32;
+}
+
+/* ---- the header's key/value strings ------------------------------------------------------ */
+
+typedef struct head {
+    unsigned char *p;
+    size_t n, cap;
+    uint32_t count;
+    int oom;
+} head;
+
+static void head_put(head *h, const char *key, const char *val) {
+    size_t kl = strlen(key), vl = strlen(val), need = h->n + 8 + kl + vl;
+    if (h->oom) return;
+    if (need > h->cap) {
+        size_t cap = need * 2;
+        unsigned char *g = realloc(h->p, cap);
+        if (!g) {
+            h->oom = 1;
+            return;
+        }
+        h->p = g;
+        h->cap = cap;
+    }
+    put_u32(h->p + h->n, (uint32_t)kl);
+    memcpy(h->p + h->n + 4, key, kl);
+    put_u32(h->p + h->n + 4 + kl, (uint32_t)vl);
+    memcpy(h->p + h->n + 8 + kl, val, vl);
+    h->n = need;
+    h->count++;
+}
+
+static void num_list(char *buf, size_t n, const double *v, int count) {
+    buf[0] = 0;
+    for (int i = 0; i < count; i++) {
+        size_t len = strlen(buf);
+        snprintf(buf + len, n - len, "%s%.17g", i ? "," : "", v[i]);
+    }
+}
+
+/* The HEAD body: u32 count, then count × (u32 key length, key, u32 value length, value). */
+static an_status build_head(const an_net *net, head *h) {
+    char *text;
+    AN_TRY(an_net_to_text(net, &text));
+    char buf[1024];
+    memset(h, 0, sizeof *h);
+    h->n = 4;
+    h->cap = 4096 + strlen(text);
+    h->p = malloc(h->cap);
+    if (!h->p) {
+        free(text);
+        return an_error(AN_ERR_NOMEM, "out of memory");
+    }
+    head_put(h, "creator", "alexnet-cl");
+    head_put(h, "net_name", net->name);
+    head_put(h, "net", text);
+    free(text);
+    head_put(h, "lrn", an_lrn_convention_name(net->lrn));
+    snprintf(buf, sizeof buf, "%d %d %d", net->input.c, net->input.h, net->input.w);
+    head_put(h, "input", buf);
+    snprintf(buf, sizeof buf, "%.17g", net->pre.range);
+    head_put(h, "range", buf);
+    num_list(buf, sizeof buf, net->pre.mean, net->pre.nmean);
+    head_put(h, "mean", buf);
+    num_list(buf, sizeof buf, net->pre.std, net->pre.nstd);
+    head_put(h, "std", buf);
+    head_put(h, "order", net->pre.order);
+    snprintf(buf, sizeof buf, "%d", net->classes);
+    head_put(h, "num_classes", buf);
+    size_t len = 1;
+    for (int i = 0; i < net->nclass_names; i++) len += strlen(net->class_names[i]) + 1;
+    char *names = malloc(len);
+    if (!names) h->oom = 1;
+    else {
+        names[0] = 0;
+        for (int i = 0; i < net->nclass_names; i++) {
+            if (i) strcat(names, "\n");
+            strcat(names, net->class_names[i]);
+        }
+        head_put(h, "classes", names);
+        free(names);
+    }
+    snprintf(buf, sizeof buf, "%d", net->ntensors);
+    head_put(h, "tensors", buf);
+    if (h->oom) {
+        free(h->p);
+        return an_error(AN_ERR_NOMEM, "out of memory");
+    }
+    put_u32(h->p, h->count);
+    return AN_OK;
+}
+
+/* ---- writing ----------------------------------------------------------------------------- */
+
+typedef struct writer {
+    FILE *f;
+    uint64_t pos;
+    uint32_t crc;
+    int err;
+} writer;
+
+static void w_bytes(writer *w, const void *p, size_t n) {
+    if (w->err || n == 0) return;
+    if (fwrite(p, 1, n, w->f) != n) w->err = errno ? errno : EIO;
+    w->crc = an_crc32(w->crc, p, n);
+    w->pos += n;
+}
+
+/* A record's tag and length start its CRC. */
+static void w_record_start(writer *w, const char *tag, uint64_t len) {
+    unsigned char b[12];
+    memcpy(b, tag, 4);
+    put_u64(b + 4, len);
+    w->crc = 0;
+    w_bytes(w, b, sizeof b);
+}
+
+static void w_record_end(writer *w) {
+    unsigned char b[4];
+    put_u32(b, w->crc);
+    if (!w->err && fwrite(b, 1, 4, w->f) != 4) w->err = errno ? errno : EIO;
+    w->pos += 4;
+}
+
+static void write_all(writer *w, const an_net *net, const an_layout *whole, const head *h,
+                      const float *params) {
+    unsigned char pre[16];
+    memcpy(pre, MAGIC, 8);
+    put_u32(pre + 8, AN_WEIGHTS_VERSION);
+    put_u32(pre + 12, 0);
+    w_bytes(w, pre, sizeof pre);
+
+    w_record_start(w, "HEAD", h->n);
+    w_bytes(w, h->p, h->n);
+    w_record_end(w);
+
+    static const unsigned char zeros[DATA_ALIGN];
+    for (int i = 0; i < net->ntensors; i++) {
+        const an_tensor *t = &net->tensors[i];
+        unsigned char meta[4 + AN_TENSOR_NAME_MAX + 4 + 4 * 4];
+        size_t nl = strlen(t->name), m = 0;
+        put_u32(meta, (uint32_t)nl);
+        memcpy(meta + 4, t->name, nl);
+        m = 4 + nl;
+        put_u32(meta + m, (uint32_t)t->ndim);
+        m += 4;
+        for (int d = 0; d < t->ndim; d++, m += 4) put_u32(meta + m, (uint32_t)t->dims[d]);
+        uint64_t data_at = w->pos + 12 + m;
+        size_t pad = (size_t)((DATA_ALIGN - data_at % DATA_ALIGN) % DATA_ALIGN);
+        w_record_start(w, "TENS", m + pad + t->count * 4);
+        w_bytes(w, meta, m);
+        w_bytes(w, zeros, pad);
+        w_bytes(w, params + whole->e[i].whole_offset, t->count * 4);
+        w_record_end(w);
+    }
+    unsigned char end[12];
+    put_u32(end, (uint32_t)net->ntensors);
+    put_u64(end + 4, w->pos + 12 + sizeof end + 4);
+    w_record_start(w, "END ", sizeof end);
+    w_bytes(w, end, sizeof end);
+    w_record_end(w);
+}
+
+an_status an_weights_save(const char *path, const an_net *net, const float *whole) {
+    if (!host_is_little_endian())
+        return an_error(AN_ERR_UNSUPPORTED, "weights files are little-endian; this host is not");
+    an_layout lay;
+    AN_TRY(an_layout_whole(net, &lay));
+    head h;
+    an_status s = build_head(net, &h);
+    if (s != AN_OK) {
+        an_layout_free(&lay);
+        return s;
+    }
+    size_t plen = strlen(path);
+    char *tmp = malloc(plen + 16);
+    if (!tmp) {
+        free(h.p);
+        an_layout_free(&lay);
+        return an_error(AN_ERR_NOMEM, "out of memory");
+    }
+    snprintf(tmp, plen + 16, "%s.tmp-XXXXXX", path);
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        s = an_error(AN_ERR_IO, "cannot create a temporary file beside %s: %s", path,
+                     strerror(errno));
+        goto out;
+    }
+    fchmod(fd, 0644);
+    writer w = {fdopen(fd, "wb"), 0, 0, 0};
+    if (!w.f) {
+        s = an_error(AN_ERR_IO, "cannot open %s: %s", tmp, strerror(errno));
+        close(fd);
+        unlink(tmp);
+        goto out;
+    }
+    errno = 0;
+    write_all(&w, net, &lay, &h, whole);
+    if (!w.err && fflush(w.f) != 0) w.err = errno;
+    if (!w.err && fsync(fileno(w.f)) != 0) w.err = errno;
+    if (fclose(w.f) != 0 && !w.err) w.err = errno;
+    if (!w.err && rename(tmp, path) != 0) w.err = errno;
+    if (w.err) {
+        unlink(tmp);
+        s = an_error(AN_ERR_IO, "writing weights file %s failed: %s (nothing was replaced)", path,
+                     strerror(w.err));
+        goto out;
+    }
+    /* Make the rename itself durable: fsync the directory (best effort). */
+    char *slash = strrchr(tmp, '/');
+    const char *dir = ".";
+    if (slash) {
+        *slash = 0;
+        dir = slash == tmp ? "/" : tmp;
+    }
+    int dfd = open(dir, O_RDONLY);
+    if (dfd >= 0) {
+        fsync(dfd);
+        close(dfd);
+    }
+out:
+    free(tmp);
+    free(h.p);
+    an_layout_free(&lay);
+    return s;
+}
+
+/* ---- reading ----------------------------------------------------------------------------- */
+
+typedef struct reader {
+    FILE *f;
+    const char *path;
+    uint64_t pos, size;
+    uint32_t crc;
+    const char *what; /* the record being read, for messages */
+    uint64_t rec_start;
+} reader;
+
+static an_status truncated(const reader *r, uint64_t need_end) {
+    return an_error(AN_ERR_FORMAT,
+                    "%s is truncated: it ends at byte %llu, inside %s (record at byte %llu needs "
+                    "bytes up to %llu). Copy the file again or save it again.",
+                    r->path, (unsigned long long)r->size, r->what,
+                    (unsigned long long)r->rec_start, (unsigned long long)need_end);
+}
+
+static an_status corrupt(const reader *r, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+static an_status corrupt(const reader *r, const char *fmt, ...) {
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return an_error(AN_ERR_FORMAT,
+                    "%s is corrupt: %s, in %s (record at byte %llu). Copy the file again or save "
+                    "it again.",
+                    r->path, msg, r->what, (unsigned long long)r->rec_start);
+}
+
+static an_status r_bytes(reader *r, void *p, size_t n) {
+    if (r->pos + n > r->size) return truncated(r, r->pos + n);
+    if (n && fread(p, 1, n, r->f) != n)
+        return an_error(AN_ERR_IO, "reading %s at byte %llu failed: %s", r->path,
+                        (unsigned long long)r->pos, strerror(errno));
+    r->crc = an_crc32(r->crc, p, n);
+    r->pos += n;
+    return AN_OK;
+}
+
+static an_status r_u32(reader *r, uint32_t *v) {
+    unsigned char b[4];
+    AN_TRY(r_bytes(r, b, 4));
+    *v = get_u32(b);
+    return AN_OK;
+}
+
+/* Read n bytes of data into dst (or, with dst NULL, only through the CRC). */
+static an_status r_data(reader *r, void *dst, uint64_t n) {
+    if (r->pos + n > r->size) return truncated(r, r->pos + n);
+    unsigned char *scratch = NULL;
+    if (!dst && !(scratch = malloc(CHUNK))) return an_error(AN_ERR_NOMEM, "out of memory");
+    an_status s = AN_OK;
+    for (uint64_t done = 0; done < n && s == AN_OK;) {
+        size_t k = (size_t)(n - done < CHUNK ? n - done : CHUNK);
+        s = r_bytes(r, dst ? (unsigned char *)dst + done : scratch, k);
+        done += k;
+    }
+    free(scratch);
+    return s;
+}
+
+/* A record: tag and length; the body is read by the caller, then r_record_end checks the CRC. */
+static an_status r_record_start(reader *r, char tag[5], uint64_t *len, const char *what) {
+    unsigned char b[12];
+    r->what = what;
+    r->rec_start = r->pos;
+    r->crc = 0;
+    AN_TRY(r_bytes(r, b, sizeof b));
+    memcpy(tag, b, 4);
+    tag[4] = 0;
+    *len = get_u64(b + 4);
+    if (strcmp(tag, "HEAD") && strcmp(tag, "TENS") && strcmp(tag, "END "))
+        return corrupt(r, "unknown record tag");
+    if (*len > r->size - r->pos || r->size - r->pos - *len < 4)
+        return truncated(r, r->pos + *len + 4);
+    return AN_OK;
+}
+
+static an_status r_record_end(reader *r) {
+    uint32_t want = r->crc, got;
+    AN_TRY(r_u32(r, &got));
+    if (got != want) return corrupt(r, "checksum mismatch (CRC-32 %08x stored, %08x computed)",
+                                    got, want);
+    return AN_OK;
+}
+
+void an_weights_meta_free(an_weights_meta *m) {
+    free(m->net_text);
+    for (int i = 0; i < m->nclass_names; i++) free(m->class_names[i]);
+    free(m->class_names);
+    memset(m, 0, sizeof *m);
+}
+
+/* Look a key up in a HEAD body (already CRC-checked). Returns a malloc'ed string or NULL. */
+static char *head_get(const unsigned char *b, size_t n, const char *key) {
+    if (n < 4) return NULL;
+    uint32_t count = get_u32(b);
+    size_t p = 4;
+    for (uint32_t i = 0; i < count; i++) {
+        if (p + 4 > n) return NULL;
+        uint32_t kl = get_u32(b + p);
+        if (kl > n - p - 4) return NULL;
+        const unsigned char *k = b + p + 4;
+        p += 4 + kl;
+        if (p + 4 > n) return NULL;
+        uint32_t vl = get_u32(b + p);
+        if (vl > n - p - 4) return NULL;
+        if (kl == strlen(key) && memcmp(k, key, kl) == 0) {
+            char *v = malloc(vl + 1);
+            if (v) {
+                memcpy(v, b + p + 4, vl);
+                v[vl] = 0;
+            }
+            return v;
+        }
+        p += 4 + vl;
+    }
+    return NULL;
+}
+
+static int parse_list(const char *s, double *v, int max) {
+    int n = 0;
+    while (*s && n < max) {
+        char *end;
+        v[n++] = strtod(s, &end);
+        if (end == s) return -1;
+        s = end;
+        if (*s == ',') s++;
+        else if (*s) return -1;
+    }
+    return *s ? -1 : n;
+}
+
+static an_status parse_head(reader *r, const unsigned char *b, size_t n, an_weights_meta *m) {
+    static const char *const keys[] = {"net_name", "net", "lrn", "input", "range", "mean",
+                                       "std", "order", "num_classes", "classes", "tensors"};
+    char *v[11] = {0};
+    an_status s = AN_OK;
+    for (int i = 0; i < 11 && s == AN_OK; i++)
+        if (!(v[i] = head_get(b, n, keys[i])))
+            s = an_error(AN_ERR_FORMAT, "%s: the header has no '%s' field (not written by "
+                                        "alexnet-cl or tools/anweights.py?)", r->path, keys[i]);
+    if (s == AN_OK) {
+        char *creator = head_get(b, n, "creator");
+        snprintf(m->creator, sizeof m->creator, "%s", creator ? creator : "");
+        free(creator);
+        snprintf(m->net_name, sizeof m->net_name, "%s", v[0]);
+        m->net_text = v[1];
+        v[1] = NULL;
+        m->lrn = strcmp(v[2], "caffe") == 0 ? AN_LRN_CAFFE : AN_LRN_PAPER;
+        m->pre.range = strtod(v[4], NULL);
+        m->pre.nmean = parse_list(v[5], m->pre.mean, AN_MAX_INPUT_CHANNELS);
+        m->pre.nstd = parse_list(v[6], m->pre.std, AN_MAX_INPUT_CHANNELS);
+        snprintf(m->pre.order, sizeof m->pre.order, "%s", v[7]);
+        m->classes = atoi(v[8]);
+        m->ntensors = atoi(v[10]);
+        if (sscanf(v[3], "%d %d %d", &m->input.c, &m->input.h, &m->input.w) != 3 ||
+            m->pre.nmean < 1 || m->pre.nstd < 1 ||
+            (strcmp(v[2], "paper") && strcmp(v[2], "caffe")))
+            s = an_error(AN_ERR_FORMAT, "%s: bad header field (input '%s', mean '%s', std '%s', "
+                                        "lrn '%s')", r->path, v[3], v[5], v[6], v[2]);
+    }
+    if (s == AN_OK && v[9][0]) {
+        int count = 1;
+        for (const char *p = v[9]; *p; p++) count += *p == '\n';
+        m->class_names = calloc((size_t)count, sizeof *m->class_names);
+        if (!m->class_names) s = an_error(AN_ERR_NOMEM, "out of memory");
+        char *save = NULL;
+        for (char *t = s == AN_OK ? strtok_r(v[9], "\n", &save) : NULL; t;
+             t = strtok_r(NULL, "\n", &save)) {
+            if (!(m->class_names[m->nclass_names] = malloc(strlen(t) + 1))) {
+                s = an_error(AN_ERR_NOMEM, "out of memory");
+                break;
+            }
+            strcpy(m->class_names[m->nclass_names++], t);
+        }
+    }
+    for (int i = 0; i < 11; i++) free(v[i]);
+    return s;
+}
+
+/* Open the file, check the preamble, read and check HEAD. */
+static an_status open_and_read_head(const char *path, reader *r, an_weights_meta *m) {
+    memset(m, 0, sizeof *m);
+    memset(r, 0, sizeof *r);
+    r->path = path;
+    r->f = fopen(path, "rb");
+    if (!r->f) return an_error(errno == ENOENT ? AN_ERR_NOT_FOUND : AN_ERR_IO,
+                               "cannot open weights file %s: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fileno(r->f), &st) != 0 || !S_ISREG(st.st_mode))
+        return an_error(AN_ERR_IO, "%s is not a regular file", path);
+    r->size = (uint64_t)st.st_size;
+    r->what = "the preamble";
+    unsigned char pre[16];
+    if (r->size < 8 || fread(pre, 1, r->size < 16 ? (size_t)r->size : 16, r->f) < 8 ||
+        memcmp(pre, MAGIC, 8) != 0)
+        return an_error(AN_ERR_FORMAT, "%s is not an alexnet-cl weights file (it does not start "
+                                       "with \"%s\")", path, MAGIC);
+    if (r->size < 16) return truncated(r, 16);
+    r->pos = 16;
+    m->version = get_u32(pre + 8);
+    if (m->version != AN_WEIGHTS_VERSION)
+        return an_error(AN_ERR_FORMAT, "%s is a weights file of version %u; this build reads "
+                                       "version %d", path, m->version, AN_WEIGHTS_VERSION);
+    char tag[5];
+    uint64_t len;
+    AN_TRY(r_record_start(r, tag, &len, "the header (HEAD record)"));
+    if (strcmp(tag, "HEAD") != 0) return corrupt(r, "expected the HEAD record first");
+    if (len > MAX_HEAD_BYTES) return corrupt(r, "header length %llu", (unsigned long long)len);
+    unsigned char *body = malloc(len ? (size_t)len : 1);
+    if (!body) return an_error(AN_ERR_NOMEM, "out of memory");
+    an_status s = r_bytes(r, body, (size_t)len);
+    if (s == AN_OK) s = r_record_end(r);
+    if (s == AN_OK) s = parse_head(r, body, (size_t)len, m);
+    free(body);
+    return s;
+}
+
+an_status an_weights_read_meta(const char *path, an_weights_meta *meta) {
+    reader r;
+    an_status s = open_and_read_head(path, &r, meta);
+    if (r.f) fclose(r.f);
+    if (s != AN_OK) an_weights_meta_free(meta);
+    return s;
+}
+
+static void dims_str(char *buf, size_t n, const uint32_t *d, int nd) {
+    size_t len = 0;
+    buf[len++] = '[';
+    buf[len] = 0;
+    for (int i = 0; i < nd && len < n; i++)
+        len += (size_t)snprintf(buf + len, n - len, "%s%u", i ? "," : "", d[i]);
+    if (len < n - 1) strcat(buf, "]");
+}
+
+static void tensor_str(char *buf, size_t n, const an_tensor *t) {
+    uint32_t d[4];
+    for (int i = 0; i < t->ndim; i++) d[i] = (uint32_t)t->dims[i];
+    char s[64];
+    dims_str(s, sizeof s, d, t->ndim);
+    snprintf(buf, n, "%s %s", t->name, s);
+}
+
+/* After the tensors: the layers' order and the LRN convention must also agree. */
+static an_status check_structure(const char *path, const an_net *net, const an_weights_meta *m) {
+    an_net *fnet;
+    an_status s = an_net_parse(m->net_text, path, &fnet);
+    if (s != AN_OK) return an_error_context(s, "the net description inside %s: ", path);
+    for (int i = 0; i < net->nlayers || i < fnet->nlayers; i++) {
+        const an_layer *a = i < fnet->nlayers ? &fnet->layers[i] : NULL;
+        const an_layer *b = i < net->nlayers ? &net->layers[i] : NULL;
+        if (!a || !b || a->kind != b->kind) {
+            s = an_error(AN_ERR_FORMAT,
+                         "%s does not match net %s: layer %d is %s%s%s in the file's net %s but "
+                         "%s%s%s in %s",
+                         path, net->name, i + 1, a ? an_layer_kind_name(a->kind) : "(none)",
+                         a ? " " : "", a ? a->name : "", m->net_name,
+                         b ? an_layer_kind_name(b->kind) : "(none)", b ? " " : "",
+                         b ? b->name : "", net->name);
+            break;
+        }
+        if (a->kind == AN_LAYER_LRN && fnet->lrn != net->lrn) {
+            s = an_error(AN_ERR_FORMAT, "%s uses the %s LRN convention, net %s the %s one", path,
+                         an_lrn_convention_name(fnet->lrn), net->name,
+                         an_lrn_convention_name(net->lrn));
+            break;
+        }
+    }
+    an_net_free(fnet);
+    return s;
+}
+
+static an_status read_tensors(reader *r, const an_net *net, const an_layout *lay, float *whole,
+                              const an_weights_meta *m) {
+    char what[320], exp[400], got[400];
+    for (int k = 0;; k++) {
+        char tag[5];
+        uint64_t len;
+        snprintf(what, sizeof what, "record %d (after %d tensors)", k + 2, k);
+        AN_TRY(r_record_start(r, tag, &len, what));
+        if (strcmp(tag, "END ") == 0) {
+            unsigned char b[12];
+            if (len != sizeof b) return corrupt(r, "END record of %llu bytes",
+                                                (unsigned long long)len);
+            AN_TRY(r_bytes(r, b, sizeof b));
+            AN_TRY(r_record_end(r));
+            if (get_u32(b) != (uint32_t)k || get_u64(b + 4) != r->size)
+                return corrupt(r, "END says %u tensors and %llu bytes, the file has %d and %llu",
+                               get_u32(b), (unsigned long long)get_u64(b + 4), k,
+                               (unsigned long long)r->size);
+            if (k < net->ntensors) {
+                tensor_str(exp, sizeof exp, &net->tensors[k]);
+                return an_error(AN_ERR_FORMAT,
+                                "%s does not match net %s: the file (net %s) holds %d tensors, "
+                                "the net has %d; the first missing is %s",
+                                r->path, net->name, m->net_name, k, net->ntensors, exp);
+            }
+            return AN_OK;
+        }
+        if (strcmp(tag, "TENS") != 0) return corrupt(r, "a second HEAD record");
+        /* name, ndim, dims, padding */
+        uint32_t nl, nd, dims[MAX_NDIM];
+        char name[MAX_NAME_BYTES + 1];
+        uint64_t body_start = r->pos;
+        AN_TRY(r_u32(r, &nl));
+        if (nl == 0 || nl > MAX_NAME_BYTES || nl > len) return corrupt(r, "bad tensor name length");
+        AN_TRY(r_bytes(r, name, nl));
+        name[nl] = 0;
+        snprintf(what, sizeof what, "tensor %d (%s)", k + 1, name);
+        r->what = what;
+        AN_TRY(r_u32(r, &nd));
+        if (nd == 0 || nd > MAX_NDIM) return corrupt(r, "%u dimensions", nd);
+        uint64_t count = 1;
+        for (uint32_t d = 0; d < nd; d++) {
+            AN_TRY(r_u32(r, &dims[d]));
+            count *= dims[d];
+        }
+        uint64_t pad = (DATA_ALIGN - r->pos % DATA_ALIGN) % DATA_ALIGN;
+        if (r->pos - body_start + pad + count * 4 != len)
+            return corrupt(r, "record length %llu does not fit its shape",
+                           (unsigned long long)len);
+        unsigned char zeros[DATA_ALIGN];
+        AN_TRY(r_bytes(r, zeros, (size_t)pad));
+        for (uint64_t i = 0; i < pad; i++)
+            if (zeros[i]) return corrupt(r, "nonzero padding");
+
+        const an_tensor *t = k < net->ntensors ? &net->tensors[k] : NULL;
+        int match = t && strcmp(t->name, name) == 0 && (int)nd == t->ndim;
+        for (int d = 0; match && d < t->ndim; d++) match = dims[d] == (uint32_t)t->dims[d];
+        if (!match) {
+            /* Tell corruption (of the name or shape) from a file for another net. */
+            AN_TRY(r_data(r, NULL, count * 4));
+            AN_TRY(r_record_end(r));
+            char ds[128];
+            dims_str(ds, sizeof ds, dims, (int)nd);
+            snprintf(got, sizeof got, "%s %s", name, ds);
+            if (t) tensor_str(exp, sizeof exp, t);
+            else snprintf(exp, sizeof exp, "no tensor %d (it has %d)", k + 1, net->ntensors);
+            return an_error(AN_ERR_FORMAT,
+                            "%s does not match net %s: the file (saved for net %s) has %s as "
+                            "tensor %d, the net expects %s",
+                            r->path, net->name, m->net_name, got, k + 1, exp);
+        }
+        AN_TRY(r_data(r, whole + lay->e[k].whole_offset, count * 4));
+        AN_TRY(r_record_end(r));
+    }
+}
+
+an_status an_weights_load(const char *path, const an_net *net, float *whole,
+                          an_weights_meta *meta) {
+    if (!host_is_little_endian())
+        return an_error(AN_ERR_UNSUPPORTED, "weights files are little-endian; this host is not");
+    an_layout lay;
+    AN_TRY(an_layout_whole(net, &lay));
+    reader r;
+    an_weights_meta m;
+    an_status s = open_and_read_head(path, &r, &m);
+    if (s == AN_OK) {
+        memset(whole, 0, lay.total * sizeof *whole);
+        s = read_tensors(&r, net, &lay, whole, &m);
+    }
+    if (r.f) fclose(r.f);
+    if (s == AN_OK) s = check_structure(path, net, &m);
+    an_layout_free(&lay);
+    if (s == AN_OK && meta)
+        *meta = m;
+    else
+        an_weights_meta_free(&m);
+    return s;
+}
+
+an_status an_net_from_weights(const char *path, an_net **out) {
+    *out = NULL;
+    an_weights_meta m;
+    AN_TRY(an_weights_read_meta(path, &m));
+    char src[300];
+    snprintf(src, sizeof src, "the net inside %s", path);
+    an_net *net = NULL;
+    an_status s = an_net_parse(m.net_text, src, &net);
+    if (s == AN_OK && (m.input.c != net->input.c || m.input.h != net->input.h ||
+                       m.input.w != net->input.w))
+        s = an_error(AN_ERR_FORMAT, "%s: the header's input %d×%d×%d differs from its net's",
+                     path, m.input.c, m.input.h, m.input.w);
+    if (s == AN_OK && ((m.pre.nmean != 1 && m.pre.nmean != net->input.c) ||
+                       (m.pre.nstd != 1 && m.pre.nstd != net->input.c)))
+        s = an_error(AN_ERR_FORMAT, "%s: the header gives %d mean and %d std values for %d "
+                                    "input channels", path, m.pre.nmean, m.pre.nstd,
+                     net->input.c);
+    if (s == AN_OK && m.nclass_names)
+        s = an_net_set_class_names(net, m.nclass_names, (const char *const *)m.class_names);
+    if (s == AN_OK) {
+        net->pre = m.pre;
+        *out = net;
+    } else {
+        an_net_free(net);
+    }
+    an_weights_meta_free(&m);
+    return s;
+}
