@@ -4,6 +4,7 @@
 
 int cmd_devices(int argc, char **argv);
 int cmd_selfcheck(int argc, char **argv);
+int cmd_bench_gemm(int argc, char **argv);
 int cmd_prepare(int argc, char **argv);
 int cmd_bench_data(int argc, char **argv);
 

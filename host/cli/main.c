@@ -13,6 +13,7 @@ typedef struct command {
 static const command commands[] = {
     {"devices", cmd_devices, "list OpenCL platforms and devices (clinfo-style; --json)"},
     {"selfcheck", cmd_selfcheck, "build every kernel on a device and check an op against the CPU"},
+    {"bench-gemm", cmd_bench_gemm, "GFLOP/s of the GEMM backends on AlexNet's shapes vs the FMA peak"},
     {"prepare", cmd_prepare, "JPEG folder tree -> packed shards, index, classes, statistics"},
     {"bench-data", cmd_bench_data, "decode-and-augment images/s of the data loader"},
 };
