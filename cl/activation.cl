@@ -25,14 +25,27 @@ __kernel void relu_backward(__global const float *y, uint y_off, __global const 
     dx[dx_off + i] = y[y_off + i] > 0.0f ? dy[dy_off + i] : 0.0f;
 }
 
-/* y[o][j][i] = x[o][j][i] + b[j], then ReLU when relu != 0; one work-item per element. */
-__kernel void bias_relu(__global const float *x, uint x_off, __global const float *b, uint b_off,
-                        __global float *y, uint y_off, uint total, uint c, uint inner, int relu) {
-    uint i = get_global_id(0);
-    if (i >= total) return;
-    uint j = (i / inner) % c;
-    float v = x[x_off + i] + b[b_off + j];
-    y[y_off + i] = relu && v < 0.0f ? 0.0f : v;
+/* FC: y[o][j] = x[o][j] + b[j], then ReLU when relu != 0. 2-D range: dimension 0 over the
+ * features j, 1 over the rows o. */
+__kernel void bias_relu_rows(__global const float *x, uint x_off, __global const float *b,
+                             uint b_off, __global float *y, uint y_off, uint c, int relu) {
+    uint j = get_global_id(0), o = get_global_id(1);
+    if (j >= c) return;
+    uint at = o * c + j;
+    float v = x[x_off + at] + b[b_off + j];
+    y[y_off + at] = relu && v < 0.0f ? 0.0f : v;
+}
+
+/* NCHW: y[o][j][i] = x[o][j][i] + b[j], then ReLU when relu != 0. 2-D range: dimension 0 over
+ * the positions i of a plane, 1 over the planes o*c + j (so no division per element). */
+__kernel void bias_relu_planes(__global const float *x, uint x_off, __global const float *b,
+                               uint b_off, __global float *y, uint y_off, uint c, uint inner,
+                               int relu) {
+    uint i = get_global_id(0), plane = get_global_id(1);
+    if (i >= inner) return;
+    uint at = plane * inner + i;
+    float v = x[x_off + at] + b[b_off + plane % c];
+    y[y_off + at] = relu && v < 0.0f ? 0.0f : v;
 }
 
 /* db[j] = sum_o dy[o][j] for inner == 1 (FC layers): one work-item per feature walks the rows,
@@ -47,17 +60,16 @@ __kernel void bias_grad_rows(__global const float *dy, uint dy_off, __global flo
 }
 
 /* db[j] = sum_{o,i} dy[o][j][i]: one work-group of BIAS_WG per channel j, each work-item summing
- * a strided share of the outer*inner elements, then a tree reduction in local memory. */
+ * a strided share of every plane, then a tree reduction in local memory. */
 __kernel __attribute__((reqd_work_group_size(BIAS_WG, 1, 1)))
 void bias_grad_groups(__global const float *dy, uint dy_off, __global float *db, uint db_off,
                       uint outer, uint c, uint inner) {
     __local float part[BIAS_WG];
     uint j = get_group_id(0), l = get_local_id(0);
-    uint m = outer * inner;
     float s = 0.0f;
-    for (uint e = l; e < m; e += BIAS_WG) {
-        uint o = e / inner, i = e - o * inner;
-        s += dy[dy_off + (o * c + j) * inner + i];
+    for (uint o = 0; o < outer; o++) {
+        __global const float *plane = dy + dy_off + (o * c + j) * inner;
+        for (uint i = l; i < inner; i += BIAS_WG) s += plane[i];
     }
     part[l] = s;
     barrier(CLK_LOCAL_MEM_FENCE);

@@ -38,19 +38,26 @@ void dropout_philox4x32_10(uint *c, uint k0, uint k1) {
     }
 }
 
+/* 2-D range: dimension 1 over the tile's rows r, dimension 0 over the counter groups g that
+ * row's elements fall in (at most cols/4 + 2): each work-item runs the generator once and applies
+ * its four outputs to those of elements 4g..4g+3 that belong to the tile row. */
 __kernel void dropout_apply(__global const float *x, uint x_off, __global float *y, uint y_off,
-                            uint rows, uint cols, uint layer_cols, uint col_offset, uint seed_lo,
+                            uint cols, uint layer_cols, uint col_offset, uint seed_lo,
                             uint seed_hi, uint step, uint layer, uint threshold, float scale) {
-    uint i = get_global_id(0);
-    if (i >= rows * cols) return;
-    float v = x[x_off + i];
-    if (threshold != 0) { /* threshold 0 keeps everything: skip the generator */
-        uint r = i / cols, c = i - r * cols;
-        ulong e = (ulong)r * layer_cols + col_offset + c;
-        ulong group = e >> 2;
-        uint bits[4] = {(uint)group, (uint)(group >> 32), step, layer};
-        dropout_philox4x32_10(bits, seed_lo, seed_hi);
-        if (bits[e & 3] < threshold) v = 0.0f;
+    uint r = get_global_id(1);
+    ulong e0 = (ulong)r * layer_cols + col_offset; /* the row's first element, layer-wide */
+    ulong group = (e0 >> 2) + get_global_id(0);
+    ulong first = group << 2;
+    if (first >= e0 + cols) return;
+    uint bits[4] = {(uint)group, (uint)(group >> 32), step, layer};
+    if (threshold != 0) dropout_philox4x32_10(bits, seed_lo, seed_hi); /* 0: everything kept */
+    __global const float *xr = x + x_off + (size_t)r * cols;
+    __global float *yr = y + y_off + (size_t)r * cols;
+    for (uint lane = 0; lane < 4; lane++) {
+        ulong e = first + lane;
+        if (e < e0 || e >= e0 + cols) continue;
+        uint c = (uint)(e - e0);
+        float v = threshold != 0 && bits[lane] < threshold ? 0.0f : xr[c];
+        yr[c] = v * scale;
     }
-    y[y_off + i] = v * scale;
 }

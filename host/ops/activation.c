@@ -70,17 +70,31 @@ static an_status bias_relu(an_dev *d, const char *op, an_buf x, an_buf bias, an_
     AN_TRY(check_buf(op, "y", y, total));
     if (!total) return AN_OK;
     cl_kernel k;
-    AN_TRY(an_kernel(d, "activation", NULL, "bias_relu", &k));
-    cl_uint t = (cl_uint)total, cc = (cl_uint)c, in = (cl_uint)inner;
+    cl_uint cc = (cl_uint)c, in = (cl_uint)inner;
     cl_int r = relu ? 1 : 0;
-    AN_TRY(arg_buf(k, 0, x));
-    AN_TRY(arg_buf(k, 2, bias));
-    AN_TRY(arg_buf(k, 4, y));
-    AN_ARG(k, 6, t);
-    AN_ARG(k, 7, cc);
-    AN_ARG(k, 8, in);
-    AN_ARG(k, 9, r);
-    return launch_1d(d, k, total, ELEM_WG);
+    size_t wg = d->info.max_work_group < 64 ? d->info.max_work_group : 64;
+    size_t lws[2] = {wg, 1}, gws[2];
+    if (inner == 1) { /* dimension 0 over features, 1 over rows */
+        AN_TRY(an_kernel(d, "activation", NULL, "bias_relu_rows", &k));
+        AN_TRY(arg_buf(k, 0, x));
+        AN_TRY(arg_buf(k, 2, bias));
+        AN_TRY(arg_buf(k, 4, y));
+        AN_ARG(k, 6, cc);
+        AN_ARG(k, 7, r);
+        gws[0] = an_round_up(c, wg);
+        gws[1] = outer;
+    } else { /* dimension 0 within a plane, 1 over planes */
+        AN_TRY(an_kernel(d, "activation", NULL, "bias_relu_planes", &k));
+        AN_TRY(arg_buf(k, 0, x));
+        AN_TRY(arg_buf(k, 2, bias));
+        AN_TRY(arg_buf(k, 4, y));
+        AN_ARG(k, 6, cc);
+        AN_ARG(k, 7, in);
+        AN_ARG(k, 8, r);
+        gws[0] = an_round_up(inner, wg);
+        gws[1] = outer * c;
+    }
+    return an_launch(d, k, 2, gws, lws);
 }
 
 an_status an_bias_relu_fc(an_dev *d, an_buf x, an_buf bias, an_buf y, size_t n, size_t f,

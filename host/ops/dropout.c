@@ -3,7 +3,7 @@
 
 #include <stdint.h>
 
-#define WG 256
+#define WG 64
 
 static an_status arg_buf(cl_kernel k, cl_uint i, an_buf b) {
     cl_uint off = (cl_uint)b.off;
@@ -30,26 +30,27 @@ static an_status apply(an_dev *d, const char *op, const an_dropout_cfg *cfg, int
     if (!n || (!training && x.mem == y.mem && x.off == y.off)) return AN_OK;
     cl_kernel k;
     AN_TRY(an_kernel(d, "dropout", NULL, "dropout_apply", &k));
-    cl_uint r = (cl_uint)rows, c = (cl_uint)cols, lc = (cl_uint)layer_cols,
-            co = (cl_uint)col_offset, slo = (cl_uint)cfg->seed, shi = (cl_uint)(cfg->seed >> 32),
-            step = cfg->step, layer = cfg->layer;
+    cl_uint c = (cl_uint)cols, lc = (cl_uint)layer_cols, co = (cl_uint)col_offset,
+            slo = (cl_uint)cfg->seed, shi = (cl_uint)(cfg->seed >> 32), step = cfg->step,
+            layer = cfg->layer;
     cl_uint thr = training ? an_dropout_threshold(cfg->p) : 0;
     cl_float scale = training ? (float)(1.0 / (1.0 - cfg->p)) : 1.0f;
     AN_TRY(arg_buf(k, 0, x));
     AN_TRY(arg_buf(k, 2, y));
-    AN_ARG(k, 4, r);
-    AN_ARG(k, 5, c);
-    AN_ARG(k, 6, lc);
-    AN_ARG(k, 7, co);
-    AN_ARG(k, 8, slo);
-    AN_ARG(k, 9, shi);
-    AN_ARG(k, 10, step);
-    AN_ARG(k, 11, layer);
-    AN_ARG(k, 12, thr);
-    AN_ARG(k, 13, scale);
+    AN_ARG(k, 4, c);
+    AN_ARG(k, 5, lc);
+    AN_ARG(k, 6, co);
+    AN_ARG(k, 7, slo);
+    AN_ARG(k, 8, shi);
+    AN_ARG(k, 9, step);
+    AN_ARG(k, 10, layer);
+    AN_ARG(k, 11, thr);
+    AN_ARG(k, 12, scale);
+    /* dimension 0 over the counter groups of a row (a row's cols elements span at most
+     * cols/4 + 2 groups of four), 1 over rows */
     size_t wg = d->info.max_work_group < WG ? d->info.max_work_group : WG;
-    size_t gws = an_round_up(n, wg);
-    return an_launch(d, k, 1, &gws, &wg);
+    size_t lws[2] = {wg, 1}, gws[2] = {an_round_up(cols / 4 + 2, wg), rows};
+    return an_launch(d, k, 2, gws, lws);
 }
 
 an_status an_dropout_forward(an_dev *d, const an_dropout_cfg *cfg, int training, an_buf x,

