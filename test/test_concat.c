@@ -52,7 +52,8 @@ static void expect(const char *what, an_buf b, const double *ref, size_t n, floa
 
 static void test_channels(size_t n, size_t ca, size_t cb, size_t hw, uint64_t seed) {
     size_t na = n * ca * hw, nb = n * cb * hw, ny = na + nb;
-    float *a = rand_floats(na, seed), *b = rand_floats(nb, seed + 1), *y = rand_floats(ny, seed + 2);
+    float *a = rand_floats(na, seed), *b = rand_floats(nb, seed + 1),
+          *y = rand_floats(ny, seed + 2);
     double *ad = to_double(a, na), *bd = to_double(b, nb), *yd = to_double(y, ny);
     char what[96];
 

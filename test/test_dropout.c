@@ -33,7 +33,8 @@ static an_buf upload(const float *h, size_t n) {
 static void test_layer(size_t rows, size_t cols, double p, uint64_t seed, uint32_t step) {
     an_dropout_cfg cfg = {seed, step, 6, p};
     size_t n = rows * cols;
-    float *x = malloc(n * sizeof *x), *got = malloc(n * sizeof *got), *want = malloc(n * sizeof *want);
+    float *x = malloc(n * sizeof *x), *got = malloc(n * sizeof *got),
+          *want = malloc(n * sizeof *want);
     double *xd = malloc(n * sizeof *xd), *yd = malloc(n * sizeof *yd);
     unsigned char *keep = malloc(n);
     check_fill_uniform(x, n, seed, 0.5f, 1.5f); /* never zero: y == 0 exactly when dropped */

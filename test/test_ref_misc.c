@@ -36,7 +36,8 @@ static void expect_close(const char *what, const double *got, const double *want
     for (size_t i = 0; i < n; i++) {
         double e = fabs(got[i] - want[i]);
         if (!(e <= 1e-7 + 1e-6 * fabs(want[i]))) {
-            if (bad < 5) fprintf(stderr, "  %s[%zu]: %.10g, want %.10g\n", what, i, got[i], want[i]);
+            if (bad < 5)
+                fprintf(stderr, "  %s[%zu]: %.10g, want %.10g\n", what, i, got[i], want[i]);
             bad++;
         }
     }
@@ -224,7 +225,8 @@ static void test_sgd(void) {
 static void test_concat_adjoint(size_t n, size_t ca, size_t cb, size_t hw) {
     size_t na = n * ca * hw, nb = n * cb * hw, ny = na + nb;
     double *a = malloc(na * sizeof *a), *b = malloc(nb * sizeof *b), *y = malloc(ny * sizeof *y),
-           *c = malloc(ny * sizeof *c), *sa = malloc(na * sizeof *sa), *sb = malloc(nb * sizeof *sb);
+           *c = malloc(ny * sizeof *c), *sa = malloc(na * sizeof *sa),
+           *sb = malloc(nb * sizeof *sb);
     fill(a, na, 10, -1, 1);
     fill(b, nb, 11, -1, 1);
     fill(y, ny, 12, -1, 1);

@@ -3,7 +3,8 @@
  * and top-1/top-5 counts, on AlexNet's 1000 classes and odd shapes, with logits of ±1000, with
  * many ties, and with an invalid label. `--small` keeps to small shapes.
  * Tolerances: prob |e| <= 1e-7 + 2e-5|ref|; gradient |e| <= 1e-6/n + 2e-5|ref|; losses
- * |e| <= 1e-5 + 1e-5|ref|; ranks and top-k counts exact (the same comparisons of the same floats). */
+ * |e| <= 1e-5 + 1e-5|ref|; ranks and top-k counts exact (the same comparisons of the same
+ * floats). */
 #include "check.h"
 
 #include "ops/softmax.h"

@@ -20,7 +20,8 @@ an_status an_relu_backward(an_dev *d, an_buf y, an_buf dy, an_buf dx, size_t n);
 an_status an_bias_relu_fc(an_dev *d, an_buf x, an_buf bias, an_buf y, size_t n, size_t f,
                           int relu);
 
-/* NCHW: x, y [n][c][hw], bias [c]; y = x + bias per channel, then ReLU if relu. In place allowed. */
+/* NCHW: x, y [n][c][hw], bias [c]; y = x + bias per channel, then ReLU if relu.
+ * In place allowed. */
 an_status an_bias_relu_nchw(an_dev *d, an_buf x, an_buf bias, an_buf y, size_t n, size_t c,
                             size_t hw, int relu);
 

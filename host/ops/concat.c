@@ -1,4 +1,4 @@
-/* host/ops/concat.c - launcher of cl/concat.cl's strided 2-D copy, and concat/split on top of it. */
+/* host/ops/concat.c - launcher of cl/concat.cl's strided 2-D copy; concat and split on top. */
 #include "ops/concat.h"
 
 #include <stdint.h>

@@ -1,4 +1,4 @@
-/* host/ref/ref_activation.c - CPU reference (double) of ReLU, bias + ReLU, and the bias gradient. */
+/* host/ref/ref_activation.c - CPU reference (double) of ReLU, bias + ReLU, bias gradient. */
 #include "ref/ref_activation.h"
 
 void an_ref_relu_forward(const double *x, double *y, size_t n) {

@@ -1,4 +1,4 @@
-/* host/ref/ref_sgd.c - CPU reference (double) of the paper's SGD update with per-tensor multipliers. */
+/* host/ref/ref_sgd.c - CPU reference (double) of the paper's SGD update, per-tensor multipliers. */
 #include "ref/ref_sgd.h"
 
 void an_ref_sgd_step(const an_ref_sgd_segment *segs, size_t count, double *w, const double *g,

@@ -1,4 +1,4 @@
-/* host/ref/ref_sgd.h - CPU reference (double) of the paper's SGD update with per-tensor multipliers.
+/* host/ref/ref_sgd.h - CPU reference (double) of the paper's SGD update, per-tensor multipliers.
  *
  * Parameters, gradients and momenta share one flat layout; each tensor is a segment with its own
  * learning-rate and weight-decay multipliers. For every element of segment s:
