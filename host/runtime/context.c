@@ -20,7 +20,11 @@ an_status an_devs_open(const an_device_info *infos, int n, an_dev *devs) {
     for (int i = 0; i < n; i++) devs[i].info = infos[i];
     for (int i = 0; i < n; i++) {
         an_dev *d = &devs[i];
-        for (int j = 0; j < i; j++)
+        /* ALEXNET_SEPARATE_CONTEXTS=1 gives every device its own context even on one platform:
+         * it exercises the host-staged transfers that devices of two vendors need. */
+        const char *sep = getenv("ALEXNET_SEPARATE_CONTEXTS");
+        int separate = sep && strcmp(sep, "1") == 0;
+        for (int j = 0; j < i && !separate; j++)
             if (devs[j].info.platform == d->info.platform) d->ctx = devs[j].ctx;
         cl_int err;
         if (!d->ctx) {
@@ -28,7 +32,7 @@ an_status an_devs_open(const an_device_info *infos, int n, an_dev *devs) {
              * allowed, for testing the split on one device). */
             cl_device_id ids[AN_MAX_SELECTED];
             cl_uint nids = 0;
-            for (int j = i; j < n; j++) {
+            for (int j = i; j < (separate ? i + 1 : n); j++) {
                 int dup = 0;
                 for (cl_uint k = 0; k < nids; k++) dup |= ids[k] == devs[j].info.id;
                 if (devs[j].info.platform == d->info.platform && !dup) ids[nids++] = devs[j].info.id;
@@ -151,24 +155,31 @@ an_status an_launch(an_dev *d, cl_kernel k, cl_uint dims, const size_t *gws, con
         return an_error_context(an_cl_fail(err, "clEnqueueNDRangeKernel", __FILE__, __LINE__),
                                 "launching kernel %s on %s", name, d->info.name);
     }
-    if (d->prof) {
-        an_profile *p = d->prof;
-        if (p->n == p->cap) {
-            int cap = p->cap ? p->cap * 2 : 256;
-            cl_event *e = realloc(p->events, (size_t)cap * sizeof *e);
-            if (e) p->events = e;
-            const char **t = realloc(p->tags, (size_t)cap * sizeof *t);
-            if (t) p->tags = t;
-            if (!e || !t) {
-                clReleaseEvent(ev);
-                return an_error(AN_ERR_NOMEM, "out of host memory recording profile events");
-            }
-            p->cap = cap;
-        }
-        p->events[p->n] = ev;
-        p->tags[p->n] = d->tag ? d->tag : "";
-        p->n++;
+    if (d->prof) return an_profile_event(d, ev);
+    return AN_OK;
+}
+
+an_status an_profile_event(an_dev *d, cl_event ev) {
+    if (!d->prof) {
+        clReleaseEvent(ev);
+        return AN_OK;
     }
+    an_profile *p = d->prof;
+    if (p->n == p->cap) {
+        int cap = p->cap ? p->cap * 2 : 256;
+        cl_event *e = realloc(p->events, (size_t)cap * sizeof *e);
+        if (e) p->events = e;
+        const char **t = realloc(p->tags, (size_t)cap * sizeof *t);
+        if (t) p->tags = t;
+        if (!e || !t) {
+            clReleaseEvent(ev);
+            return an_error(AN_ERR_NOMEM, "out of host memory recording profile events");
+        }
+        p->cap = cap;
+    }
+    p->events[p->n] = ev;
+    p->tags[p->n] = d->tag ? d->tag : "";
+    p->n++;
     return AN_OK;
 }
 

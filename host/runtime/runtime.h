@@ -36,7 +36,9 @@ static inline an_buf an_buf_at(an_buf b, size_t elements) {
 }
 
 /* Open n (1 or 2) devices. Devices of one platform share one context; devices of different
- * platforms get one context each. devs[i] is filled in place. */
+ * platforms get one context each (ALEXNET_SEPARATE_CONTEXTS=1 forces that on one platform, to
+ * test the host-staged transfers). The same device may be opened twice. devs[i] is filled in
+ * place. */
 an_status an_devs_open(const an_device_info *infos, int n, an_dev *devs);
 void an_devs_close(an_dev *devs, int n);
 
@@ -70,6 +72,9 @@ an_status an_finish(an_dev *d);
 
 /* Profiling: when on, every launch's event is kept under d->tag ("" if NULL). */
 an_status an_profile_start(an_dev *d);
+/* Keep another command's event (a copy) under d->tag; takes ownership of ev (released when
+ * profiling is off). */
+an_status an_profile_event(an_dev *d, cl_event ev);
 typedef struct an_profile_row {
     char tag[64];
     double ms;   /* summed device time of the tag's kernels */

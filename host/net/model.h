@@ -1,0 +1,81 @@
+/* host/net/model.h - a net made runnable: its towers placed on one or two devices, parameters,
+ * gradients and momentum in one flat buffer per device, activations per tower, and the forward,
+ * backward and SGD step as one schedule.
+ *
+ * Placement: tower t (1-based) runs on device (t-1) mod ndev. With two devices (--device A,B)
+ * each holds only its tower's parameters and activations, and the crossovers (a conv or fc layer
+ * with input=cross, and the final softmax, which runs on tower 1's device) copy what a tower
+ * needs from the other device (host/net/xfer.h); the backward sends the matching gradients back
+ * and adds them up, always in tower order. One device runs the same towers, in the same order,
+ * with the same kernels: one and two devices give bitwise the same numbers on devices of one
+ * kind.
+ *
+ * Host-side parameter exchange uses the whole layout (host/net/layout.h: every tensor whole, in
+ * the net's tensor order), whatever the split. Calls enqueue work and return; the ones that hand
+ * results to the host (an_model_read_*, an_model_get_*) wait for them. */
+#ifndef AN_NET_MODEL_H
+#define AN_NET_MODEL_H
+
+#include <stdint.h>
+
+#include "net/layout.h"
+#include "net/netdesc.h"
+#include "ops/conv.h"
+#include "runtime/runtime.h"
+
+typedef struct an_model an_model;
+
+typedef struct an_model_opts {
+    int batch;               /* the largest batch a forward may be given */
+    an_conv_algo conv_algo;  /* for every conv layer (AN_CONV_AUTO by default) */
+    uint64_t seed;           /* dropout masks: a pure function of (seed, step, layer, element) */
+    float bias_lr_mult;      /* learning-rate multiplier of biases (1: the paper; Caffe users: 2) */
+    float bias_decay_mult;   /* weight-decay multiplier of biases (1: the paper; Caffe: 0) */
+} an_model_opts;
+
+/* Default options: batch 128, AN_CONV_AUTO, seed 1, multipliers 1 (the paper's rule). */
+an_model_opts an_model_defaults(void);
+
+/* Place net on devs[0..ndev-1] (ndev 1, or 2 for a two-tower net). The model keeps pointers to
+ * net and devs: both must outlive it. Parameters start at zero: set them with an_model_init or
+ * an_model_set_params. */
+an_status an_model_create(const an_net *net, an_dev *devs, int ndev, const an_model_opts *o,
+                          an_model **out);
+void an_model_free(an_model *m);
+
+/* The paper's initialisation from a seed (host/net/init.h), the same numbers for any split;
+ * momentum is zeroed. */
+an_status an_model_init(an_model *m, uint64_t seed);
+
+/* Forward n images (n <= batch; NCHW floats as the net's input, preprocessed). labels (n ints)
+ * may be NULL for inference. train != 0 (needs labels): dropout is on with masks of `step`,
+ * and the loss gradient is computed for an_model_backward. */
+an_status an_model_forward(an_model *m, const float *images, const int *labels, int n, int train,
+                           uint32_t step);
+/* Gradients of the mean loss of the last training forward, into the gradient buffers. */
+an_status an_model_backward(an_model *m);
+/* The paper's update on every device: v = momentum·v − decay·lr·w − lr·g; w = w + v. */
+an_status an_model_sgd(an_model *m, float lr, float momentum, float decay);
+
+/* After a forward with labels: mean loss, top-1 and top-5 correct counts of the n images. */
+an_status an_model_read_stats(an_model *m, float *loss, int *top1, int *top5);
+/* After a forward: the n × classes logits, or the probabilities (not after a train forward). */
+an_status an_model_read_logits(an_model *m, float *logits);
+an_status an_model_read_probs(an_model *m, float *probs);
+
+/* Whole-layout host buffers (an_model_whole_floats() floats). */
+size_t an_model_whole_floats(const an_model *m);
+an_status an_model_get_params(an_model *m, float *whole);
+an_status an_model_set_params(an_model *m, const float *whole);
+an_status an_model_get_grads(an_model *m, float *whole);
+an_status an_model_get_momentum(an_model *m, float *whole);
+an_status an_model_set_momentum(an_model *m, const float *whole);
+/* The whole layout itself (entries name every tensor's place in those buffers). */
+const an_layout *an_model_whole_layout(const an_model *m);
+
+/* Crossover traffic so far: bytes moved between devices (0 on one device) and copies made. */
+unsigned long long an_model_xfer_bytes(const an_model *m);
+/* Device memory the model allocated on device i (bytes). */
+size_t an_model_device_bytes(const an_model *m, int i);
+
+#endif

@@ -1,0 +1,293 @@
+/* host/net/model_run.c - the schedule: forward through the layers tower by tower, crossovers
+ * gathered over links, the loss on tower 1's device, the backward in reverse with crossover
+ * gradients sent back and summed in tower order, and the SGD step on every device. */
+#include <string.h>
+
+#include "net/model_impl.h"
+#include "ops/activation.h"
+#include "ops/concat.h"
+#include "ops/dropout.h"
+#include "ops/gemm.h"
+#include "ops/lrn.h"
+#include "ops/pool.h"
+#include "ops/softmax.h"
+
+static an_lrn_params lrn_params_of(const an_layer *l) {
+    an_lrn_params p;
+    p.size = l->lrn.size;
+    p.alpha = (float)l->lrn.alpha;
+    p.beta = (float)l->lrn.beta;
+    p.k = (float)l->lrn.k;
+    p.convention = l->lrn.convention == AN_LRN_PAPER ? AN_LRN_ALPHA_PAPER : AN_LRN_ALPHA_PER_N;
+    return p;
+}
+
+static an_pool_params pool_params_of(const an_layer *l) {
+    an_pool_params p;
+    p.kh = p.kw = l->pool.ksize;
+    p.sh = p.sw = l->pool.stride;
+    p.ph = p.pw = l->pool.pad;
+    return p;
+}
+
+static an_dropout_cfg dropout_cfg_of(const an_model *m, int i) {
+    an_dropout_cfg c;
+    memset(&c, 0, sizeof c);
+    c.seed = m->opts.seed;
+    c.step = m->step;
+    c.layer = (uint32_t)i;
+    c.p = m->net->layers[i].dropout_p;
+    return c;
+}
+
+/* Copy the pieces of the tensor after layer i-1 into tower t's gathered input of layer i. */
+static an_status gather(an_model *m, int i, int t) {
+    mtower *mt = &m->L[i].t[t];
+    an_shape in = an_model_tensor_shape(m, i - 1);
+    size_t hw = (size_t)in.h * in.w, pitch = (size_t)in.c * hw;
+    mt->d->tag = m->L[i].xtag;
+    for (int u = 0; u < m->T; u++) {
+        int c0, c1;
+        if (!mt->has_link[u] || !an_model_piece(m, i - 1, u, &c0, &c1)) continue;
+        an_buf src = an_model_piece_buf(m, i - 1, u);
+        size_t sp = (size_t)(c1 - c0) * hw;
+        AN_TRY(an_link_copy(&mt->fwd[u], src, sp, an_buf_at(mt->in, (size_t)c0 * hw), pitch,
+                            (size_t)m->n, 0));
+    }
+    return AN_OK;
+}
+
+/* Send tower t's gathered-input gradient of layer i back to the pieces' holders; the first
+ * consumer (in tower order) writes, later ones add. */
+static an_status scatter_back(an_model *m, int i, int t, int first_consumer) {
+    mtower *mt = &m->L[i].t[t];
+    an_shape in = an_model_tensor_shape(m, i - 1);
+    size_t hw = (size_t)in.h * in.w, pitch = (size_t)in.c * hw;
+    for (int u = 0; u < m->T; u++) {
+        int c0, c1;
+        if (!mt->has_link[u] || !an_model_piece(m, i - 1, u, &c0, &c1)) continue;
+        an_buf dst = an_model_piece_dbuf(m, i - 1, u);
+        if (!dst.mem) continue;
+        mt->bwd[u].dst->tag = m->L[i].xtag;
+        AN_TRY(an_link_copy(&mt->bwd[u], an_buf_at(mt->din, (size_t)c0 * hw), pitch, dst,
+                            (size_t)(c1 - c0) * hw, (size_t)m->n, !first_consumer));
+    }
+    return AN_OK;
+}
+
+static an_status forward_op(an_model *m, int i, int t) {
+    const an_layer *l = &m->net->layers[i];
+    mtower *mt = &m->L[i].t[t];
+    an_dev *d = mt->d;
+    mdev *md = &m->dev[an_model_dev_of(m, t)];
+    size_t n = (size_t)m->n;
+    an_buf y = {mt->out, 0};
+    an_shape is = l->in_tower, os = l->out_tower;
+    size_t out_count = n * (size_t)an_shape_count(os);
+    d->tag = l->name;
+    switch (l->kind) {
+    case AN_LAYER_CONV: {
+        an_conv_shape s = an_model_conv_shape(m, i, m->n);
+        return an_conv_forward(d, &s, m->algo, mt->in, mt->w, mt->b, y, (an_buf){md->ws, 0},
+                               md->ws_floats);
+    }
+    case AN_LAYER_FC: {
+        size_t in = (size_t)an_shape_count(is), out = (size_t)os.c;
+        AN_TRY(an_gemm(d, 0, 1, n, out, in, 1.0f, mt->in, in, mt->w, in, 0.0f, y, out));
+        return an_bias_relu_fc(d, y, mt->b, y, n, out, 0);
+    }
+    case AN_LAYER_RELU:
+        return an_relu_forward(d, mt->in, y, out_count);
+    case AN_LAYER_LRN: {
+        an_lrn_params p = lrn_params_of(l);
+        return an_lrn_forward(d, &p, (int)n, is.c, is.h, is.w, mt->in, y, (an_buf){mt->aux, 0});
+    }
+    case AN_LAYER_MAXPOOL: {
+        an_pool_params p = pool_params_of(l);
+        return an_maxpool_forward(d, &p, (int)n, is.c, is.h, is.w, mt->in, y,
+                                  (an_buf){m->train ? mt->aux : NULL, 0});
+    }
+    case AN_LAYER_AVGPOOL: {
+        if (l->pool.adaptive)
+            return an_adaptive_avgpool_forward(d, (int)n, is.c, is.h, is.w, os.h, os.w, mt->in, y);
+        an_pool_params p = pool_params_of(l);
+        return an_avgpool_forward(d, &p, (int)n, is.c, is.h, is.w, mt->in, y);
+    }
+    case AN_LAYER_DROPOUT: {
+        an_dropout_cfg c = dropout_cfg_of(m, i);
+        int c0, c1;
+        an_model_piece(m, i, t, &c0, &c1);
+        size_t hw = (size_t)os.h * os.w;
+        return an_dropout_forward(d, &c, m->train, mt->in, y, n, (size_t)(c1 - c0) * hw,
+                                  (size_t)l->out.c * hw, (size_t)c0 * hw);
+    }
+    case AN_LAYER_SOFTMAX: {
+        mdev *d0 = &m->dev[0];
+        size_t K = (size_t)m->K;
+        an_buf labels = {d0->labels, 0}, stats = {d0->stats, 0};
+        if (m->train) return an_softmax_xent_backward(d, mt->in, labels, mt->din, stats, n, K);
+        if (m->has_labels) return an_softmax_xent_forward(d, mt->in, labels, y, stats, n, K);
+        return an_softmax_forward(d, mt->in, y, n, K);
+    }
+    }
+    return an_error(AN_ERR_INTERNAL, "unknown layer kind %d", (int)l->kind);
+}
+
+static an_status backward_op(an_model *m, int i, int t) {
+    const an_layer *l = &m->net->layers[i];
+    mtower *mt = &m->L[i].t[t];
+    an_dev *d = mt->d;
+    mdev *md = &m->dev[an_model_dev_of(m, t)];
+    size_t n = (size_t)m->n;
+    an_buf y = {mt->out, 0}, dy = {mt->dout, 0}, dx = mt->din;
+    an_shape is = l->in_tower, os = l->out_tower;
+    size_t out_count = n * (size_t)an_shape_count(os);
+    d->tag = l->name;
+    switch (l->kind) {
+    case AN_LAYER_CONV: {
+        an_conv_shape s = an_model_conv_shape(m, i, m->n);
+        return an_conv_backward(d, &s, m->algo, mt->in, mt->w, dy, dx, mt->dw, mt->db,
+                                (an_buf){md->ws, 0}, md->ws_floats);
+    }
+    case AN_LAYER_FC: {
+        size_t in = (size_t)an_shape_count(is), out = (size_t)os.c;
+        if (dx.mem) AN_TRY(an_gemm(d, 0, 0, n, in, out, 1.0f, dy, out, mt->w, in, 0.0f, dx, in));
+        AN_TRY(an_gemm(d, 1, 0, out, in, n, 1.0f, dy, out, mt->in, in, 0.0f, mt->dw, in));
+        return an_bias_grad_fc(d, dy, mt->db, n, out);
+    }
+    case AN_LAYER_RELU:
+        return dx.mem ? an_relu_backward(d, y, dy, dx, out_count) : AN_OK;
+    case AN_LAYER_LRN: {
+        an_lrn_params p = lrn_params_of(l);
+        return dx.mem ? an_lrn_backward(d, &p, (int)n, is.c, is.h, is.w, mt->in, y,
+                                        (an_buf){mt->aux, 0}, dy, dx)
+                      : AN_OK;
+    }
+    case AN_LAYER_MAXPOOL: {
+        an_pool_params p = pool_params_of(l);
+        return dx.mem ? an_maxpool_backward(d, &p, (int)n, is.c, is.h, is.w, (an_buf){mt->aux, 0},
+                                            dy, dx)
+                      : AN_OK;
+    }
+    case AN_LAYER_AVGPOOL: {
+        if (!dx.mem) return AN_OK;
+        if (l->pool.adaptive)
+            return an_adaptive_avgpool_backward(d, (int)n, is.c, is.h, is.w, os.h, os.w, dy, dx);
+        an_pool_params p = pool_params_of(l);
+        return an_avgpool_backward(d, &p, (int)n, is.c, is.h, is.w, dy, dx);
+    }
+    case AN_LAYER_DROPOUT: {
+        if (!dx.mem) return AN_OK;
+        an_dropout_cfg c = dropout_cfg_of(m, i);
+        int c0, c1;
+        an_model_piece(m, i, t, &c0, &c1);
+        size_t hw = (size_t)os.h * os.w;
+        return an_dropout_backward(d, &c, dy, dx, n, (size_t)(c1 - c0) * hw,
+                                   (size_t)l->out.c * hw, (size_t)c0 * hw);
+    }
+    case AN_LAYER_SOFTMAX:
+        return AN_OK; /* its gradient came with the training forward */
+    }
+    return an_error(AN_ERR_INTERNAL, "unknown layer kind %d", (int)l->kind);
+}
+
+/* Start of a step: with two devices, each waits for the other's previous step, so that no
+ * buffer a crossover reads is overwritten early. */
+static an_status step_barrier(an_model *m) {
+    if (m->ndev < 2) return AN_OK;
+    AN_TRY(an_dev_wait_for(&m->devs[0], &m->devs[1]));
+    return an_dev_wait_for(&m->devs[1], &m->devs[0]);
+}
+
+an_status an_model_forward(an_model *m, const float *images, const int *labels, int n, int train,
+                           uint32_t step) {
+    if (n < 1 || n > m->batch)
+        return an_error(AN_ERR_INVALID_ARG, "forward of %d images: the model was made for 1 to %d",
+                        n, m->batch);
+    if (train && !labels) return an_error(AN_ERR_INVALID_ARG, "training needs labels");
+    if (labels)
+        for (int r = 0; r < n; r++)
+            if (labels[r] < 0 || labels[r] >= m->K)
+                return an_error(AN_ERR_INVALID_ARG, "label %d of image %d is not a class of %s "
+                                "(0..%d)", labels[r], r, m->net->name, m->K - 1);
+    m->n = n;
+    m->train = train;
+    m->has_labels = labels != NULL;
+    m->step = step;
+    AN_TRY(step_barrier(m));
+    size_t in_floats = (size_t)n * (size_t)an_shape_count(m->net->input);
+    for (int di = 0; di < m->ndev; di++) {
+        m->devs[di].tag = "input";
+        AN_TRY(an_write(&m->devs[di], (an_buf){m->dev[di].input, 0}, images, in_floats));
+    }
+    if (labels) {
+        an_dev *d0 = &m->devs[0];
+        CL_CHECK(clEnqueueWriteBuffer(d0->q, m->dev[0].labels, CL_TRUE, 0, (size_t)n * sizeof(int),
+                                      labels, 0, NULL, NULL));
+    }
+    for (int i = 0; i < m->net->nlayers; i++) {
+        for (int t = 0; t < m->T; t++) {
+            if (!m->L[i].t[t].runs) continue;
+            if (m->L[i].t[t].gather) AN_TRY(gather(m, i, t));
+            an_status s = forward_op(m, i, t);
+            if (s != AN_OK)
+                return an_error_context(s, "forward of layer %s on tower %d", m->L[i].l->name,
+                                        t + 1);
+        }
+        for (int di = 0; di < m->ndev; di++) clFlush(m->devs[di].q);
+    }
+    return AN_OK;
+}
+
+an_status an_model_backward(an_model *m) {
+    if (!m->train) return an_error(AN_ERR_INVALID_ARG, "backward needs a training forward first");
+    for (int i = m->net->nlayers - 1; i >= 0; i--) {
+        for (int t = 0; t < m->T; t++) {
+            if (!m->L[i].t[t].runs) continue;
+            an_status s = backward_op(m, i, t);
+            if (s != AN_OK)
+                return an_error_context(s, "backward of layer %s on tower %d", m->L[i].l->name,
+                                        t + 1);
+        }
+        int first = 1;
+        for (int t = 0; t < m->T; t++) {
+            if (!m->L[i].t[t].runs || !m->L[i].t[t].gather || i == 0) continue;
+            AN_TRY(scatter_back(m, i, t, first));
+            first = 0;
+        }
+        for (int di = 0; di < m->ndev; di++) clFlush(m->devs[di].q);
+    }
+    return AN_OK;
+}
+
+an_status an_model_sgd(an_model *m, float lr, float momentum, float decay) {
+    for (int di = 0; di < m->ndev; di++) {
+        mdev *md = &m->dev[di];
+        m->devs[di].tag = "sgd";
+        AN_TRY(an_sgd_step(&m->devs[di], &md->sgd, (an_buf){md->params, 0},
+                           (an_buf){md->grads, 0}, (an_buf){md->momentum, 0}, lr, momentum, decay));
+        clFlush(m->devs[di].q);
+    }
+    return AN_OK;
+}
+
+an_status an_model_read_stats(an_model *m, float *loss, int *top1, int *top5) {
+    if (!m->has_labels) return an_error(AN_ERR_INVALID_ARG, "no labels were given to the forward");
+    float s[3];
+    AN_TRY(an_read(&m->devs[0], (an_buf){m->dev[0].stats, 0}, s, 3));
+    *loss = s[0];
+    *top1 = (int)s[1];
+    *top5 = (int)s[2];
+    return AN_OK;
+}
+
+an_status an_model_read_logits(an_model *m, float *logits) {
+    const mtower *mt = &m->L[m->net->nlayers - 1].t[0];
+    return an_read(&m->devs[0], mt->in, logits, (size_t)m->n * (size_t)m->K);
+}
+
+an_status an_model_read_probs(an_model *m, float *probs) {
+    if (m->train) return an_error(AN_ERR_INVALID_ARG, "a training forward computes no probabilities");
+    const mtower *mt = &m->L[m->net->nlayers - 1].t[0];
+    return an_read(&m->devs[0], (an_buf){mt->out, 0}, probs, (size_t)m->n * (size_t)m->K);
+}
