@@ -8,3 +8,6 @@ an_add_test(test_data_pipeline SOURCES test_data_pipeline.c LABELS data
             ARGS ${CMAKE_CURRENT_BINARY_DIR}/data-pipeline TIMEOUT 120)
 an_add_test(test_data_bad SOURCES test_data_bad.c LABELS data
             ARGS ${CMAKE_CURRENT_BINARY_DIR}/fixtures-bad TIMEOUT 120)
+an_add_test(test_data_fmnist SOURCES test_data_fmnist.c LABELS data
+            ARGS ${CMAKE_CURRENT_BINARY_DIR}/fmnist TIMEOUT 120)
+set_tests_properties(test_data_fmnist PROPERTIES SKIP_RETURN_CODE 77)

@@ -2,6 +2,7 @@
 """tools/make_image_fixtures.py - image fixtures for the data tests, made with PIL at test time.
 
 Usage: /usr/bin/python3 tools/make_image_fixtures.py OUTDIR
+       /usr/bin/python3 tools/make_image_fixtures.py --bench OUTDIR [N]
 
 Writes
   OUTDIR/ref/<name>.jpg and <name>.rgb   JPEGs and PIL's own RGB decoding of each (raw bytes,
@@ -13,6 +14,11 @@ Writes
                                          an empty file and a PNG named .JPEG (to be skipped);
                                          OUTDIR/tree.bad lists "relative-path kind" for the bad ones.
 Image content is smooth random colour fields (seeded), like photos rather than noise.
+
+--bench writes N (default 600) ImageNet-sized JPEGs (quality 90, sides 333..500, like ILSVRC's
+typical 500×375) into OUTDIR/<class>/ for `alexnet prepare` and `alexnet bench-data`: random crops,
+rescales and mirrors of a real photo (matplotlib's grace_hopper.jpg when installed), else the
+smooth fields.
 """
 import os
 import random
@@ -43,7 +49,30 @@ def smooth_image(rng, w, h, mode="RGB"):
     return img.convert(mode) if mode != "RGB" else img
 
 
+def bench_tree(out, n):
+    rng = random.Random(2012)
+    photo_path = "/usr/share/matplotlib/mpl-data/sample_data/grace_hopper.jpg"
+    photo = Image.open(photo_path).convert("RGB") if os.path.exists(photo_path) else None
+    for k in range(n):
+        cls = os.path.join(out, "c%02d" % (k % 10))
+        os.makedirs(cls, exist_ok=True)
+        w, h = rng.choice([(500, 375), (375, 500), (500, 333), (400, 400), (500, 500)])
+        if photo is not None:
+            pw, ph = photo.size
+            cw, ch = rng.randint(pw // 3, pw), rng.randint(ph // 3, ph)
+            x, y = rng.randint(0, pw - cw), rng.randint(0, ph - ch)
+            img = photo.crop((x, y, x + cw, y + ch)).resize((w, h), Image.BILINEAR)
+            if rng.random() < 0.5:
+                img = img.transpose(Image.FLIP_LEFT_RIGHT)
+        else:
+            img = smooth_image(rng, w, h)
+        img.save(os.path.join(cls, "b%05d.JPEG" % k), "JPEG", quality=90)
+
+
 def main():
+    if len(sys.argv) >= 3 and sys.argv[1] == "--bench":
+        bench_tree(sys.argv[2], int(sys.argv[3]) if len(sys.argv) > 3 else 600)
+        return
     if len(sys.argv) != 2:
         sys.exit(__doc__)
     out = sys.argv[1]

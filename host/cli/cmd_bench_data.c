@@ -46,7 +46,7 @@ static an_status measure(const char *path, an_loader_config c, int threads, int 
 static int bench(const char *what, const char *path, const an_loader_config *c, int threads, int images) {
     double r1 = 0, rn = 0;
     int fb = 0;
-    an_status s = measure(path, *c, 1, images / 4 > c->batch ? images / 4 : c->batch, &r1, &fb);
+    an_status s = measure(path, *c, 1, images, &r1, &fb);
     if (s == AN_OK && threads > 1) s = measure(path, *c, threads, images, &rn, &fb);
     if (s != AN_OK) return cli_fail("bench-data", s);
     printf("%-7s %s\n", what, path);
@@ -74,7 +74,7 @@ int cmd_bench_data(int argc, char **argv) {
         {0}};
     int npos = 0;
     int rc = cli_parse("bench-data",
-                       "alexnet bench-data [--shards DIR] [--folder DIR] [options]\n\n"
+                       "[--shards DIR] [--folder DIR] [options]\n\n"
                        "Decode-and-augment images/s of the data loader, with one thread and with N.",
                        opts, argc, argv, NULL, 0, &npos);
     if (rc) return rc < 0 ? 0 : rc;

@@ -17,6 +17,7 @@ static void on_signal(int sig) {
 typedef struct progress_state {
     int tty;
     double last_log;
+    const char *finished_stage; /* the stage whose final line is out */
 } progress_state;
 
 static void hms(char *buf, size_t n, double s) {
@@ -27,12 +28,16 @@ static void hms(char *buf, size_t n, double s) {
 
 static int progress(void *ctx, const an_progress *p) {
     progress_state *st = ctx;
-    double rate = p->elapsed_s > 0 ? (double)(p->done - p->resumed) / p->elapsed_s : 0;
+    /* no rate until half a second has passed: the first figures are noise */
+    double rate = p->elapsed_s >= 0.5 ? (double)(p->done - p->resumed) / p->elapsed_s : 0;
     double eta = rate > 0 ? (double)(p->total - p->done) / rate : 0;
     char e[32], el[32];
-    hms(e, sizeof e, eta);
+    if (rate > 0) hms(e, sizeof e, eta);
+    else snprintf(e, sizeof e, "?");
     hms(el, sizeof el, p->elapsed_s);
     int finished = p->done >= p->total;
+    if (finished && st->finished_stage == p->stage) return interrupted != 0;
+    if (finished) st->finished_stage = p->stage;
     if (st->tty) {
         const int W = 30;
         int fill = p->total ? (int)((double)W * (double)p->done / (double)p->total) : W;
@@ -71,7 +76,7 @@ int cmd_prepare(int argc, char **argv) {
     const char *pos[2];
     int npos = 0;
     int rc = cli_parse("prepare",
-                       "alexnet prepare SRC DST [options]\n\n"
+                       "SRC DST [options]\n\n"
                        "SRC: a folder with train/ (and val/) in the ImageNet layout, or one "
                        "folder-per-class tree.\nDST gets packed shards, index.bin, classes.txt, "
                        "bad.txt and stats.bin/stats.txt (docs/DATA.md).\nInterrupted runs resume.",
