@@ -103,11 +103,15 @@ static void head_put(head *h, const char *key, const char *val) {
     h->count++;
 }
 
+/* Numbers as the shortest of %.15g / %.17g that reads back exactly, comma-separated. */
 static void num_list(char *buf, size_t n, const double *v, int count) {
     buf[0] = 0;
     for (int i = 0; i < count; i++) {
+        char t[32];
+        snprintf(t, sizeof t, "%.15g", v[i]);
+        if (strtod(t, NULL) != v[i]) snprintf(t, sizeof t, "%.17g", v[i]);
         size_t len = strlen(buf);
-        snprintf(buf + len, n - len, "%s%.17g", i ? "," : "", v[i]);
+        snprintf(buf + len, n - len, "%s%s", i ? "," : "", t);
     }
 }
 
@@ -131,7 +135,7 @@ static an_status build_head(const an_net *net, head *h) {
     head_put(h, "lrn", an_lrn_convention_name(net->lrn));
     snprintf(buf, sizeof buf, "%d %d %d", net->input.c, net->input.h, net->input.w);
     head_put(h, "input", buf);
-    snprintf(buf, sizeof buf, "%.17g", net->pre.range);
+    num_list(buf, sizeof buf, &net->pre.range, 1);
     head_put(h, "range", buf);
     num_list(buf, sizeof buf, net->pre.mean, net->pre.nmean);
     head_put(h, "mean", buf);
@@ -378,9 +382,7 @@ static an_status r_record_start(reader *r, char tag[5], uint64_t *len, const cha
     *len = get_u64(b + 4);
     if (strcmp(tag, "HEAD") && strcmp(tag, "TENS") && strcmp(tag, "END "))
         return corrupt(r, "unknown record tag");
-    if (*len > r->size - r->pos || r->size - r->pos - *len < 4)
-        return truncated(r, r->pos + *len + 4);
-    return AN_OK;
+    return AN_OK; /* a length past the end shows as truncation once the body is read */
 }
 
 static an_status r_record_end(reader *r) {
@@ -629,8 +631,8 @@ static an_status read_tensors(reader *r, const an_net *net, const an_layout *lay
                            (unsigned long long)len);
         unsigned char zeros[DATA_ALIGN];
         AN_TRY(r_bytes(r, zeros, (size_t)pad));
-        for (uint64_t i = 0; i < pad; i++)
-            if (zeros[i]) return corrupt(r, "nonzero padding");
+        int bad_pad = 0; /* reported after the CRC, which tells corruption from a bad writer */
+        for (uint64_t i = 0; i < pad; i++) bad_pad |= zeros[i];
 
         const an_tensor *t = k < net->ntensors ? &net->tensors[k] : NULL;
         int match = t && strcmp(t->name, name) == 0 && (int)nd == t->ndim;
@@ -651,6 +653,7 @@ static an_status read_tensors(reader *r, const an_net *net, const an_layout *lay
         }
         AN_TRY(r_data(r, whole + lay->e[k].whole_offset, count * 4));
         AN_TRY(r_record_end(r));
+        if (bad_pad) return corrupt(r, "nonzero padding before the data");
     }
 }
 
