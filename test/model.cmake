@@ -1,0 +1,8 @@
+# test/model.cmake - the model on one and two devices.
+set(AN_TWO_DEVICES "POCL_DEVICES=pthread pthread")
+an_add_test(test_model_split SOURCES test_model_split.c ARGS alexnet-small 4 3
+            LABELS net ENV ${AN_TWO_DEVICES})
+an_add_test(test_model_split_host_staged COMMAND test_model_split ARGS alexnet-small 4 3
+            LABELS net ENV ${AN_TWO_DEVICES} ALEXNET_SEPARATE_CONTEXTS=1)
+an_add_test(test_model_split_alexnet COMMAND test_model_split ARGS alexnet 2 3
+            LABELS net slow ENV ${AN_TWO_DEVICES} TIMEOUT 900)
