@@ -181,7 +181,10 @@ static an_status process(worker *w, slot *s, int i) {
     } else {
         const an_source_item *it = &l->src.items[item];
         label = it->label;
-        if (l->is_bad[item]) {
+        pthread_mutex_lock(&l->mu);
+        int known_bad = l->is_bad[item];
+        pthread_mutex_unlock(&l->mu);
+        if (known_bad) {
             s->ok[i] = 0;
             return AN_OK;
         }

@@ -409,8 +409,8 @@ an_status an_shard_writer_commit(an_shard_writer *w, const an_stat_sums *sums) {
     h.stats_off = h.bad_off + w->bad_len;
     size_t npix = sums ? (size_t)sums->size * sums->size * 3 : 0;
     h.file_size = h.stats_off + (sums ? (npix + 11) * sizeof(uint64_t) : 0);
-    int ok = fwrite(w->recs, sizeof(an_shard_rec), w->nrec, w->f) == w->nrec &&
-             fwrite(w->bad, 1, w->bad_len, w->f) == w->bad_len;
+    int ok = (w->nrec == 0 || fwrite(w->recs, sizeof(an_shard_rec), w->nrec, w->f) == w->nrec) &&
+             (w->bad_len == 0 || fwrite(w->bad, 1, w->bad_len, w->f) == w->bad_len);
     if (ok && sums) {
         uint64_t tail[11];
         memcpy(tail, sums->ch, 3 * 8);
