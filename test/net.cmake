@@ -5,3 +5,5 @@ an_add_test(test_netdesc SOURCES test_netdesc.c LABELS net TIMEOUT 120)
 an_add_test(test_weights SOURCES test_weights.c LABELS net TIMEOUT 120)
 an_add_test(test_weights_py COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/test_weights_py.py
             $<TARGET_FILE:test_weights> LABELS net TIMEOUT 300)
+an_add_test(test_cli_summary COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_cli_summary.sh
+            LABELS net cli TIMEOUT 60)

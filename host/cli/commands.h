@@ -7,5 +7,6 @@ int cmd_selfcheck(int argc, char **argv);
 int cmd_bench_gemm(int argc, char **argv);
 int cmd_prepare(int argc, char **argv);
 int cmd_bench_data(int argc, char **argv);
+int cmd_summary(int argc, char **argv);
 
 #endif

@@ -16,6 +16,7 @@ static const command commands[] = {
     {"bench-gemm", cmd_bench_gemm, "GFLOP/s of the GEMM backends on AlexNet's shapes vs the FMA peak"},
     {"prepare", cmd_prepare, "JPEG folder tree -> packed shards, index, classes, statistics"},
     {"bench-data", cmd_bench_data, "decode-and-augment images/s of the data loader"},
+    {"summary", cmd_summary, "a net's layers, towers, shapes, parameters and multiply-adds"},
 };
 
 static void usage(FILE *f) {

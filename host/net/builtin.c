@@ -122,7 +122,7 @@ static const char text_alexnet_small[] =
     "# images and 10 classes: Fashion-MNIST as written (1 grey channel, 28×28, its pixel mean"
     " and std),\n"
     "# or e.g. `--net alexnet-small:channels=3,size=32` for CIFAR-sized RGB images. About 0.7"
-    "6 M\n"
+    "7 M\n"
     "# multiply-adds per 28×28 image and 38 k parameters: it trains on 2 CPU cores in minutes"
     ".\n"
     "# Weights start as N(0, std²) with std about sqrt(2/fan-in) (the paper's 0.01 is for its"
