@@ -29,13 +29,14 @@ static void hms(char *buf, size_t n, double s) {
 static int progress(void *ctx, const an_progress *p) {
     progress_state *st = ctx;
     /* no rate until half a second has passed: the first figures are noise */
-    double rate = p->elapsed_s >= 0.5 ? (double)(p->done - p->resumed) / p->elapsed_s : 0;
+    int finished = p->done >= p->total;
+    double rate = p->elapsed_s >= 0.5 || (finished && p->elapsed_s > 0)
+                      ? (double)(p->done - p->resumed) / p->elapsed_s : 0;
     double eta = rate > 0 ? (double)(p->total - p->done) / rate : 0;
     char e[32], el[32];
     if (rate > 0) hms(e, sizeof e, eta);
     else snprintf(e, sizeof e, "?");
     hms(el, sizeof el, p->elapsed_s);
-    int finished = p->done >= p->total;
     if (finished && st->finished_stage == p->stage) return interrupted != 0;
     if (finished) st->finished_stage = p->stage;
     if (st->tty) {
