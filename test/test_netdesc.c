@@ -286,9 +286,9 @@ static void test_layout(void) {
     CHECK_OK(an_layout_whole(n, &w));
     CHECK_OK(an_layout_build(n, 1, &t[0]));
     CHECK_OK(an_layout_build(n, 2, &t[1]));
-    an_layout bad;
-    CHECK(an_layout_build(n, 4, &bad) == AN_ERR_INVALID_ARG, "mask beyond the towers");
-    CHECK(an_layout_build(n, 0, &bad) == AN_ERR_INVALID_ARG, "empty mask");
+    an_layout bad_mask;
+    CHECK(an_layout_build(n, 4, &bad_mask) == AN_ERR_INVALID_ARG, "mask beyond the towers");
+    CHECK(an_layout_build(n, 0, &bad_mask) == AN_ERR_INVALID_ARG, "empty mask");
     CHECK(w.params == 60965224u && w.n == 16 && w.total >= w.params, "whole layout");
     CHECK(t[0].params + t[1].params == w.params, "tower parts add up");
     for (int i = 0; i < w.n; i++) {

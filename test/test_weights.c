@@ -114,7 +114,8 @@ static void test_alexnet_round_trip(void) {
             CHECK_OK(an_layout_whole(owt, &wo));
             float *z = malloc(wo.total * sizeof *z);
             if (z)
-                expect_refusal(path, owt, z, "conv1.weight [96,3,11,11]", "conv1.weight [64,3,11,11]");
+                expect_refusal(path, owt, z, "conv1.weight [96,3,11,11]",
+                               "conv1.weight [64,3,11,11]");
             free(z);
             an_layout_free(&wo);
             an_net_free(owt);
@@ -175,7 +176,8 @@ static void test_small(void) {
     long cuts[] = {10, 40, 700, size / 2, size - 20, size - 1};
     for (size_t i = 0; i < sizeof cuts / sizeof cuts[0]; i++) {
         copy_mangled(path, tmp("cut.anw"), cuts[i], -1);
-        expect_refusal(tmp("cut.anw"), n, y, "truncated", cuts[i] > 16 ? "Copy the file again" : NULL);
+        expect_refusal(tmp("cut.anw"), n, y, "truncated",
+                       cuts[i] > 16 ? "Copy the file again" : NULL);
     }
     copy_mangled(path, tmp("cut.anw"), size / 2, -1);
     expect_refusal(tmp("cut.anw"), n, y, "inside tensor", ".weight");

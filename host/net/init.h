@@ -6,7 +6,8 @@
  * Element e of tensor i (its index in net->tensors; e counts over the whole tensor, row-major) is
  * a pure function of (seed, i, e), so a tower's slice is cut from the same numbers as the whole:
  *   pair g = e / 2;  Philox4x32-10 (host/ref/philox.h) with
- *     counter = { low32(g), high32(g), i, 0x494E4954 ("INIT") },  key = { low32(seed), high32(seed) }
+ *     counter = { low32(g), high32(g), i, 0x494E4954 ("INIT") },
+ *     key = { low32(seed), high32(seed) }
  *   gives words w0..w3;  u1 = ((w1·2^32 + w0) >> 11 + 1) · 2^-53 ∈ (0, 1],
  *   u2 = ((w3·2^32 + w2) >> 11) · 2^-53 ∈ [0, 1);  r = sqrt(−2 ln u1);
  *   z = r·cos(2π u2) for even e, r·sin(2π u2) for odd e (Box–Muller);  value = (float)(std · z),

@@ -144,7 +144,8 @@ static an_status infer_conv_fc(an_net *net, int li, an_shape cur, an_dist dist, 
     int own_split = L->input == AN_INPUT_OWN && dist.kind == AN_DIST_SPLIT && T > 1;
     if (L->tower == 0) {
         if (L->input == AN_INPUT_OWN && dist.kind == AN_DIST_ONE && T > 1)
-            return LAYER_ERR(net, L, "input=own, but its input is only on tower %d: use input=cross",
+            return LAYER_ERR(net, L,
+                             "input=own, but its input is only on tower %d: use input=cross",
                              dist.tower);
         if (own_split) split_factor = T;
         if (p->out % T != 0)
@@ -240,8 +241,8 @@ static an_status infer(an_net *net) {
     an_preproc *pre = &net->pre;
     int C = net->input.c;
     if (C < 1 || C > AN_MAX_INPUT_CHANNELS)
-        return an_error(AN_ERR_FORMAT, "%sinput channels=%d: must be 1..%d", where(net, 0, w, sizeof w),
-                        C, AN_MAX_INPUT_CHANNELS);
+        return an_error(AN_ERR_FORMAT, "%sinput channels=%d: must be 1..%d",
+                        where(net, 0, w, sizeof w), C, AN_MAX_INPUT_CHANNELS);
     if (net->input.h < 1 || net->input.w < 1)
         return an_error(AN_ERR_FORMAT, "%sinput size %d×%d: must be positive",
                         where(net, 0, w, sizeof w), net->input.h, net->input.w);
@@ -312,7 +313,8 @@ static an_status infer(an_net *net) {
         dist = odist;
     }
     if (net->nlayers == 0)
-        return an_error(AN_ERR_FORMAT, "%sthe description has no layers", where(net, 0, w, sizeof w));
+        return an_error(AN_ERR_FORMAT, "%sthe description has no layers",
+                        where(net, 0, w, sizeof w));
     int classes = (int)an_shape_count(cur);
     if (net->classes && net->classes != classes)
         return an_error(AN_ERR_FORMAT,
@@ -651,7 +653,8 @@ static an_status parse_text(an_net *net, const char *text) {
         size_t len = strcspn(p, "\n");
         lineno++;
         line_ctx c = {.net = net, .line = lineno, .keyword = "line"};
-        if (len >= sizeof buf) return line_err(&c, "line longer than %zu characters", sizeof buf - 1);
+        if (len >= sizeof buf)
+            return line_err(&c, "line longer than %zu characters", sizeof buf - 1);
         memcpy(buf, p, len);
         buf[len] = 0;
         p += len;
@@ -703,7 +706,8 @@ static an_status parse_text(an_net *net, const char *text) {
             continue;
         }
         if (!seen_input)
-            return line_err(&c, "the `input channels=... size=...` line must come before the layers");
+            return line_err(&c, "the `input channels=... size=...` line must come before the "
+                                "layers");
         AN_TRY(parse_layer(net, &c, (an_layer_kind)lk->layer_kind, kind_count));
     }
     if (!seen_net)
