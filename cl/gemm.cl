@@ -3,7 +3,8 @@
  * Two register-tiled kernels cover every transpose combination (the host picks one, see
  * host/ops/gemm.c). Both take an optional batch index in dimension 2 with per-batch strides.
  *
- * gemm_panel: R x V output tile of TM rows x 16 columns per work-item, C(r,j) = alpha *
+ * gemm_panel: an output tile of TM rows x 16 columns per work-item (dimension 0: row tiles,
+ *   so that neighbouring work-items share the panel of V), C(r,j) = alpha *
  *   sum_k S(r,k) * V(k,j) + beta * C(r,j), where the "scalar" operand S(r,k) = s[r*s_rs + k*s_ks]
  *   is read one float per row and k (any strides) and the "vector" operand V(k,j) = v[k*v_ld + j]
  *   is contiguous along j (one float16 load per k). C(r,j) = c[r*c_rs + j*c_vs] with any strides,
@@ -29,13 +30,17 @@ __kernel void gemm_panel(uint R, uint V, uint K, float alpha,
                          __global const float *v, uint v_off, uint v_ld, ulong v_bs,
                          float beta,
                          __global float *c, uint c_off, uint c_rs, uint c_vs, ulong c_bs) {
-    const uint j0 = get_global_id(0) * 16;
-    const uint r0 = get_global_id(1) * TM;
+    const uint r0 = get_global_id(0) * TM;
+    const uint j0 = get_global_id(1) * 16;
     const ulong bi = get_global_id(2);
     if (j0 >= V || r0 >= R) return;
     s += s_off + bi * s_bs;
     v += v_off + bi * v_bs;
     c += c_off + bi * c_bs;
+    /* The last tile of a row shifts left to end at column V (overlapping its neighbour, whose
+     * columns it computes again but does not store), so it loads whole float16 rows too. Only
+     * matrices narrower than 16 take the slow path of element loads. */
+    const uint jl = j0 + 16 <= V || V < 16 ? j0 : V - 16;
 
     uint srow[TM];
 #pragma unroll
@@ -45,8 +50,8 @@ __kernel void gemm_panel(uint R, uint V, uint K, float alpha,
 #pragma unroll
     for (int i = 0; i < TM; i++) acc[i] = (float16)(0.0f);
 
-    if (j0 + 16 <= V) {
-        const __global float *vp = v + j0;
+    if (jl + 16 <= V) {
+        const __global float *vp = v + jl;
         for (uint k = 0; k < K; k++) {
             const float16 bv = vload16(0, vp + (size_t)k * v_ld);
             const uint ko = k * s_ks;
@@ -54,7 +59,6 @@ __kernel void gemm_panel(uint R, uint V, uint K, float alpha,
             for (int i = 0; i < TM; i++) acc[i] = fma((float16)(s[srow[i] + ko]), bv, acc[i]);
         }
     } else {
-        /* Right edge: fewer than 16 columns left; load them one by one, zero the rest. */
         for (uint k = 0; k < K; k++) {
             float t[16];
 #pragma unroll
@@ -68,7 +72,7 @@ __kernel void gemm_panel(uint R, uint V, uint K, float alpha,
     }
 
     const uint rn = min((uint)TM, R - r0);
-    if (c_vs == 1 && j0 + 16 <= V) {
+    if (c_vs == 1 && jl == j0 && j0 + 16 <= V) {
         for (uint i = 0; i < rn; i++) {
             __global float *cp = c + (size_t)(r0 + i) * c_rs + j0;
             float16 out = alpha * acc[i];
@@ -76,12 +80,13 @@ __kernel void gemm_panel(uint R, uint V, uint K, float alpha,
             vstore16(out, 0, cp);
         }
     } else {
-        const uint jn = min(16u, V - j0);
+        /* columns jl + j for j in [j0 - jl, min(16, V - jl)) are this tile's own */
+        const uint jb = j0 - jl, je = min(16u, V - jl);
         for (uint i = 0; i < rn; i++) {
             float t[16];
             vstore16(acc[i], 0, t);
-            for (uint j = 0; j < jn; j++)
-                gemm_store(c, (r0 + i) * c_rs + (j0 + j) * c_vs, alpha, t[j], beta);
+            for (uint j = jb; j < je; j++)
+                gemm_store(c, (r0 + i) * c_rs + (jl + j) * c_vs, alpha, t[j], beta);
         }
     }
 }
@@ -98,8 +103,8 @@ __kernel void gemm_dot(uint M, uint N, uint K, float alpha,
                        __global const float *b, uint b_off, uint ldb, ulong b_bs,
                        float beta,
                        __global float *c, uint c_off, uint ldc, ulong c_bs) {
-    const uint n0 = get_global_id(0) * 4;
-    const uint m0 = get_global_id(1) * 4;
+    const uint m0 = get_global_id(0) * 4;
+    const uint n0 = get_global_id(1) * 4;
     const ulong bi = get_global_id(2);
     if (n0 >= N || m0 >= M) return;
     a += a_off + bi * a_bs;

@@ -112,6 +112,7 @@ static void run_backend(an_gemm_backend be, int small) {
         run(be, (gcase){ta, tb, 64, 100, 257, 2, 1, 0, 0, 1.0f, 0.0f}, seed++);
         run(be, (gcase){ta, tb, 129, 300, 203, 1, 0, 0, 0, 1.0f, 0.0f}, seed++);
         run(be, (gcase){ta, tb, 5, 7, 0, 1, 2, 1, 0, 1.0f, 0.25f}, seed++); /* K = 0: C = beta*C */
+        run(be, (gcase){ta, tb, 20, 35, 2100, 2, 3, 1, 0, 1.0f, 0.5f}, seed++); /* K in blocks */
     }
 }
 

@@ -4,7 +4,9 @@
  *   NN, TN: gemm_panel with S = A (scalar loads), V = B (float16 rows of B).
  *   TT:     C^T = B * A in gemm_panel, S = B, V = A (rows of the stored A are contiguous along M),
  *           the tile stored transposed into C.
- *   NT:     gemm_dot (both operands contiguous along K). */
+ *   NT:     gemm_dot (both operands contiguous along K).
+ * Work-groups are small fixed tiles (4x2 and 4x1 work-items): PoCL's own choice of local size
+ * for these kernels was 3-6x slower on 1024^3. */
 #include "ops/gemm.h"
 
 #include <clblast_c.h>
@@ -13,6 +15,7 @@
 #include <string.h>
 
 #define AN_GEMM_TM 8 /* rows per work-item of gemm_panel (cl/gemm.cl's TM) */
+#define AN_GEMM_KC 1024 /* K block of gemm_panel */
 
 static an_gemm_backend gemm_override = AN_GEMM_AUTO;
 
@@ -122,8 +125,11 @@ static an_status launch_panel(an_dev *d, size_t R, size_t V, size_t K, float alp
     AN_ARG(k, 16, crs);
     AN_ARG(k, 17, cvs);
     AN_ARG(k, 18, cbs);
-    size_t gws[3] = {(V + 15) / 16, (R + AN_GEMM_TM - 1) / AN_GEMM_TM, batch};
-    return an_launch(d, k, 3, gws, NULL);
+    size_t gws[3] = {(R + AN_GEMM_TM - 1) / AN_GEMM_TM, (V + 15) / 16, batch};
+    size_t lws[3] = {2, 4, 1};
+    gws[0] = an_round_up(gws[0], lws[0]);
+    gws[1] = an_round_up(gws[1], lws[1]);
+    return an_launch(d, k, 3, gws, lws);
 }
 
 static an_status launch_dot(an_dev *d, size_t M, size_t N, size_t K, float alpha, an_buf A,
@@ -152,23 +158,43 @@ static an_status launch_dot(an_dev *d, size_t M, size_t N, size_t K, float alpha
     AN_ARG(k, 14, co);
     AN_ARG(k, 15, ldc_);
     AN_ARG(k, 16, sc_);
-    size_t gws[3] = {(N + 3) / 4, (M + 3) / 4, batch};
-    return an_launch(d, k, 3, gws, NULL);
+    size_t gws[3] = {(M + 3) / 4, (N + 3) / 4, batch};
+    size_t lws[3] = {4, 1, 1};
+    gws[0] = an_round_up(gws[0], lws[0]);
+    return an_launch(d, k, 3, gws, lws);
+}
+
+/* NN, TN and TT on gemm_panel (see the top of this file). */
+static an_status gemm_panel_case(an_dev *d, int ta, int tb, size_t M, size_t N, size_t K,
+                                 float alpha, an_buf A, size_t lda, size_t sa, an_buf B,
+                                 size_t ldb, size_t sb, float beta, an_buf C, size_t ldc,
+                                 size_t sc, size_t batch) {
+    if (!ta)
+        return launch_panel(d, M, N, K, alpha, A, lda, 1, sa, B, ldb, sb, beta, C, ldc, 1, sc,
+                            batch);
+    if (!tb)
+        return launch_panel(d, M, N, K, alpha, A, 1, lda, sa, B, ldb, sb, beta, C, ldc, 1, sc,
+                            batch);
+    return launch_panel(d, N, M, K, alpha, B, ldb, 1, sb, A, lda, sa, beta, C, 1, ldc, sc,
+                        batch);
 }
 
 static an_status gemm_own(an_dev *d, int ta, int tb, size_t M, size_t N, size_t K, float alpha,
                           an_buf A, size_t lda, size_t sa, an_buf B, size_t ldb, size_t sb,
                           float beta, an_buf C, size_t ldc, size_t sc, size_t batch) {
-    if (!ta && !tb)
-        return launch_panel(d, M, N, K, alpha, A, lda, 1, sa, B, ldb, sb, beta, C, ldc, 1, sc,
-                            batch);
-    if (ta && !tb)
-        return launch_panel(d, M, N, K, alpha, A, 1, lda, sa, B, ldb, sb, beta, C, ldc, 1, sc,
-                            batch);
-    if (ta && tb)
-        return launch_panel(d, N, M, K, alpha, B, ldb, 1, sb, A, lda, sa, beta, C, 1, ldc, sc,
-                            batch);
-    return launch_dot(d, M, N, K, alpha, A, lda, sa, B, ldb, sb, beta, C, ldc, sc, batch);
+    if (!ta && tb) /* gemm_dot: each work-item streams its rows once; blocking K did not help */
+        return launch_dot(d, M, N, K, alpha, A, lda, sa, B, ldb, sb, beta, C, ldc, sc, batch);
+    /* gemm_panel: blocks of AN_GEMM_KC along K keep each work-item's panel of the vector
+     * operand in cache (a long K otherwise streams it from memory); later blocks add to C. */
+    size_t k0 = 0;
+    do {
+        size_t kn = K - k0 < AN_GEMM_KC ? K - k0 : AN_GEMM_KC;
+        AN_TRY(gemm_panel_case(d, ta, tb, M, N, kn, alpha, an_buf_at(A, ta ? k0 * lda : k0), lda,
+                               sa, an_buf_at(B, tb ? k0 : k0 * ldb), ldb, sb,
+                               k0 == 0 ? beta : 1.0f, C, ldc, sc, batch));
+        k0 += kn;
+    } while (k0 < K);
+    return AN_OK;
 }
 
 an_status an_gemm_batched(an_dev *d, int trans_a, int trans_b, size_t M, size_t N, size_t K,
