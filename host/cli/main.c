@@ -17,6 +17,7 @@ static const command commands[] = {
     {"prepare", cmd_prepare, "JPEG folder tree -> packed shards, index, classes, statistics"},
     {"bench-data", cmd_bench_data, "decode-and-augment images/s of the data loader"},
     {"summary", cmd_summary, "a net's layers, towers, shapes, parameters and multiply-adds"},
+    {"bench", cmd_bench, "per-layer device time, GFLOP/s, images/s of inference or training"},
 };
 
 static void usage(FILE *f) {

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# test/test_cli_bench.sh - `alexnet bench` on alexnet-small, inference and training, on one device
+# and on two (POCL_DEVICES="pthread pthread"): the JSON parses and its times, rates, memory and
+# crossover bytes are positive and consistent; the table; --help; and the errors.
+set -u
+bin=${ALEXNET_BIN:?}
+pass=0 fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
+expect() { # expect CODE PATTERN -- command...
+  local code=$1 pat=$2; shift 3
+  local out rc
+  out=$("$@" 2>&1); rc=$?
+  if [ "$rc" -eq "$code" ] && grep -q -- "$pat" <<<"$out"; then ok; else bad "$* -> rc $rc, want $code and /$pat/: $out"; fi
+}
+
+# check_json NDEV TRAIN -- bench arguments...: run, then check the JSON with Python.
+check_json() {
+  local ndev=$1 train=$2; shift 3
+  local json
+  if ! json=$("$bin" bench --net alexnet-small --batch 8 --iters 2 --json "$@" 2>/dev/null); then
+    bad "bench $* failed"; return
+  fi
+  if /usr/bin/python3 -c '
+import json, sys
+ndev, train = int(sys.argv[1]), sys.argv[2] == "1"
+d = json.load(sys.stdin)
+assert d["net"] == "alexnet-small" and d["batch"] == 8 and d["train"] == train, d
+assert d["images_per_s"] > 0 and d["totals"]["wall_ms"] > 0 and d["totals"]["device_ms"] > 0
+assert len(d["devices"]) == ndev
+for dev in d["devices"]:
+    assert dev["memory_bytes"] > 0 and dev["forward_ms"] > 0, dev
+    assert (dev["backward_ms"] > 0) == train, dev
+L = {l["name"]: l for l in d["layers"]}
+assert len(L) == 23, list(L)
+for name in ["conv1", "conv2", "conv3", "conv4", "conv5", "fc6", "fc7", "fc8"]:
+    l = L[name]
+    assert l["forward_ms"] > 0 and l["forward_gflops"] > 0 and l["gflops"] > 0, l
+    assert len(l["forward_ms_per_device"]) == ndev and min(l["forward_ms_per_device"]) > 0, l
+    assert (l["backward_ms"] > 0) == train and (l["backward_gflops"] > 0) == train, l
+    # backward = dx and dw GEMMs: twice the forward flops, once for the first layer
+    ratio = 0 if not train else 1 if name == "conv1" else 2
+    assert l["forward_flop"] > 0 and l["backward_flop"] == ratio * l["forward_flop"], l
+assert L["relu1"]["gflops"] == 0
+T = d["transfers"]
+assert {t["layer"] for t in T} == {"conv3", "fc6", "fc7", "fc8", "prob"}, T
+assert all(t["forward_ms"] > 0 for t in T if t["forward_bytes"] or t["local_bytes"]), T
+moved = sum(t["forward_bytes"] + t["backward_bytes"] for t in T)
+assert moved == d["totals"]["transfer_bytes"], (moved, d["totals"])
+# Each tower of conv3 gathers pool2 (24x6x6, 12 channels per tower): 8 x 12 x 6 x 6 x 4 bytes
+# from each tower, its own included; in training the gradients go back the same way.
+piece, phases = 8 * 12 * 6 * 6 * 4, 2 if train else 1
+c3 = [t for t in T if t["layer"] == "conv3"]
+assert len(c3) == ndev, c3
+if ndev == 2:
+    for t in c3:
+        assert t["forward_bytes"] == piece and t["local_bytes"] == piece * phases, t
+        assert t["backward_bytes"] == (piece if train else 0), t
+    assert moved > 0
+else:
+    assert moved == 0 and c3[0]["local_bytes"] == 4 * piece * phases, c3
+' "$ndev" "$train" <<<"$json"; then ok; else bad "bench $* --json: $json"; fi
+}
+
+check_json 1 0 --
+check_json 1 1 -- --train
+check_json 2 0 -- --device 0:0,0:1
+check_json 2 1 -- --device 0:0,0:1 --train --warmup 2
+
+expect 0 "images/s" -- "$bin" bench --net alexnet-small --batch 4 --iters 1
+expect 0 "between devices" -- "$bin" bench --net alexnet-small --batch 4 --iters 1 --train --device 0:0,0:1
+expect 0 "usage: alexnet bench" -- "$bin" bench --help
+expect 2 "unknown option \"--bogus\"" -- "$bin" bench --bogus
+expect 1 "^alexnet bench: --batch must be at least 1$" -- "$bin" bench --net alexnet-small --batch 0
+expect 1 "^alexnet bench: --iters must be at least 1$" -- "$bin" bench --net alexnet-small --iters 0
+expect 1 "no built-in net of that name" -- "$bin" bench --net alexnet2
+expect 1 "need a two-tower net" -- "$bin" bench --net alexnet-owt --device 0:0,0:1
+# 20 M images of 28x28: the input alone is 58 GiB, more than one allocation may be
+expect 1 "tensor input images needs" -- "$bin" bench --net alexnet-small --batch 20000000
+
+echo "test_cli_bench: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
