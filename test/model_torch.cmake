@@ -1,0 +1,14 @@
+# test/model_torch.cmake - the model executor on whole nets against PyTorch fixtures made by
+# tools/torch_reference.py (docs/TESTING-MODEL.md); label net. Each full-size net takes a few
+# seconds once the kernels are cached (about 15 s more on a cold cache).
+an_add_test(test_model_torch SOURCES test_model_torch.c ARGS alexnet-small LABELS net TIMEOUT 120)
+an_add_test(test_model_torch_features COMMAND test_model_torch ARGS features LABELS net
+            TIMEOUT 120)
+an_add_test(test_model_torch_two COMMAND test_model_torch ARGS --two alexnet-small features
+            LABELS net TIMEOUT 120)
+an_add_test(test_model_torch_alexnet COMMAND test_model_torch ARGS alexnet LABELS net
+            TIMEOUT 300)
+an_add_test(test_model_torch_caffenet COMMAND test_model_torch ARGS caffenet LABELS net
+            TIMEOUT 300)
+an_add_test(test_model_torch_owt COMMAND test_model_torch ARGS alexnet-owt LABELS net
+            TIMEOUT 300)
