@@ -290,9 +290,9 @@ static void run_net(const char *src, const char *name, an_dev *devs, int ndev) {
                   name, ft->name, j, g[j], ft->s[k].value, es);
         }
     }
-    printf("%s (batch %d, %d device%s): loss %.7g (ref %.7g) rel err %.2e; logits norm rel err %.2e, worst "
-           "logit %.2e (%s)\n", name, n, ndev, ndev > 1 ? "s" : "", loss, fx.loss, e_loss, e_lnorm, w_logit.err,
-           w_logit.where);
+    printf("%s (batch %d, %d device%s): loss %.7g (ref %.7g) rel err %.2e; logits norm rel err "
+           "%.2e, worst logit %.2e (%s)\n", name, n, ndev, ndev > 1 ? "s" : "", loss, fx.loss,
+           e_loss, e_lnorm, w_logit.err, w_logit.where);
     printf("  worst gradient norm rel err %.2e (%s); worst sampled gradient %.2e of |ref|+rms "
            "(%s)\n", w_norm.err, w_norm.where, w_grad.err, w_grad.where);
     printf("  set-up %.1f s, forward+backward %.1f s\n", t1 - t0, t2 - t1);
