@@ -19,69 +19,93 @@
 #define SH_OW sh.sa
 #define SH_NB sh.sb
 
-static inline float im2col_at(int16 sh, __global const float *x, int n, int r, int p) {
-    const int v = r % SH_KW, u = (r / SH_KW) % SH_KH, c = r / (SH_KW * SH_KH);
-    const int yy = p / SH_OW * SH_S - SH_P + u, xx = p % SH_OW * SH_S - SH_P + v;
-    if (yy < 0 || yy >= SH_H || xx < 0 || xx >= SH_W) return 0.0f;
-    return x[((n * SH_C + c) * SH_H + yy) * SH_W + xx];
-}
-
-/* gws {OH*OW, C*KH*KW, NB} */
+/* One work-item per column row r and image: gws {C*KH*KW, NB}. */
 __kernel void im2col(int16 sh, __global const float *x, uint x_off, __global float *col,
                      uint col_off) {
-    const int p = get_global_id(0), r = get_global_id(1), n = get_global_id(2);
-    const int ohw = SH_OH * SH_OW, ckk = SH_C * SH_KH * SH_KW;
-    if (p >= ohw || r >= ckk) return;
-    col[col_off + ((size_t)n * ckk + r) * ohw + p] = im2col_at(sh, x + x_off, n, r, p);
+    const int r = get_global_id(0), n = get_global_id(1);
+    const int ckk = SH_C * SH_KH * SH_KW;
+    if (r >= ckk) return;
+    const int v = r % SH_KW, u = (r / SH_KW) % SH_KH, c = r / (SH_KW * SH_KH);
+    const __global float *xp = x + x_off + (size_t)(n * SH_C + c) * SH_H * SH_W;
+    __global float *cp = col + col_off + ((size_t)n * ckk + r) * SH_OH * SH_OW;
+    for (int i = 0; i < SH_OH; i++) {
+        const int yy = i * SH_S - SH_P + u;
+        const int in_y = yy >= 0 && yy < SH_H;
+        for (int j = 0; j < SH_OW; j++) {
+            const int xx = j * SH_S - SH_P + v;
+            cp[i * SH_OW + j] = in_y && xx >= 0 && xx < SH_W ? xp[yy * SH_W + xx] : 0.0f;
+        }
+    }
 }
 
-/* gws {C*KH*KW, OH*OW, NB} */
+/* One work-item per output pixel p and image, writing its row of C*KH*KW: gws {OH*OW, NB}. */
 __kernel void im2col_t(int16 sh, __global const float *x, uint x_off, __global float *col,
                        uint col_off) {
-    const int r = get_global_id(0), p = get_global_id(1), n = get_global_id(2);
+    const int p = get_global_id(0), n = get_global_id(1);
     const int ohw = SH_OH * SH_OW, ckk = SH_C * SH_KH * SH_KW;
-    if (p >= ohw || r >= ckk) return;
-    col[col_off + ((size_t)n * ohw + p) * ckk + r] = im2col_at(sh, x + x_off, n, r, p);
+    if (p >= ohw) return;
+    const int y0 = p / SH_OW * SH_S - SH_P, x0 = p % SH_OW * SH_S - SH_P;
+    __global float *cp = col + col_off + ((size_t)n * ohw + p) * ckk;
+    for (int c = 0; c < SH_C; c++) {
+        const __global float *xp = x + x_off + (size_t)(n * SH_C + c) * SH_H * SH_W;
+        for (int u = 0; u < SH_KH; u++) {
+            const int yy = y0 + u;
+            const int in_y = yy >= 0 && yy < SH_H;
+            for (int v = 0; v < SH_KW; v++) {
+                const int xx = x0 + v;
+                *cp++ = in_y && xx >= 0 && xx < SH_W ? xp[yy * SH_W + xx] : 0.0f;
+            }
+        }
+    }
 }
 
-/* dx[n][c][y][x] = sum of the col entries that im2col copied from (y,x). gws {W, H, NB*C} */
+/* dx[n][c][y][x] = sum of the col entries that im2col copied from (y,x): taps u with
+ * (y + P - u) divisible by S, likewise v. One work-item per input row: gws {H, NB*C}. */
 __kernel void col2im(int16 sh, __global const float *col, uint col_off, __global float *dx,
                      uint dx_off) {
-    const int xx = get_global_id(0), yy = get_global_id(1), nc = get_global_id(2);
-    if (xx >= SH_W || yy >= SH_H) return;
+    const int yy = get_global_id(0), nc = get_global_id(1);
+    if (yy >= SH_H) return;
     const int n = nc / SH_C, c = nc % SH_C;
     const int ohw = SH_OH * SH_OW, ckk = SH_C * SH_KH * SH_KW;
     const __global float *cp = col + col_off + ((size_t)n * ckk + c * SH_KH * SH_KW) * ohw;
-    float s = 0.0f;
-    for (int u = 0; u < SH_KH; u++) {
-        const int ty = yy + SH_P - u;
-        if (ty < 0 || ty % SH_S != 0 || ty / SH_S >= SH_OH) continue;
-        const int i = ty / SH_S;
-        for (int v = 0; v < SH_KW; v++) {
-            const int tx = xx + SH_P - v;
-            if (tx < 0 || tx % SH_S != 0 || tx / SH_S >= SH_OW) continue;
-            s += cp[(size_t)(u * SH_KW + v) * ohw + i * SH_OW + tx / SH_S];
+    __global float *dp = dx + dx_off + ((size_t)nc * SH_H + yy) * SH_W;
+    /* u runs from the first of (y + P) mod S, + S, ... that leaves i = (y + P - u) / S below
+     * OH (both bounds are congruent to y + P mod S) up to min(KH - 1, y + P) (i >= 0) */
+    const int ty = yy + SH_P;
+    const int u_lo = max(ty % SH_S, ty - (SH_OH - 1) * SH_S), u_hi = min(SH_KH - 1, ty);
+    for (int xx = 0; xx < SH_W; xx++) {
+        const int tx = xx + SH_P;
+        const int v_lo = max(tx % SH_S, tx - (SH_OW - 1) * SH_S), v_hi = min(SH_KW - 1, tx);
+        float s = 0.0f;
+        for (int u = u_lo; u <= u_hi; u += SH_S) {
+            const int i = (ty - u) / SH_S;
+            for (int v = v_lo; v <= v_hi; v += SH_S)
+                s += cp[(size_t)(u * SH_KW + v) * ohw + i * SH_OW + (tx - v) / SH_S];
         }
+        dp[xx] = s;
     }
-    dx[dx_off + ((size_t)nc * SH_H + yy) * SH_W + xx] = s;
 }
 
-/* dyp[k][n*OH*OW + p] = dy[n][k][p] for the NB images of the launch. gws {OH*OW, K, NB} */
+/* dyp[k][n*OH*OW + p] = dy[n][k][p] for the NB images of the launch: gws {K, NB}. */
 __kernel void nchw_to_cnhw(int16 sh, __global const float *dy, uint dy_off, __global float *dyp,
                            uint dyp_off) {
-    const int p = get_global_id(0), k = get_global_id(1), n = get_global_id(2);
+    const int k = get_global_id(0), n = get_global_id(1);
+    if (k >= SH_K) return;
     const int ohw = SH_OH * SH_OW;
-    if (p >= ohw) return;
-    dyp[dyp_off + ((size_t)k * SH_NB + n) * ohw + p] = dy[dy_off + ((size_t)n * SH_K + k) * ohw + p];
+    const __global float *src = dy + dy_off + ((size_t)n * SH_K + k) * ohw;
+    __global float *dst = dyp + dyp_off + ((size_t)k * SH_NB + n) * ohw;
+    for (int p = 0; p < ohw; p++) dst[p] = src[p];
 }
 
-/* y[n][k][p] += b[k]. gws {OH*OW, K, N} */
+/* y[n][k][p] += b[k]: gws {K, N}. */
 __kernel void conv_bias_add(int16 sh, __global const float *b, uint b_off, __global float *y,
                             uint y_off) {
-    const int p = get_global_id(0), k = get_global_id(1), n = get_global_id(2);
+    const int k = get_global_id(0), n = get_global_id(1);
+    if (k >= SH_K) return;
     const int ohw = SH_OH * SH_OW;
-    if (p >= ohw) return;
-    y[y_off + ((size_t)n * SH_K + k) * ohw + p] += b[b_off + k];
+    const float bk = b[b_off + k];
+    __global float *yp = y + y_off + ((size_t)n * SH_K + k) * ohw;
+    for (int p = 0; p < ohw; p++) yp[p] += bk;
 }
 
 /* db[k] = sum over images and pixels of dy[n][k][p] (NB = all images). gws {K} */

@@ -130,8 +130,7 @@ static an_status chunk_images(const an_conv_shape *s, an_buf ws, size_t ws_float
 }
 
 static an_status bias_add(an_dev *d, const an_conv_shape *s, an_buf b, an_buf y) {
-    return launch_io(d, "im2col", "conv_bias_add", s, s->n, b, y, ohw_of(s), (size_t)s->k,
-                     (size_t)s->n);
+    return launch_io(d, "im2col", "conv_bias_add", s, s->n, b, y, (size_t)s->k, (size_t)s->n, 1);
 }
 
 static an_status forward_im2col(an_dev *d, const an_conv_shape *s, an_buf x, an_buf w, an_buf b,
@@ -144,7 +143,7 @@ static an_status forward_im2col(an_dev *d, const an_conv_shape *s, an_buf x, an_
         int cnt = s->n - n0 < nb ? s->n - n0 : nb;
         an_buf xc = an_buf_at(x, (size_t)n0 * chw), col = pw ? xc : ws;
         if (!pw)
-            AN_TRY(launch_io(d, "im2col", "im2col", s, cnt, xc, ws, ohw, ckk, (size_t)cnt));
+            AN_TRY(launch_io(d, "im2col", "im2col", s, cnt, xc, ws, ckk, (size_t)cnt, 1));
         for (int g = 0; g < s->groups; g++)
             AN_TRY(an_gemm_batched(d, 0, 0, kg, ohw, ckkg, 1.0f, an_buf_at(w, g * kg * ckkg),
                                    ckkg, 0, an_buf_at(col, g * ckkg * ohw), ohw, ckk * ohw, 0.0f,
@@ -202,8 +201,8 @@ static an_status backward_data_im2col(an_dev *d, const an_conv_shape *s, an_buf 
                                    ohw, (size_t)s->k * ohw, 0.0f, an_buf_at(col, g * ckkg * ohw),
                                    ohw, ckk * ohw, (size_t)cnt));
         if (!pw)
-            AN_TRY(launch_io(d, "im2col", "col2im", s, cnt, ws, dxc, (size_t)s->w, (size_t)s->h,
-                             (size_t)cnt * s->c));
+            AN_TRY(launch_io(d, "im2col", "col2im", s, cnt, ws, dxc, (size_t)s->h,
+                             (size_t)cnt * s->c, 1));
     }
     return AN_OK;
 }
@@ -219,10 +218,9 @@ static an_status backward_weights_im2col(an_dev *d, const an_conv_shape *s, an_b
         size_t np = (size_t)cnt * ohw; /* pixels of the chunk: the GEMM's K */
         an_buf colt = ws, dyp = an_buf_at(ws, np * ckk);
         AN_TRY(launch_io(d, "im2col", "im2col_t", s, cnt, an_buf_at(x, (size_t)n0 * chw), colt,
-                         ckk, ohw, (size_t)cnt));
+                         ohw, (size_t)cnt, 1));
         AN_TRY(launch_io(d, "im2col", "nchw_to_cnhw", s, cnt,
-                         an_buf_at(dy, (size_t)n0 * s->k * ohw), dyp, ohw, (size_t)s->k,
-                         (size_t)cnt));
+                         an_buf_at(dy, (size_t)n0 * s->k * ohw), dyp, (size_t)s->k, (size_t)cnt, 1));
         for (int g = 0; g < s->groups; g++)
             AN_TRY(an_gemm(d, 0, 0, kg, ckkg, np, 1.0f, an_buf_at(dyp, g * kg * np), np,
                            an_buf_at(colt, g * ckkg), ckk, n0 == 0 ? 0.0f : 1.0f,
