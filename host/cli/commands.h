@@ -8,6 +8,8 @@ int cmd_bench_gemm(int argc, char **argv);
 int cmd_prepare(int argc, char **argv);
 int cmd_bench_data(int argc, char **argv);
 int cmd_summary(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
+int cmd_classify(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 
 #endif

@@ -17,6 +17,8 @@ static const command commands[] = {
     {"prepare", cmd_prepare, "JPEG folder tree -> packed shards, index, classes, statistics"},
     {"bench-data", cmd_bench_data, "decode-and-augment images/s of the data loader"},
     {"summary", cmd_summary, "a net's layers, towers, shapes, parameters and multiply-adds"},
+    {"eval", cmd_eval, "top-1/top-5 error and loss of a weights file on a data set"},
+    {"classify", cmd_classify, "the most likely classes of JPEG images"},
     {"bench", cmd_bench, "per-layer device time, GFLOP/s, images/s of inference or training"},
 };
 

@@ -1,0 +1,136 @@
+/* host/cli/cmd_eval.c - `alexnet eval`: a weights file's top-1 and top-5 error, mean loss and
+ * speed on a data set (prepared shards or a folder-per-class tree), centre crop or ten views. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli/cli.h"
+#include "net/model.h"
+#include "net/weights.h"
+#include "train/evaluate.h"
+
+static void progress(void *ctx, size_t done, size_t total) {
+    (void)ctx;
+    fprintf(stderr, "\reval %zu/%zu images\033[K", done, total);
+    if (done >= total) fputc('\n', stderr);
+}
+
+static void json_str(FILE *f, const char *s) {
+    fputc('"', f);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
+        else if (c < 0x20) fprintf(f, "\\u%04x", c);
+        else fputc(c, f);
+    }
+    fputc('"', f);
+}
+
+static void print_result(const char *weights, const char *data, const an_net *net,
+                         const an_eval_result *r, int json) {
+    if (json) {
+        printf("{\"weights\": ");
+        json_str(stdout, weights);
+        printf(", \"data\": ");
+        json_str(stdout, data);
+        printf(", \"net\": ");
+        json_str(stdout, net->name);
+        printf(", \"classes\": %d, \"views\": %d, \"images\": %zu, \"bad\": %zu, "
+               "\"top1_err\": %.10g, \"top5_err\": %.10g, \"loss\": %.10g, \"seconds\": %.4f, "
+               "\"images_per_s\": %.2f}\n",
+               net->classes, r->views, r->images, r->bad, r->top1_err, r->top5_err, r->loss,
+               r->seconds, r->images_per_s);
+        return;
+    }
+    printf("%s on %s (%s): %zu images, %s\n", net->name, data, weights, r->images,
+           r->views == 10 ? "ten views averaged" : "centre crop");
+    printf("top-1 error %.2f %%  top-5 error %.2f %%  loss %.4f  %.1f images/s (%.2f s)\n",
+           r->top1_err, r->top5_err, r->loss, r->images_per_s, r->seconds);
+    if (r->bad) printf("bad files skipped: %zu\n", r->bad);
+}
+
+int cmd_eval(int argc, char **argv) {
+    const char *weights = NULL, *data = NULL, *classes = NULL;
+    int ten_crop = 0, batch = 0, threads = 0, size = 0, json = 0;
+    cli_device_opts dev = {0};
+    const cli_opt opts[] = {
+        {"--weights", CLI_STR, &weights, "FILE", "weights file (required)", NULL},
+        {"--data", CLI_STR, &data, "DIR",
+         "prepared split (index.bin) or folder-per-class tree of JPEGs (required)", NULL},
+        {"--ten-crop", CLI_FLAG, &ten_crop, NULL,
+         "average the softmax of ten views (corners, centre and their mirrors)", NULL},
+        {"--batch", CLI_INT, &batch, "N", "images per batch (default 128; 16 with --ten-crop)",
+         NULL},
+        {"--threads", CLI_INT, &threads, "N", "loader threads (default: all CPUs)", NULL},
+        {"--size", CLI_INT, &size, "N",
+         "raw folders: shorter side rescaled to N (default 256, small nets input*256/224)", NULL},
+        {"--classes", CLI_STR, &classes, "FILE",
+         "raw folders: synset list fixing the class order (default: folder names)", NULL},
+        {"--json", CLI_FLAG, &json, NULL, "print one JSON object", NULL},
+        CLI_DEVICE_OPTIONS(dev),
+        {0}};
+    int npos;
+    int rc = cli_parse("eval", "--weights FILE --data DIR [--ten-crop] [--batch N] [--json]", opts,
+                       argc, argv, NULL, 0, &npos);
+    if (rc) return rc < 0 ? 0 : rc;
+    if (!weights || !data) {
+        fprintf(stderr, "alexnet eval: --weights FILE and --data DIR are required\n");
+        return 2;
+    }
+    if (batch < 0 || threads < 0 || size < 0) {
+        fprintf(stderr, "alexnet eval: --batch, --threads and --size take positive numbers\n");
+        return 2;
+    }
+    an_eval_opts eo = an_eval_defaults();
+    eo.ten_crop = ten_crop;
+    eo.batch = batch ? batch : ten_crop ? 16 : 128;
+    eo.model_batch = eo.batch * (ten_crop ? 10 : 1);
+    eo.threads = threads;
+    eo.size = size;
+    eo.classes = classes;
+    if (cli_is_tty() && !json) eo.progress = progress;
+
+    an_net *net = NULL;
+    an_status s = an_net_from_weights(weights, &net);
+    if (s != AN_OK) return cli_fail("eval", s);
+    an_loader *l = NULL;
+    s = an_eval_open_loader(net, data, &eo, &l);
+    if (s != AN_OK) {
+        an_net_free(net);
+        return cli_fail("eval", s);
+    }
+    an_dev devs[AN_MAX_SELECTED];
+    int ndev = 0;
+    if (cli_open_devices(&dev, 0, devs, &ndev)) {
+        an_loader_close(l);
+        an_net_free(net);
+        return 1;
+    }
+    an_model_opts mo = an_model_defaults();
+    mo.batch = eo.model_batch;
+    an_model *m = NULL;
+    float *whole = NULL;
+    an_eval_result r;
+    s = an_model_create(net, devs, ndev, &mo, &m);
+    if (s == AN_OK) {
+        whole = malloc(an_model_whole_floats(m) * sizeof *whole);
+        if (!whole) s = an_error(AN_ERR_NOMEM, "out of memory for the parameters");
+    }
+    if (s == AN_OK) s = an_weights_load(weights, net, whole, NULL);
+    if (s == AN_OK) s = an_model_set_params(m, whole);
+    if (s == AN_OK) s = an_evaluate_loader(m, net, l, &eo, &r);
+    if (s == AN_OK) {
+        r.bad = an_loader_bad_count(l);
+        for (size_t i = 0; i < r.bad; i++) {
+            const char *path, *reason;
+            if (an_loader_bad(l, i, &path, &reason))
+                fprintf(stderr, "alexnet eval: skipped %s: %s\n", path, reason);
+        }
+        print_result(weights, data, net, &r, json);
+    }
+    free(whole);
+    an_model_free(m);
+    an_devs_close(devs, ndev);
+    an_loader_close(l);
+    an_net_free(net);
+    return s == AN_OK ? 0 : cli_fail("eval", s);
+}

@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# test/test_cli_eval.sh TEST_EVAL DIR - `alexnet eval`, `alexnet classify` and tools/plot_log.py.
+#
+# Fixtures from `test_eval --fixtures DIR`: a tree of 15 JPEGs in 10 classes plus a broken file,
+# const.anw (every image gets softmax(bias.txt), so the errors and loss are known exactly: top-1
+# error 13/15, top-5 error 5/15), random.anw (random weights: eval's numbers must equal those
+# computed from classify's per-image probabilities, a second, independent decoding path),
+# grey.anw (a one-channel net) and four.anw (4 classes: refused on the 10-class tree).
+set -u
+te=${1:?usage: test_cli_eval.sh TEST_EVAL DIR} dir=${2:?}
+bin=${ALEXNET_BIN:?}
+src=${ALEXNET_SOURCE_DIR:?}
+py=/usr/bin/python3
+pass=0 fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
+expect() { # expect CODE PATTERN -- command...
+  local code=$1 pat=$2; shift 3
+  local out rc
+  out=$("$@" 2>&1); rc=$?
+  if [ "$rc" -eq "$code" ] && grep -q -- "$pat" <<<"$out"; then ok; else bad "$* -> rc $rc, want $code and /$pat/: $out"; fi
+}
+rm -rf "$dir"
+"$te" --fixtures "$dir" >/dev/null || { echo "FAIL: test_eval --fixtures $dir"; exit 1; }
+tree=$dir/tree
+
+# Known answer: every image scores softmax(bias), with and without ten views, in chunks.
+for opts in "" "--ten-crop" "--batch 4" "--ten-crop --batch 3 --threads 1"; do
+  out=$("$bin" eval --weights "$dir/const.anw" --data "$tree" --json $opts 2>"$dir/err"); rc=$?
+  if [ $rc -eq 0 ] && DIR=$dir VIEWS=$([[ $opts == *ten* ]] && echo 10 || echo 1) "$py" -c '
+import glob, json, math, os, sys
+d = json.load(sys.stdin)
+dirp = os.environ["DIR"]
+bias = [float(l) for l in open(dirp + "/bias.txt")]
+n = [len(glob.glob("%s/tree/c%d/i*.jpg" % (dirp, k))) for k in range(10)]
+z = sum(math.exp(b) for b in bias)
+p = [math.exp(b) / z for b in bias]
+N = sum(n)
+order = sorted(range(10), key=lambda k: -p[k])
+top1 = 100.0 * (N - n[order[0]]) / N
+top5 = 100.0 * (N - sum(n[k] for k in order[:5])) / N
+loss = -sum(n[k] * math.log(p[k]) for k in range(10)) / N
+assert d["images"] == N == 15 and d["bad"] == 1 and d["views"] == int(os.environ["VIEWS"]), d
+assert abs(d["top1_err"] - top1) < 1e-6 and abs(d["top5_err"] - top5) < 1e-6, (d, top1, top5)
+assert abs(d["loss"] - loss) < 1e-6, (d["loss"], loss)
+assert d["classes"] == 10 and d["images_per_s"] > 0
+' <<<"$out" && grep -q "skipped .*zz-broken.jpg" "$dir/err"; then ok; else
+    bad "eval const $opts: rc $rc: $out $(cat "$dir/err")"; fi
+done
+expect 0 "top-1 error 86.67 %  top-5 error 33.33 %" -- "$bin" eval --weights "$dir/const.anw" --data "$tree"
+
+# classify: the known probabilities, per-file errors that do not stop the others.
+out=$("$bin" classify --weights "$dir/const.anw" --json "$tree/c0/i0.jpg" "$dir/bad.jpg" \
+      "$dir/missing.jpg" "$tree/c3/i2.jpg" 2>"$dir/err"); rc=$?
+if [ $rc -eq 1 ] && DIR=$dir "$py" -c '
+import json, math, os, sys
+d = json.load(sys.stdin)
+bias = [float(l) for l in open(os.environ["DIR"] + "/bias.txt")]
+z = sum(math.exp(b) for b in bias)
+assert [e["image"].split("/")[-1] for e in d] == ["i0.jpg", "i2.jpg"], d
+for e in d:
+    top = e["top"]
+    assert [t["class"] for t in top] == [1, 9, 3, 6, 7], top
+    assert [t["name"] for t in top] == ["Cls 1", "Cls 9", "Cls 3", "Cls 6", "Cls 7"], top
+    for t in top:
+        assert abs(t["probability"] - math.exp(bias[t["class"]]) / z) < 1e-6, t
+' <<<"$out" && grep -q "bad.jpg: " "$dir/err" && grep -q "missing.jpg: .*No such file" "$dir/err" \
+   && grep -q "2 of 4 images could not be read" "$dir/err"; then ok; else
+  bad "classify const: rc $rc: $out $(cat "$dir/err")"; fi
+expect 0 "^  *31.8382%  *1  Cls 1" -- "$bin" classify --weights "$dir/const.anw" --top 1 "$tree/c1/i0.jpg"
+out=$("$bin" classify --weights "$dir/const.anw" --json --top 50 "$tree/c1/i0.jpg")
+if "$py" -c '
+import json, sys
+t = json.load(sys.stdin)[0]["top"]
+assert len(t) == 10 and abs(sum(x["probability"] for x in t) - 1) < 1e-6, t
+' <<<"$out"; then ok; else bad "classify --top 50: $out"; fi
+
+# Random weights, RGB and grey nets: eval's errors and loss from classify's probabilities.
+mapfile -t images < <(cd "$tree" && ls c*/i*.jpg | sort)
+for w in random grey; do
+  ev=$("$bin" eval --weights "$dir/$w.anw" --data "$tree" --json --batch 4 2>/dev/null)
+  cl=$(cd "$tree" && "$bin" classify --weights "$dir/$w.anw" --json --top 10 "${images[@]}")
+  if EV=$ev "$py" -c '
+import json, math, os, sys
+ev = json.loads(os.environ["EV"])
+cl = json.load(sys.stdin)
+assert len(cl) == ev["images"] == 15
+loss = top1 = top5 = 0
+for e in cl:
+    y = int(e["image"].split("/")[0][1:])
+    p = {t["class"]: t["probability"] for t in e["top"]}
+    loss -= math.log(p[y])
+    greater = sum(v > p[y] for v in p.values())
+    top1 += greater < 1
+    top5 += greater < 5
+assert abs(ev["loss"] - loss / 15) <= 1e-5 + 1e-5 * abs(loss / 15), (ev["loss"], loss / 15)
+assert abs(ev["top1_err"] - 100.0 * (15 - top1) / 15) < 1e-6, (ev, top1)
+assert abs(ev["top5_err"] - 100.0 * (15 - top5) / 15) < 1e-6, (ev, top5)
+' <<<"$cl"; then ok; else bad "eval vs classify ($w): $ev / $cl"; fi
+done
+
+# Two devices (a two-tower net across them) give the one-device numbers.
+two=$("$bin" devices --json 2>/dev/null | "$py" -c '
+import collections, json, sys
+by = collections.defaultdict(list)
+for d in json.load(sys.stdin):
+    by[d["id"].split(":")[0]].append(d["id"])
+print(next((",".join(v[:2]) for v in by.values() if len(v) >= 2), ""))
+')
+if [ -n "$two" ]; then
+  one=$("$bin" eval --weights "$dir/random.anw" --data "$tree" --ten-crop --json 2>/dev/null)
+  dual=$("$bin" eval --weights "$dir/random.anw" --data "$tree" --ten-crop --json --device "$two" 2>/dev/null)
+  if ONE=$one "$py" -c '
+import json, os, sys
+a, b = json.loads(os.environ["ONE"]), json.load(sys.stdin)
+assert (a["top1_err"], a["top5_err"], a["images"]) == (b["top1_err"], b["top5_err"], b["images"])
+assert abs(a["loss"] - b["loss"]) <= 1e-6 * abs(a["loss"]), (a, b)
+' <<<"$dual"; then ok; else bad "eval on $two: $dual vs $one"; fi
+else
+  echo "note: one OpenCL device only; the two-device check did not run (POCL_DEVICES=\"pthread pthread\")"
+fi
+
+# Refusals and usage.
+expect 1 "has 10 classes but net alexnet-small (.*four.anw) has 4" -- "$bin" eval --weights "$dir/four.anw" --data "$tree"
+expect 1 "nothing.anw" -- "$bin" eval --weights "$dir/nothing.anw" --data "$tree"
+expect 1 "nothing.anw" -- "$bin" classify --weights "$dir/nothing.anw" "$tree/c0/i0.jpg"
+expect 0 "usage: alexnet eval --weights FILE --data DIR" -- "$bin" eval --help
+expect 0 "usage: alexnet classify --weights FILE" -- "$bin" classify --help
+expect 2 "unknown option \"--frobnicate\"" -- "$bin" eval --frobnicate
+expect 2 "unknown option \"--frobnicate\"" -- "$bin" classify --frobnicate x.jpg
+expect 2 "required" -- "$bin" eval --weights "$dir/const.anw"
+expect 2 "at least one IMAGE" -- "$bin" classify --weights "$dir/const.anw"
+expect 2 "--top must be at least 1" -- "$bin" classify --weights "$dir/const.anw" --top 0 x.jpg
+
+# tools/plot_log.py: a PNG from a hand-written log, and from one with only some columns.
+printf 'epoch,iteration,train_loss,val_loss,val_top1_err,val_top5_err,lr,seconds\n0,10,2.30,,,,0.01,1.0\n0,20,2.1,,,,0.01,2.0\n1,30,1.9,1.95,70.5,30.1,0.01,3.5\n1,40,1.7,,,,0.001,4.5\n2,50,1.5,1.6,55.0,20.0,0.001,6\n' >"$dir/log.csv"
+printf 'epoch,train_loss,lr\n1,2.0,0.01\n2,1.5,0.001\n' >"$dir/short.csv"
+rm -f "$dir/log.png" "$dir/out.png"
+expect 0 "wrote .*log.png" -- "$py" "$src/tools/plot_log.py" "$dir/log.csv"
+expect 0 "wrote .*out.png" -- "$py" "$src/tools/plot_log.py" "$dir/short.csv" -o "$dir/out.png"
+for f in "$dir/log.png" "$dir/out.png"; do
+  if [ "$(head -c 8 "$f" 2>/dev/null | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] &&
+     [ "$(stat -c %s "$f")" -gt 5000 ]; then ok; else bad "$f is not a PNG"; fi
+done
+printf 'epoch,foo\n1,2\n' >"$dir/none.csv"
+expect 1 "no column to plot" -- "$py" "$src/tools/plot_log.py" "$dir/none.csv"
+
+echo "test_cli_eval: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
