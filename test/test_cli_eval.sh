@@ -5,7 +5,8 @@
 # const.anw (every image gets softmax(bias.txt), so the errors and loss are known exactly: top-1
 # error 13/15, top-5 error 5/15), random.anw (random weights: eval's numbers must equal those
 # computed from classify's per-image probabilities, a second, independent decoding path),
-# grey.anw (a one-channel net) and four.anw (4 classes: refused on the 10-class tree).
+# grey.anw (a one-channel net) and four.anw (4 classes: refused on the 10-class tree). The same
+# tree prepared as shards must give the same numbers.
 set -u
 te=${1:?usage: test_cli_eval.sh TEST_EVAL DIR} dir=${2:?}
 bin=${ALEXNET_BIN:?}
@@ -98,6 +99,20 @@ assert abs(ev["top1_err"] - 100.0 * (15 - top1) / 15) < 1e-6, (ev, top1)
 assert abs(ev["top5_err"] - 100.0 * (15 - top5) / 15) < 1e-6, (ev, top5)
 ' <<<"$cl"; then ok; else bad "eval vs classify ($w): $ev / $cl"; fi
 done
+
+# Prepared shards (stored at the side eval picks for a raw 32-pixel net: 37) give the tree's numbers.
+if "$bin" prepare "$tree" "$dir/shards" --size 37 >/dev/null 2>&1; then
+  a=$("$bin" eval --weights "$dir/random.anw" --data "$tree" --json 2>/dev/null)
+  b=$("$bin" eval --weights "$dir/random.anw" --data "$dir/shards" --json 2>/dev/null)
+  if A=$a "$py" -c '
+import json, os, sys
+a, b = json.loads(os.environ["A"]), json.load(sys.stdin)
+assert (a["images"], a["top1_err"], a["top5_err"], a["loss"]) == \
+       (b["images"], b["top1_err"], b["top5_err"], b["loss"]) and b["bad"] == 0, (a, b)
+' <<<"$b"; then ok; else bad "eval on shards: $b vs the tree: $a"; fi
+else
+  bad "alexnet prepare $tree $dir/shards failed"
+fi
 
 # Two devices (a two-tower net across them) give the one-device numbers.
 two=$("$bin" devices --json 2>/dev/null | "$py" -c '
