@@ -28,7 +28,11 @@ an_shape an_model_tensor_shape(const an_model *m, int i) {
 int an_model_runs(const an_model *m, int i, int t) {
     const an_layer *l = &m->net->layers[i];
     if (l->kind == AN_LAYER_SOFTMAX) return t == 0; /* the loss lives on tower 1's device */
-    return l->tower == 0 || l->tower == t + 1;
+    if (l->kind == AN_LAYER_CONV || l->kind == AN_LAYER_FC)
+        return l->tower == 0 || l->tower == t + 1;
+    /* The others work on whatever part of their input a tower holds. */
+    int c0, c1;
+    return an_model_piece(m, i - 1, t, &c0, &c1);
 }
 
 int an_model_piece(const an_model *m, int i, int t, int *c0, int *c1) {

@@ -57,9 +57,9 @@ static an_status gather(an_model *m, int i, int t) {
     return AN_OK;
 }
 
-/* Send tower t's gathered-input gradient of layer i back to the pieces' holders; the first
- * consumer (in tower order) writes, later ones add. */
-static an_status scatter_back(an_model *m, int i, int t, int first_consumer) {
+/* Send tower t's gathered-input gradient of layer i back to the pieces' holders. written[u]
+ * says whether holder u's gradient already has a contribution (then this one is added). */
+static an_status scatter_back(an_model *m, int i, int t, int written[AN_MAX_TOWERS]) {
     mtower *mt = &m->L[i].t[t];
     an_shape in = an_model_tensor_shape(m, i - 1);
     size_t hw = (size_t)in.h * in.w, pitch = (size_t)in.c * hw;
@@ -70,7 +70,8 @@ static an_status scatter_back(an_model *m, int i, int t, int first_consumer) {
         if (!dst.mem) continue;
         mt->bwd[u].dst->tag = m->L[i].xtag;
         AN_TRY(an_link_copy(&mt->bwd[u], an_buf_at(mt->din, (size_t)c0 * hw), pitch, dst,
-                            (size_t)(c1 - c0) * hw, (size_t)m->n, !first_consumer));
+                            (size_t)(c1 - c0) * hw, (size_t)m->n, written[u]));
+        written[u] = 1;
     }
     return AN_OK;
 }
@@ -92,8 +93,12 @@ static an_status forward_op(an_model *m, int i, int t) {
                                md->ws_floats);
     }
     case AN_LAYER_FC: {
-        size_t in = (size_t)an_shape_count(is), out = (size_t)os.c;
-        AN_TRY(an_gemm(d, 0, 1, n, out, in, 1.0f, mt->in, in, mt->w, in, 0.0f, y, out));
+        /* y[:, og] = x[:, ig] · W_gᵀ for each group g of the tower's (block-diagonal) fc. */
+        size_t in = (size_t)an_shape_count(is), out = (size_t)os.c, G = (size_t)l->conv.groups;
+        size_t ig = in / G, og = out / G;
+        for (size_t g = 0; g < G; g++)
+            AN_TRY(an_gemm(d, 0, 1, n, og, ig, 1.0f, an_buf_at(mt->in, g * ig), in,
+                           an_buf_at(mt->w, g * og * ig), ig, 0.0f, an_buf_at(y, g * og), out));
         return an_bias_relu_fc(d, y, mt->b, y, n, out, 0);
     }
     case AN_LAYER_RELU:
@@ -150,9 +155,17 @@ static an_status backward_op(an_model *m, int i, int t) {
                                 (an_buf){md->ws, 0}, md->ws_floats);
     }
     case AN_LAYER_FC: {
-        size_t in = (size_t)an_shape_count(is), out = (size_t)os.c;
-        if (dx.mem) AN_TRY(an_gemm(d, 0, 0, n, in, out, 1.0f, dy, out, mt->w, in, 0.0f, dx, in));
-        AN_TRY(an_gemm(d, 1, 0, out, in, n, 1.0f, dy, out, mt->in, in, 0.0f, mt->dw, in));
+        /* Per group g: dx[:, ig] = dy[:, og] · W_g and dW_g = dy[:, og]ᵀ · x[:, ig]. */
+        size_t in = (size_t)an_shape_count(is), out = (size_t)os.c, G = (size_t)l->conv.groups;
+        size_t ig = in / G, og = out / G;
+        for (size_t g = 0; g < G; g++) {
+            an_buf dyg = an_buf_at(dy, g * og), wg = an_buf_at(mt->w, g * og * ig);
+            if (dx.mem)
+                AN_TRY(an_gemm(d, 0, 0, n, ig, og, 1.0f, dyg, out, wg, ig, 0.0f,
+                               an_buf_at(dx, g * ig), in));
+            AN_TRY(an_gemm(d, 1, 0, og, ig, n, 1.0f, dyg, out, an_buf_at(mt->in, g * ig), in, 0.0f,
+                           an_buf_at(mt->dw, g * og * ig), ig));
+        }
         return an_bias_grad_fc(d, dy, mt->db, n, out);
     }
     case AN_LAYER_RELU:
@@ -242,18 +255,20 @@ an_status an_model_forward(an_model *m, const float *images, const int *labels, 
 an_status an_model_backward(an_model *m) {
     if (!m->train) return an_error(AN_ERR_INVALID_ARG, "backward needs a training forward first");
     for (int i = m->net->nlayers - 1; i >= 0; i--) {
+        /* Towers that read their input in place write its gradient directly; gathered
+         * gradients are then added to it, in tower order. */
+        int written[AN_MAX_TOWERS] = {0};
         for (int t = 0; t < m->T; t++) {
             if (!m->L[i].t[t].runs) continue;
             an_status s = backward_op(m, i, t);
             if (s != AN_OK)
                 return an_error_context(s, "backward of layer %s on tower %d", m->L[i].l->name,
                                         t + 1);
+            if (!m->L[i].t[t].gather) written[t] = 1;
         }
-        int first = 1;
         for (int t = 0; t < m->T; t++) {
             if (!m->L[i].t[t].runs || !m->L[i].t[t].gather || i == 0) continue;
-            AN_TRY(scatter_back(m, i, t, first));
-            first = 0;
+            AN_TRY(scatter_back(m, i, t, written));
         }
         for (int di = 0; di < m->ndev; di++) clFlush(m->devs[di].q);
     }
