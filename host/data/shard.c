@@ -174,32 +174,6 @@ void an_data_stats_free(an_data_stats *st) {
     *st = (an_data_stats){0};
 }
 
-an_status an_write_atomic(const char *path, const void *buf, size_t len) {
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd < 0) return an_error(AN_ERR_IO, "cannot create %s: %s", tmp, strerror(errno));
-    const char *p = buf;
-    size_t done = 0;
-    while (done < len) {
-        ssize_t w = write(fd, p + done, len - done);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) {
-            int e = errno;
-            close(fd);
-            remove(tmp);
-            return an_error(AN_ERR_IO, "cannot write %s: %s", tmp, strerror(e));
-        }
-        done += (size_t)w;
-    }
-    if (fsync(fd) != 0 || close(fd) != 0 || rename(tmp, path) != 0) {
-        int e = errno;
-        remove(tmp);
-        return an_error(AN_ERR_IO, "cannot write %s: %s", path, strerror(e));
-    }
-    return AN_OK;
-}
-
 an_status an_data_stats_save(const char *dir, const an_data_stats *st) {
     size_t n = (size_t)st->size * st->size * 3;
     size_t bytes = sizeof(stats_header) + n * sizeof(float);

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "alexnet/status.h"
+#include "util/atomic_file.h"
 
 typedef enum { AN_ENC_RAW = 0, AN_ENC_JPEG = 1 } an_encoding;
 
@@ -112,7 +113,5 @@ an_status an_index_save(const char *dir, const an_index *idx);
 an_status an_index_load(const char *dir, an_index *out);
 void an_index_free(an_index *idx);
 
-/* Write buf[0..len) to path atomically: path.tmp, fsync, rename. */
-an_status an_write_atomic(const char *path, const void *buf, size_t len);
 
 #endif
