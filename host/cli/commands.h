@@ -12,4 +12,6 @@ int cmd_eval(int argc, char **argv);
 int cmd_classify(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 
+int cmd_train(int argc, char **argv);
+
 #endif

@@ -20,6 +20,7 @@ static const command commands[] = {
     {"eval", cmd_eval, "top-1/top-5 error and loss of a weights file on a data set"},
     {"classify", cmd_classify, "the most likely classes of JPEG images"},
     {"bench", cmd_bench, "per-layer device time, GFLOP/s, images/s of inference or training"},
+    {"train", cmd_train, "train a net with SGD (the paper's recipe by default)"},
 };
 
 static void usage(FILE *f) {
