@@ -64,10 +64,13 @@ static void fd_check(ref_conv_shape s, uint64_t seed) {
     char what[160];
     snprintf(what, sizeof what, "n%d c%d %dx%d k%d %dx%d s%d p%d g%d", s.n, s.c, s.h, s.w, s.k,
              s.kh, s.kw, s.stride, s.pad, s.groups);
-    fprintf(stderr, "fd %s\n", what);
-    compare_d("dx", dx, nx_, nx, 1e-7, 1e-7);
-    compare_d("dw", dw, nw_, nw, 1e-7, 1e-7);
-    compare_d("db", db, nb_, (size_t)s.k, 1e-7, 1e-7);
+    char name[200];
+    snprintf(name, sizeof name, "dx %s", what);
+    compare_d(name, dx, nx_, nx, 1e-7, 1e-7);
+    snprintf(name, sizeof name, "dw %s", what);
+    compare_d(name, dw, nw_, nw, 1e-7, 1e-7);
+    snprintf(name, sizeof name, "db %s", what);
+    compare_d(name, db, nb_, (size_t)s.k, 1e-7, 1e-7);
     void *all[] = {x, w, b, r, y, dx, dw, db, nx_, nw_, nb_};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++) free(all[i]);
 }
