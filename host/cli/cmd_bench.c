@@ -54,11 +54,17 @@ typedef struct bench {
 } bench;
 
 /* Does tower t (0-based) run layer i, and which channels of the tensor after layer i does it hold
- * (i = -1: the image, which every tower holds whole)? As host/net/model.h places a net. */
+ * (i = -1: the image, which every tower holds whole)? As host/net/model.h places a net: conv and
+ * fc layers on their towers, the softmax on tower 1, the others wherever their input is held. */
+static int piece(const an_net *net, int i, int t, int *c0, int *c1);
+
 static int runs(const an_net *net, int i, int t) {
     const an_layer *l = &net->layers[i];
     if (l->kind == AN_LAYER_SOFTMAX) return t == 0;
-    return l->tower == 0 || l->tower == t + 1;
+    if (l->kind == AN_LAYER_CONV || l->kind == AN_LAYER_FC)
+        return l->tower == 0 || l->tower == t + 1;
+    int c0, c1;
+    return piece(net, i - 1, t, &c0, &c1);
 }
 
 static int piece(const an_net *net, int i, int t, int *c0, int *c1) {
@@ -408,8 +414,12 @@ static void print_table(const bench *b) {
     for (int i = 0; i < b->net->nlayers; i++) any |= has_xfer(b, i);
     if (any) {
         printf("\ncrossover copies per iteration, on the device they land on (bytes from the "
-               "other device, and copied within it)\n%-10s %6s %10s %10s %12s %12s %12s\n",
-               "layer", "device", "fwd ms", "bwd ms", "fwd bytes", "bwd bytes", "local bytes");
+               "other device, and copied within it)\n%-10s %6s %10s", "layer", "device",
+               "fwd ms");
+        if (b->train) printf(" %10s", "bwd ms");
+        printf(" %12s", "fwd bytes");
+        if (b->train) printf(" %12s", "bwd bytes");
+        printf(" %12s\n", "local bytes");
         for (int i = 0; i < b->net->nlayers; i++) {
             if (!has_xfer(b, i)) continue;
             for (int di = 0; di < b->ndev; di++) {
@@ -417,8 +427,11 @@ static void print_table(const bench *b) {
                 human(b->bytes[i].fwd[di], f, sizeof f);
                 human(b->bytes[i].bwd[di], bw, sizeof bw);
                 human(b->bytes[i].local[di], lo, sizeof lo);
-                printf("%-10s %6d %10.3f %10.3f %12s %12s %12s\n", b->net->layers[i].name, di,
-                       k * b->xfer[i].fwd[di], k * b->xfer[i].bwd[di], f, bw, lo);
+                printf("%-10s %6d %10.3f", b->net->layers[i].name, di, k * b->xfer[i].fwd[di]);
+                if (b->train) printf(" %10.3f", k * b->xfer[i].bwd[di]);
+                printf(" %12s", f);
+                if (b->train) printf(" %12s", bw);
+                printf(" %12s\n", lo);
             }
         }
     }
@@ -429,7 +442,7 @@ static void print_table(const bench *b) {
 
     printf("\ntotal device time %.3f ms per iteration (forward %.3f, backward %.3f, crossovers "
            "%.3f, other %.3f; summed over devices)\n", t.device, t.fwd, t.bwd, t.xfer, t.other);
-    printf("%.3f GFLOP per iteration (conv and fc), %.2f GFLOP/s over their device time\n",
+    printf("%.3f GFLOP per iteration (conv and fc), %.2f GFLOP/s over all layers' device time\n",
            t.flops * 1e-9, gflops(t.flops, t.fwd + t.bwd));
     if (two) {
         char x[32];
