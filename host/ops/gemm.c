@@ -14,7 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define AN_GEMM_TM 8 /* rows per work-item of gemm_panel (cl/gemm.cl's TM) */
+#ifndef AN_GEMM_TM
+#define AN_GEMM_TM 8 /* rows per work-item of gemm_panel */
+#endif
+#define AN_GEMM_STR_(x) #x
+#define AN_GEMM_STR(x) AN_GEMM_STR_(x)
+#define AN_GEMM_OPTS "-DTM=" AN_GEMM_STR(AN_GEMM_TM)
 #define AN_GEMM_KC 1024 /* K block of gemm_panel */
 
 static an_gemm_backend gemm_override = AN_GEMM_AUTO;
@@ -100,7 +105,7 @@ static an_status launch_panel(an_dev *d, size_t R, size_t V, size_t K, float alp
                               size_t v_bs, float beta, an_buf c, size_t c_rs, size_t c_vs,
                               size_t c_bs, size_t batch) {
     cl_kernel k;
-    AN_TRY(an_kernel(d, "gemm", NULL, "gemm_panel", &k));
+    AN_TRY(an_kernel(d, "gemm", AN_GEMM_OPTS, "gemm_panel", &k));
     cl_uint r_ = (cl_uint)R, v_ = (cl_uint)V, k_ = (cl_uint)K;
     cl_uint so = (cl_uint)s.off, srs = (cl_uint)s_rs, sks = (cl_uint)s_ks;
     cl_uint vo = (cl_uint)v.off, vld = (cl_uint)v_ld;
@@ -136,7 +141,7 @@ static an_status launch_dot(an_dev *d, size_t M, size_t N, size_t K, float alpha
                             size_t lda, size_t sa, an_buf B, size_t ldb, size_t sb, float beta,
                             an_buf C, size_t ldc, size_t sc, size_t batch) {
     cl_kernel k;
-    AN_TRY(an_kernel(d, "gemm", NULL, "gemm_dot", &k));
+    AN_TRY(an_kernel(d, "gemm", AN_GEMM_OPTS, "gemm_dot", &k));
     cl_uint m_ = (cl_uint)M, n_ = (cl_uint)N, k_ = (cl_uint)K;
     cl_uint ao = (cl_uint)A.off, bo = (cl_uint)B.off, co = (cl_uint)C.off;
     cl_uint lda_ = (cl_uint)lda, ldb_ = (cl_uint)ldb, ldc_ = (cl_uint)ldc;
