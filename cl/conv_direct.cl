@@ -72,8 +72,10 @@ __kernel void conv_direct_backward_weights(int16 sh, __global const float *x, ui
     const int v = r % SH_KW, u = (r / SH_KW) % SH_KH, ci = r / (SH_KW * SH_KH);
     const int c = o / (SH_K / SH_G) * cg + ci;
     /* output rows/columns whose tap (u,v) falls inside the image */
-    const int i0 = max(0, (SH_P - u + SH_S - 1) / SH_S), i1 = min(SH_OH, (SH_H + SH_P - u + SH_S - 1) / SH_S);
-    const int j0 = max(0, (SH_P - v + SH_S - 1) / SH_S), j1 = min(SH_OW, (SH_W + SH_P - v + SH_S - 1) / SH_S);
+    const int i0 = max(0, (SH_P - u + SH_S - 1) / SH_S);
+    const int i1 = min(SH_OH, (SH_H + SH_P - u + SH_S - 1) / SH_S);
+    const int j0 = max(0, (SH_P - v + SH_S - 1) / SH_S);
+    const int j1 = min(SH_OW, (SH_W + SH_P - v + SH_S - 1) / SH_S);
     float s = 0.0f;
     for (int n = 0; n < SH_NB; n++) {
         const __global float *xp = x + x_off + (size_t)(n * SH_C + c) * SH_H * SH_W;

@@ -66,7 +66,8 @@ static void run(an_conv_shape s, int bias, int ws_div, uint64_t seed) {
     int oh = an_conv_oh(&s), ow = an_conv_ow(&s);
     size_t nx = (size_t)s.n * s.c * s.h * s.w, ny = (size_t)s.n * s.k * oh * ow;
     size_t nw = (size_t)s.k * (s.c / s.groups) * s.kh * s.kw, nb = (size_t)s.k;
-    float *x = rand_floats(nx, seed), *w = rand_floats(nw, seed + 1), *b = rand_floats(nb, seed + 2);
+    float *x = rand_floats(nx, seed), *w = rand_floats(nw, seed + 1);
+    float *b = rand_floats(nb, seed + 2);
     float *dy = rand_floats(ny, seed + 3);
     double *xd = to_double(x, nx), *wd = to_double(w, nw), *bd = to_double(b, nb);
     double *dyd = to_double(dy, ny), *yd = malloc(ny * sizeof *yd), *dxd = malloc(nx * sizeof *dxd);

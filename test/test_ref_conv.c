@@ -12,7 +12,8 @@ static size_t compare_d(const char *what, const double *got, const double *want,
     size_t bad = 0;
     for (size_t i = 0; i < n; i++)
         if (!(fabs(got[i] - want[i]) <= atol + rtol * fabs(want[i]))) {
-            if (bad < 5) fprintf(stderr, "  %s[%zu]: got %.12g, want %.12g\n", what, i, got[i], want[i]);
+            if (bad < 5)
+                fprintf(stderr, "  %s[%zu]: got %.12g, want %.12g\n", what, i, got[i], want[i]);
             bad++;
         }
     CHECK(bad == 0, "%s: %zu of %zu wrong", what, bad, n);
@@ -50,12 +51,14 @@ static void numeric_grad(const ref_conv_shape *s, double *x, double *w, double *
 }
 
 static void fd_check(ref_conv_shape s, uint64_t seed) {
-    size_t nx = (size_t)s.n * s.c * s.h * s.w, ny = (size_t)s.n * s.k * ref_conv_oh(&s) * ref_conv_ow(&s);
+    size_t nx = (size_t)s.n * s.c * s.h * s.w;
+    size_t ny = (size_t)s.n * s.k * ref_conv_oh(&s) * ref_conv_ow(&s);
     size_t nw = (size_t)s.k * (s.c / s.groups) * s.kh * s.kw;
     double *x = rand_d(nx, seed), *w = rand_d(nw, seed + 1), *b = rand_d(s.k, seed + 2);
     double *r = rand_d(ny, seed + 3), *y = malloc(ny * sizeof *y);
-    double *dx = malloc(nx * sizeof *dx), *dw = malloc(nw * sizeof *dw), *db = malloc(s.k * sizeof *db);
-    double *nx_ = malloc(nx * sizeof *nx_), *nw_ = malloc(nw * sizeof *nw_), *nb_ = malloc(s.k * sizeof *nb_);
+    double *dx = malloc(nx * sizeof *dx), *dw = malloc(nw * sizeof *dw);
+    double *db = malloc(s.k * sizeof *db), *nx_ = malloc(nx * sizeof *nx_);
+    double *nw_ = malloc(nw * sizeof *nw_), *nb_ = malloc(s.k * sizeof *nb_);
     ref_conv_backward_data(&s, r, w, dx);
     ref_conv_backward_weights(&s, x, r, dw, db);
     numeric_grad(&s, x, w, b, r, x, nx, nx_, y);

@@ -162,7 +162,8 @@ int cmd_bench_gemm(int argc, char **argv) {
                 fprintf(stderr, "\r%s: %-32s", an_gemm_backend_name(backends[bi]),
                         shapes[i].name);
             /* CLBlast is slow on CPU devices: one timed run there. */
-            int reps = backends[bi] == AN_GEMM_CLBLAST && (d.info.type & CL_DEVICE_TYPE_CPU) ? 1 : 10;
+            int slow = backends[bi] == AN_GEMM_CLBLAST && (d.info.type & CL_DEVICE_TYPE_CPU);
+            int reps = slow ? 1 : 10;
             s = time_shape(&d, &shapes[i], (size_t)conv_batch, reps, A, B, C, &res[i][bi]);
         }
     }
@@ -177,14 +178,14 @@ int cmd_bench_gemm(int argc, char **argv) {
     }
 
     if (json) {
-        printf("{\"device\": \"%s\", \"fma_peak_gflops\": %.1f, \"conv_batch\": %d, \"shapes\": [\n",
-               d.info.name, peak, conv_batch);
+        printf("{\"device\": \"%s\", \"fma_peak_gflops\": %.1f, \"conv_batch\": %d, "
+               "\"shapes\": [\n", d.info.name, peak, conv_batch);
         for (size_t i = 0; i < NSHAPES; i++) {
             const bench_shape *b = &shapes[i];
             printf("  {\"name\": \"%s\", \"M\": %zu, \"N\": %zu, \"K\": %zu, \"trans_a\": %d, "
                    "\"trans_b\": %d, \"batch\": %zu, \"groups\": %d",
-                   b->name, b->M, b->N, b->K, b->ta, b->tb, b->batch ? b->batch : (size_t)conv_batch,
-                   b->groups);
+                   b->name, b->M, b->N, b->K, b->ta, b->tb,
+                   b->batch ? b->batch : (size_t)conv_batch, b->groups);
             for (int bi = 0; bi < 2; bi++)
                 if (run_be[bi])
                     printf(", \"%s_gflops\": %.1f, \"%s_pct_peak\": %.1f",

@@ -53,7 +53,9 @@ static int is_pointwise(const an_conv_shape *s) {
 
 /* Workspace floats per image: columns for im2col / col2im, plus the permuted output gradient of
  * the weight gradient. */
-static size_t ws_per_image(const an_conv_shape *s) { return (ckk_of(s) + (size_t)s->k) * ohw_of(s); }
+static size_t ws_per_image(const an_conv_shape *s) {
+    return (ckk_of(s) + (size_t)s->k) * ohw_of(s);
+}
 
 size_t an_conv_workspace_floats(const an_dev *d, const an_conv_shape *s, an_conv_algo a) {
     if (an_conv_algo_resolve(d, s, a) != AN_CONV_IM2COL) return 0;
@@ -80,7 +82,7 @@ static cl_int16 shape_arg(const an_conv_shape *s, int nb) {
     return v;
 }
 
-/* Launch kernel `name` of cl/<file>.cl with (shape, in buffer, in offset, out buffer, out offset). */
+/* Launch kernel `name` of cl/<file>.cl with arguments (shape, in, in offset, out, out offset). */
 static an_status launch_io(an_dev *d, const char *file, const char *name, const an_conv_shape *s,
                            int nb, an_buf in, an_buf out, size_t g0, size_t g1, size_t g2) {
     cl_kernel k;
@@ -220,7 +222,8 @@ static an_status backward_weights_im2col(an_dev *d, const an_conv_shape *s, an_b
         AN_TRY(launch_io(d, "im2col", "im2col_t", s, cnt, an_buf_at(x, (size_t)n0 * chw), colt,
                          ohw, (size_t)cnt, 1));
         AN_TRY(launch_io(d, "im2col", "nchw_to_cnhw", s, cnt,
-                         an_buf_at(dy, (size_t)n0 * s->k * ohw), dyp, (size_t)s->k, (size_t)cnt, 1));
+                         an_buf_at(dy, (size_t)n0 * s->k * ohw), dyp, (size_t)s->k,
+                         (size_t)cnt, 1));
         for (int g = 0; g < s->groups; g++)
             AN_TRY(an_gemm(d, 0, 0, kg, ckkg, np, 1.0f, an_buf_at(dyp, g * kg * np), np,
                            an_buf_at(colt, g * ckkg), ckk, n0 == 0 ? 0.0f : 1.0f,

@@ -5,7 +5,8 @@
  *   wt [k][c/groups][kh][kw]        weights (k output channels, k divisible by groups)
  *   b  [k]                          bias (may be NULL: no bias)
  *   y  [n][k][oh][ow]               output, oh = (h + 2*pad - kh) / stride + 1, likewise ow
- * y[n][o][i][j] = b[o] + sum_{ci,u,v} x[n][g*cg+ci][i*stride-pad+u][j*stride-pad+v] * wt[o][ci][u][v]
+ * y[n][o][i][j] = b[o] + sum_{ci,u,v} x[n][g*cg+ci][i*stride-pad+u][j*stride-pad+v]
+ *                                     * wt[o][ci][u][v]
  * with g = o / (k/groups), cg = c/groups, and x taken as 0 outside the image (zero padding).
  * The backward functions take dy (shaped like y) and overwrite dx, dw and db. */
 #ifndef AN_REF_REF_CONV_H
