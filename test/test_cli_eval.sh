@@ -135,6 +135,12 @@ else
   echo "note: one OpenCL device only; the two-device check did not run (POCL_DEVICES=\"pthread pthread\")"
 fi
 
+# A synset list naming the net's classes in another order draws a warning.
+for k in 9 8 7 6 5 4 3 2 1 0; do echo "c$k Cls $k"; done >"$dir/reversed.txt"
+expect 0 "warning: the net's class 0 \"Cls 0\" is the data set's class 9" -- "$bin" eval --weights "$dir/const.anw" --data "$tree" --classes "$dir/reversed.txt"
+out=$("$bin" eval --weights "$dir/const.anw" --data "$tree" 2>&1)
+if grep -q warning <<<"$out"; then bad "a warning with the folders' own order: $out"; else ok; fi
+
 # Refusals and usage.
 expect 1 "has 10 classes but net alexnet-small (.*four.anw) has 4" -- "$bin" eval --weights "$dir/four.anw" --data "$tree"
 expect 1 "nothing.anw" -- "$bin" eval --weights "$dir/nothing.anw" --data "$tree"

@@ -2,6 +2,7 @@
  * speed on a data set (prepared shards or a folder-per-class tree), centre crop or ten views. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli/cli.h"
 #include "net/model.h"
@@ -46,6 +47,26 @@ static void print_result(const char *weights, const char *data, const an_net *ne
     printf("top-1 error %.2f %%  top-5 error %.2f %%  loss %.4f  %.1f images/s (%.2f s)\n",
            r->top1_err, r->top5_err, r->loss, r->images_per_s, r->seconds);
     if (r->bad) printf("bad files skipped: %zu\n", r->bad);
+}
+
+static int names_class(const an_classes *c, int j, const char *name) {
+    return strcmp(c->ids[j], name) == 0 || strcmp(c->words[j], name) == 0;
+}
+
+/* Warn when the weights file names its classes and one of them is another index's class of the
+ * data set: the same classes in another order would give meaningless errors. */
+static void check_class_order(const an_net *net, const an_classes *c) {
+    if (net->nclass_names != net->classes || c->n != net->classes) return;
+    for (int k = 0; k < c->n; k++) {
+        const char *name = net->class_names[k];
+        if (names_class(c, k, name)) continue;
+        for (int j = 0; j < c->n; j++)
+            if (names_class(c, j, name)) {
+                fprintf(stderr, "alexnet eval: warning: the net's class %d \"%s\" is the data "
+                        "set's class %d: the orders differ (see --classes)\n", k, name, j);
+                return;
+            }
+    }
 }
 
 int cmd_eval(int argc, char **argv) {
@@ -98,6 +119,7 @@ int cmd_eval(int argc, char **argv) {
         an_net_free(net);
         return cli_fail("eval", s);
     }
+    check_class_order(net, an_loader_classes(l));
     an_dev devs[AN_MAX_SELECTED];
     int ndev = 0;
     if (cli_open_devices(&dev, 0, devs, &ndev)) {
