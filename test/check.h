@@ -1,5 +1,6 @@
 /* test/check.h - the tests' tiny harness: CHECK counts, a failure prints where and why, and
  * check_done() prints "N passed, N failed" and returns the exit status.
+ * Tests that need a device get the list through check_devices_list (skipped when there is none).
  * Also: a deterministic random generator, NaN poisoning and tolerance comparison of float arrays. */
 #ifndef AN_TEST_CHECK_H
 #define AN_TEST_CHECK_H
@@ -9,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "runtime/device.h"
 
 static int check_passed_, check_failed_;
 
@@ -35,6 +38,17 @@ static int check_passed_, check_failed_;
 static inline int check_done(const char *suite) {
     printf("%s: %d passed, %d failed\n", suite, check_passed_, check_failed_);
     return check_failed_ ? 1 : 0;
+}
+
+/* an_devices_list for tests that need a device: with no OpenCL device at all the test reports
+ * itself skipped (exit 77, CTest's SKIP_RETURN_CODE), neither passed nor failed. */
+static inline an_status check_devices_list(an_device_info **list, int *n) {
+    an_status s = an_devices_list(list, n);
+    if (s == AN_ERR_NOT_FOUND) {
+        printf("SKIP: %s\n", an_last_error());
+        exit(77);
+    }
+    return s;
 }
 
 /* splitmix64: reproducible random numbers for test inputs. */

@@ -3,4 +3,4 @@ an_add_test(test_runtime SOURCES test_runtime.c LABELS runtime)
 an_add_test(test_runtime_two_devices COMMAND test_runtime LABELS runtime
             ENV "POCL_DEVICES=pthread pthread")
 an_add_test(test_cli_devices COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_cli_devices.sh
-            LABELS runtime cli ENV "POCL_DEVICES=pthread pthread")
+            $<TARGET_FILE:test_runtime> LABELS runtime cli ENV "POCL_DEVICES=pthread pthread")

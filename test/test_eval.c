@@ -393,7 +393,7 @@ int main(int argc, char **argv) {
     CHECK(make_tree(argv[1]) == 0, "cannot write the image tree under %s", argv[1]);
     an_device_info *list;
     int n;
-    CHECK_OK(an_devices_list(&list, &n));
+    CHECK_OK(check_devices_list(&list, &n));
     an_dev dev;
     CHECK_OK(an_devs_open(list, 1, &dev));
     free(list);

@@ -48,7 +48,7 @@ int main(int argc, char **argv) {
     CHECK_OK(an_net_load(name, &net));
     an_device_info *list;
     int n;
-    CHECK_OK(an_devices_list(&list, &n));
+    CHECK_OK(check_devices_list(&list, &n));
     if (n < 2) {
         fprintf(stderr, "needs two OpenCL devices: run with POCL_DEVICES=\"pthread pthread\"\n");
         return 1;

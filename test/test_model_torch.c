@@ -82,7 +82,7 @@ static double now(void) {
 static int open_devices(an_dev *devs, int ndev) {
     an_device_info *list = NULL, twice[2];
     int n = 0, sel[AN_MAX_SELECTED], nsel = 0;
-    an_status s = an_devices_list(&list, &n);
+    an_status s = check_devices_list(&list, &n);
     if (s == AN_OK) s = an_devices_select(list, n, NULL, 1, sel, &nsel);
     if (s == AN_OK) {
         twice[0] = twice[1] = list[sel[0]];

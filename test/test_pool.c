@@ -237,7 +237,7 @@ int main(int argc, char **argv) {
     an_device_info *list = NULL;
     int ndev = 0, sel[AN_MAX_SELECTED], nsel = 0;
     an_dev dev;
-    CHECK_OK(an_devices_list(&list, &ndev));
+    CHECK_OK(check_devices_list(&list, &ndev));
     if (ndev > 0) CHECK_OK(an_devices_select(list, ndev, NULL, 1, sel, &nsel));
     if (nsel == 1 && check_failed_ == 0) {
         CHECK_OK(an_devs_open(&list[sel[0]], 1, &dev));

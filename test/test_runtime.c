@@ -110,6 +110,8 @@ static void test_loader(const an_device_info *info, const char *tmp) {
     s = an_kernel(&d, "missing_file", NULL, "x", &k);
     CHECK(s == AN_ERR_NOT_FOUND, "a missing kernel file: %s", an_status_name(s));
 
+    unsigned long hits0, builds0, hits1, builds1;
+    an_kernel_cache_counts(&hits0, &builds0);
     float x[100], y[100];
     check_fill_uniform(x, 100, 7, -1, 1);
     cl_mem m;
@@ -130,6 +132,16 @@ static void test_loader(const an_device_info *info, const char *tmp) {
           count_cache_entries(cdir));
     an_free(&m);
     an_devs_close(&d, 1);
+    an_kernel_cache_counts(&hits1, &builds1);
+    CHECK(builds1 == builds0 + 1 && hits1 == hits0, "first build from source: +%lu builds, +%lu hits",
+          builds1 - builds0, hits1 - hits0);
+    /* A new open of the device: the same program now comes from the disk cache. */
+    CHECK_OK(an_devs_open(info, 1, &d));
+    CHECK_OK(an_kernel(&d, "twice", "-DSCALE=2.0f", "twice", &k));
+    an_devs_close(&d, 1);
+    an_kernel_cache_counts(&hits0, &builds0);
+    CHECK(hits0 == hits1 + 1 && builds0 == builds1, "second build is a cache hit: +%lu hits, "
+          "+%lu builds", hits0 - hits1, builds0 - builds1);
 
     /* Corrupt every entry (flip a byte in the payload, truncate another): a fresh process-like
      * open must ignore them, rebuild, and give right answers. */
@@ -140,7 +152,12 @@ static void test_loader(const an_device_info *info, const char *tmp) {
     CHECK(system(cmd) == 0, "corrupting cache entries");
     CHECK_OK(an_devs_open(info, 1, &d));
     CHECK_OK(an_kernel(&d, "twice", "-DSCALE=3.0f", "twice", &k));
+    an_kernel_cache_counts(&hits1, &builds1);
     CHECK_OK(an_kernel(&d, "twice", "-DSCALE=2.0f", "twice", &k));
+    an_kernel_cache_counts(&hits0, &builds0);
+    CHECK(builds0 == builds1 + 1 && hits0 == hits1,
+          "a corrupt entry is not trusted but rebuilt: +%lu builds, +%lu hits", builds0 - builds1,
+          hits0 - hits1);
     CHECK_OK(an_alloc(&d, "x", sizeof x, &m));
     b.mem = m;
     CHECK_OK(an_write(&d, b, x, 100));
@@ -226,7 +243,7 @@ int main(void) {
     test_select();
     an_device_info *list;
     int n;
-    CHECK_OK(an_devices_list(&list, &n));
+    CHECK_OK(check_devices_list(&list, &n));
     if (n > 0) {
         char tmp[] = "/tmp/an_runtime_XXXXXX";
         CHECK(mkdtemp(tmp) != NULL, "mkdtemp");

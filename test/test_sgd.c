@@ -12,7 +12,7 @@ static an_dev dev;
 static int open_device(void) {
     an_device_info *list = NULL;
     int n = 0, sel[AN_MAX_SELECTED], nsel = 0;
-    an_status s = an_devices_list(&list, &n);
+    an_status s = check_devices_list(&list, &n);
     if (s == AN_OK) s = an_devices_select(list, n, NULL, 1, sel, &nsel);
     if (s == AN_OK) s = an_devs_open(&list[sel[0]], 1, &dev);
     free(list);

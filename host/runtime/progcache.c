@@ -20,6 +20,13 @@ typedef struct an_pentry {
     int nk;
 } an_pentry;
 
+static unsigned long cache_hits, source_builds; /* for tests and `selfcheck` */
+
+void an_kernel_cache_counts(unsigned long *hits, unsigned long *builds) {
+    *hits = cache_hits;
+    *builds = source_builds;
+}
+
 struct an_progcache {
     an_pentry *p;
     int n, cap;
@@ -134,6 +141,7 @@ static an_status build_program(an_dev *d, const char *file, const char *opts, cl
 
     cl_program prog = load_cached(d, key, opts);
     if (prog) {
+        cache_hits++;
         free(src);
         *out = prog;
         return AN_OK;
@@ -149,6 +157,7 @@ static an_status build_program(an_dev *d, const char *file, const char *opts, cl
         clReleaseProgram(prog);
         return s;
     }
+    source_builds++;
     store_cached(d, prog, key);
     *out = prog;
     return AN_OK;

@@ -45,6 +45,8 @@ void an_devs_close(an_dev *devs, int n);
 /* Kernel cache policy: on by default; off with an_kernel_cache_enable(0), --no-kernel-cache
  * or ALEXNET_KERNEL_CACHE=off. Directory: $XDG_CACHE_HOME/alexnet-cl, else ~/.cache/alexnet-cl. */
 void an_kernel_cache_enable(int on);
+/* Programs this process loaded from the disk cache (hits) and built from source (builds). */
+void an_kernel_cache_counts(unsigned long *hits, unsigned long *builds);
 
 /* The kernel `name` from cl/<file>.cl built with options `opts` (may be NULL). The cl_kernel is
  * owned by the device's cache: do not release it. Safe to call on every launch (a hash lookup). */
