@@ -100,6 +100,17 @@ static an_status time_shape(an_dev *d, const bench_shape *b, size_t conv_batch, 
     return AN_OK;
 }
 
+/* The 1-minute load average (Linux), or -1: figures on a busy machine are lower. */
+static double load_average(void) {
+    double l = -1;
+    FILE *f = fopen("/proc/loadavg", "r");
+    if (f) {
+        if (fscanf(f, "%lf", &l) != 1) l = -1;
+        fclose(f);
+    }
+    return l;
+}
+
 static an_status alloc_filled(an_dev *d, const char *name, size_t n, an_buf *b) {
     b->off = 0;
     AN_TRY(an_alloc(d, name, n * sizeof(float), &b->mem));
@@ -168,6 +179,7 @@ int cmd_bench_gemm(int argc, char **argv) {
         }
     }
     an_gemm_set_backend(AN_GEMM_AUTO);
+    double load = load_average();
     if (!json && cli_is_tty()) fprintf(stderr, "\r%60s\r", "");
     an_free(&A.mem);
     an_free(&B.mem);
@@ -179,7 +191,7 @@ int cmd_bench_gemm(int argc, char **argv) {
 
     if (json) {
         printf("{\"device\": \"%s\", \"fma_peak_gflops\": %.1f, \"conv_batch\": %d, "
-               "\"shapes\": [\n", d.info.name, peak, conv_batch);
+               "\"load_average\": %.2f, \"shapes\": [\n", d.info.name, peak, conv_batch, load);
         for (size_t i = 0; i < NSHAPES; i++) {
             const bench_shape *b = &shapes[i];
             printf("  {\"name\": \"%s\", \"M\": %zu, \"N\": %zu, \"K\": %zu, \"trans_a\": %d, "
@@ -197,8 +209,11 @@ int cmd_bench_gemm(int argc, char **argv) {
     } else {
         printf("device: %s\nmeasured FMA peak: %.1f GFLOP/s (float16 FMA chains)\n"
                "conv GEMMs: %d images per batched call (one call per group); "
-               "figures: the fastest of several runs\n\n",
+               "figures: the fastest of several runs\n",
                d.info.name, peak, conv_batch);
+        if (load >= 0)
+            printf("load average at the end: %.2f (other work lowers the figures)\n", load);
+        printf("\n");
         printf("%-30s %20s %20s\n", "shape (M x N x K)", "own GFLOP/s (%peak)",
                "clblast GFLOP/s (%peak)");
         for (size_t i = 0; i < NSHAPES; i++) {
