@@ -1,6 +1,6 @@
-/* cl/conv_direct.cl - direct convolution: forward, data gradient and weight gradient, each
- * output element computed by one work-item from the definition (no workspace). Shapes arrive as
- * one int16 as in cl/im2col.cl; NCHW tensors, weights [K][C/G][KH][KW]. */
+/* cl/conv_direct.cl - direct convolution (no workspace): a register-tiled forward, and data and
+ * weight gradients with one work-item per element computed from the definition. Shapes arrive
+ * as one int16 as in cl/im2col.cl; NCHW tensors, weights [K][C/G][KH][KW]. */
 
 #define SH_C sh.s0
 #define SH_H sh.s1
@@ -15,26 +15,72 @@
 #define SH_OW sh.sa
 #define SH_NB sh.sb
 
-/* y[n][o][i][j]. gws {OW, OH, N*K} */
+#ifndef OB
+#define OB 8 /* output channels per work-item of the forward */
+#endif
+#define ROWBUF 128 /* floats of the private input row: 15 * stride + KW must fit */
+
+/* y[n][o][i][j]: a work-item computes 16 consecutive outputs of row i (float16) for OB output
+ * channels of one group. For each input channel and kernel row it copies the input row segment
+ * under its 16 windows (zeros in the padding) into private memory once, then every tap v is a
+ * float16 from there times OB broadcast weights. gws {ceil(OW/16), OH, N * G * ceil(K/G/OB)}.
+ * Strides with 15 * stride + KW > ROWBUF read the input element by element. */
 __kernel void conv_direct_forward(int16 sh, int has_bias, __global const float *x, uint x_off,
                                   __global const float *w, uint w_off, __global const float *b,
                                   uint b_off, __global float *y, uint y_off) {
-    const int j = get_global_id(0), i = get_global_id(1), nk = get_global_id(2);
-    if (j >= SH_OW || i >= SH_OH) return;
-    const int n = nk / SH_K, o = nk % SH_K;
-    const int cg = SH_C / SH_G, g = o / (SH_K / SH_G);
-    const int y0 = i * SH_S - SH_P, x0 = j * SH_S - SH_P;
+    const int jb = get_global_id(0) * 16, i = get_global_id(1), z = get_global_id(2);
+    if (jb >= SH_OW || i >= SH_OH) return;
+    const int kg = SH_K / SH_G, cg = SH_C / SH_G, nob = (kg + OB - 1) / OB;
+    const int n = z / (SH_G * nob), g = z / nob % SH_G, o0 = g * kg + z % nob * OB;
+    const int khw = SH_KH * SH_KW;
+    int wrow[OB];
+#pragma unroll
+    for (int t = 0; t < OB; t++) wrow[t] = w_off + min(o0 + t, g * kg + kg - 1) * cg * khw;
+    float16 acc[OB];
+#pragma unroll
+    for (int t = 0; t < OB; t++) acc[t] = (float16)(0.0f);
+
+    const int y0 = i * SH_S - SH_P, x0 = jb * SH_S - SH_P;
     const int u0 = max(0, -y0), u1 = min(SH_KH, SH_H - y0);
-    const int v0 = max(0, -x0), v1 = min(SH_KW, SH_W - x0);
-    float acc = has_bias ? b[b_off + o] : 0.0f;
+    const int span = 15 * SH_S + SH_KW; /* input columns x0 .. x0 + span - 1 */
     for (int ci = 0; ci < cg; ci++) {
-        /* index of tap (0,0), which may lie in the padding: only taps inside are read */
-        const long xb = (long)x_off + ((long)(n * SH_C + g * cg + ci) * SH_H + y0) * SH_W + x0;
-        const __global float *wp = w + w_off + (size_t)(o * cg + ci) * SH_KH * SH_KW;
-        for (int u = u0; u < u1; u++)
-            for (int v = v0; v < v1; v++) acc = fma(x[xb + u * SH_W + v], wp[u * SH_KW + v], acc);
+        const __global float *xp = x + x_off + (size_t)(n * SH_C + g * cg + ci) * SH_H * SH_W;
+        for (int u = u0; u < u1; u++) {
+            const __global float *xr = xp + (y0 + u) * SH_W;
+            float row[ROWBUF];
+            if (span <= ROWBUF)
+                for (int q = 0; q < span; q++) {
+                    const int xx = x0 + q;
+                    row[q] = xx >= 0 && xx < SH_W ? xr[xx] : 0.0f;
+                }
+            const int wu = ci * khw + u * SH_KW;
+            for (int v = 0; v < SH_KW; v++) {
+                float16 xv;
+                if (SH_S == 1 && span <= ROWBUF) {
+                    xv = vload16(0, row + v);
+                } else {
+                    float tmp[16];
+                    for (int jj = 0; jj < 16; jj++) {
+                        const int q = jj * SH_S + v, xx = x0 + q;
+                        tmp[jj] = span <= ROWBUF ? row[q]
+                                                 : (xx >= 0 && xx < SH_W ? xr[xx] : 0.0f);
+                    }
+                    xv = vload16(0, tmp);
+                }
+#pragma unroll
+                for (int t = 0; t < OB; t++)
+                    acc[t] = fma((float16)(w[wrow[t] + wu + v]), xv, acc[t]);
+            }
+        }
     }
-    y[y_off + ((size_t)nk * SH_OH + i) * SH_OW + j] = acc;
+
+    const int on = min(OB, g * kg + kg - o0), jn = min(16, SH_OW - jb);
+    for (int t = 0; t < on; t++) {
+        float out[16];
+        vstore16(acc[t] + (has_bias ? b[b_off + o0 + t] : 0.0f), 0, out);
+        __global float *yp = y + y_off + ((size_t)(n * SH_K + o0 + t) * SH_OH + i) * SH_OW + jb;
+        for (int jj = 0; jj < jn; jj++) yp[jj] = out[jj];
+    }
 }
 
 /* dx[n][c][y][x] = sum over the outputs (o,i,j) whose window covers (y,x). gws {W, H, N*C} */

@@ -7,6 +7,8 @@
 #include "ops/gemm.h"
 
 #define CONV_WS_CAP ((size_t)64 << 20) /* floats: 256 MB */
+#define CONV_DIRECT_OB 8               /* output channels per work-item of the direct forward */
+#define CONV_DIRECT_OPTS "-DOB=8"
 
 int an_conv_oh(const an_conv_shape *s) { return (s->h + 2 * s->pad - s->kh) / s->stride + 1; }
 int an_conv_ow(const an_conv_shape *s) { return (s->w + 2 * s->pad - s->kw) / s->stride + 1; }
@@ -158,7 +160,7 @@ static an_status forward_im2col(an_dev *d, const an_conv_shape *s, an_buf x, an_
 static an_status forward_direct(an_dev *d, const an_conv_shape *s, an_buf x, an_buf w, an_buf b,
                                 an_buf y) {
     cl_kernel k;
-    AN_TRY(an_kernel(d, "conv_direct", NULL, "conv_direct_forward", &k));
+    AN_TRY(an_kernel(d, "conv_direct", CONV_DIRECT_OPTS, "conv_direct_forward", &k));
     cl_int16 sh = shape_arg(s, s->n);
     cl_int has_bias = b.mem != NULL;
     an_buf bb = has_bias ? b : x; /* any valid buffer when there is no bias */
@@ -173,8 +175,11 @@ static an_status forward_direct(an_dev *d, const an_conv_shape *s, an_buf x, an_
     AN_ARG(k, 7, bo);
     AN_ARG(k, 8, y.mem);
     AN_ARG(k, 9, yo);
-    size_t gws[3] = {(size_t)an_conv_ow(s), (size_t)an_conv_oh(s), (size_t)s->n * s->k};
-    return an_launch(d, k, 3, gws, NULL);
+    size_t nob = (size_t)(s->k / s->groups + CONV_DIRECT_OB - 1) / CONV_DIRECT_OB;
+    size_t gws[3] = {(size_t)(an_conv_ow(s) + 15) / 16, (size_t)an_conv_oh(s),
+                     (size_t)s->n * s->groups * nob};
+    size_t lws[3] = {1, 1, 1};
+    return an_launch(d, k, 3, gws, lws);
 }
 
 an_status an_conv_forward(an_dev *d, const an_conv_shape *s, an_conv_algo a, an_buf x, an_buf w,
@@ -235,7 +240,7 @@ static an_status backward_weights_im2col(an_dev *d, const an_conv_shape *s, an_b
 static an_status backward_data_direct(an_dev *d, const an_conv_shape *s, an_buf w, an_buf dy,
                                       an_buf dx) {
     cl_kernel k;
-    AN_TRY(an_kernel(d, "conv_direct", NULL, "conv_direct_backward_data", &k));
+    AN_TRY(an_kernel(d, "conv_direct", CONV_DIRECT_OPTS, "conv_direct_backward_data", &k));
     cl_int16 sh = shape_arg(s, s->n);
     cl_uint dyo = (cl_uint)dy.off, wo = (cl_uint)w.off, dxo = (cl_uint)dx.off;
     AN_ARG(k, 0, sh);
@@ -252,7 +257,7 @@ static an_status backward_data_direct(an_dev *d, const an_conv_shape *s, an_buf 
 static an_status backward_weights_direct(an_dev *d, const an_conv_shape *s, an_buf x, an_buf dy,
                                          an_buf dw) {
     cl_kernel k;
-    AN_TRY(an_kernel(d, "conv_direct", NULL, "conv_direct_backward_weights", &k));
+    AN_TRY(an_kernel(d, "conv_direct", CONV_DIRECT_OPTS, "conv_direct_backward_weights", &k));
     cl_int16 sh = shape_arg(s, s->n);
     cl_uint xo = (cl_uint)x.off, dyo = (cl_uint)dy.off, dwo = (cl_uint)dw.off;
     AN_ARG(k, 0, sh);
