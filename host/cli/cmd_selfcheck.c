@@ -1,11 +1,15 @@
 /* host/cli/cmd_selfcheck.c - `alexnet selfcheck`: build every kernel file on the chosen device(s)
- * and run an op against the CPU, so a user learns at once whether this device works. */
+ * and run a convolution against the CPU reference, so a user learns at once whether this device
+ * works. */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
 #include "cli/cli.h"
+#include "ops/conv.h"
+#include "ref/ref_conv.h"
 #include "runtime/kernels.h"
 
 static double now_s(void) {
@@ -31,25 +35,52 @@ static int build_all(an_dev *d) {
     return failed;
 }
 
-static int check_fill(an_dev *d) {
-    enum { N = 1000 };
-    float host[N];
-    cl_mem m;
-    an_status s = an_alloc(d, "selfcheck", sizeof host, &m);
-    if (s != AN_OK) return cli_fail("selfcheck", s);
-    an_buf b = {m, 0};
-    for (int i = 0; i < N; i++) host[i] = NAN;
-    int bad = 0;
-    s = an_write(d, b, host, N);
-    if (s == AN_OK) s = an_fill(d, an_buf_at(b, 17), 3.25f, N - 40);
-    if (s == AN_OK) s = an_read(d, b, host, N);
-    an_free(&m);
-    if (s != AN_OK) return cli_fail("selfcheck", s);
-    for (int i = 0; i < N; i++) {
-        int inside = i >= 17 && i < N - 23;
-        if (inside ? host[i] != 3.25f : !isnan(host[i])) bad++;
+/* One AlexNet-like convolution (conv2 of a tower at batch 2: 5x5, pad 2, groups 2, on 48
+ * channels of 13x13) on the device against the CPU reference, on random inputs, with the
+ * output poisoned first so that an unwritten element shows. */
+static int check_conv(an_dev *d) {
+    an_conv_shape s = {2, 48, 13, 13, 64, 5, 5, 1, 2, 2};
+    ref_conv_shape r = {s.n, s.c, s.h, s.w, s.k, s.kh, s.kw, s.stride, s.pad, s.groups};
+    size_t nx = (size_t)s.n * s.c * s.h * s.w, nw = (size_t)s.k * (s.c / s.groups) * s.kh * s.kw;
+    size_t ny = (size_t)s.n * s.k * an_conv_oh(&s) * an_conv_ow(&s);
+    size_t nt = nx + nw + s.k + ny;
+    float *h = malloc(nt * sizeof *h), *got = malloc(ny * sizeof *got);
+    double *hd = malloc(nt * sizeof *hd);
+    cl_mem m = NULL, ws = NULL;
+    if (!h || !got || !hd) {
+        free(h), free(got), free(hd);
+        fprintf(stderr, "alexnet selfcheck: out of host memory\n");
+        return 1;
     }
-    printf("  op an_fill on 1000 floats: %s\n", bad ? "WRONG" : "ok");
+    uint64_t st = 0x5eed;
+    for (size_t i = 0; i < nx + nw + s.k; i++) {
+        st = st * 6364136223846793005ull + 1442695040888963407ull;
+        h[i] = (float)((double)(st >> 40) / 16777216.0 - 0.5);
+        hd[i] = h[i];
+    }
+    ref_conv_forward(&r, hd, hd + nx, hd + nx + nw, hd + nx + nw + s.k);
+    size_t wsf = an_conv_workspace_floats(d, &s, AN_CONV_AUTO);
+    an_status rc = an_alloc(d, "selfcheck tensors", nt * sizeof(float), &m);
+    if (rc == AN_OK && wsf) rc = an_alloc(d, "selfcheck workspace", wsf * sizeof(float), &ws);
+    an_buf x = {m, 0}, w = {m, nx}, b = {m, nx + nw}, y = {m, nx + nw + s.k};
+    if (rc == AN_OK) rc = an_write(d, x, h, nx + nw + s.k);
+    if (rc == AN_OK) rc = an_fill(d, y, NAN, ny);
+    if (rc == AN_OK) rc = an_conv_forward(d, &s, AN_CONV_AUTO, x, w, b, y, (an_buf){ws, 0}, wsf);
+    if (rc == AN_OK) rc = an_read(d, y, got, ny);
+    an_free(&m);
+    an_free(&ws);
+    int bad = 0;
+    double worst = 0;
+    for (size_t i = 0; rc == AN_OK && i < ny; i++) {
+        double ref = hd[nx + nw + s.k + i], e = fabs((double)got[i] - ref);
+        if (!(e <= 1e-5 + 1e-4 * fabs(ref))) bad++;
+        if (e > worst || e != e) worst = e;
+    }
+    free(h), free(got), free(hd);
+    if (rc != AN_OK) return cli_fail("selfcheck", rc);
+    printf("  op conv (%s, 2x48x13x13, 64 5x5 filters, groups 2) against the CPU: %s "
+           "(largest error %.2g)\n", an_conv_algo_name(an_conv_algo_resolve(d, &s, AN_CONV_AUTO)),
+           bad ? "WRONG" : "ok", worst);
     return bad ? 1 : 0;
 }
 
@@ -67,7 +98,7 @@ int cmd_selfcheck(int argc, char **argv) {
         printf("device %d:%d %s (%s)\n", devs[i].info.platform_index, devs[i].info.device_index,
                devs[i].info.name, an_device_type_name(devs[i].info.type));
         failed += build_all(&devs[i]);
-        failed += check_fill(&devs[i]);
+        failed += check_conv(&devs[i]);
     }
     an_devs_close(devs, n);
     printf("selfcheck: %s\n", failed ? "FAILED" : "ok");
