@@ -13,14 +13,14 @@ typedef struct command {
 static const command commands[] = {
     {"devices", cmd_devices, "list OpenCL platforms and devices (clinfo-style; --json)"},
     {"selfcheck", cmd_selfcheck, "build every kernel on a device and check an op against the CPU"},
-    {"bench-gemm", cmd_bench_gemm, "GFLOP/s of the GEMM backends on AlexNet's shapes vs the FMA peak"},
-    {"prepare", cmd_prepare, "JPEG folder tree -> packed shards, index, classes, statistics"},
-    {"bench-data", cmd_bench_data, "decode-and-augment images/s of the data loader"},
     {"summary", cmd_summary, "a net's layers, towers, shapes, parameters and multiply-adds"},
+    {"prepare", cmd_prepare, "JPEG folder tree -> packed shards, index, classes, statistics"},
+    {"train", cmd_train, "train a net with SGD (the paper's recipe by default)"},
     {"eval", cmd_eval, "top-1/top-5 error and loss of a weights file on a data set"},
     {"classify", cmd_classify, "the most likely classes of JPEG images"},
     {"bench", cmd_bench, "per-layer device time, GFLOP/s, images/s of inference or training"},
-    {"train", cmd_train, "train a net with SGD (the paper's recipe by default)"},
+    {"bench-gemm", cmd_bench_gemm, "GFLOP/s of the GEMM backends on AlexNet's shapes vs the FMA peak"},
+    {"bench-data", cmd_bench_data, "decode-and-augment images/s of the data loader"},
 };
 
 static void usage(FILE *f) {
