@@ -4,3 +4,4 @@ an_add_test(test_runtime_two_devices COMMAND test_runtime LABELS runtime
             ENV "POCL_DEVICES=pthread pthread")
 an_add_test(test_cli_devices COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_cli_devices.sh
             $<TARGET_FILE:test_runtime> LABELS runtime cli ENV "POCL_DEVICES=pthread pthread")
+an_add_test(test_cli_help COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_cli_help.sh LABELS cli)

@@ -37,6 +37,11 @@ check 'grep -q "resumed from" "$work/c.log"' "resume says where it resumed from:
 check 'cmp -s "$work/b/iterations.csv" "$work/c/iterations.csv"' "resumed losses differ: $(diff "$work/b/iterations.csv" "$work/c/iterations.csv" | head -6)"
 check '[ $(wc -l < "$work/c/iterations.csv") -eq 31 ]' "30 iterations logged"
 
+# 2b. The towers on two devices (POCL_DEVICES="pthread pthread" in train.cmake): the same losses.
+"$bin" train "${common[@]}" --out "$work/b2" --epochs 2 --max-iters 10 --device 0:0,0:1 >"$work/b2.log" 2>&1
+rc=$?
+check '[ $rc -eq 0 ] && cmp -s <(head -11 "$work/b/iterations.csv") "$work/b2/iterations.csv"' "two devices: rc $rc, losses differ: $(diff <(head -11 "$work/b/iterations.csv") "$work/b2/iterations.csv" | head -4) $(tail -2 "$work/b2.log")"
+
 # 3. SIGTERM saves a checkpoint that --resume loads.
 "$bin" train "${common[@]}" --out "$work/d" --epochs 50 >"$work/d.log" 2>&1 &
 pid=$!

@@ -1,3 +1,3 @@
 # test/train.cmake - `alexnet train`: learning, resume, signals, corrupt checkpoints, flags.
 an_add_test(test_train COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_train.sh LABELS train cli
-            TIMEOUT 600)
+            ENV "POCL_DEVICES=pthread pthread" TIMEOUT 600)
