@@ -52,16 +52,17 @@ an_status an_link_init(an_link *k, an_dev *src, an_dev *dst, size_t rows, size_t
     if (src->q == dst->q) return AN_OK;
     if (accumulate) AN_TRY(an_alloc(dst, name, rows * cols * sizeof(float), &k->stage));
     if (src->ctx != dst->ctx) {
-        k->host = malloc(rows * cols * sizeof(float));
-        if (!k->host)
-            return an_error(AN_ERR_NOMEM, "out of host memory for the %s transfer buffer", name);
+        void *host;
+        an_status s = an_host_alloc(src, rows * cols * sizeof(float), &k->host_mem, &host);
+        if (s != AN_OK) return an_error_context(s, "the %s transfer buffer", name);
+        k->host = host;
     }
     return AN_OK;
 }
 
 void an_link_free(an_link *k) {
     an_free(&k->stage);
-    free(k->host);
+    if (k->host_mem) an_host_free(k->src, &k->host_mem, k->host);
     k->host = NULL;
 }
 

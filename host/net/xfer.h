@@ -22,7 +22,9 @@ typedef struct an_link {
     an_dev *src, *dst;
     size_t rows, cols;
     cl_mem stage;   /* on dst, rows*cols floats: for accumulating across devices */
-    float *host;    /* rows*cols floats: when src and dst have different contexts */
+    float *host;    /* rows*cols floats: when src and dst have different contexts (pinned:
+                       a mapped buffer of src's context) */
+    cl_mem host_mem;
     unsigned long long bytes; /* moved so far */
 } an_link;
 

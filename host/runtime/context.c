@@ -113,6 +113,34 @@ void an_free(cl_mem *m) {
     *m = NULL;
 }
 
+an_status an_host_alloc(an_dev *d, size_t bytes, cl_mem *mem, void **host) {
+    cl_int err;
+    *host = NULL;
+    *mem = clCreateBuffer(d->ctx, CL_MEM_ALLOC_HOST_PTR | CL_MEM_READ_WRITE, bytes ? bytes : 4,
+                          NULL, &err);
+    if (err != CL_SUCCESS) {
+        *mem = NULL;
+        return an_error(err, "allocating %zu bytes of host transfer memory for %s failed: %s",
+                        bytes, d->info.name, an_cl_error_name(err));
+    }
+    *host = clEnqueueMapBuffer(d->q, *mem, CL_TRUE, CL_MAP_READ | CL_MAP_WRITE, 0,
+                               bytes ? bytes : 4, 0, NULL, NULL, &err);
+    if (err != CL_SUCCESS) {
+        an_free(mem);
+        *host = NULL;
+        return an_cl_fail(err, "clEnqueueMapBuffer", __FILE__, __LINE__);
+    }
+    return AN_OK;
+}
+
+void an_host_free(an_dev *d, cl_mem *mem, void *host) {
+    if (*mem && host) {
+        clEnqueueUnmapMemObject(d->q, *mem, host, 0, NULL, NULL);
+        clFinish(d->q);
+    }
+    an_free(mem);
+}
+
 an_status an_write(an_dev *d, an_buf dst, const float *src, size_t count) {
     if (!count) return AN_OK;
     CL_CHECK(clEnqueueWriteBuffer(d->q, dst.mem, CL_TRUE, dst.off * sizeof(float),

@@ -65,6 +65,12 @@ static inline size_t an_round_up(size_t n, size_t m) { return (n + m - 1) / m * 
 an_status an_alloc(an_dev *d, const char *name, size_t bytes, cl_mem *out);
 void an_free(cl_mem *m);
 
+/* Host memory suited to fast transfers to and from d (pinned, where the platform pins
+ * CL_MEM_ALLOC_HOST_PTR buffers, as NVIDIA's does): a buffer of d's context kept mapped;
+ * *host is its address. Release with an_host_free. */
+an_status an_host_alloc(an_dev *d, size_t bytes, cl_mem *mem, void **host);
+void an_host_free(an_dev *d, cl_mem *mem, void *host);
+
 /* Blocking host<->device copies of floats (offsets and counts in floats). */
 an_status an_write(an_dev *d, an_buf dst, const float *src, size_t count);
 an_status an_read(an_dev *d, an_buf src, float *dst, size_t count);

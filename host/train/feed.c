@@ -22,6 +22,10 @@ an_view_config an_feed_view(const an_net *net, an_crop_mode crop, int lighting) 
 
 size_t an_feed_image_floats(const an_net *net) { return (size_t)an_shape_count(net->input); }
 
+const float *an_feed_direct(const an_net *net, const an_batch *b) {
+    return b->views == 1 && net->input.c == 3 ? b->images : NULL;
+}
+
 an_status an_feed_images(const an_net *net, const an_batch *b, int v, float *out) {
     int C = net->input.c;
     size_t hw = (size_t)net->input.h * net->input.w, view = 3 * hw;

@@ -18,6 +18,10 @@ an_view_config an_feed_view(const an_net *net, an_crop_mode crop, int lighting);
 /* Floats one image takes as the net's input (C×H×W). */
 size_t an_feed_image_floats(const an_net *net);
 
+/* b's images as they are, when they already are the net's input (one view, 3 channels): no
+ * copy needed; NULL otherwise. */
+const float *an_feed_direct(const an_net *net, const an_batch *b);
+
 /* Write view v of the first count images of b into out (count × C×H×W floats, NCHW), converted
  * to the net's channel count. */
 an_status an_feed_images(const an_net *net, const an_batch *b, int v, float *out);
