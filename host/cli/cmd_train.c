@@ -1,7 +1,9 @@
 /* host/cli/cmd_train.c - `alexnet train`: SGD with the paper's recipe on a data set, with a
  * progress bar, per-epoch validation, checkpoints, clean interruption and exact resume. */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
@@ -71,7 +73,7 @@ int cmd_train(int argc, char **argv) {
     an_train_config c = an_train_defaults();
     cli_device_opts dev = {0};
     int resume = 0, no_lighting = 0;
-    double seed = 1, max_iters = 0;
+    const char *seed = "1", *max_iters = "0";
     const char *algo = "auto";
     const cli_opt opts[] = {
         {"--data", CLI_STR, &c.data, "DIR",
@@ -91,13 +93,13 @@ int cmd_train(int argc, char **argv) {
         {"--patience", CLI_INT, &c.patience, "N", "plateau: epochs without improvement", NULL},
         {"--step-epochs", CLI_INT, &c.step_epochs, "N", "step: epochs between lr drops", NULL},
         {"--gamma", CLI_FLOAT, &c.gamma, "G", "lr factor at each drop", NULL},
-        {"--seed", CLI_FLOAT, &seed, "S", "seed of initialisation, shuffling, augmentation, dropout",
+        {"--seed", CLI_STR, &seed, "S", "seed of initialisation, shuffling, augmentation, dropout",
          NULL},
         {"--no-lighting", CLI_FLAG, &no_lighting, NULL, "no PCA lighting augmentation", NULL},
         {"--checkpoint-every", CLI_INT, &c.ckpt_every, "N",
          "also checkpoint every N iterations (0: at epoch ends)", NULL},
         {"--keep", CLI_INT, &c.keep, "K", "checkpoints to keep", NULL},
-        {"--max-iters", CLI_FLOAT, &max_iters, "N", "stop (with a checkpoint) after iteration N",
+        {"--max-iters", CLI_STR, &max_iters, "N", "stop (with a checkpoint) after iteration N",
          NULL},
         {"--threads", CLI_INT, &c.threads, "N", "data loader threads (0: all CPUs)", NULL},
         {"--conv", CLI_CHOICE, &algo, "ALGO", "convolution algorithm", "auto|im2col|direct"},
@@ -112,8 +114,15 @@ int cmd_train(int argc, char **argv) {
     if (rc) return rc < 0 ? 0 : rc;
     c.resume = resume;
     c.lighting = !no_lighting;
-    c.seed = (uint64_t)seed;
-    c.max_iters = (long long)max_iters;
+    char *end;
+    errno = 0;
+    c.seed = strtoull(seed, &end, 10);
+    int bad_seed = errno || !*seed || *end || *seed == '-';
+    c.max_iters = strtoll(max_iters, &end, 10);
+    if (bad_seed || errno || !*max_iters || *end || c.max_iters < 0) {
+        fprintf(stderr, "alexnet train: --seed and --max-iters want whole numbers >= 0\n");
+        return 2;
+    }
     c.conv_algo = strcmp(algo, "im2col") == 0   ? AN_CONV_IM2COL
                   : strcmp(algo, "direct") == 0 ? AN_CONV_DIRECT
                                                 : AN_CONV_AUTO;

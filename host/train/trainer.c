@@ -232,7 +232,8 @@ static an_status load_resume(trainer *t, an_ckpt *ck) {
     t->c.patience = (int)kv_num(kv, "patience", t->c.patience);
     t->c.step_epochs = (int)kv_num(kv, "step_epochs", t->c.step_epochs);
     t->c.gamma = kv_num(kv, "gamma", t->c.gamma);
-    t->c.seed = (uint64_t)kv_num(kv, "seed", (double)t->c.seed);
+    char seed[32];
+    if (an_kv_get(kv, "seed", seed, sizeof seed)) t->c.seed = strtoull(seed, NULL, 10);
     t->c.lighting = (int)kv_num(kv, "lighting", t->c.lighting);
     t->st.iteration = (long long)kv_num(kv, "iteration", 0);
     t->st.epoch = (int)kv_num(kv, "epoch", 0);
