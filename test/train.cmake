@@ -1,3 +1,4 @@
 # test/train.cmake - `alexnet train`: learning, resume, signals, corrupt checkpoints, flags.
 an_add_test(test_train COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_train.sh LABELS train cli
             ENV "POCL_DEVICES=pthread pthread" TIMEOUT 600)
+an_add_test(test_feed SOURCES test_feed.c LABELS train)

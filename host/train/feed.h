@@ -4,7 +4,8 @@
  * The loader produces RGB float views normalised per an_view_config. A net's preprocessing
  * (x = (p/255·range − mean[c]) / std[c]) maps onto the view's MEAN_STD mode with mean and std
  * divided by the range. A one-channel net (Fashion-MNIST's grey images) gets the mean of the
- * three channels, which for grey images is the grey value itself. */
+ * three channels, which for grey images is the grey value itself. A net whose preprocessing says
+ * order=bgr (Caffe's weights) gets the channels reversed. */
 #ifndef AN_TRAIN_FEED_H
 #define AN_TRAIN_FEED_H
 
