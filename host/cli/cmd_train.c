@@ -103,8 +103,8 @@ int cmd_train(int argc, char **argv) {
          NULL},
         {"--threads", CLI_INT, &c.threads, "N", "data loader threads (0: all CPUs)", NULL},
         {"--conv", CLI_CHOICE, &algo, "ALGO", "convolution algorithm", "auto|im2col|direct"},
-        {"--resume", CLI_FLAG, &resume, NULL, "continue the run in RUNDIR from its newest checkpoint",
-         NULL},
+        {"--resume", CLI_FLAG, &resume, NULL,
+         "continue the run in RUNDIR from its newest checkpoint", NULL},
         CLI_DEVICE_OPTIONS(dev),
         {0},
     };

@@ -125,8 +125,8 @@ static an_status setup_tower(an_model *m, int i, int t) {
     an_shape in = an_model_tensor_shape(m, i - 1);
     size_t in_hw = (size_t)in.h * in.w;
     int c0, c1;
-    int cross = l->kind == AN_LAYER_SOFTMAX ||
-                ((l->kind == AN_LAYER_CONV || l->kind == AN_LAYER_FC) && l->input == AN_INPUT_CROSS);
+    int weighted = l->kind == AN_LAYER_CONV || l->kind == AN_LAYER_FC;
+    int cross = l->kind == AN_LAYER_SOFTMAX || (weighted && l->input == AN_INPUT_CROSS);
     int holds = an_model_piece(m, i - 1, t, &c0, &c1);
     if (!cross) {
         if (!holds)
@@ -252,7 +252,8 @@ an_status an_model_create(const an_net *net, an_dev *devs, int ndev, const an_mo
     for (int di = 0; s == AN_OK && di < ndev; di++) {
         mdev *md = &m->dev[di];
         if (md->ws_floats) {
-            s = an_alloc(&devs[di], "convolution workspace", md->ws_floats * sizeof(float), &md->ws);
+            s = an_alloc(&devs[di], "convolution workspace", md->ws_floats * sizeof(float),
+                         &md->ws);
             md->bytes += md->ws_floats * sizeof(float);
         }
     }

@@ -302,7 +302,8 @@ an_status an_model_read_logits(an_model *m, float *logits) {
 }
 
 an_status an_model_read_probs(an_model *m, float *probs) {
-    if (m->train) return an_error(AN_ERR_INVALID_ARG, "a training forward computes no probabilities");
+    if (m->train)
+        return an_error(AN_ERR_INVALID_ARG, "a training forward computes no probabilities");
     const mtower *mt = &m->L[m->net->nlayers - 1].t[0];
     return an_read(&m->devs[0], (an_buf){mt->out, 0}, probs, (size_t)m->n * (size_t)m->K);
 }

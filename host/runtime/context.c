@@ -35,7 +35,8 @@ an_status an_devs_open(const an_device_info *infos, int n, an_dev *devs) {
             for (int j = i; j < (separate ? i + 1 : n); j++) {
                 int dup = 0;
                 for (cl_uint k = 0; k < nids; k++) dup |= ids[k] == devs[j].info.id;
-                if (devs[j].info.platform == d->info.platform && !dup) ids[nids++] = devs[j].info.id;
+                if (devs[j].info.platform == d->info.platform && !dup)
+                    ids[nids++] = devs[j].info.id;
             }
             cl_context_properties props[] = {CL_CONTEXT_PLATFORM,
                                              (cl_context_properties)d->info.platform, 0};

@@ -16,7 +16,8 @@ const char *an_device_type_name(cl_device_type t) {
 
 static int has_extension(cl_device_id id, const char *ext) {
     size_t len = 0;
-    if (clGetDeviceInfo(id, CL_DEVICE_EXTENSIONS, 0, NULL, &len) != CL_SUCCESS || len == 0) return 0;
+    if (clGetDeviceInfo(id, CL_DEVICE_EXTENSIONS, 0, NULL, &len) != CL_SUCCESS || len == 0)
+        return 0;
     char *s = malloc(len + 1);
     if (!s) return 0;
     int found = 0;

@@ -9,7 +9,9 @@
 
 static an_status read_file(const char *path, char **out) {
     FILE *f = fopen(path, "rb");
-    if (!f) return an_error(AN_ERR_NOT_FOUND, "cannot open kernel file %s: %s", path, strerror(errno));
+    if (!f)
+        return an_error(AN_ERR_NOT_FOUND, "cannot open kernel file %s: %s", path,
+                        strerror(errno));
     char *buf = NULL;
     size_t len = 0, cap = 0;
     for (;;) {

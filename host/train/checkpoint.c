@@ -44,7 +44,8 @@ static an_status corrupt(const char *path, const char *why) {
 an_status an_ckpt_load(const char *path, an_ckpt *c) {
     memset(c, 0, sizeof *c);
     FILE *f = fopen(path, "rb");
-    if (!f) return an_error(AN_ERR_NOT_FOUND, "cannot open checkpoint %s: %s", path, strerror(errno));
+    if (!f)
+        return an_error(AN_ERR_NOT_FOUND, "cannot open checkpoint %s: %s", path, strerror(errno));
     struct stat st;
     if (fstat(fileno(f), &st) != 0 || st.st_size < 8 + 4 + 4 + 8 + 4) {
         fclose(f);
@@ -63,7 +64,8 @@ an_status an_ckpt_load(const char *path, an_ckpt *c) {
     uint64_t w;
     size_t p = 8;
     if (got != size) s = an_error(AN_ERR_IO, "error reading checkpoint %s", path);
-    else if (memcmp(buf, MAGIC, 8) != 0) s = corrupt(path, "not an alexnet-cl checkpoint: bad magic");
+    else if (memcmp(buf, MAGIC, 8) != 0)
+        s = corrupt(path, "not an alexnet-cl checkpoint: bad magic");
     if (s == AN_OK) {
         memcpy(&crc, buf + size - 4, 4);
         if (an_crc32(0, buf, size - 4) != crc) s = corrupt(path, "checksum mismatch");

@@ -125,7 +125,8 @@ an_status an_evaluate_loader(an_model *m, const an_net *net, an_loader *l, const
         return an_error(AN_ERR_INVALID_ARG, "evaluation needs the model's batch size (got %d)",
                         o->model_batch);
     if (net->input.h != net->input.w)
-        return an_error(AN_ERR_UNSUPPORTED, "net %s has a %d×%d input; evaluation views are square",
+        return an_error(AN_ERR_UNSUPPORTED,
+                        "net %s has a %d×%d input; evaluation views are square",
                         net->name, net->input.h, net->input.w);
     size_t total = an_loader_size(l);
     if (total == 0) return an_error(AN_ERR_INVALID_ARG, "the data set has no images");
