@@ -3,32 +3,12 @@
  * `--small` keeps to small shapes (for the oclgrind run).
  * Tolerances: ReLU forward/backward exact (a select); bias + ReLU |e| <= 1e-7 + 2e-7|ref| (one
  * float add); bias gradient |e| <= 1e-6*m + 1e-5|ref| for a sum of m terms in [-1, 1]. */
-#include "check.h"
+#include "devtest.h"
 
 #include "ops/activation.h"
 #include "ref/ref_activation.h"
 
 static an_dev dev;
-
-static int open_device(void) {
-    an_device_info *list = NULL;
-    int n = 0, sel[AN_MAX_SELECTED], nsel = 0;
-    an_status s = check_devices_list(&list, &n);
-    if (s == AN_OK) s = an_devices_select(list, n, NULL, 1, sel, &nsel);
-    if (s == AN_OK) s = an_devs_open(&list[sel[0]], 1, &dev);
-    free(list);
-    if (s != AN_OK) fprintf(stderr, "cannot open a device: %s\n", an_last_error());
-    return s == AN_OK;
-}
-
-/* A device buffer of n floats holding h (or NaN when h is NULL). */
-static an_buf upload(const float *h, size_t n) {
-    an_buf b = {NULL, 0};
-    CHECK_OK(an_alloc(&dev, "test", n * sizeof(float), &b.mem));
-    if (h) CHECK_OK(an_write(&dev, b, h, n));
-    else CHECK_OK(an_fill(&dev, b, NAN, n));
-    return b;
-}
 
 static double *to_double(const float *f, size_t n) {
     double *d = malloc(n * sizeof *d);
@@ -50,7 +30,7 @@ static void test_relu(size_t n, uint64_t seed) {
     float *want = to_float(yd, n);
     char what[64];
 
-    an_buf bx = upload(x, n), by = upload(NULL, n);
+    an_buf bx = dt_upload(&dev, x, n), by = dt_upload(&dev, NULL, n);
     CHECK_OK(an_relu_forward(&dev, bx, by, n));
     CHECK_OK(an_read(&dev, by, got, n));
     snprintf(what, sizeof what, "relu_forward n=%zu", n);
@@ -67,7 +47,7 @@ static void test_relu(size_t n, uint64_t seed) {
     double *dyd = to_double(dy, n), *dxd = malloc(n * sizeof *dxd);
     an_ref_relu_backward(yd, dyd, dxd, n);
     float *wantdx = to_float(dxd, n);
-    an_buf bdy = upload(dy, n), bdx = upload(NULL, n);
+    an_buf bdy = dt_upload(&dev, dy, n), bdx = dt_upload(&dev, NULL, n);
     CHECK_OK(an_relu_backward(&dev, bx, bdy, bdx, n));
     CHECK_OK(an_read(&dev, bdx, got, n));
     snprintf(what, sizeof what, "relu_backward n=%zu", n);
@@ -88,7 +68,7 @@ static void test_bias(size_t outer, size_t c, size_t inner, int fc, uint64_t see
     check_fill_uniform(x, n, seed, -1, 1);
     check_fill_uniform(b, c, seed + 1, -0.5f, 0.5f);
     double *xd = to_double(x, n), *bd = to_double(b, c), *yd = malloc(n * sizeof *yd);
-    an_buf bx = upload(x, n), bb = upload(b, c), by = upload(NULL, n);
+    an_buf bx = dt_upload(&dev, x, n), bb = dt_upload(&dev, b, c), by = dt_upload(&dev, NULL, n);
     char what[96];
     for (int relu = 0; relu < 2; relu++) {
         an_ref_bias_relu_forward(xd, bd, yd, outer, c, inner, relu);
@@ -106,7 +86,7 @@ static void test_bias(size_t outer, size_t c, size_t inner, int fc, uint64_t see
     double *dbd = malloc(c * sizeof *dbd);
     an_ref_bias_grad(xd, dbd, outer, c, inner);
     float *want = to_float(dbd, c);
-    an_buf bdb = upload(NULL, c);
+    an_buf bdb = dt_upload(&dev, NULL, c);
     if (fc) CHECK_OK(an_bias_grad_fc(&dev, bx, bdb, outer, c));
     else CHECK_OK(an_bias_grad_nchw(&dev, bx, bdb, outer, c, inner));
     CHECK_OK(an_read(&dev, bdb, got, c));
@@ -122,7 +102,7 @@ static void test_bias(size_t outer, size_t c, size_t inner, int fc, uint64_t see
 
 int main(int argc, char **argv) {
     int small = argc > 1 && strcmp(argv[1], "--small") == 0;
-    if (!open_device()) return 1;
+    if (!dt_open(&dev, 1)) return 1;
     test_relu(1, 11);
     test_relu(777, 12);
     test_bias(1, 5, 7, 0, 30);

@@ -3,31 +3,12 @@
  * fc 2048+2048, fc8 500+500) and odd shapes, split overwriting and accumulating, buffers at
  * offsets. `--small` keeps to small shapes. Tolerance: copies exact; accumulation one float add,
  * |e| <= 1e-7|ref|. */
-#include "check.h"
+#include "devtest.h"
 
 #include "ops/concat.h"
 #include "ref/ref_concat.h"
 
 static an_dev dev;
-
-static int open_device(void) {
-    an_device_info *list = NULL;
-    int n = 0, sel[AN_MAX_SELECTED], nsel = 0;
-    an_status s = check_devices_list(&list, &n);
-    if (s == AN_OK) s = an_devices_select(list, n, NULL, 1, sel, &nsel);
-    if (s == AN_OK) s = an_devs_open(&list[sel[0]], 1, &dev);
-    free(list);
-    if (s != AN_OK) fprintf(stderr, "cannot open a device: %s\n", an_last_error());
-    return s == AN_OK;
-}
-
-static an_buf upload(const float *h, size_t n) {
-    an_buf b = {NULL, 0};
-    CHECK_OK(an_alloc(&dev, "test", n * sizeof(float), &b.mem));
-    if (h) CHECK_OK(an_write(&dev, b, h, n));
-    else CHECK_OK(an_fill(&dev, b, NAN, n));
-    return b;
-}
 
 static float *rand_floats(size_t n, uint64_t seed) {
     float *x = malloc(n * sizeof *x);
@@ -60,13 +41,15 @@ static void test_channels(size_t n, size_t ca, size_t cb, size_t hw, uint64_t se
     /* concat, into a buffer at an offset */
     double *cat = malloc(ny * sizeof *cat);
     an_ref_concat_channels(ad, ca, bd, cb, cat, n, hw);
-    an_buf ba = upload(a, na), bb = upload(b, nb), by = upload(NULL, ny + 3);
+    an_buf ba = dt_upload(&dev, a, na), bb = dt_upload(&dev, b, nb),
+           by = dt_upload(&dev, NULL, ny + 3);
     CHECK_OK(an_concat_channels(&dev, ba, ca, bb, cb, an_buf_at(by, 3), n, hw));
     snprintf(what, sizeof what, "concat %zux(%zu+%zu)x%zu", n, ca, cb, hw);
     expect(what, an_buf_at(by, 3), cat, ny, 0);
 
     /* split, overwriting */
-    an_buf bys = upload(y, ny), b1 = upload(NULL, na), b2 = upload(NULL, nb);
+    an_buf bys = dt_upload(&dev, y, ny), b1 = dt_upload(&dev, NULL, na),
+           b2 = dt_upload(&dev, NULL, nb);
     double *sa = malloc(na * sizeof *sa), *sb = malloc(nb * sizeof *sb);
     an_ref_split_channels(yd, sa, ca, sb, cb, n, hw, 0);
     CHECK_OK(an_split_channels(&dev, bys, b1, ca, b2, cb, n, hw, 0));
@@ -98,7 +81,7 @@ static void test_copy2d(void) {
     size_t ns = so + rows * sp, nd = dof + rows * dp;
     float *s = rand_floats(ns, 50), *dst = rand_floats(nd, 51);
     double *sd = to_double(s, ns), *dd = to_double(dst, nd);
-    an_buf bs = upload(s, ns), bd = upload(dst, nd);
+    an_buf bs = dt_upload(&dev, s, ns), bd = dt_upload(&dev, dst, nd);
     an_ref_copy2d(sd + so, sp, dd + dof, dp, rows, cols, 0);
     CHECK_OK(an_copy2d(&dev, an_buf_at(bs, so), sp, an_buf_at(bd, dof), dp, rows, cols, 0));
     expect("copy2d", bd, dd, nd, 0); /* also: everything outside the rectangle kept */
@@ -114,7 +97,7 @@ static void test_copy2d(void) {
 
 int main(int argc, char **argv) {
     int small = argc > 1 && strcmp(argv[1], "--small") == 0;
-    if (!open_device()) return 1;
+    if (!dt_open(&dev, 1)) return 1;
     test_copy2d();
     test_channels(1, 3, 5, 7, 1);
     test_channels(3, 1, 2, 1, 2);  /* features: hw = 1 */

@@ -6,32 +6,12 @@
  * (inputs, weights and dy in [-1, 1]).
  * `--small`: small shapes only (for the oclgrind run, and for the run on the CLBlast backend,
  * ALEXNET_GEMM=clblast, which checks the GEMM calls the GPU path makes). */
-#include "check.h"
+#include "devtest.h"
 
 #include "ops/conv.h"
 #include "ref/ref_conv.h"
 
 static an_dev dev;
-
-static int open_device(void) {
-    an_device_info *list = NULL;
-    int n = 0, sel[AN_MAX_SELECTED], nsel = 0;
-    an_status s = check_devices_list(&list, &n);
-    if (s == AN_OK) s = an_devices_select(list, n, NULL, 1, sel, &nsel);
-    if (s == AN_OK) s = an_devs_open(&list[sel[0]], 1, &dev);
-    free(list);
-    if (s != AN_OK) fprintf(stderr, "cannot open a device: %s\n", an_last_error());
-    return s == AN_OK;
-}
-
-/* A device buffer of n floats holding h, or NaN when h is NULL. */
-static an_buf upload(const float *h, size_t n) {
-    an_buf b = {NULL, 0};
-    CHECK_OK(an_alloc(&dev, "test", (n ? n : 1) * sizeof(float), &b.mem));
-    if (h) CHECK_OK(an_write(&dev, b, h, n));
-    else if (n) CHECK_OK(an_fill(&dev, b, NAN, n));
-    return b;
-}
 
 static float *rand_floats(size_t n, uint64_t seed) {
     float *f = malloc(n * sizeof *f);
@@ -80,14 +60,16 @@ static void run(an_conv_shape s, int bias, int ws_div, uint64_t seed) {
     size_t fwd_terms = (size_t)(s.c / s.groups) * s.kh * s.kw;
     size_t dx_terms = (size_t)(s.k / s.groups) * s.kh * s.kw, dw_terms = (size_t)s.n * oh * ow;
 
-    an_buf bx = upload(x, nx), bw = upload(w, nw), bb = upload(b, nb), bdy = upload(dy, ny);
+    an_buf bx = dt_upload(&dev, x, nx), bw = dt_upload(&dev, w, nw), bb = dt_upload(&dev, b, nb),
+           bdy = dt_upload(&dev, dy, ny);
     an_conv_algo algos[2] = {AN_CONV_IM2COL, AN_CONV_DIRECT};
     for (int ai = 0; ai < 2; ai++) {
         an_conv_algo a = algos[ai];
         size_t wsn = an_conv_workspace_floats(&dev, &s, a);
         if (ws_div > 1) wsn = wsn / (size_t)ws_div;
-        an_buf ws = upload(NULL, wsn), by = upload(NULL, ny), bdx = upload(NULL, nx);
-        an_buf bdw = upload(NULL, nw), bdb = upload(NULL, nb), none = {NULL, 0};
+        an_buf ws = dt_upload(&dev, NULL, wsn), by = dt_upload(&dev, NULL, ny),
+               bdx = dt_upload(&dev, NULL, nx);
+        an_buf bdw = dt_upload(&dev, NULL, nw), bdb = dt_upload(&dev, NULL, nb), none = {NULL, 0};
         CHECK_OK(an_conv_forward(&dev, &s, a, bx, bw, bias ? bb : none, by, ws, wsn));
         compare("forward", &s, a, by, y, ny, fwd_terms);
         CHECK_OK(an_conv_backward(&dev, &s, a, bx, bw, bdy, bdx, bdw, bdb, ws, wsn));
@@ -121,7 +103,8 @@ static void test_bad_args(void) {
     s = (an_conv_shape){2, 2, 6, 6, 2, 3, 3, 1, 1, 1};
     float h[144];
     check_fill_uniform(h, 144, 5, -1, 1);
-    an_buf x = upload(h, 144), y = upload(NULL, 144), w = upload(h, 36), ws = upload(NULL, 4);
+    an_buf x = dt_upload(&dev, h, 144), y = dt_upload(&dev, NULL, 144), w = dt_upload(&dev, h, 36),
+           ws = dt_upload(&dev, NULL, 4);
     an_buf none = {NULL, 0};
     CHECK(an_conv_forward(&dev, &s, AN_CONV_IM2COL, x, w, none, y, ws, 4) == AN_ERR_INVALID_ARG,
           "a workspace smaller than one image accepted");
@@ -135,7 +118,7 @@ static void test_bad_args(void) {
 
 int main(int argc, char **argv) {
     int small = argc > 1 && strcmp(argv[1], "--small") == 0;
-    if (!open_device()) return 1;
+    if (!dt_open(&dev, 1)) return 1;
     uint64_t seed = 1;
     /*              n  c   h   w   k  kh kw s  p  g */
     run((an_conv_shape){2, 3, 7, 9, 5, 3, 2, 1, 1, 1}, 1, 1, seed += 10);

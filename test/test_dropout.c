@@ -3,31 +3,12 @@
  * computed as two tower tiles (column offsets) equals the whole layer exactly, inference is the
  * identity, and the backward regenerates the forward's mask. `--small` keeps to small shapes.
  * Tolerance of values: |e| <= 2.5e-7|ref| (one float multiply by a rounded 1/(1-p)). */
-#include "check.h"
+#include "devtest.h"
 
 #include "ops/dropout.h"
 #include "ref/ref_dropout.h"
 
 static an_dev dev;
-
-static int open_device(void) {
-    an_device_info *list = NULL;
-    int n = 0, sel[AN_MAX_SELECTED], nsel = 0;
-    an_status s = check_devices_list(&list, &n);
-    if (s == AN_OK) s = an_devices_select(list, n, NULL, 1, sel, &nsel);
-    if (s == AN_OK) s = an_devs_open(&list[sel[0]], 1, &dev);
-    free(list);
-    if (s != AN_OK) fprintf(stderr, "cannot open a device: %s\n", an_last_error());
-    return s == AN_OK;
-}
-
-static an_buf upload(const float *h, size_t n) {
-    an_buf b = {NULL, 0};
-    CHECK_OK(an_alloc(&dev, "test", n * sizeof(float), &b.mem));
-    if (h) CHECK_OK(an_write(&dev, b, h, n));
-    else CHECK_OK(an_fill(&dev, b, NAN, n));
-    return b;
-}
 
 /* Forward (training), mask, keep rate, inference and backward of one rows × cols layer. */
 static void test_layer(size_t rows, size_t cols, double p, uint64_t seed, uint32_t step) {
@@ -44,7 +25,7 @@ static void test_layer(size_t rows, size_t cols, double p, uint64_t seed, uint32
     an_ref_dropout_mask(&cfg, keep, rows, cols, cols, 0);
     an_ref_dropout_forward(&cfg, 1, xd, yd, rows, cols, cols, 0);
     for (size_t i = 0; i < n; i++) want[i] = (float)yd[i];
-    an_buf bx = upload(x, n), by = upload(NULL, n);
+    an_buf bx = dt_upload(&dev, x, n), by = dt_upload(&dev, NULL, n);
     CHECK_OK(an_dropout_forward(&dev, &cfg, 1, bx, by, rows, cols, cols, 0));
     CHECK_OK(an_read(&dev, by, got, n));
     size_t mismatched = 0, kept = 0;
@@ -76,7 +57,7 @@ static void test_layer(size_t rows, size_t cols, double p, uint64_t seed, uint32
     for (size_t i = 0; i < n; i++) xd[i] = dy[i];
     an_ref_dropout_backward(&cfg, xd, yd, rows, cols, cols, 0);
     for (size_t i = 0; i < n; i++) want[i] = (float)yd[i];
-    an_buf bdy = upload(dy, n);
+    an_buf bdy = dt_upload(&dev, dy, n);
     CHECK_OK(an_fill(&dev, by, NAN, n));
     CHECK_OK(an_dropout_backward(&dev, &cfg, bdy, by, rows, cols, cols, 0));
     CHECK_OK(an_read(&dev, by, got, n));
@@ -110,8 +91,8 @@ static void test_split(size_t rows, size_t f, size_t f0, double p, uint64_t seed
         memcpy(t0 + r * f0, x + r * f, f0 * sizeof *x);
         memcpy(t1 + r * f1, x + r * f + f0, f1 * sizeof *x);
     }
-    an_buf bx = upload(x, n), by = upload(NULL, n);
-    an_buf b0 = upload(t0, rows * f0), b1 = upload(t1, rows * f1);
+    an_buf bx = dt_upload(&dev, x, n), by = dt_upload(&dev, NULL, n);
+    an_buf b0 = dt_upload(&dev, t0, rows * f0), b1 = dt_upload(&dev, t1, rows * f1);
     CHECK_OK(an_dropout_forward(&dev, &cfg, 1, bx, by, rows, f, f, 0));
     CHECK_OK(an_dropout_forward(&dev, &cfg, 1, b0, b0, rows, f0, f, 0));
     CHECK_OK(an_dropout_forward(&dev, &cfg, 1, b1, b1, rows, f1, f, f0));
@@ -141,7 +122,7 @@ static void test_far(void) {
     unsigned char keep[160];
     check_fill_uniform(x, n, 12, 0.5f, 1.5f);
     an_ref_dropout_mask(&cfg, keep, rows, cols, layer_cols, col_offset);
-    an_buf bx = upload(x, n), by = upload(NULL, n);
+    an_buf bx = dt_upload(&dev, x, n), by = dt_upload(&dev, NULL, n);
     CHECK_OK(an_dropout_forward(&dev, &cfg, 1, bx, by, rows, cols, layer_cols, col_offset));
     CHECK_OK(an_read(&dev, by, got, n));
     size_t mismatched = 0;
@@ -154,7 +135,7 @@ static void test_far(void) {
 
 int main(int argc, char **argv) {
     int small = argc > 1 && strcmp(argv[1], "--small") == 0;
-    if (!open_device()) return 1;
+    if (!dt_open(&dev, 1)) return 1;
     test_layer(1, 1, 0.5, 1, 0);
     test_layer(3, 17, 0.3, 2, 5);
     test_layer(2, 4096, 0.5, 0x123456789abcdefull, 100);

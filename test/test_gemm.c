@@ -5,30 +5,12 @@
  * (offset, padding columns, gaps between batches) against its untouched sentinel value.
  * Tolerance: |e| <= 1e-6*K + 1e-6 + 1e-5|ref| (inputs in [-1, 1]; a float sum of K products).
  * `--small`: the own backend on small shapes only (for the oclgrind run). */
-#include "check.h"
+#include "devtest.h"
 
 #include "ops/gemm.h"
 #include "ref/ref_gemm.h"
 
 static an_dev dev;
-
-static int open_device(void) {
-    an_device_info *list = NULL;
-    int n = 0, sel[AN_MAX_SELECTED], nsel = 0;
-    an_status s = check_devices_list(&list, &n);
-    if (s == AN_OK) s = an_devices_select(list, n, NULL, 1, sel, &nsel);
-    if (s == AN_OK) s = an_devs_open(&list[sel[0]], 1, &dev);
-    free(list);
-    if (s != AN_OK) fprintf(stderr, "cannot open a device: %s\n", an_last_error());
-    return s == AN_OK;
-}
-
-static an_buf upload(const float *h, size_t n) {
-    an_buf b = {NULL, 0};
-    CHECK_OK(an_alloc(&dev, "test", n * sizeof(float), &b.mem));
-    CHECK_OK(an_write(&dev, b, h, n));
-    return b;
-}
 
 typedef struct gcase {
     int ta, tb;
@@ -73,7 +55,8 @@ static void run(an_gemm_backend be, gcase c, uint64_t seed) {
         free(Cd);
     }
 
-    an_buf bA = upload(A, na + 1), bB = upload(B, nb + 1), bC = upload(C, nc);
+    an_buf bA = dt_upload(&dev, A, na + 1), bB = dt_upload(&dev, B, nb + 1),
+           bC = dt_upload(&dev, C, nc);
     bA.off = bB.off = bC.off = c.off;
     an_gemm_set_backend(be);
     if (c.batch == 1)
@@ -140,7 +123,7 @@ static void test_selection(void) {
 static void test_bad_args(void) {
     float h[64];
     check_fill_uniform(h, 64, 1, -1, 1);
-    an_buf a = upload(h, 64);
+    an_buf a = dt_upload(&dev, h, 64);
     an_gemm_set_backend(AN_GEMM_OWN);
     CHECK(an_gemm(&dev, 0, 0, 4, 4, 4, 1, a, 3, a, 4, 0, a, 4) == AN_ERR_INVALID_ARG,
           "lda < K accepted");
@@ -155,7 +138,7 @@ static void test_bad_args(void) {
 
 int main(int argc, char **argv) {
     int small = argc > 1 && strcmp(argv[1], "--small") == 0;
-    if (!open_device()) return 1;
+    if (!dt_open(&dev, 1)) return 1;
     test_selection();
     run_backend(AN_GEMM_OWN, small);
     if (!small) {

@@ -8,47 +8,9 @@
  * dx 1e-6 + 1e-5|ref| (float sums of n terms and float pow, which OpenCL allows 16 ulp, against
  * double; PoCL measured: y 9.5e-7 on values up to 10, scale 9.5e-7, dx 1.2e-7).
  * `test_lrn --small` runs the small shapes only (for oclgrind). */
-#include "check.h"
+#include "devtest.h"
 #include "ops/lrn.h"
 #include "ref/ref_lrn.h"
-
-/* A device tensor of count floats at offset off in a buffer with guard elements on both sides. */
-typedef struct dtensor {
-    cl_mem mem;
-    an_buf b;
-    size_t count, cap;
-} dtensor;
-
-#define GUARD 5
-
-static int dt_alloc(an_dev *d, dtensor *t, const char *name, size_t count, size_t off) {
-    t->count = count;
-    t->cap = off + count + GUARD;
-    t->mem = NULL;
-    an_status s = an_alloc(d, name, t->cap * sizeof(float), &t->mem);
-    CHECK(s == AN_OK, "alloc %s: %s", name, an_last_error());
-    t->b.mem = t->mem;
-    t->b.off = off;
-    return s == AN_OK;
-}
-
-/* Fill the whole buffer with NaN, then write src (if any) in place. */
-static void dt_set(an_dev *d, dtensor *t, const float *src) {
-    CHECK_OK(an_fill(d, (an_buf){t->mem, 0}, NAN, t->cap));
-    if (src) CHECK_OK(an_write(d, t->b, src, t->count));
-}
-
-/* Read the tensor into dst and check that the guards are still NaN. */
-static void dt_get(an_dev *d, dtensor *t, float *dst, const char *what) {
-    float *all = malloc(t->cap * sizeof *all);
-    CHECK_OK(an_read(d, (an_buf){t->mem, 0}, all, t->cap));
-    size_t spoiled = 0;
-    for (size_t i = 0; i < t->cap; i++)
-        if ((i < t->b.off || i >= t->b.off + t->count) && !isnan(all[i])) spoiled++;
-    CHECK(spoiled == 0, "%s: %zu elements outside the tensor were written", what, spoiled);
-    memcpy(dst, all + t->b.off, t->count * sizeof *dst);
-    free(all);
-}
 
 static void to_double(const float *f, double *dd, size_t n) {
     for (size_t i = 0; i < n; i++) dd[i] = f[i];
@@ -166,27 +128,18 @@ static void check_errors(an_dev *d) {
 
 int main(int argc, char **argv) {
     int small_only = argc > 1 && strcmp(argv[1], "--small") == 0;
-    an_device_info *list = NULL;
-    int ndev = 0, sel[AN_MAX_SELECTED], nsel = 0;
     an_dev dev;
-    CHECK_OK(check_devices_list(&list, &ndev));
-    if (ndev > 0) CHECK_OK(an_devices_select(list, ndev, NULL, 1, sel, &nsel));
-    if (nsel == 1 && check_failed_ == 0) {
-        CHECK_OK(an_devs_open(&list[sel[0]], 1, &dev));
-        if (check_failed_ == 0) {
-            printf("device: %s\n", dev.info.name);
-            an_lrn_params pp = an_lrn_paper();
-            CHECK(pp.size == 5 && pp.k == 2.0f && pp.beta == 0.75f && pp.alpha == 1e-4f &&
-                      an_lrn_alpha_per_term(&pp) == 1e-4f,
-                  "the paper's parameters");
-            pp.convention = AN_LRN_ALPHA_PER_N;
-            CHECK(an_lrn_alpha_per_term(&pp) == 1e-4f / 5, "per-n alpha");
-            for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
-                if (cases[i].small || !small_only) run_case(&dev, &cases[i], 1000 + 17 * i);
-            check_errors(&dev);
-            an_devs_close(&dev, 1);
-        }
-    }
-    free(list);
+    if (!dt_open(&dev, 1)) return 1;
+    printf("device: %s\n", dev.info.name);
+    an_lrn_params pp = an_lrn_paper();
+    CHECK(pp.size == 5 && pp.k == 2.0f && pp.beta == 0.75f && pp.alpha == 1e-4f &&
+              an_lrn_alpha_per_term(&pp) == 1e-4f,
+          "the paper's parameters");
+    pp.convention = AN_LRN_ALPHA_PER_N;
+    CHECK(an_lrn_alpha_per_term(&pp) == 1e-4f / 5, "per-n alpha");
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        if (cases[i].small || !small_only) run_case(&dev, &cases[i], 1000 + 17 * i);
+    check_errors(&dev);
+    an_devs_close(&dev, 1);
     return check_done("test_lrn");
 }

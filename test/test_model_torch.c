@@ -19,7 +19,7 @@
 #include <math.h>
 #include <time.h>
 
-#include "check.h"
+#include "devtest.h"
 #include "testgen.h"
 
 #include "net/model.h"
@@ -76,21 +76,6 @@ static double now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-/* The default device, ndev (1 or 2) times. */
-static int open_devices(an_dev *devs, int ndev) {
-    an_device_info *list = NULL, twice[2];
-    int n = 0, sel[AN_MAX_SELECTED], nsel = 0;
-    an_status s = check_devices_list(&list, &n);
-    if (s == AN_OK) s = an_devices_select(list, n, NULL, 1, sel, &nsel);
-    if (s == AN_OK) {
-        twice[0] = twice[1] = list[sel[0]];
-        s = an_devs_open(twice, ndev, devs);
-    }
-    free(list);
-    if (s != AN_OK) fprintf(stderr, "cannot open a device: %s\n", an_last_error());
-    return s == AN_OK;
 }
 
 /* Read a fixture (format: docs/TESTING-MODEL.md). Returns 0 and says why on a bad file. */
@@ -317,7 +302,7 @@ int main(int argc, char **argv) {
         return 2;
     }
     an_dev devs[2];
-    if (!open_devices(devs, ndev)) return 1;
+    if (!dt_open(devs, ndev)) return 1;
     for (int i = first; i < argc; i++) run_net(src, argv[i], devs, ndev);
     an_devs_close(devs, ndev);
     return check_done("test_model_torch");

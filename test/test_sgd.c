@@ -2,30 +2,12 @@
  * flat buffer of many segments (AlexNet-like biases with lr_mult 2 / decay_mult 0, odd lengths,
  * gaps that must stay untouched), and table validation. `--small` keeps to small sizes.
  * Tolerance after three steps: |e| <= 1e-6 + 1e-6|ref| for w and v (a few float roundings). */
-#include "check.h"
+#include "devtest.h"
 
 #include "ops/sgd.h"
 #include "ref/ref_sgd.h"
 
 static an_dev dev;
-
-static int open_device(void) {
-    an_device_info *list = NULL;
-    int n = 0, sel[AN_MAX_SELECTED], nsel = 0;
-    an_status s = check_devices_list(&list, &n);
-    if (s == AN_OK) s = an_devices_select(list, n, NULL, 1, sel, &nsel);
-    if (s == AN_OK) s = an_devs_open(&list[sel[0]], 1, &dev);
-    free(list);
-    if (s != AN_OK) fprintf(stderr, "cannot open a device: %s\n", an_last_error());
-    return s == AN_OK;
-}
-
-static an_buf upload(const float *h, size_t n) {
-    an_buf b = {NULL, 0};
-    CHECK_OK(an_alloc(&dev, "test", n * sizeof(float), &b.mem));
-    CHECK_OK(an_write(&dev, b, h, n));
-    return b;
-}
 
 /* Segments of the given lengths, alternating weight (1, 1) and bias (2, 0) multipliers, with a
  * gap of `gap` floats before each; the buffers start at offset `off` of larger allocations. */
@@ -51,7 +33,7 @@ static void test_layout(const size_t *lengths, size_t count, size_t gap, size_t 
 
     an_sgd_table t;
     CHECK_OK(an_sgd_table_create(&dev, segs, count, &t));
-    an_buf bw = upload(w, n), bg = upload(g, n), bv = upload(v, n);
+    an_buf bw = dt_upload(&dev, w, n), bg = dt_upload(&dev, g, n), bv = dt_upload(&dev, v, n);
     const float lrs[3] = {0.01f, 0.5f, 0.001f};
     for (int step = 0; step < 3; step++) {
         CHECK_OK(an_sgd_step(&dev, &t, an_buf_at(bw, off), an_buf_at(bg, off),
@@ -90,7 +72,7 @@ static void test_layout(const size_t *lengths, size_t count, size_t gap, size_t 
 
 int main(int argc, char **argv) {
     int small = argc > 1 && strcmp(argv[1], "--small") == 0;
-    if (!open_device()) return 1;
+    if (!dt_open(&dev, 1)) return 1;
     const size_t one[1] = {37};
     test_layout(one, 1, 0, 0, 1);
     const size_t few[4] = {96 * 3 * 11 * 11 / 8, 96, 13, 1};

@@ -5,31 +5,12 @@
  * Tolerances: prob |e| <= 1e-7 + 2e-5|ref|; gradient |e| <= 1e-6/n + 2e-5|ref|; losses
  * |e| <= 1e-5 + 1e-5|ref|; ranks and top-k counts exact (the same comparisons of the same
  * floats). */
-#include "check.h"
+#include "devtest.h"
 
 #include "ops/softmax.h"
 #include "ref/ref_softmax.h"
 
 static an_dev dev;
-
-static int open_device(void) {
-    an_device_info *list = NULL;
-    int n = 0, sel[AN_MAX_SELECTED], nsel = 0;
-    an_status s = check_devices_list(&list, &n);
-    if (s == AN_OK) s = an_devices_select(list, n, NULL, 1, sel, &nsel);
-    if (s == AN_OK) s = an_devs_open(&list[sel[0]], 1, &dev);
-    free(list);
-    if (s != AN_OK) fprintf(stderr, "cannot open a device: %s\n", an_last_error());
-    return s == AN_OK;
-}
-
-static an_buf upload(const float *h, size_t n) {
-    an_buf b = {NULL, 0};
-    CHECK_OK(an_alloc(&dev, "test", n * sizeof(float), &b.mem));
-    if (h) CHECK_OK(an_write(&dev, b, h, n));
-    else CHECK_OK(an_fill(&dev, b, NAN, n));
-    return b;
-}
 
 static an_buf upload_labels(const int *labels, size_t n) {
     an_buf b = {NULL, 0};
@@ -71,8 +52,8 @@ static void test_case(size_t n, size_t k, int kind, uint64_t seed) {
     char what[96];
     const char *kname = kind == PLAIN ? "plain" : kind == WIDE ? "+-1000" : "ties";
 
-    an_buf bx = upload(x, nk), bl = upload_labels(labels, n), bo = upload(NULL, nk),
-           bs = upload(NULL, ns);
+    an_buf bx = dt_upload(&dev, x, nk), bl = upload_labels(labels, n),
+           bo = dt_upload(&dev, NULL, nk), bs = dt_upload(&dev, NULL, ns);
     for (int mode = 0; mode < 3; mode++) {
         CHECK_OK(an_fill(&dev, bo, NAN, nk));
         CHECK_OK(an_fill(&dev, bs, NAN, ns));
@@ -119,8 +100,8 @@ static void test_bad_label(void) {
     float x[30], stats[9];
     int labels[3] = {2, 10, 4};
     check_fill_uniform(x, 30, 99, -1, 1);
-    an_buf bx = upload(x, 30), bl = upload_labels(labels, n), bo = upload(NULL, 30),
-           bs = upload(NULL, 9);
+    an_buf bx = dt_upload(&dev, x, 30), bl = upload_labels(labels, n),
+           bo = dt_upload(&dev, NULL, 30), bs = dt_upload(&dev, NULL, 9);
     CHECK_OK(an_softmax_xent_backward(&dev, bx, bl, bo, bs, n, k));
     CHECK_OK(an_read(&dev, bs, stats, 9));
     CHECK(isnan(stats[0]) && isnan(stats[5]) && stats[6] == 10.0f && !isnan(stats[3]) &&
@@ -135,7 +116,7 @@ static void test_bad_label(void) {
 
 int main(int argc, char **argv) {
     int small = argc > 1 && strcmp(argv[1], "--small") == 0;
-    if (!open_device()) return 1;
+    if (!dt_open(&dev, 1)) return 1;
     test_case(1, 1, PLAIN, 1);
     test_case(3, 7, PLAIN, 2);
     test_case(4, 10, TIES, 3);
