@@ -237,38 +237,34 @@ static an_status backward_weights_im2col(an_dev *d, const an_conv_shape *s, an_b
     return AN_OK;
 }
 
+/* Launch conv_direct kernel `name` with arguments (shape, a, a offset, b, b offset, c, c offset)
+ * over gws[0..dims-1]. */
+static an_status launch_direct3(an_dev *d, const char *name, const an_conv_shape *s, an_buf a,
+                                an_buf b, an_buf c, cl_uint dims, const size_t *gws) {
+    cl_kernel k;
+    AN_TRY(an_kernel(d, "conv_direct", CONV_DIRECT_OPTS, name, &k));
+    cl_int16 sh = shape_arg(s, s->n);
+    cl_uint ao = (cl_uint)a.off, bo = (cl_uint)b.off, co = (cl_uint)c.off;
+    AN_ARG(k, 0, sh);
+    AN_ARG(k, 1, a.mem);
+    AN_ARG(k, 2, ao);
+    AN_ARG(k, 3, b.mem);
+    AN_ARG(k, 4, bo);
+    AN_ARG(k, 5, c.mem);
+    AN_ARG(k, 6, co);
+    return an_launch(d, k, dims, gws, NULL);
+}
+
 static an_status backward_data_direct(an_dev *d, const an_conv_shape *s, an_buf w, an_buf dy,
                                       an_buf dx) {
-    cl_kernel k;
-    AN_TRY(an_kernel(d, "conv_direct", CONV_DIRECT_OPTS, "conv_direct_backward_data", &k));
-    cl_int16 sh = shape_arg(s, s->n);
-    cl_uint dyo = (cl_uint)dy.off, wo = (cl_uint)w.off, dxo = (cl_uint)dx.off;
-    AN_ARG(k, 0, sh);
-    AN_ARG(k, 1, dy.mem);
-    AN_ARG(k, 2, dyo);
-    AN_ARG(k, 3, w.mem);
-    AN_ARG(k, 4, wo);
-    AN_ARG(k, 5, dx.mem);
-    AN_ARG(k, 6, dxo);
     size_t gws[3] = {(size_t)s->w, (size_t)s->h, (size_t)s->n * s->c};
-    return an_launch(d, k, 3, gws, NULL);
+    return launch_direct3(d, "conv_direct_backward_data", s, dy, w, dx, 3, gws);
 }
 
 static an_status backward_weights_direct(an_dev *d, const an_conv_shape *s, an_buf x, an_buf dy,
                                          an_buf dw) {
-    cl_kernel k;
-    AN_TRY(an_kernel(d, "conv_direct", CONV_DIRECT_OPTS, "conv_direct_backward_weights", &k));
-    cl_int16 sh = shape_arg(s, s->n);
-    cl_uint xo = (cl_uint)x.off, dyo = (cl_uint)dy.off, dwo = (cl_uint)dw.off;
-    AN_ARG(k, 0, sh);
-    AN_ARG(k, 1, x.mem);
-    AN_ARG(k, 2, xo);
-    AN_ARG(k, 3, dy.mem);
-    AN_ARG(k, 4, dyo);
-    AN_ARG(k, 5, dw.mem);
-    AN_ARG(k, 6, dwo);
     size_t gws[2] = {(size_t)(s->c / s->groups) * s->kh * s->kw, (size_t)s->k};
-    return an_launch(d, k, 2, gws, NULL);
+    return launch_direct3(d, "conv_direct_backward_weights", s, x, dy, dw, 2, gws);
 }
 
 an_status an_conv_backward(an_dev *d, const an_conv_shape *s, an_conv_algo a, an_buf x, an_buf w,
