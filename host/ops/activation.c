@@ -1,27 +1,11 @@
 /* host/ops/activation.c - launchers of cl/activation.cl: ReLU, bias + ReLU, bias gradients. */
 #include "ops/activation.h"
+#include "ops/opargs.h"
 
 #include <stdint.h>
 
 #define ELEM_WG 256 /* work-group size of the element-wise kernels */
 #define BIAS_WG 64  /* must match cl/activation.cl's default */
-
-/* Set a (buffer, offset) argument pair at i, i+1. */
-static an_status arg_buf(cl_kernel k, cl_uint i, an_buf b) {
-    cl_uint off = (cl_uint)b.off;
-    AN_ARG(k, i, b.mem);
-    AN_ARG(k, i + 1, off);
-    return AN_OK;
-}
-
-/* The buffer is set and b.off + n fits the kernels' 32-bit indexes. */
-static an_status check_buf(const char *op, const char *what, an_buf b, size_t n) {
-    if (!b.mem) return an_error(AN_ERR_INVALID_ARG, "%s: %s has no buffer", op, what);
-    if (n > UINT32_MAX || b.off > UINT32_MAX - n)
-        return an_error(AN_ERR_INVALID_ARG, "%s: %s (offset %zu + %zu elements) exceeds 2^32",
-                        op, what, b.off, n);
-    return AN_OK;
-}
 
 /* One work-item per element, in work-groups of up to wg. */
 static an_status launch_1d(an_dev *d, cl_kernel k, size_t n, size_t wg) {
@@ -31,29 +15,29 @@ static an_status launch_1d(an_dev *d, cl_kernel k, size_t n, size_t wg) {
 }
 
 an_status an_relu_forward(an_dev *d, an_buf x, an_buf y, size_t n) {
-    AN_TRY(check_buf("relu_forward", "x", x, n));
-    AN_TRY(check_buf("relu_forward", "y", y, n));
+    AN_TRY(op_check_buf("relu_forward", "x", x, n));
+    AN_TRY(op_check_buf("relu_forward", "y", y, n));
     if (!n) return AN_OK;
     cl_kernel k;
     AN_TRY(an_kernel(d, "activation", NULL, "relu_forward", &k));
     cl_uint nn = (cl_uint)n;
-    AN_TRY(arg_buf(k, 0, x));
-    AN_TRY(arg_buf(k, 2, y));
+    AN_TRY(op_arg_buf(k, 0, x));
+    AN_TRY(op_arg_buf(k, 2, y));
     AN_ARG(k, 4, nn);
     return launch_1d(d, k, n, ELEM_WG);
 }
 
 an_status an_relu_backward(an_dev *d, an_buf y, an_buf dy, an_buf dx, size_t n) {
-    AN_TRY(check_buf("relu_backward", "y", y, n));
-    AN_TRY(check_buf("relu_backward", "dy", dy, n));
-    AN_TRY(check_buf("relu_backward", "dx", dx, n));
+    AN_TRY(op_check_buf("relu_backward", "y", y, n));
+    AN_TRY(op_check_buf("relu_backward", "dy", dy, n));
+    AN_TRY(op_check_buf("relu_backward", "dx", dx, n));
     if (!n) return AN_OK;
     cl_kernel k;
     AN_TRY(an_kernel(d, "activation", NULL, "relu_backward", &k));
     cl_uint nn = (cl_uint)n;
-    AN_TRY(arg_buf(k, 0, y));
-    AN_TRY(arg_buf(k, 2, dy));
-    AN_TRY(arg_buf(k, 4, dx));
+    AN_TRY(op_arg_buf(k, 0, y));
+    AN_TRY(op_arg_buf(k, 2, dy));
+    AN_TRY(op_arg_buf(k, 4, dx));
     AN_ARG(k, 6, nn);
     return launch_1d(d, k, n, ELEM_WG);
 }
@@ -65,9 +49,9 @@ static an_status bias_relu(an_dev *d, const char *op, an_buf x, an_buf bias, an_
         return an_error(AN_ERR_INVALID_ARG, "%s: %zu x %zu x %zu elements exceed 2^32", op, outer,
                         c, inner);
     size_t total = outer * c * inner;
-    AN_TRY(check_buf(op, "x", x, total));
-    AN_TRY(check_buf(op, "bias", bias, c));
-    AN_TRY(check_buf(op, "y", y, total));
+    AN_TRY(op_check_buf(op, "x", x, total));
+    AN_TRY(op_check_buf(op, "bias", bias, c));
+    AN_TRY(op_check_buf(op, "y", y, total));
     if (!total) return AN_OK;
     cl_kernel k;
     cl_uint cc = (cl_uint)c, in = (cl_uint)inner;
@@ -76,18 +60,18 @@ static an_status bias_relu(an_dev *d, const char *op, an_buf x, an_buf bias, an_
     size_t lws[2] = {wg, 1}, gws[2];
     if (inner == 1) { /* dimension 0 over features, 1 over rows */
         AN_TRY(an_kernel(d, "activation", NULL, "bias_relu_rows", &k));
-        AN_TRY(arg_buf(k, 0, x));
-        AN_TRY(arg_buf(k, 2, bias));
-        AN_TRY(arg_buf(k, 4, y));
+        AN_TRY(op_arg_buf(k, 0, x));
+        AN_TRY(op_arg_buf(k, 2, bias));
+        AN_TRY(op_arg_buf(k, 4, y));
         AN_ARG(k, 6, cc);
         AN_ARG(k, 7, r);
         gws[0] = an_round_up(c, wg);
         gws[1] = outer;
     } else { /* dimension 0 within a plane, 1 over planes */
         AN_TRY(an_kernel(d, "activation", NULL, "bias_relu_planes", &k));
-        AN_TRY(arg_buf(k, 0, x));
-        AN_TRY(arg_buf(k, 2, bias));
-        AN_TRY(arg_buf(k, 4, y));
+        AN_TRY(op_arg_buf(k, 0, x));
+        AN_TRY(op_arg_buf(k, 2, bias));
+        AN_TRY(op_arg_buf(k, 4, y));
         AN_ARG(k, 6, cc);
         AN_ARG(k, 7, in);
         AN_ARG(k, 8, r);
@@ -113,16 +97,16 @@ static an_status bias_grad(an_dev *d, const char *op, an_buf dy, an_buf db, size
     if (c && inner && outer > UINT32_MAX / c / inner)
         return an_error(AN_ERR_INVALID_ARG, "%s: %zu x %zu x %zu elements exceed 2^32", op, outer,
                         c, inner);
-    AN_TRY(check_buf(op, "dy", dy, outer * c * inner));
-    AN_TRY(check_buf(op, "db", db, c));
+    AN_TRY(op_check_buf(op, "dy", dy, outer * c * inner));
+    AN_TRY(op_check_buf(op, "db", db, c));
     if (!c) return AN_OK;
     if (!outer || !inner) return an_fill(d, db, 0.0f, c);
     cl_kernel k;
     cl_uint o = (cl_uint)outer, cc = (cl_uint)c, in = (cl_uint)inner;
     if (inner == 1) {
         AN_TRY(an_kernel(d, "activation", NULL, "bias_grad_rows", &k));
-        AN_TRY(arg_buf(k, 0, dy));
-        AN_TRY(arg_buf(k, 2, db));
+        AN_TRY(op_arg_buf(k, 0, dy));
+        AN_TRY(op_arg_buf(k, 2, db));
         AN_ARG(k, 4, o);
         AN_ARG(k, 5, cc);
         return launch_1d(d, k, c, 64);
@@ -131,8 +115,8 @@ static an_status bias_grad(an_dev *d, const char *op, an_buf dy, an_buf db, size
         return an_error(AN_ERR_UNSUPPORTED, "%s: %s allows work-groups of %zu, %d needed", op,
                         d->info.name, d->info.max_work_group, BIAS_WG);
     AN_TRY(an_kernel(d, "activation", NULL, "bias_grad_groups", &k));
-    AN_TRY(arg_buf(k, 0, dy));
-    AN_TRY(arg_buf(k, 2, db));
+    AN_TRY(op_arg_buf(k, 0, dy));
+    AN_TRY(op_arg_buf(k, 2, db));
     AN_ARG(k, 4, o);
     AN_ARG(k, 5, cc);
     AN_ARG(k, 6, in);

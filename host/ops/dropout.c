@@ -1,16 +1,10 @@
 /* host/ops/dropout.c - launcher of cl/dropout.cl (inverted dropout, Philox mask). */
 #include "ops/dropout.h"
+#include "ops/opargs.h"
 
 #include <stdint.h>
 
 #define WG 64
-
-static an_status arg_buf(cl_kernel k, cl_uint i, an_buf b) {
-    cl_uint off = (cl_uint)b.off;
-    AN_ARG(k, i, b.mem);
-    AN_ARG(k, i + 1, off);
-    return AN_OK;
-}
 
 /* y = keep ? x * scale : 0 over the tile; training == 0 keeps everything with scale 1. */
 static an_status apply(an_dev *d, const char *op, const an_dropout_cfg *cfg, int training,
@@ -35,8 +29,8 @@ static an_status apply(an_dev *d, const char *op, const an_dropout_cfg *cfg, int
             layer = cfg->layer;
     cl_uint thr = training ? an_dropout_threshold(cfg->p) : 0;
     cl_float scale = training ? (float)(1.0 / (1.0 - cfg->p)) : 1.0f;
-    AN_TRY(arg_buf(k, 0, x));
-    AN_TRY(arg_buf(k, 2, y));
+    AN_TRY(op_arg_buf(k, 0, x));
+    AN_TRY(op_arg_buf(k, 2, y));
     AN_ARG(k, 4, c);
     AN_ARG(k, 5, lc);
     AN_ARG(k, 6, co);

@@ -1,5 +1,6 @@
 /* host/ops/sgd.c - the segment table and the launcher of cl/sgd.cl. */
 #include "ops/sgd.h"
+#include "ops/opargs.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -53,13 +54,6 @@ void an_sgd_table_free(an_sgd_table *t) {
     t->count = t->total = 0;
 }
 
-static an_status arg_buf(cl_kernel k, cl_uint i, an_buf b) {
-    cl_uint off = (cl_uint)b.off;
-    AN_ARG(k, i, b.mem);
-    AN_ARG(k, i + 1, off);
-    return AN_OK;
-}
-
 an_status an_sgd_step(an_dev *d, const an_sgd_table *t, an_buf w, an_buf g, an_buf v, float lr,
                       float momentum, float decay) {
     if (!t || !t->mem) return an_error(AN_ERR_INVALID_ARG, "sgd_step: no segment table");
@@ -73,9 +67,9 @@ an_status an_sgd_step(an_dev *d, const an_sgd_table *t, an_buf w, an_buf g, an_b
     cl_kernel k;
     AN_TRY(an_kernel(d, "sgd", NULL, "sgd_step", &k));
     cl_uint nseg = (cl_uint)t->count, total = (cl_uint)t->total;
-    AN_TRY(arg_buf(k, 0, w));
-    AN_TRY(arg_buf(k, 2, g));
-    AN_TRY(arg_buf(k, 4, v));
+    AN_TRY(op_arg_buf(k, 0, w));
+    AN_TRY(op_arg_buf(k, 2, g));
+    AN_TRY(op_arg_buf(k, 4, v));
     AN_ARG(k, 6, t->mem);
     AN_ARG(k, 7, nseg);
     AN_ARG(k, 8, total);

@@ -1,35 +1,21 @@
 /* host/ops/softmax.c - launchers of cl/softmax.cl: one work-group per row, then the stats sum. */
 #include "ops/softmax.h"
+#include "ops/opargs.h"
 
 #include <stdint.h>
 
 #define SM_WG 64 /* must match cl/softmax.cl's default */
-
-static an_status arg_buf(cl_kernel k, cl_uint i, an_buf b) {
-    cl_uint off = (cl_uint)b.off;
-    AN_ARG(k, i, b.mem);
-    AN_ARG(k, i + 1, off);
-    return AN_OK;
-}
-
-static an_status check_buf(const char *op, const char *what, an_buf b, size_t n) {
-    if (!b.mem) return an_error(AN_ERR_INVALID_ARG, "%s: %s has no buffer", op, what);
-    if (n > UINT32_MAX || b.off > UINT32_MAX - n)
-        return an_error(AN_ERR_INVALID_ARG, "%s: %s (offset %zu + %zu elements) exceeds 2^32",
-                        op, what, b.off, n);
-    return AN_OK;
-}
 
 /* mode 0: softmax only; 1: softmax and stats; 2: gradient and stats. */
 static an_status run(an_dev *d, const char *op, int mode, an_buf x, an_buf labels, an_buf out,
                      an_buf stats, size_t n, size_t k) {
     if (!k || (n && k > UINT32_MAX / n))
         return an_error(AN_ERR_INVALID_ARG, "%s: %zu rows of %zu classes", op, n, k);
-    AN_TRY(check_buf(op, "logits", x, n * k));
-    AN_TRY(check_buf(op, mode == 2 ? "dlogits" : "prob", out, n * k));
+    AN_TRY(op_check_buf(op, "logits", x, n * k));
+    AN_TRY(op_check_buf(op, mode == 2 ? "dlogits" : "prob", out, n * k));
     if (mode) {
-        AN_TRY(check_buf(op, "labels", labels, n));
-        AN_TRY(check_buf(op, "stats", stats, AN_SOFTMAX_STATS_LEN(n)));
+        AN_TRY(op_check_buf(op, "labels", labels, n));
+        AN_TRY(op_check_buf(op, "stats", stats, AN_SOFTMAX_STATS_LEN(n)));
     }
     if (d->info.max_work_group < SM_WG)
         return an_error(AN_ERR_UNSUPPORTED, "%s: %s allows work-groups of %zu, %d needed", op,
@@ -41,12 +27,12 @@ static an_status run(an_dev *d, const char *op, int mode, an_buf x, an_buf label
     AN_TRY(an_kernel(d, "softmax", opts[mode], "softmax_rows", &k1));
     cl_uint kk = (cl_uint)k, i = 0;
     cl_float scale = mode == 2 ? (float)(1.0 / (double)n) : 1.0f;
-    AN_TRY(arg_buf(k1, i, x));
-    AN_TRY(arg_buf(k1, i + 2, out));
+    AN_TRY(op_arg_buf(k1, i, x));
+    AN_TRY(op_arg_buf(k1, i + 2, out));
     i += 4;
     if (mode) {
-        AN_TRY(arg_buf(k1, i, labels));
-        AN_TRY(arg_buf(k1, i + 2, stats));
+        AN_TRY(op_arg_buf(k1, i, labels));
+        AN_TRY(op_arg_buf(k1, i + 2, stats));
         i += 4;
     }
     AN_ARG(k1, i, kk);
@@ -58,7 +44,7 @@ static an_status run(an_dev *d, const char *op, int mode, an_buf x, an_buf label
     cl_kernel k2;
     AN_TRY(an_kernel(d, "softmax", opts[mode], "softmax_stats", &k2));
     cl_uint nn = (cl_uint)n;
-    AN_TRY(arg_buf(k2, 0, stats));
+    AN_TRY(op_arg_buf(k2, 0, stats));
     AN_ARG(k2, 2, nn);
     gws = SM_WG;
     return an_launch(d, k2, 1, &gws, &lws);
