@@ -4,15 +4,7 @@
 # crossover bytes are positive and consistent; the table; --help; and the errors.
 set -u
 bin=${ALEXNET_BIN:?}
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
-expect() { # expect CODE PATTERN -- command...
-  local code=$1 pat=$2; shift 3
-  local out rc
-  out=$("$@" 2>&1); rc=$?
-  if [ "$rc" -eq "$code" ] && grep -q -- "$pat" <<<"$out"; then ok; else bad "$* -> rc $rc, want $code and /$pat/: $out"; fi
-}
+. "$(dirname "${BASH_SOURCE[0]}")/clitest.sh"
 
 # check_json NDEV TRAIN -- bench arguments...: run, then check the JSON with Python.
 check_json() {
@@ -78,5 +70,4 @@ expect 1 "need a two-tower net" -- "$bin" bench --net alexnet-owt --device 0:0,0
 # 20 M images of 28x28: the input alone is 58 GiB, more than one allocation may be
 expect 1 "tensor input images needs" -- "$bin" bench --net alexnet-small --batch 20000000
 
-echo "test_cli_bench: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+clitest_done test_cli_bench

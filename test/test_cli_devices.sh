@@ -2,15 +2,7 @@
 # test/test_cli_devices.sh - `alexnet devices`, `--json`, `selfcheck` and the errors of --device.
 set -u
 bin=${ALEXNET_BIN:?}
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
-expect() { # expect CODE PATTERN -- command...
-  local code=$1 pat=$2; shift 3
-  local out rc
-  out=$("$@" 2>&1); rc=$?
-  if [ "$rc" -eq "$code" ] && grep -q -- "$pat" <<<"$out"; then ok; else bad "$* -> rc $rc, want $code and /$pat/: $out"; fi
-}
+. "$(dirname "${BASH_SOURCE[0]}")/clitest.sh"
 expect 0 "0:1" -- "$bin" devices
 expect 0 "<- default" -- "$bin" devices
 json=$("$bin" devices --json)
@@ -33,5 +25,4 @@ if [ -n "${1:-}" ]; then
   if [ "$rc" -eq 77 ]; then ok; else bad "a device test without devices exits $rc, not 77 (skipped)"; fi
 fi
 rmdir "$noicd"
-echo "test_cli_devices: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+clitest_done test_cli_devices

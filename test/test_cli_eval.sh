@@ -12,15 +12,7 @@ te=${1:?usage: test_cli_eval.sh TEST_EVAL DIR} dir=${2:?}
 bin=${ALEXNET_BIN:?}
 src=${ALEXNET_SOURCE_DIR:?}
 py=/usr/bin/python3
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
-expect() { # expect CODE PATTERN -- command...
-  local code=$1 pat=$2; shift 3
-  local out rc
-  out=$("$@" 2>&1); rc=$?
-  if [ "$rc" -eq "$code" ] && grep -q -- "$pat" <<<"$out"; then ok; else bad "$* -> rc $rc, want $code and /$pat/: $out"; fi
-}
+. "$(dirname "${BASH_SOURCE[0]}")/clitest.sh"
 if ! "$bin" devices >/dev/null 2>&1; then
   echo "SKIP: no OpenCL device"
   exit 77 # CTest's SKIP_RETURN_CODE: neither passed nor failed
@@ -170,5 +162,4 @@ done
 printf 'epoch,foo\n1,2\n' >"$dir/none.csv"
 expect 1 "no column to plot" -- "$py" "$src/tools/plot_log.py" "$dir/none.csv"
 
-echo "test_cli_eval: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+clitest_done test_cli_eval

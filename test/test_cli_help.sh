@@ -3,9 +3,7 @@
 # (exit 0) and refuses an unknown flag and a bad value with the valid choices (exit 2).
 set -u
 bin=${ALEXNET_BIN:?}
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
+. "$(dirname "${BASH_SOURCE[0]}")/clitest.sh"
 cmds=$("$bin" --help | awk '/^commands:/ {on = 1; next} on && NF == 0 {on = 0} on {print $1}')
 [ "$(wc -w <<<"$cmds")" -ge 10 ] && ok || bad "expected at least 10 commands, got: $cmds"
 for c in $cmds; do
@@ -23,5 +21,4 @@ out=$("$bin" train --data d --net alexnet --out o --batch many 2>&1); rc=$?
 [ $rc -eq 2 ] && grep -q "whole number" <<<"$out" && ok || bad "train --batch many: rc $rc: $out"
 out=$("$bin" train --data d --net alexnet --out o --lr-policy never 2>&1); rc=$?
 [ $rc -eq 2 ] && grep -q "plateau|step|fixed" <<<"$out" && ok || bad "train --lr-policy never: rc $rc: $out"
-echo "test_cli_help: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+clitest_done test_cli_help

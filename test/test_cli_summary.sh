@@ -4,15 +4,7 @@
 set -u
 bin=${ALEXNET_BIN:?}
 src=${ALEXNET_SOURCE_DIR:?}
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
-expect() { # expect CODE PATTERN -- command...
-  local code=$1 pat=$2; shift 3
-  local out rc
-  out=$("$@" 2>&1); rc=$?
-  if [ "$rc" -eq "$code" ] && grep -q -- "$pat" <<<"$out"; then ok; else bad "$* -> rc $rc, want $code and /$pat/: $out"; fi
-}
+. "$(dirname "${BASH_SOURCE[0]}")/clitest.sh"
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 
 expect 0 "total: 60,965,224 parameters; 724,406,816 multiply-adds" -- "$bin" summary --net alexnet
@@ -40,5 +32,4 @@ expect 1 "key.net:3: conv: unknown key 'kernel'" -- "$bin" summary --net "$tmp/k
 expect 1 "no built-in net of that name (built-ins: alexnet, caffenet, alexnet-owt, alexnet-small)" -- "$bin" summary --net alexnet2
 expect 2 "not both" -- "$bin" summary --net alexnet --weights x.anw
 
-echo "test_cli_summary: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+clitest_done test_cli_summary

@@ -8,9 +8,7 @@ bin=${ALEXNET_BIN:?}
 src=${ALEXNET_SOURCE_DIR:?}
 work=$(mktemp -d /tmp/an_train_XXXXXX)
 trap 'rm -rf "$work"' EXIT
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
+. "$(dirname "${BASH_SOURCE[0]}")/clitest.sh"
 check() { if eval "$1"; then ok; else bad "$2"; fi; }
 
 /usr/bin/python3 "$src/tools/fashion_mnist.py" "$work/jpeg" --limit 400 >/dev/null || { echo "converter failed"; exit 1; }
@@ -87,5 +85,4 @@ check '[ $rc -eq 2 ]' "--batch 0 refused with 2, not $rc"
 "$bin" train --data "$work/data" --net no-such-net --out "$work/h" >"$work/h.log" 2>&1; rc=$?
 check '[ $rc -eq 1 ] && grep -q "no-such-net" "$work/h.log"' "unknown net named: rc $rc $(cat "$work/h.log")"
 
-echo "test_train: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+clitest_done test_train
