@@ -1,7 +1,7 @@
 /* test/devtest.h - device helpers shared by the op and model tests, on top of check.h: open the
  * default device (as the CLI picks it, $ALEXNET_DEVICE included), upload floats into a fresh
- * buffer (or fill it with NaN), and guarded device tensors, whose NaN margins must survive a
- * kernel (nothing written out of bounds). */
+ * buffer (or fill it with NaN), guarded device tensors, whose NaN margins must survive a kernel
+ * (nothing written out of bounds), and malloc'ed host arrays for the double references. */
 #ifndef AN_TEST_DEVTEST_H
 #define AN_TEST_DEVTEST_H
 
@@ -71,6 +71,27 @@ static inline void dt_get(an_dev *d, dtensor *t, void *dst, const char *what) {
     CHECK(spoiled == 0, "%s: %zu elements outside the tensor were written", what, spoiled);
     memcpy(dst, all + t->b.off, t->count * sizeof *all);
     free(all);
+}
+
+/* n uniform floats in [-1, 1), malloc'ed. */
+static inline float *dt_rand_floats(size_t n, uint64_t seed) {
+    float *f = malloc(n * sizeof *f);
+    check_fill_uniform(f, n, seed, -1, 1);
+    return f;
+}
+
+/* A malloc'ed double copy of n floats. */
+static inline double *dt_to_double(const float *f, size_t n) {
+    double *d = malloc(n * sizeof *d);
+    for (size_t i = 0; i < n; i++) d[i] = f[i];
+    return d;
+}
+
+/* A malloc'ed float copy (rounded) of n doubles. */
+static inline float *dt_to_float(const double *d, size_t n) {
+    float *f = malloc(n * sizeof *f);
+    for (size_t i = 0; i < n; i++) f[i] = (float)d[i];
+    return f;
 }
 
 #endif

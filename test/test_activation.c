@@ -10,24 +10,12 @@
 
 static an_dev dev;
 
-static double *to_double(const float *f, size_t n) {
-    double *d = malloc(n * sizeof *d);
-    for (size_t i = 0; i < n; i++) d[i] = f[i];
-    return d;
-}
-
-static float *to_float(const double *d, size_t n) {
-    float *f = malloc(n * sizeof *f);
-    for (size_t i = 0; i < n; i++) f[i] = (float)d[i];
-    return f;
-}
-
 static void test_relu(size_t n, uint64_t seed) {
     float *x = malloc(n * sizeof *x), *got = malloc(n * sizeof *got);
     check_fill_uniform(x, n, seed, -1, 1);
-    double *xd = to_double(x, n), *yd = malloc(n * sizeof *yd);
+    double *xd = dt_to_double(x, n), *yd = malloc(n * sizeof *yd);
     an_ref_relu_forward(xd, yd, n);
-    float *want = to_float(yd, n);
+    float *want = dt_to_float(yd, n);
     char what[64];
 
     an_buf bx = dt_upload(&dev, x, n), by = dt_upload(&dev, NULL, n);
@@ -44,9 +32,9 @@ static void test_relu(size_t n, uint64_t seed) {
     /* backward from the output: bx now holds y */
     float *dy = malloc(n * sizeof *dy);
     check_fill_uniform(dy, n, seed + 1, -1, 1);
-    double *dyd = to_double(dy, n), *dxd = malloc(n * sizeof *dxd);
+    double *dyd = dt_to_double(dy, n), *dxd = malloc(n * sizeof *dxd);
     an_ref_relu_backward(yd, dyd, dxd, n);
-    float *wantdx = to_float(dxd, n);
+    float *wantdx = dt_to_float(dxd, n);
     an_buf bdy = dt_upload(&dev, dy, n), bdx = dt_upload(&dev, NULL, n);
     CHECK_OK(an_relu_backward(&dev, bx, bdy, bdx, n));
     CHECK_OK(an_read(&dev, bdx, got, n));
@@ -67,12 +55,12 @@ static void test_bias(size_t outer, size_t c, size_t inner, int fc, uint64_t see
     float *x = malloc(n * sizeof *x), *b = malloc(c * sizeof *b), *got = malloc(n * sizeof *got);
     check_fill_uniform(x, n, seed, -1, 1);
     check_fill_uniform(b, c, seed + 1, -0.5f, 0.5f);
-    double *xd = to_double(x, n), *bd = to_double(b, c), *yd = malloc(n * sizeof *yd);
+    double *xd = dt_to_double(x, n), *bd = dt_to_double(b, c), *yd = malloc(n * sizeof *yd);
     an_buf bx = dt_upload(&dev, x, n), bb = dt_upload(&dev, b, c), by = dt_upload(&dev, NULL, n);
     char what[96];
     for (int relu = 0; relu < 2; relu++) {
         an_ref_bias_relu_forward(xd, bd, yd, outer, c, inner, relu);
-        float *want = to_float(yd, n);
+        float *want = dt_to_float(yd, n);
         CHECK_OK(an_fill(&dev, by, NAN, n));
         if (fc) CHECK_OK(an_bias_relu_fc(&dev, bx, bb, by, outer, c, relu));
         else CHECK_OK(an_bias_relu_nchw(&dev, bx, bb, by, outer, c, inner, relu));
@@ -85,7 +73,7 @@ static void test_bias(size_t outer, size_t c, size_t inner, int fc, uint64_t see
     /* gradient: x serves as dy */
     double *dbd = malloc(c * sizeof *dbd);
     an_ref_bias_grad(xd, dbd, outer, c, inner);
-    float *want = to_float(dbd, c);
+    float *want = dt_to_float(dbd, c);
     an_buf bdb = dt_upload(&dev, NULL, c);
     if (fc) CHECK_OK(an_bias_grad_fc(&dev, bx, bdb, outer, c));
     else CHECK_OK(an_bias_grad_nchw(&dev, bx, bdb, outer, c, inner));

@@ -10,18 +10,6 @@
 
 static an_dev dev;
 
-static float *rand_floats(size_t n, uint64_t seed) {
-    float *x = malloc(n * sizeof *x);
-    check_fill_uniform(x, n, seed, -1, 1);
-    return x;
-}
-
-static double *to_double(const float *f, size_t n) {
-    double *d = malloc(n * sizeof *d);
-    for (size_t i = 0; i < n; i++) d[i] = f[i];
-    return d;
-}
-
 /* Compare n floats of device buffer b with the double reference. */
 static void expect(const char *what, an_buf b, const double *ref, size_t n, float rtol) {
     float *got = malloc(n * sizeof *got), *want = malloc(n * sizeof *want);
@@ -33,9 +21,9 @@ static void expect(const char *what, an_buf b, const double *ref, size_t n, floa
 
 static void test_channels(size_t n, size_t ca, size_t cb, size_t hw, uint64_t seed) {
     size_t na = n * ca * hw, nb = n * cb * hw, ny = na + nb;
-    float *a = rand_floats(na, seed), *b = rand_floats(nb, seed + 1),
-          *y = rand_floats(ny, seed + 2);
-    double *ad = to_double(a, na), *bd = to_double(b, nb), *yd = to_double(y, ny);
+    float *a = dt_rand_floats(na, seed), *b = dt_rand_floats(nb, seed + 1),
+          *y = dt_rand_floats(ny, seed + 2);
+    double *ad = dt_to_double(a, na), *bd = dt_to_double(b, nb), *yd = dt_to_double(y, ny);
     char what[96];
 
     /* concat, into a buffer at an offset */
@@ -79,8 +67,8 @@ static void test_channels(size_t n, size_t ca, size_t cb, size_t hw, uint64_t se
 static void test_copy2d(void) {
     size_t rows = 4, cols = 7, sp = 13, dp = 9, so = 5, dof = 3;
     size_t ns = so + rows * sp, nd = dof + rows * dp;
-    float *s = rand_floats(ns, 50), *dst = rand_floats(nd, 51);
-    double *sd = to_double(s, ns), *dd = to_double(dst, nd);
+    float *s = dt_rand_floats(ns, 50), *dst = dt_rand_floats(nd, 51);
+    double *sd = dt_to_double(s, ns), *dd = dt_to_double(dst, nd);
     an_buf bs = dt_upload(&dev, s, ns), bd = dt_upload(&dev, dst, nd);
     an_ref_copy2d(sd + so, sp, dd + dof, dp, rows, cols, 0);
     CHECK_OK(an_copy2d(&dev, an_buf_at(bs, so), sp, an_buf_at(bd, dof), dp, rows, cols, 0));

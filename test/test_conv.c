@@ -13,22 +13,6 @@
 
 static an_dev dev;
 
-static float *rand_floats(size_t n, uint64_t seed) {
-    float *f = malloc(n * sizeof *f);
-    check_fill_uniform(f, n, seed, -1, 1);
-    return f;
-}
-static double *to_double(const float *f, size_t n) {
-    double *d = malloc(n * sizeof *d);
-    for (size_t i = 0; i < n; i++) d[i] = f[i];
-    return d;
-}
-static float *to_float(const double *d, size_t n) {
-    float *f = malloc(n * sizeof *f);
-    for (size_t i = 0; i < n; i++) f[i] = (float)d[i];
-    return f;
-}
-
 static void compare(const char *name, const an_conv_shape *s, an_conv_algo a, an_buf b,
                     const float *want, size_t n, size_t terms) {
     float *got = malloc(n * sizeof *got);
@@ -46,17 +30,18 @@ static void run(an_conv_shape s, int bias, int ws_div, uint64_t seed) {
     int oh = an_conv_oh(&s), ow = an_conv_ow(&s);
     size_t nx = (size_t)s.n * s.c * s.h * s.w, ny = (size_t)s.n * s.k * oh * ow;
     size_t nw = (size_t)s.k * (s.c / s.groups) * s.kh * s.kw, nb = (size_t)s.k;
-    float *x = rand_floats(nx, seed), *w = rand_floats(nw, seed + 1);
-    float *b = rand_floats(nb, seed + 2);
-    float *dy = rand_floats(ny, seed + 3);
-    double *xd = to_double(x, nx), *wd = to_double(w, nw), *bd = to_double(b, nb);
-    double *dyd = to_double(dy, ny), *yd = malloc(ny * sizeof *yd), *dxd = malloc(nx * sizeof *dxd);
+    float *x = dt_rand_floats(nx, seed), *w = dt_rand_floats(nw, seed + 1);
+    float *b = dt_rand_floats(nb, seed + 2);
+    float *dy = dt_rand_floats(ny, seed + 3);
+    double *xd = dt_to_double(x, nx), *wd = dt_to_double(w, nw), *bd = dt_to_double(b, nb);
+    double *dyd = dt_to_double(dy, ny), *yd = malloc(ny * sizeof *yd),
+           *dxd = malloc(nx * sizeof *dxd);
     double *dwd = malloc(nw * sizeof *dwd), *dbd = malloc(nb * sizeof *dbd);
     ref_conv_forward(&r, xd, wd, bias ? bd : NULL, yd);
     ref_conv_backward_data(&r, dyd, wd, dxd);
     ref_conv_backward_weights(&r, xd, dyd, dwd, dbd);
-    float *y = to_float(yd, ny), *dx = to_float(dxd, nx), *dw = to_float(dwd, nw);
-    float *db = to_float(dbd, nb);
+    float *y = dt_to_float(yd, ny), *dx = dt_to_float(dxd, nx), *dw = dt_to_float(dwd, nw);
+    float *db = dt_to_float(dbd, nb);
     size_t fwd_terms = (size_t)(s.c / s.groups) * s.kh * s.kw;
     size_t dx_terms = (size_t)(s.k / s.groups) * s.kh * s.kw, dw_terms = (size_t)s.n * oh * ow;
 
