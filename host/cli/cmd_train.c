@@ -86,7 +86,8 @@ int cmd_train(int argc, char **argv) {
         {"--lr", CLI_FLOAT, &c.lr, "LR", "learning rate", NULL},
         {"--momentum", CLI_FLOAT, &c.momentum, "M", "momentum", NULL},
         {"--weight-decay", CLI_FLOAT, &c.weight_decay, "D", "weight decay", NULL},
-        {"--epochs", CLI_INT, &c.epochs, "N", "epochs", NULL},
+        {"--epochs", CLI_INT, &c.epochs, "N",
+         "epochs in all (default 90; with --resume, the run's own unless given)", NULL},
         {"--lr-policy", CLI_CHOICE, &c.lr_policy, "POLICY",
          "divide the lr by 1/gamma when validation error stops improving, every --step-epochs, "
          "or never", "plateau|step|fixed"},
@@ -108,6 +109,7 @@ int cmd_train(int argc, char **argv) {
         CLI_DEVICE_OPTIONS(dev),
         {0},
     };
+    c.epochs = 0; /* not given: the paper's 90, or on --resume the run's own */
     int npos;
     int rc = cli_parse("train", "--data DIR --net NAME|FILE --out RUNDIR [options]", opts, argc,
                        argv, NULL, 0, &npos);
@@ -131,7 +133,8 @@ int cmd_train(int argc, char **argv) {
                         "--resume); see alexnet train --help\n");
         return 2;
     }
-    if (c.batch < 1 || c.epochs < 1 || c.lr <= 0 || c.keep < 1 || c.patience < 1 ||
+    if (c.epochs == 0 && !resume) c.epochs = an_train_defaults().epochs;
+    if (c.batch < 1 || c.epochs < 0 || c.lr <= 0 || c.keep < 1 || c.patience < 1 ||
         c.gamma <= 0 || c.gamma > 1 || c.momentum < 0 || c.weight_decay < 0) {
         fprintf(stderr, "alexnet train: --batch, --epochs, --keep, --patience and --lr must be "
                         "positive, --gamma in (0, 1], --momentum and --weight-decay >= 0\n");

@@ -225,6 +225,7 @@ static an_status load_resume(trainer *t, an_ckpt *ck) {
     t->c.lr_policy = s_policy;
     if (!t->cfg->data || !*t->cfg->data) t->c.data = s_data;
     if (!t->cfg->val) t->c.val = s_val[0] ? s_val : NULL;
+    if (t->cfg->epochs <= 0) t->c.epochs = (int)kv_num(kv, "epochs", 90);
     t->c.batch = (int)kv_num(kv, "batch", t->c.batch);
     t->c.lr = kv_num(kv, "lr", t->c.lr);
     t->c.momentum = kv_num(kv, "momentum", t->c.momentum);
@@ -246,8 +247,8 @@ static an_status load_resume(trainer *t, an_ckpt *ck) {
     t->st.epoch_iters = (long long)kv_num(kv, "epoch_iters", 0);
     t->st.seconds = kv_num(kv, "seconds", 0);
     AN_TRY(an_net_parse(ck->net_text, path, &t->net));
-    note(t, "resumed from %s at iteration %lld (epoch %d)", path, t->st.iteration,
-         t->st.epoch + 1);
+    note(t, "resumed from %s at iteration %lld (epoch %d of %d)", path, t->st.iteration,
+         t->st.epoch + 1, t->c.epochs);
     return AN_OK;
 }
 
@@ -475,7 +476,7 @@ an_status an_train_run(const an_train_config *cfg, an_dev *devs, int ndev,
     t.st.lr = cfg->lr;
     t.st.best_top1 = 1e9;
     t.t0 = now_s();
-    if (cfg->batch < 1 || cfg->epochs < 1 || cfg->lr <= 0 || cfg->keep < 1)
+    if (cfg->batch < 1 || (cfg->epochs < 1 && !cfg->resume) || cfg->lr <= 0 || cfg->keep < 1)
         return an_error(AN_ERR_INVALID_ARG, "--batch, --epochs, --lr and --keep must be positive");
     an_ckpt ck;
     memset(&ck, 0, sizeof ck);

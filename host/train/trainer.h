@@ -26,7 +26,8 @@ typedef struct an_train_config {
     const char *val;         /* validation set (NULL: as above; "none": no validation) */
     const char *net;         /* NAME|FILE (ignored on resume: the checkpoint's net is used) */
     const char *out;         /* the run directory */
-    int batch, epochs, threads;
+    int batch, threads;
+    int epochs;              /* in all; on resume, 0 means the run's own */
     double lr, momentum, weight_decay;
     const char *lr_policy;   /* "plateau", "step" or "fixed" */
     int patience;            /* plateau: epochs without a better validation top-1 error */
