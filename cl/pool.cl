@@ -40,11 +40,9 @@ __kernel void maxpool_forward(uint count, int h, int w, int oh, int ow, int kh, 
     int ys = oy * POOL_SH - POOL_PH, xs = ox * POOL_SW - POOL_PW;
     int best = max(ys, 0) * w + max(xs, 0);
     float m = xp[best];
-#pragma unroll
     for (int dy = 0; dy < POOL_KH; dy++) {
         int iy = ys + dy;
         if (iy < 0 || iy >= h) continue;
-#pragma unroll
         for (int dx = 0; dx < POOL_KW; dx++) {
             int ix = xs + dx;
             if (ix < 0 || ix >= w) continue;
