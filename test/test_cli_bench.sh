@@ -67,7 +67,9 @@ expect 1 "^alexnet bench: --batch must be at least 1$" -- "$bin" bench --net ale
 expect 1 "^alexnet bench: --iters must be at least 1$" -- "$bin" bench --net alexnet-small --iters 0
 expect 1 "no built-in net of that name" -- "$bin" bench --net alexnet2
 expect 1 "need a two-tower net" -- "$bin" bench --net alexnet-owt --device 0:0,0:1
-# 20 M images of 28x28: the input alone is 58 GiB, more than one allocation may be
-expect 1 "tensor input images needs" -- "$bin" bench --net alexnet-small --batch 20000000
+# 20 M images of 28x28: the input alone is 58 GiB, more than the device has
+expect 1 "does not fit in .* global memory: .* before input images" -- "$bin" bench --net alexnet-small --batch 20000000
+# alexnet at batch 2048: no one tensor is too large, all of them together are (about 90 GiB)
+expect 1 "does not fit in .* global memory" -- "$bin" bench --net alexnet --batch 2048
 
 clitest_done test_cli_bench

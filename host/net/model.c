@@ -66,13 +66,26 @@ an_buf an_model_piece_dbuf(const an_model *m, int i, int t) {
     return (an_buf){m->L[i].t[t].dout, 0};
 }
 
+/* Count bytes against the device's global memory before allocating them, so that a net that
+ * does not fit is refused up front (some drivers allocate lazily and fail only at a launch). */
+static an_status charge(an_dev *d, mdev *md, const char *name, size_t bytes) {
+    if (md->bytes + bytes > d->info.global_mem)
+        return an_error(AN_ERR_NOMEM,
+                        "the model does not fit in %s's %.1f GiB of global memory: %.1f GiB "
+                        "allocated before %s (%.1f MiB); use a smaller --batch or split the net "
+                        "over two devices (--device A,B)", d->info.name,
+                        (double)d->info.global_mem / 1073741824.0,
+                        (double)md->bytes / 1073741824.0, name, (double)bytes / 1048576.0);
+    md->bytes += bytes;
+    return AN_OK;
+}
+
 static an_status alloc_named(an_dev *d, mdev *md, const char *what, const char *layer, int t,
                              size_t floats, cl_mem *out) {
     char name[96];
     snprintf(name, sizeof name, "%s.%s[tower %d]", layer, what, t + 1);
-    AN_TRY(an_alloc(d, name, floats * sizeof(float), out));
-    md->bytes += floats * sizeof(float);
-    return AN_OK;
+    AN_TRY(charge(d, md, name, floats * sizeof(float)));
+    return an_alloc(d, name, floats * sizeof(float), out);
 }
 
 /* The slice of a parameter tensor that tower t uses, inside its device's flat buffer. */
@@ -189,17 +202,17 @@ static an_status setup_device(an_model *m, int di) {
         if (an_model_dev_of(m, t) == di) mask |= 1u << t;
     AN_TRY(an_layout_build(m->net, mask, &md->layout));
     size_t total = md->layout.total;
+    AN_TRY(charge(d, md, "parameters, gradients and momentum", 3 * total * sizeof(float)));
     AN_TRY(an_alloc(d, "parameters", total * sizeof(float), &md->params));
     AN_TRY(an_alloc(d, "gradients", total * sizeof(float), &md->grads));
     AN_TRY(an_alloc(d, "momentum", total * sizeof(float), &md->momentum));
-    md->bytes += 3 * total * sizeof(float);
     AN_TRY(an_fill(d, (an_buf){md->params, 0}, 0, total));
     AN_TRY(an_fill(d, (an_buf){md->grads, 0}, 0, total));
     AN_TRY(an_fill(d, (an_buf){md->momentum, 0}, 0, total));
     an_shape in = m->net->input;
     size_t in_floats = (size_t)m->batch * (size_t)an_shape_count(in);
+    AN_TRY(charge(d, md, "input images", in_floats * sizeof(float)));
     AN_TRY(an_alloc(d, "input images", in_floats * sizeof(float), &md->input));
-    md->bytes += in_floats * sizeof(float);
 
     an_sgd_segment *segs = calloc((size_t)md->layout.n + 1, sizeof *segs);
     if (!segs) return an_error(AN_ERR_NOMEM, "out of host memory");
@@ -252,9 +265,10 @@ an_status an_model_create(const an_net *net, an_dev *devs, int ndev, const an_mo
     for (int di = 0; s == AN_OK && di < ndev; di++) {
         mdev *md = &m->dev[di];
         if (md->ws_floats) {
-            s = an_alloc(&devs[di], "convolution workspace", md->ws_floats * sizeof(float),
-                         &md->ws);
-            md->bytes += md->ws_floats * sizeof(float);
+            s = charge(&devs[di], md, "convolution workspace", md->ws_floats * sizeof(float));
+            if (s == AN_OK)
+                s = an_alloc(&devs[di], "convolution workspace", md->ws_floats * sizeof(float),
+                             &md->ws);
         }
     }
     if (s == AN_OK) {
