@@ -74,6 +74,12 @@ if ls "$work/f/checkpoints"/*.ckpt >/dev/null 2>&1; then
   check 'grep -q "resumed from" "$work/f2.log"' "checkpoint before the blow-up loads: $(tail -2 "$work/f2.log")"
 fi
 
+# 5b. A new run refuses a directory that holds one (its checkpoints are not touched).
+before=$(ls "$work/a/checkpoints")
+"$bin" train "${common[@]}" --out "$work/a" --epochs 1 >"$work/a2.log" 2>&1; rc=$?
+check '[ $rc -eq 1 ] && grep -q "already holds a training run" "$work/a2.log"' "reusing a run directory: rc $rc $(cat "$work/a2.log")"
+check '[ "$(ls "$work/a/checkpoints")" = "$before" ]' "the old run's checkpoints are untouched"
+
 # 6. Flags.
 "$bin" train --help | grep -q -- "--lr-policy" && ok || bad "train --help"
 "$bin" train --bogus >/dev/null 2>&1; rc=$?

@@ -418,6 +418,14 @@ static an_status setup(trainer *t, an_dev *devs, int ndev) {
     AN_TRY(mkdir_one(t->c.out));
     char p[4300];
     snprintf(p, sizeof p, "%s/checkpoints", t->c.out);
+    long long its[1];
+    struct stat st;
+    snprintf(p, sizeof p, "%s/log.csv", t->c.out);
+    int has_log = stat(p, &st) == 0;
+    snprintf(p, sizeof p, "%s/checkpoints", t->c.out);
+    if (!t->c.resume && (has_log || list_checkpoints(p, its, 1) > 0))
+        return an_error(AN_ERR_INVALID_ARG, "%s already holds a training run: continue it with "
+                        "--resume, or give another --out (nothing there was changed)", t->c.out);
     AN_TRY(mkdir_one(p));
     if (!t->c.resume) {
         char cfg[4096];
