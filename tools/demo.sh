@@ -35,9 +35,12 @@ echo "== evaluating on the 10,000 test images"
 "$bin" eval --weights "$out/run/final.weights" --data "$out/fashion-mnist/shards/val"
 
 echo "== classifying one test image of each of three classes"
-val="$out/fashion-mnist/jpeg/val"
+classes=("$out/fashion-mnist/jpeg/val"/*/)
 imgs=()
-for cls in $(ls "$val" | head -3); do imgs+=("$val/$cls/$(ls "$val/$cls" | head -1)"); done
+for cls in "${classes[@]:0:3}"; do
+  files=("$cls"*.JPEG)
+  imgs+=("${files[0]}")
+done
 "$bin" classify --weights "$out/run/final.weights" --top 3 "${imgs[@]}"
 
 /usr/bin/python3 tools/plot_log.py "$out/run/log.csv" -o "$out/run/curves.png"

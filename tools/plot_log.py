@@ -4,7 +4,8 @@
 Usage: /usr/bin/python3 tools/plot_log.py RUNDIR/log.csv [-o OUT.png]
 
 The header names the columns (the trainer writes epoch, iteration, train_loss, val_loss,
-val_top1_err, val_top5_err, lr, seconds); the script plots the ones present: the losses, the
+val_top1_err, val_top5_err, lr, seconds); the script plots the ones present: the losses (with
+the per-iteration training loss of iterations.csv, when it lies beside the log), the
 top-1/top-5 error (%) and the learning rate (log scale), one panel each, against the iteration
 (else the epoch, else the row number). Empty cells (e.g. validation columns on rows without a
 validation) are skipped, so every curve joins only its own points. Default output: the log's
@@ -61,7 +62,22 @@ def points(xs, ys):
     return [p[0] for p in pts], [p[1] for p in pts]
 
 
-def plot(cols, title, out):
+def iteration_losses(log_path):
+    """The per-iteration training losses of iterations.csv beside log.csv (None if absent),
+    averaged over windows of about 1 % of the run so that the curve reads through the noise."""
+    path = os.path.join(os.path.dirname(os.path.abspath(log_path)), "iterations.csv")
+    if not os.path.exists(path):
+        return None
+    it = read_log(path)
+    if "iteration" not in it or "loss" not in it or not it["loss"]:
+        return None
+    xs, ys = points(it["iteration"], it["loss"])
+    w = max(1, len(ys) // 100)
+    return ([xs[i + w - 1] for i in range(0, len(ys) - w + 1, w)],
+            [sum(ys[i:i + w]) / w for i in range(0, len(ys) - w + 1, w)], w)
+
+
+def plot(cols, title, out, steps=None):
     xname = next((c for c in X_COLUMNS if c in cols and any(not math.isnan(v) for v in cols[c])),
                  None)
     nrows = len(next(iter(cols.values())))
@@ -77,6 +93,9 @@ def plot(cols, title, out):
     fig, axes = plt.subplots(len(panels), 1, figsize=(8, 3 * len(panels)), sharex=True,
                              squeeze=False)
     for ax, (ptitle, ylabel, present, logy) in zip(axes[:, 0], panels):
+        if ptitle == "loss" and steps and xname == "iteration":
+            ax.plot(steps[0], steps[1], color="0.7", linewidth=1,
+                    label="train loss per iteration (mean of %d)" % steps[2])
         for c in present:
             px, py = points(xs, cols[c])
             if logy:
@@ -105,7 +124,8 @@ def main():
     out = a.output or os.path.splitext(a.log)[0] + ".png"
     try:
         cols = read_log(a.log)
-        plot(cols, os.path.basename(os.path.dirname(os.path.abspath(a.log))) or a.log, out)
+        plot(cols, os.path.basename(os.path.dirname(os.path.abspath(a.log))) or a.log, out,
+             iteration_losses(a.log))
     except (OSError, ValueError) as e:
         sys.exit("plot_log.py: %s" % e)
     print("wrote %s" % out)
