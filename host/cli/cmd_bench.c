@@ -13,15 +13,10 @@
 
 #include "cli/cli.h"
 #include "net/model.h"
+#include "util/clock.h"
 
 #define ND AN_MAX_SELECTED
 #define MAX_OTHER 16
-
-static double now_s(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 /* Device time (ms summed over the timed iterations) of one tag, per phase and device. */
 typedef struct phase_ms {
@@ -175,9 +170,9 @@ static an_status run(bench *b, an_model *m, const float *images, const int *labe
         int timed = it >= b->warmup;
         if (it == b->warmup) { /* the warm-up's last collect waited for every queue */
             x0 = an_model_xfer_bytes(m);
-            t_start = now_s();
+            t_start = an_now_s();
         }
-        double t0 = now_s();
+        double t0 = an_now_s();
         AN_TRY(an_model_forward(m, images, b->train ? labels : NULL, b->batch, b->train,
                                 (uint32_t)it));
         AN_TRY(collect(b, 0, timed));
@@ -187,11 +182,11 @@ static an_status run(bench *b, an_model *m, const float *images, const int *labe
             AN_TRY(collect(b, 1, timed));
         }
         if (timed)
-            progress(tty, "iteration", it - b->warmup + 1, b->iters, now_s() - t0);
+            progress(tty, "iteration", it - b->warmup + 1, b->iters, an_now_s() - t0);
         else
-            progress(tty, "warm-up", it + 1, b->warmup, now_s() - t0);
+            progress(tty, "warm-up", it + 1, b->warmup, an_now_s() - t0);
     }
-    b->wall_s = now_s() - t_start;
+    b->wall_s = an_now_s() - t_start;
     b->xfer_measured = an_model_xfer_bytes(m) - x0;
     if (tty) fprintf(stderr, "\r%50s\r", "");
     return AN_OK;

@@ -8,12 +8,7 @@
 
 #include "cli/cli.h"
 #include "data/loader.h"
-
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
+#include "util/clock.h"
 
 /* Images/s of `threads` workers over `images` images (after one warm-up batch). */
 static an_status measure(const char *path, an_loader_config c, int threads, int images, double *rate,
@@ -31,13 +26,13 @@ static an_status measure(const char *path, an_loader_config c, int threads, int 
     AN_TRY(s);
     an_batch b;
     s = an_loader_next(l, &b);
-    double t0 = now_s();
+    double t0 = an_now_s();
     long n = 0;
     while (s == AN_OK && n < images) {
         s = an_loader_next(l, &b);
         n += b.count;
     }
-    double t = now_s() - t0;
+    double t = an_now_s() - t0;
     an_loader_close(l);
     *rate = t > 0 ? (double)n / t : 0;
     return s;

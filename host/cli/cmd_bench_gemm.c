@@ -9,6 +9,7 @@
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "ops/gemm.h"
+#include "util/clock.h"
 
 typedef struct bench_shape {
     const char *name;
@@ -31,12 +32,6 @@ static const bench_shape shapes[] = {
 };
 #define NSHAPES (sizeof shapes / sizeof *shapes)
 
-static double now_s(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
 /* Best GFLOP/s of a few runs of `chains` FMA chains per work-item, one work-item per
  * work-group (the fastest combination on PoCL); runs grow until one takes 0.1 s. */
 static an_status fma_runs(an_dev *d, int chains, cl_mem out, size_t gws, double *best) {
@@ -52,10 +47,10 @@ static an_status fma_runs(an_dev *d, int chains, cl_mem out, size_t gws, double 
         AN_ARG(k, 1, iters);
         AN_ARG(k, 2, m);
         AN_ARG(k, 3, a);
-        double t0 = now_s();
+        double t0 = an_now_s();
         AN_TRY(an_launch(d, k, 1, &gws, &lws));
         AN_TRY(an_finish(d));
-        double t = now_s() - t0;
+        double t = an_now_s() - t0;
         double g = (double)gws * iters * chains * 16 * 2 / t * 1e-9;
         if (g > *best) *best = g;
         if (t < 0.1 && iters < (1u << 24)) iters *= 2;
@@ -86,13 +81,13 @@ static an_status time_shape(an_dev *d, const bench_shape *b, size_t conv_batch, 
     double start = 0, best = 1e30;
     for (int r = -1; r < reps; r++) {
         AN_TRY(an_finish(d));
-        double t0 = now_s();
+        double t0 = an_now_s();
         if (r == 0) start = t0;
         for (int g = 0; g < b->groups; g++)
             AN_TRY(an_gemm_batched(d, b->ta, b->tb, b->M, b->N, b->K, 1.0f, A, ac, 0, B, bc,
                                    br * bc, 0.0f, C, b->N, b->M * b->N, batch));
         AN_TRY(an_finish(d));
-        double t1 = now_s();
+        double t1 = an_now_s();
         if (r >= 0 && t1 - t0 < best) best = t1 - t0;
         if (r >= 0 && t1 - start > 2.0) break;
     }

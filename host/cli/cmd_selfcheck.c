@@ -11,17 +11,12 @@
 #include "ops/conv.h"
 #include "ref/ref_conv.h"
 #include "runtime/kernels.h"
-
-static double now_s(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
+#include "util/clock.h"
 
 static int build_all(an_dev *d) {
     int failed = 0;
     for (const an_kernel_source *k = an_embedded_kernels; k->name; k++) {
-        double t0 = now_s();
+        double t0 = an_now_s();
         cl_kernel unused;
         /* Building the program is the check; an_fill is in every program (common.cl). */
         an_status s = an_kernel(d, k->name, NULL, "an_fill", &unused);
@@ -29,7 +24,7 @@ static int build_all(an_dev *d) {
             fprintf(stderr, "  cl/%s.cl: FAILED\n%s\n", k->name, an_last_error());
             failed++;
         } else {
-            printf("  cl/%-16s built in %.2f s\n", k->name, now_s() - t0);
+            printf("  cl/%-16s built in %.2f s\n", k->name, an_now_s() - t0);
         }
     }
     return failed;

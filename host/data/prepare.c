@@ -17,6 +17,7 @@
 #include "data/jpeg.h"
 #include "data/source.h"
 #include "runtime/clcheck.h"
+#include "util/clock.h"
 
 void an_prepare_defaults(an_prepare_opts *o) {
     *o = (an_prepare_opts){0};
@@ -35,12 +36,6 @@ void an_prepare_report_free(an_prepare_report *r) {
     }
     free(r->bad);
     *r = (an_prepare_report){0};
-}
-
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 static an_status make_dir(const char *path) {
@@ -339,7 +334,7 @@ static an_status prepare_split(const an_prepare_opts *o, const char *stage, cons
             atomic_store(&j.stop, 1);
             break;
         }
-    double t0 = now_s();
+    double t0 = an_now_s();
     an_progress p = {.stage = stage, .resumed = resumed, .total = src->n};
     int stopped = 0;
     for (;;) {
@@ -347,7 +342,7 @@ static an_status prepare_split(const an_prepare_opts *o, const char *stage, cons
                        atomic_load(&j.next) >= j.ntodo + (unsigned)started;
         p.done = atomic_load(&j.done);
         p.bad = atomic_load(&j.bad);
-        p.elapsed_s = now_s() - t0;
+        p.elapsed_s = an_now_s() - t0;
         if (o->progress && o->progress(o->progress_ctx, &p)) {
             atomic_store(&j.stop, 1);
             stopped = 1;
@@ -364,7 +359,7 @@ static an_status prepare_split(const an_prepare_opts *o, const char *stage, cons
     if (s == AN_OK && o->progress) {
         p.done = atomic_load(&j.done);
         p.bad = atomic_load(&j.bad);
-        p.elapsed_s = now_s() - t0;
+        p.elapsed_s = an_now_s() - t0;
         o->progress(o->progress_ctx, &p);
     }
     pthread_mutex_destroy(&j.mu);
@@ -382,7 +377,7 @@ an_status an_prepare(const an_prepare_opts *o, an_prepare_report *r) {
     if (o->encoding == AN_ENC_JPEG && (o->quality < 1 || o->quality > 100))
         return an_error(AN_ERR_INVALID_ARG, "JPEG quality %d (1..100)", o->quality);
     if (!an_is_dir(o->src)) return an_error(AN_ERR_NOT_FOUND, "%s is not a folder", o->src);
-    double t0 = now_s();
+    double t0 = an_now_s();
     r->encoding = o->encoding == AN_ENC_AUTO ? an_prepare_auto_encoding(o->size) : (an_encoding)o->encoding;
     an_prepare_opts oo = *o;
     if (oo.quality == 0) oo.quality = 90;
@@ -424,6 +419,6 @@ an_status an_prepare(const an_prepare_opts *o, an_prepare_report *r) {
     free(val);
     free(dtrain);
     free(dval);
-    r->seconds = now_s() - t0;
+    r->seconds = an_now_s() - t0;
     return s;
 }

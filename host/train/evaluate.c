@@ -9,12 +9,7 @@
 #include "runtime/clcheck.h"
 #include "train/evaluate.h"
 #include "train/feed.h"
-
-static double now_s(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
+#include "util/clock.h"
 
 an_eval_opts an_eval_defaults(void) {
     an_eval_opts o;
@@ -135,7 +130,7 @@ an_status an_evaluate_loader(an_model *m, const an_net *net, an_loader *l, const
                  malloc(10 * sizeof(double))};
     float *in = NULL, *logits = NULL;
     size_t in_cap = 0, logits_cap = 0;
-    double loss_sum = 0, t0 = now_s();
+    double loss_sum = 0, t0 = an_now_s();
     an_status s = w.avg && w.pv && w.logp ? AN_OK : an_error(AN_ERR_NOMEM, "out of memory");
     while (s == AN_OK) {
         an_batch b;
@@ -161,7 +156,7 @@ an_status an_evaluate_loader(an_model *m, const an_net *net, an_loader *l, const
     free(w.pv);
     free(w.logp);
     if (s != AN_OK) return s;
-    r->seconds = now_s() - t0;
+    r->seconds = an_now_s() - t0;
     if (r->images == 0) return an_error(AN_ERR_FORMAT, "no image of the data set could be read");
     double n = (double)r->images;
     r->top1_err = 100.0 * (n - (double)r->top1_correct) / n;

@@ -16,6 +16,7 @@
 #include "train/feed.h"
 #include "train/trainer.h"
 #include "util/atomic_file.h"
+#include "util/clock.h"
 
 an_train_config an_train_defaults(void) {
     an_train_config c;
@@ -34,12 +35,6 @@ an_train_config an_train_defaults(void) {
     c.keep = 3;
     c.conv_algo = AN_CONV_AUTO;
     return c;
-}
-
-static double now_s(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
 static int is_dir(const char *p) {
@@ -138,7 +133,7 @@ static an_status save_checkpoint(trainer *t, const char *path) {
     char cfg[4096], state[2048], kv[6200];
     kv_config(&t->c, t->net->name, cfg, sizeof cfg);
     run_state s = t->st;
-    s.seconds += now_s() - t->t0;
+    s.seconds += an_now_s() - t->t0;
     kv_state(&s, state, sizeof state);
     snprintf(kv, sizeof kv, "%s%s", cfg, state);
     return an_ckpt_save(path, kv, t->net_text, an_model_whole_floats(t->model), t->params,
@@ -274,7 +269,7 @@ static an_status end_epoch(trainer *t, int epoch) {
         AN_TRY(an_evaluate(t->model, t->net, t->val_dir, &eo, &r));
     }
     double train_loss = t->st.epoch_iters ? t->st.epoch_loss_sum / (double)t->st.epoch_iters : 0;
-    double secs = t->st.seconds + now_s() - t->t0;
+    double secs = t->st.seconds + an_now_s() - t->t0;
     char line[512], path[4300];
     snprintf(line, sizeof line, "%d,%lld,%.6f,%.6f,%.4f,%.4f,%.6g,%.1f\n", epoch + 1,
              t->st.iteration, train_loss, r.loss, r.top1_err, r.top5_err, t->st.lr, secs);
@@ -343,7 +338,7 @@ static void report_iter(trainer *t, double loss, double rate, long long per_epoc
     if (t->c.max_iters > 0 && t->c.max_iters - t->st.iteration < left)
         left = t->c.max_iters - t->st.iteration;
     p.eta_s = rate > 0 ? (double)left * t->c.batch / rate : 0;
-    p.elapsed_s = now_s() - start;
+    p.elapsed_s = an_now_s() - start;
     t->progress(t->ctx, &p);
 }
 
@@ -353,7 +348,7 @@ static an_status train_loop(trainer *t, volatile sig_atomic_t *stop) {
         return an_error(AN_ERR_INVALID_ARG, "the training set %s has %zu images, fewer than one "
                         "batch of %d: use a smaller --batch", t->train_dir,
                         an_loader_size(t->loader), t->c.batch);
-    double start = now_s(), rate = 0;
+    double start = an_now_s(), rate = 0;
     long long done_here = 0;
     char path[4300];
     snprintf(path, sizeof path, "%s/iterations.csv", t->c.out);
@@ -400,7 +395,7 @@ static an_status train_loop(trainer *t, volatile sig_atomic_t *stop) {
                  (double)loss, t->st.lr);
         append_line(path, "iteration,epoch,loss,lr\n", line);
         done_here++;
-        rate = (double)done_here * t->c.batch / (now_s() - start);
+        rate = (double)done_here * t->c.batch / (an_now_s() - start);
         report_iter(t, loss, rate, per_epoch, start);
         if (t->st.iteration % per_epoch == 0) {
             AN_TRY(end_epoch(t, t->st.epoch));
@@ -483,7 +478,7 @@ an_status an_train_run(const an_train_config *cfg, an_dev *devs, int ndev,
     t.ctx = ctx;
     t.st.lr = cfg->lr;
     t.st.best_top1 = 1e9;
-    t.t0 = now_s();
+    t.t0 = an_now_s();
     if (cfg->batch < 1 || (cfg->epochs < 1 && !cfg->resume) || cfg->lr <= 0 || cfg->keep < 1)
         return an_error(AN_ERR_INVALID_ARG, "--batch, --epochs, --lr and --keep must be positive");
     an_ckpt ck;
