@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "runtime/clcheck.h"
+#include "util/atomic_file.h"
 
 int an_is_dir(const char *path) {
     struct stat st;
@@ -106,16 +107,14 @@ an_status an_classes_load(const char *path, an_classes *out) {
 }
 
 an_status an_classes_save(const char *path, const an_classes *c) {
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    if (!f) return an_error(AN_ERR_IO, "cannot write %s: %s", tmp, strerror(errno));
-    for (int i = 0; i < c->n; i++) fprintf(f, "%s %s\n", c->ids[i], c->words[i]);
-    if (fclose(f) != 0 || rename(tmp, path) != 0) {
-        remove(tmp);
-        return an_error(AN_ERR_IO, "cannot write %s: %s", path, strerror(errno));
-    }
-    return AN_OK;
+    size_t len = 0;
+    for (int i = 0; i < c->n; i++) len += strlen(c->ids[i]) + strlen(c->words[i]) + 2;
+    char *text = malloc(len + 1), *p = text;
+    if (!text) return an_error(AN_ERR_NOMEM, "out of memory writing %s", path);
+    for (int i = 0; i < c->n; i++) p += sprintf(p, "%s %s\n", c->ids[i], c->words[i]);
+    an_status s = an_write_atomic(path, text, len);
+    free(text);
+    return s;
 }
 
 an_status an_classes_copy(const an_classes *src, an_classes *dst) {

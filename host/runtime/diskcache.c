@@ -1,17 +1,16 @@
 /* host/runtime/diskcache.c - program binaries on disk, keyed on a hash of source, options, device,
  * driver and platform. An entry is trusted only if its magic, key, length and checksum all match;
- * anything else is ignored (and rebuilt). Entries are written to a temporary file, fsync'ed and
- * renamed into place, so a crash never leaves a half-written entry under a real name. */
+ * anything else is ignored (and rebuilt). Entries are written atomically (util/atomic_file.h),
+ * so a crash never leaves a half-written entry under a real name. */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "runtime/progcache.h"
 #include "runtime/runtime.h"
+#include "util/atomic_file.h"
 
 #define CACHE_MAGIC "ANKCACH1"
 
@@ -109,23 +108,15 @@ an_status an_binary_cache_write(an_hash128 key, const unsigned char *bin, size_t
     if (!dir) return AN_OK;
     if (mkdir_p(dir) != 0)
         return an_error(AN_ERR_IO, "cannot create kernel cache %s: %s", dir, strerror(errno));
-    char path[4200], tmp[4300];
+    char path[4200];
     entry_path(path, sizeof path, dir, key);
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd < 0) return an_error(AN_ERR_IO, "cannot write %s: %s", tmp, strerror(errno));
     entry_header h;
     memcpy(h.magic, CACHE_MAGIC, 8);
     h.ka = key.a;
     h.kb = key.b;
     h.len = len;
     h.sum = an_hash_update(an_hash_init(), bin, len).a;
-    int ok = write(fd, &h, sizeof h) == (ssize_t)sizeof h && write(fd, bin, len) == (ssize_t)len &&
-             fsync(fd) == 0;
-    ok &= close(fd) == 0;
-    if (!ok || rename(tmp, path) != 0) {
-        unlink(tmp);
-        return an_error(AN_ERR_IO, "cannot write kernel cache entry %s", path);
-    }
-    return AN_OK;
+    const void *parts[2] = {&h, bin};
+    size_t lens[2] = {sizeof h, len};
+    return an_write_atomic_parts(path, parts, lens, 2);
 }
