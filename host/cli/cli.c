@@ -148,3 +148,17 @@ int cli_open_devices(const cli_device_opts *o, int want, an_dev *devs, int *ndev
 }
 
 int cli_is_tty(void) { return isatty(2); }
+
+void cli_json_string(FILE *f, const char *s) {
+    fputc('"', f);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            fprintf(f, "\\%c", c);
+        else if (c < 0x20)
+            fprintf(f, "\\u%04x", c);
+        else
+            fputc(c, f);
+    }
+    fputc('"', f);
+}

@@ -47,6 +47,9 @@ int cli_open_devices(const cli_device_opts *o, int want, an_dev *devs, int *ndev
 /* Print "alexnet <cmd>: <an_last_error()>" to stderr and return 1. */
 int cli_fail(const char *cmd, an_status s);
 
+/* Write s as a JSON string (quoted, with ", \ and control characters escaped) to f. */
+void cli_json_string(FILE *f, const char *s);
+
 /* 1 when stderr is a terminal (progress bars), 0 for plain log lines. */
 int cli_is_tty(void);
 

@@ -263,19 +263,6 @@ static int has_xfer(const bench *b, int i) {
     return 0;
 }
 
-static void json_str(const char *s) {
-    putchar('"');
-    for (; *s; s++) {
-        if (*s == '"' || *s == '\\')
-            printf("\\%c", *s);
-        else if ((unsigned char)*s < 0x20)
-            printf("\\u%04x", (unsigned char)*s);
-        else
-            putchar(*s);
-    }
-    putchar('"');
-}
-
 static void json_devs(const double *v, int n, double k) {
     printf("[");
     for (int di = 0; di < n; di++) printf("%s%.4f", di ? ", " : "", k * v[di]);
@@ -286,7 +273,7 @@ static void print_json(const bench *b) {
     double k = 1.0 / b->iters;
     totals t = get_totals(b);
     printf("{\"net\": ");
-    json_str(b->net->name);
+    cli_json_string(stdout, b->net->name);
     printf(", \"batch\": %d, \"train\": %s, \"iters\": %d, \"warmup\": %d,\n", b->batch,
            b->train ? "true" : "false", b->iters, b->warmup);
     printf(" \"devices\": [\n");
@@ -299,7 +286,7 @@ static void print_json(const bench *b) {
             x += k * (b->xfer[i].fwd[di] + b->xfer[i].bwd[di]);
         }
         printf("  {\"id\": \"%d:%d\", \"name\": ", d->info.platform_index, d->info.device_index);
-        json_str(d->info.name);
+        cli_json_string(stdout, d->info.name);
         printf(", \"memory_bytes\": %zu, \"global_mem_bytes\": %llu, \"forward_ms\": %.4f, "
                "\"backward_ms\": %.4f, \"transfer_ms\": %.4f}%s\n",
                b->mem[di], (unsigned long long)d->info.global_mem, f, bw, x,
@@ -310,7 +297,7 @@ static void print_json(const bench *b) {
         const an_layer *l = &b->net->layers[i];
         double f = k * sum_dev(b->op[i].fwd, b->ndev), bw = k * sum_dev(b->op[i].bwd, b->ndev);
         printf("  {\"name\": ");
-        json_str(l->name);
+        cli_json_string(stdout, l->name);
         printf(", \"kind\": \"%s\", \"forward_ms\": %.4f, \"backward_ms\": %.4f, "
                "\"forward_flop\": %.0f, \"backward_flop\": %.0f, \"forward_gflops\": %.3f, "
                "\"backward_gflops\": %.3f, \"gflops\": %.3f, \"forward_ms_per_device\": ",
@@ -329,7 +316,7 @@ static void print_json(const bench *b) {
         for (int di = 0; di < b->ndev; di++) {
             printf("%s\n  {\"layer\": ", first ? "" : ",");
             first = 0;
-            json_str(b->net->layers[i].name);
+            cli_json_string(stdout, b->net->layers[i].name);
             printf(", \"device\": %d, \"forward_ms\": %.4f, \"backward_ms\": %.4f, "
                    "\"forward_bytes\": %llu, \"backward_bytes\": %llu, \"local_bytes\": %llu}",
                    di, k * b->xfer[i].fwd[di], k * b->xfer[i].bwd[di], b->bytes[i].fwd[di],
@@ -339,7 +326,7 @@ static void print_json(const bench *b) {
     printf("\n ],\n \"other\": [");
     for (int j = 0; j < b->nother; j++) {
         printf("%s\n  {\"tag\": ", j ? "," : "");
-        json_str(b->other[j].tag);
+        cli_json_string(stdout, b->other[j].tag);
         printf(", \"forward_ms_per_device\": ");
         json_devs(b->other[j].ms.fwd, b->ndev, k);
         printf(", \"backward_ms_per_device\": ");

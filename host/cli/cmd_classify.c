@@ -44,17 +44,6 @@ static an_status load_image(classifier *c, const char *path, float *out) {
     return AN_OK;
 }
 
-static void json_str(const char *s) {
-    putchar('"');
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\') printf("\\%c", ch);
-        else if (ch < 0x20) printf("\\u%04x", ch);
-        else putchar(ch);
-    }
-    putchar('"');
-}
-
 static void print_one(classifier *c, const char *image, const float *logits) {
     const an_net *net = c->net;
     an_softmax_d(logits, net->classes, c->probs);
@@ -62,13 +51,13 @@ static void print_one(classifier *c, const char *image, const float *logits) {
     char unnamed[32];
     if (c->json) {
         printf("%s\n  {\"image\": ", c->printed ? "," : "");
-        json_str(image);
+        cli_json_string(stdout, image);
         printf(", \"top\": [");
         for (int j = 0; j < c->top; j++) {
             int k = c->idx[j];
             snprintf(unnamed, sizeof unnamed, "class %d", k);
             printf("%s{\"class\": %d, \"name\": ", j ? ", " : "", k);
-            json_str(net->nclass_names ? net->class_names[k] : unnamed);
+            cli_json_string(stdout, net->nclass_names ? net->class_names[k] : unnamed);
             printf(", \"probability\": %.9g}", c->probs[k]);
         }
         printf("]}");

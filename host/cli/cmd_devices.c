@@ -4,20 +4,6 @@
 
 #include "cli/cli.h"
 
-static void json_string(const char *s) {
-    putchar('"');
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            printf("\\%c", c);
-        else if (c < 0x20)
-            printf("\\u%04x", c);
-        else
-            putchar(c);
-    }
-    putchar('"');
-}
-
 static double mib(cl_ulong b) { return (double)b / (1024.0 * 1024.0); }
 
 static void print_json(const an_device_info *l, int n) {
@@ -25,15 +11,15 @@ static void print_json(const an_device_info *l, int n) {
     for (int i = 0; i < n; i++) {
         const an_device_info *d = &l[i];
         printf("  {\"id\": \"%d:%d\", \"platform\": ", d->platform_index, d->device_index);
-        json_string(d->platform_name);
+        cli_json_string(stdout, d->platform_name);
         printf(", \"name\": ");
-        json_string(d->name);
+        cli_json_string(stdout, d->name);
         printf(", \"vendor\": ");
-        json_string(d->vendor);
+        cli_json_string(stdout, d->vendor);
         printf(", \"type\": \"%s\", \"opencl\": ", an_device_type_name(d->type));
-        json_string(d->version);
+        cli_json_string(stdout, d->version);
         printf(", \"driver\": ");
-        json_string(d->driver);
+        cli_json_string(stdout, d->driver);
         printf(", \"compute_units\": %u, \"clock_mhz\": %u, \"global_mem_bytes\": %llu, "
                "\"max_alloc_bytes\": %llu, \"local_mem_bytes\": %llu, \"max_work_group\": %zu, "
                "\"fp16\": %s, \"fp64\": %s, \"default\": %s}%s\n",

@@ -15,26 +15,15 @@ static void progress(void *ctx, size_t done, size_t total) {
     if (done >= total) fputc('\n', stderr);
 }
 
-static void json_str(FILE *f, const char *s) {
-    fputc('"', f);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
-        else if (c < 0x20) fprintf(f, "\\u%04x", c);
-        else fputc(c, f);
-    }
-    fputc('"', f);
-}
-
 static void print_result(const char *weights, const char *data, const an_net *net,
                          const an_eval_result *r, int json) {
     if (json) {
         printf("{\"weights\": ");
-        json_str(stdout, weights);
+        cli_json_string(stdout, weights);
         printf(", \"data\": ");
-        json_str(stdout, data);
+        cli_json_string(stdout, data);
         printf(", \"net\": ");
-        json_str(stdout, net->name);
+        cli_json_string(stdout, net->name);
         printf(", \"classes\": %d, \"views\": %d, \"images\": %zu, \"bad\": %zu, "
                "\"top1_err\": %.10g, \"top5_err\": %.10g, \"loss\": %.10g, \"seconds\": %.4f, "
                "\"images_per_s\": %.2f}\n",

@@ -98,28 +98,14 @@ static void row(const char *fmt, ...) {
     puts(line);
 }
 
-static void json_str(const char *s) {
-    putchar('"');
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            printf("\\%c", c);
-        else if (c < 0x20)
-            printf("\\u%04x", c);
-        else
-            putchar(c);
-    }
-    putchar('"');
-}
-
 static void json_shape(an_shape s) { printf("[%d, %d, %d]", s.c, s.h, s.w); }
 
 static void print_json(const an_net *net, const size_t *tower_params) {
     char d[24];
     printf("{\n  \"net\": ");
-    json_str(net->name);
+    cli_json_string(stdout, net->name);
     printf(",\n  \"source\": ");
-    json_str(net->source);
+    cli_json_string(stdout, net->source);
     printf(",\n  \"towers\": %d,\n  \"input\": ", net->towers);
     json_shape(net->input);
     printf(",\n  \"classes\": %d,\n  \"lrn\": \"%s\",\n", net->classes,
@@ -131,17 +117,17 @@ static void print_json(const an_net *net, const size_t *tower_params) {
     for (int c = 0; c < net->input.c; c++)
         printf("%s%.17g", c ? ", " : "", an_preproc_std(&net->pre, c));
     printf("], \"order\": ");
-    json_str(net->pre.order);
+    cli_json_string(stdout, net->pre.order);
     printf("},\n  \"class_names\": [");
     for (int i = 0; i < net->nclass_names; i++) {
         if (i) printf(", ");
-        json_str(net->class_names[i]);
+        cli_json_string(stdout, net->class_names[i]);
     }
     printf("],\n  \"layers\": [\n");
     for (int i = 0; i < net->nlayers; i++) {
         const an_layer *L = &net->layers[i];
         printf("    {\"name\": ");
-        json_str(L->name);
+        cli_json_string(stdout, L->name);
         printf(", \"kind\": \"%s\", \"line\": %d, \"tower\": ", an_layer_kind_name(L->kind),
                L->line);
         if (L->tower)
@@ -178,7 +164,7 @@ static void print_json(const an_net *net, const size_t *tower_params) {
     for (int i = 0; i < net->ntensors; i++) {
         const an_tensor *t = &net->tensors[i];
         printf("    {\"name\": ");
-        json_str(t->name);
+        cli_json_string(stdout, t->name);
         printf(", \"shape\": [");
         for (int k = 0; k < t->ndim; k++) printf("%s%d", k ? ", " : "", t->dims[k]);
         printf("]}%s\n", i + 1 < net->ntensors ? "," : "");
