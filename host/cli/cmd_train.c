@@ -103,7 +103,8 @@ int cmd_train(int argc, char **argv) {
         {"--max-iters", CLI_STR, &max_iters, "N", "stop (with a checkpoint) after iteration N",
          NULL},
         {"--threads", CLI_INT, &c.threads, "N", "data loader threads (0: all CPUs)", NULL},
-        {"--conv", CLI_CHOICE, &algo, "ALGO", "convolution algorithm", "auto|im2col|direct"},
+        {"--conv", CLI_CHOICE, &algo, "ALGO", "convolution algorithm",
+         "auto|im2col|direct|fft"},
         {"--resume", CLI_FLAG, &resume, NULL,
          "continue the run in RUNDIR from its newest checkpoint", NULL},
         CLI_DEVICE_OPTIONS(dev),
@@ -127,6 +128,7 @@ int cmd_train(int argc, char **argv) {
     }
     c.conv_algo = strcmp(algo, "im2col") == 0   ? AN_CONV_IM2COL
                   : strcmp(algo, "direct") == 0 ? AN_CONV_DIRECT
+                  : strcmp(algo, "fft") == 0    ? AN_CONV_FFT
                                                 : AN_CONV_AUTO;
     if (!c.out || (!resume && (!c.data || !c.net))) {
         fprintf(stderr, "alexnet train: --data, --net and --out are needed (--out alone with "

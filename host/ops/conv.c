@@ -4,6 +4,7 @@
 
 #include <limits.h>
 
+#include "ops/conv_fft.h"
 #include "ops/gemm.h"
 
 #define CONV_WS_CAP ((size_t)64 << 20) /* floats: 256 MB */
@@ -17,6 +18,7 @@ const char *an_conv_algo_name(an_conv_algo a) {
     switch (a) {
     case AN_CONV_IM2COL: return "im2col";
     case AN_CONV_DIRECT: return "direct";
+    case AN_CONV_FFT: return "fft";
     default: return "auto";
     }
 }
@@ -60,6 +62,7 @@ static size_t ws_per_image(const an_conv_shape *s) {
 }
 
 size_t an_conv_workspace_floats(const an_dev *d, const an_conv_shape *s, an_conv_algo a) {
+    if (a == AN_CONV_FFT) return an_conv_fft_workspace_floats(d, s);
     if (an_conv_algo_resolve(d, s, a) != AN_CONV_IM2COL) return 0;
     size_t per = ws_per_image(s), nb = CONV_WS_CAP / per;
     if (nb < 1) nb = 1;
@@ -189,6 +192,7 @@ an_status an_conv_forward(an_dev *d, const an_conv_shape *s, an_conv_algo a, an_
     AN_TRY(check_buf("weights", w, w_floats(s)));
     if (b.mem) AN_TRY(check_buf("bias", b, (size_t)s->k));
     AN_TRY(check_buf("output", y, y_floats(s)));
+    if (a == AN_CONV_FFT) return an_conv_fft_forward(d, s, x, w, b, y, ws, ws_floats);
     if (an_conv_algo_resolve(d, s, a) == AN_CONV_DIRECT) return forward_direct(d, s, x, w, b, y);
     return forward_im2col(d, s, x, w, b, y, ws, ws_floats);
 }
@@ -281,13 +285,15 @@ an_status an_conv_backward(an_dev *d, const an_conv_shape *s, an_conv_algo a, an
         AN_TRY(check_buf("weight gradient", dw, w_floats(s)));
     }
     if (db.mem) AN_TRY(check_buf("bias gradient", db, (size_t)s->k));
-    int direct = an_conv_algo_resolve(d, s, a) == AN_CONV_DIRECT;
+    int direct = an_conv_algo_resolve(d, s, a) == AN_CONV_DIRECT, fft = a == AN_CONV_FFT;
     if (dx.mem)
-        AN_TRY(direct ? backward_data_direct(d, s, w, dy, dx)
-                      : backward_data_im2col(d, s, w, dy, dx, ws, ws_floats));
+        AN_TRY(fft      ? an_conv_fft_backward_data(d, s, w, dy, dx, ws, ws_floats)
+               : direct ? backward_data_direct(d, s, w, dy, dx)
+                        : backward_data_im2col(d, s, w, dy, dx, ws, ws_floats));
     if (dw.mem)
-        AN_TRY(direct ? backward_weights_direct(d, s, x, dy, dw)
-                      : backward_weights_im2col(d, s, x, dy, dw, ws, ws_floats));
+        AN_TRY(fft      ? an_conv_fft_backward_weights(d, s, x, dy, dw, ws, ws_floats)
+               : direct ? backward_weights_direct(d, s, x, dy, dw)
+                        : backward_weights_im2col(d, s, x, dy, dw, ws, ws_floats));
     if (db.mem)
         AN_TRY(launch_io(d, "im2col", "conv_bias_grad", s, s->n, dy, db, (size_t)s->k, 1, 1));
     return AN_OK;

@@ -14,8 +14,12 @@
  *     tiled (on the 2-core PoCL machine 28-90 GFLOP/s on AlexNet's layers, against 95-175 for
  *     im2col); the gradients compute each element from the definition (about 4 GFLOP/s), so
  *     for training im2col is the choice.
+ *   AN_CONV_FFT: stride 1 only (other strides: AN_ERR_UNSUPPORTED); clFFT transforms of the
+ *     zero-padded planes, per-frequency products summed over channels, inverse transforms, for
+ *     the forward and both gradients (host/ops/conv_fft.c). Its workspace holds the filters'
+ *     spectra as well as a chunk of images'.
  *   AN_CONV_AUTO: AN_CONV_IM2COL (the faster on CPU devices with the own GEMM and on GPUs with
- *     CLBlast). Room is left for an FFT algorithm.
+ *     CLBlast); it never picks FFT.
  *
  * Workspace: the caller allocates one buffer of an_conv_workspace_floats(...) floats (or any
  * size at least one image's need) and passes it; images are processed in chunks that fit. */
@@ -27,7 +31,8 @@
 typedef enum an_conv_algo {
     AN_CONV_AUTO = 0,
     AN_CONV_IM2COL = 1,
-    AN_CONV_DIRECT = 2
+    AN_CONV_DIRECT = 2,
+    AN_CONV_FFT = 3
 } an_conv_algo;
 
 typedef struct an_conv_shape {
@@ -41,7 +46,7 @@ int an_conv_oh(const an_conv_shape *s);
 int an_conv_ow(const an_conv_shape *s);
 /* AN_ERR_INVALID_ARG (with the reason) for an impossible shape. */
 an_status an_conv_check(const an_conv_shape *s);
-/* "auto", "im2col", "direct"; and the algorithm AN_CONV_AUTO stands for on d. */
+/* "auto", "im2col", "direct", "fft"; and the algorithm AN_CONV_AUTO stands for on d. */
 const char *an_conv_algo_name(an_conv_algo a);
 an_conv_algo an_conv_algo_resolve(const an_dev *d, const an_conv_shape *s, an_conv_algo a);
 

@@ -1,0 +1,197 @@
+/* test/test_conv_fft.c - the FFT convolution (AN_CONV_FFT) against the double reference: forward
+ * (with and without bias), dx and dw (db too), on odd sizes, batch 1, padding, non-square kernels,
+ * groups 2 and 3, a workspace so small that images go one at a time, and AlexNet's conv2 and
+ * conv3 at batch 1-2. Outputs and the workspace are NaN-poisoned first. A stride-2 shape must be
+ * AN_ERR_UNSUPPORTED, AN_CONV_AUTO must not resolve to FFT, and the name must be "fft".
+ * Tolerance: |e| <= 5e-7 sqrt(m) (1 + log2(fh fw)) + 1e-5|ref|, m the number of products summed
+ * per output (inputs, weights and dy in [-1, 1]), fh x fw the transform size: FFT rounding
+ * spreads over the whole plane and grows with sqrt(m) and the transform's depth. The largest
+ * errors seen (printed per case) are 3e-5 (conv3's dx, m = 3456), a fifth to a tenth of it.
+ * db is not FFT work (the shared bias-gradient kernel): test_conv's 1e-6 m + 1e-6 + 1e-5|ref|.
+ * `--bench`: forward and backward times of FFT and im2col on AlexNet's conv2-conv5 at batch 8. */
+#include <math.h>
+#include <time.h>
+
+#include "devtest.h"
+
+#include "ops/conv.h"
+#include "ref/ref_conv.h"
+
+static an_dev dev;
+
+/* The FFT side length the implementation picks (an even 2^a 3^b 5^c >= n), for the tolerance. */
+static int fft_len(int n) {
+    for (int m = n + (n & 1);; m += 2) {
+        int r = m;
+        while (r % 2 == 0) r /= 2;
+        while (r % 3 == 0) r /= 3;
+        while (r % 5 == 0) r /= 5;
+        if (r == 1) return m;
+    }
+}
+
+/* fft: the FFT tolerance above, else test_conv's for a plain sum of m terms. */
+static void compare(const char *name, const an_conv_shape *s, an_buf b, const float *want,
+                    size_t n, size_t terms, int fft) {
+    float *got = malloc(n * sizeof *got);
+    CHECK_OK(an_read(&dev, b, got, n));
+    char what[200];
+    snprintf(what, sizeof what, "fft %s n%d c%d %dx%d k%d %dx%d p%d g%d", name, s->n, s->c, s->h,
+             s->w, s->k, s->kh, s->kw, s->pad, s->groups);
+    double len = (double)fft_len(s->h + 2 * s->pad) * fft_len(s->w + 2 * s->pad);
+    float atol = fft ? (float)(5e-7 * sqrt((double)terms) * (1.0 + log2(len)))
+                     : 1e-6f * (float)terms + 1e-6f;
+    double worst = 0;
+    for (size_t i = 0; i < n; i++) {
+        double e = fabs((double)got[i] - want[i]);
+        if (!(e <= worst)) worst = e;
+    }
+    printf("%-48s max |err| %.3g (atol %.3g)\n", what, worst, (double)atol);
+    check_close(what, got, want, n, atol, 1e-5f);
+    free(got);
+}
+
+/* ws_div > 1 shrinks the workspace to force chunks of fewer images. */
+static void run(an_conv_shape s, int bias, int ws_div, uint64_t seed) {
+    ref_conv_shape r = {s.n, s.c, s.h, s.w, s.k, s.kh, s.kw, s.stride, s.pad, s.groups};
+    int oh = an_conv_oh(&s), ow = an_conv_ow(&s);
+    size_t nx = (size_t)s.n * s.c * s.h * s.w, ny = (size_t)s.n * s.k * oh * ow;
+    size_t nw = (size_t)s.k * (s.c / s.groups) * s.kh * s.kw, nb = (size_t)s.k;
+    float *x = dt_rand_floats(nx, seed), *w = dt_rand_floats(nw, seed + 1);
+    float *b = dt_rand_floats(nb, seed + 2), *dy = dt_rand_floats(ny, seed + 3);
+    double *xd = dt_to_double(x, nx), *wd = dt_to_double(w, nw), *bd = dt_to_double(b, nb);
+    double *dyd = dt_to_double(dy, ny), *yd = malloc(ny * sizeof *yd),
+           *dxd = malloc(nx * sizeof *dxd);
+    double *dwd = malloc(nw * sizeof *dwd), *dbd = malloc(nb * sizeof *dbd);
+    ref_conv_forward(&r, xd, wd, bias ? bd : NULL, yd);
+    ref_conv_backward_data(&r, dyd, wd, dxd);
+    ref_conv_backward_weights(&r, xd, dyd, dwd, dbd);
+    float *y = dt_to_float(yd, ny), *dx = dt_to_float(dxd, nx), *dw = dt_to_float(dwd, nw);
+    float *db = dt_to_float(dbd, nb);
+    size_t fwd_terms = (size_t)(s.c / s.groups) * s.kh * s.kw;
+    size_t dx_terms = (size_t)(s.k / s.groups) * s.kh * s.kw, dw_terms = (size_t)s.n * oh * ow;
+
+    an_buf bx = dt_upload(&dev, x, nx), bw = dt_upload(&dev, w, nw), bb = dt_upload(&dev, b, nb),
+           bdy = dt_upload(&dev, dy, ny), none = {NULL, 0};
+    size_t wsn = an_conv_workspace_floats(&dev, &s, AN_CONV_FFT), full = wsn;
+    if (ws_div > 1) {
+        an_conv_shape one = s;
+        one.n = 1;
+        wsn = an_conv_workspace_floats(&dev, &one, AN_CONV_FFT) + 3; /* one image, odd offset */
+    }
+    CHECK(full >= wsn, "workspace for %d images (%zu) below one image's (%zu)", s.n, full, wsn);
+    /* the workspace starts at an odd offset into its buffer: the regions must align themselves */
+    an_buf wsbuf = dt_upload(&dev, NULL, wsn + 1), ws = an_buf_at(wsbuf, 1);
+    an_buf by = dt_upload(&dev, NULL, ny), bdx = dt_upload(&dev, NULL, nx);
+    an_buf bdw = dt_upload(&dev, NULL, nw), bdb = dt_upload(&dev, NULL, nb);
+    CHECK_OK(an_conv_forward(&dev, &s, AN_CONV_FFT, bx, bw, bias ? bb : none, by, ws, wsn));
+    compare(bias ? "forward+bias" : "forward", &s, by, y, ny, fwd_terms, 1);
+    CHECK_OK(an_conv_backward(&dev, &s, AN_CONV_FFT, bx, bw, bdy, bdx, bdw, bdb, ws, wsn));
+    compare("dx", &s, bdx, dx, nx, dx_terms, 1);
+    compare("dw", &s, bdw, dw, nw, dw_terms, 1);
+    compare("db", &s, bdb, db, nb, dw_terms, 0);
+    an_buf *bufs[] = {&wsbuf, &by, &bdx, &bdw, &bdb, &bx, &bw, &bb, &bdy};
+    for (size_t i = 0; i < sizeof bufs / sizeof *bufs; i++) an_free(&bufs[i]->mem);
+    void *all[] = {x, w, b, dy, xd, wd, bd, dyd, yd, dxd, dwd, dbd, y, dx, dw, db};
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++) free(all[i]);
+}
+
+static void test_interface(void) {
+    CHECK(strcmp(an_conv_algo_name(AN_CONV_FFT), "fft") == 0, "name %s",
+          an_conv_algo_name(AN_CONV_FFT));
+    an_conv_shape s = {1, 4, 11, 11, 4, 3, 3, 2, 1, 1};
+    CHECK(an_conv_algo_resolve(&dev, &s, AN_CONV_AUTO) != AN_CONV_FFT, "auto picked fft");
+    CHECK(an_conv_algo_resolve(&dev, &s, AN_CONV_FFT) == AN_CONV_FFT, "fft not kept");
+    size_t nx = 4 * 11 * 11, ny = 4 * 6 * 6, nw = 4 * 4 * 9;
+    float *h = dt_rand_floats(nx, 99);
+    an_buf x = dt_upload(&dev, h, nx), w = dt_upload(&dev, h, nw), y = dt_upload(&dev, NULL, ny);
+    an_buf ws = dt_upload(&dev, NULL, 1 << 16), none = {NULL, 0};
+    an_status st = an_conv_forward(&dev, &s, AN_CONV_FFT, x, w, none, y, ws, 1 << 16);
+    CHECK(st == AN_ERR_UNSUPPORTED && strstr(an_last_error(), "stride"),
+          "stride 2 forward: %s (%s)", an_status_name(st), an_last_error());
+    st = an_conv_backward(&dev, &s, AN_CONV_FFT, x, w, y, x, w, none, ws, 1 << 16);
+    CHECK(st == AN_ERR_UNSUPPORTED, "stride 2 backward: %s", an_status_name(st));
+    s.stride = 1;
+    st = an_conv_forward(&dev, &s, AN_CONV_FFT, x, w, none, y, ws, 100);
+    CHECK(st == AN_ERR_INVALID_ARG, "a workspace of 100 floats accepted: %s", an_status_name(st));
+    free(h);
+    an_free(&x.mem);
+    an_free(&w.mem);
+    an_free(&y.mem);
+    an_free(&ws.mem);
+}
+
+static double now_ms(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
+/* Best of 3 (after one warm-up) of the forward and of the backward (dx, dw, db), in ms. */
+static void time_algo(const an_conv_shape *s, an_conv_algo a, an_buf x, an_buf w, an_buf b,
+                      an_buf y, an_buf dx, an_buf dw, an_buf db, double *fwd, double *bwd) {
+    size_t wsn = an_conv_workspace_floats(&dev, s, a);
+    an_buf ws = dt_upload(&dev, NULL, wsn);
+    *fwd = *bwd = 1e30;
+    for (int it = 0; it < 4; it++) {
+        double t0 = now_ms();
+        CHECK_OK(an_conv_forward(&dev, s, a, x, w, b, y, ws, wsn));
+        CHECK_OK(an_finish(&dev));
+        double t1 = now_ms();
+        CHECK_OK(an_conv_backward(&dev, s, a, x, w, y, dx, dw, db, ws, wsn));
+        CHECK_OK(an_finish(&dev));
+        double t2 = now_ms();
+        if (it > 0 && t1 - t0 < *fwd) *fwd = t1 - t0;
+        if (it > 0 && t2 - t1 < *bwd) *bwd = t2 - t1;
+    }
+    an_free(&ws.mem);
+}
+
+static void bench(void) {
+    const char *names[] = {"conv2", "conv3", "conv4", "conv5"};
+    an_conv_shape shapes[] = {{8, 96, 27, 27, 256, 5, 5, 1, 2, 2},
+                              {8, 256, 13, 13, 384, 3, 3, 1, 1, 1},
+                              {8, 384, 13, 13, 384, 3, 3, 1, 1, 2},
+                              {8, 384, 13, 13, 256, 3, 3, 1, 1, 2}};
+    printf("%-6s %12s %12s %8s %12s %12s %8s\n", "layer", "im2col fwd", "fft fwd", "ratio",
+           "im2col bwd", "fft bwd", "ratio");
+    for (int i = 0; i < 4; i++) {
+        const an_conv_shape *s = &shapes[i];
+        size_t nx = (size_t)s->n * s->c * s->h * s->w;
+        size_t ny = (size_t)s->n * s->k * an_conv_oh(s) * an_conv_ow(s);
+        size_t nw = (size_t)s->k * (s->c / s->groups) * s->kh * s->kw;
+        float *h = dt_rand_floats(nx > nw ? nx : nw, 7);
+        an_buf x = dt_upload(&dev, h, nx), w = dt_upload(&dev, h, nw), b = dt_upload(&dev, h, 1024);
+        an_buf y = dt_upload(&dev, NULL, ny), dx = dt_upload(&dev, NULL, nx);
+        an_buf dw = dt_upload(&dev, NULL, nw), db = dt_upload(&dev, NULL, (size_t)s->k);
+        double f0, b0, f1, b1;
+        time_algo(s, AN_CONV_IM2COL, x, w, b, y, dx, dw, db, &f0, &b0);
+        time_algo(s, AN_CONV_FFT, x, w, b, y, dx, dw, db, &f1, &b1);
+        printf("%-6s %9.1f ms %9.1f ms %7.2fx %9.1f ms %9.1f ms %7.2fx\n", names[i], f0, f1,
+               f0 / f1, b0, b1, b0 / b1);
+        an_buf *bufs[] = {&x, &w, &b, &y, &dx, &dw, &db};
+        for (size_t j = 0; j < sizeof bufs / sizeof *bufs; j++) an_free(&bufs[j]->mem);
+        free(h);
+    }
+    printf("ratio: im2col time / fft time (above 1: FFT faster)\n");
+}
+
+int main(int argc, char **argv) {
+    if (!dt_open(&dev, 1)) return 1;
+    if (argc > 1 && strcmp(argv[1], "--bench") == 0) {
+        bench();
+        an_devs_close(&dev, 1);
+        return check_done("test_conv_fft --bench");
+    }
+    uint64_t seed = 500;
+    test_interface();
+    /*              n  c   h   w   k  kh kw s  p  g */
+    run((an_conv_shape){2, 3, 7, 9, 5, 3, 2, 1, 1, 1}, 1, 1, seed += 10);
+    run((an_conv_shape){1, 4, 11, 10, 6, 5, 5, 1, 2, 2}, 0, 1, seed += 10);
+    run((an_conv_shape){3, 6, 13, 12, 9, 3, 4, 1, 0, 3}, 1, 2, seed += 10);
+    run((an_conv_shape){2, 8, 5, 6, 4, 1, 1, 1, 0, 2}, 1, 1, seed += 10);
+    run((an_conv_shape){1, 96, 27, 27, 256, 5, 5, 1, 2, 2}, 1, 1, seed += 10);  /* conv2 */
+    run((an_conv_shape){2, 256, 13, 13, 384, 3, 3, 1, 1, 1}, 1, 2, seed += 10); /* conv3 */
+    an_devs_close(&dev, 1);
+    return check_done("test_conv_fft");
+}
