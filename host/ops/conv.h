@@ -17,7 +17,8 @@
  *   AN_CONV_FFT: stride 1 only (other strides: AN_ERR_UNSUPPORTED); clFFT transforms of the
  *     zero-padded planes, per-frequency products summed over channels, inverse transforms, for
  *     the forward and both gradients (host/ops/conv_fft.c). Its workspace holds the filters'
- *     spectra as well as a chunk of images'.
+ *     spectra as well as a chunk of images'. On the 2-core PoCL machine it is slower than
+ *     im2col: 4-5x on AlexNet's conv2, 10-20x on conv3-5 (batch 8; test_conv_fft --bench).
  *   AN_CONV_AUTO: AN_CONV_IM2COL (the faster on CPU devices with the own GEMM and on GPUs with
  *     CLBlast); it never picks FFT.
  *
