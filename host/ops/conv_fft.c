@@ -17,8 +17,10 @@
  * real planes (max(k c/groups, nb max(c, k))), nb the images of a chunk.
  *
  * clFFT plans are per queue, length and batch, and costly to bake: they are kept in a small
- * table (least recently used replaced) for the life of the process; clfftSetup runs once, and
- * clfftTeardown at exit (it releases the plans' programs, which keep their contexts alive). A
+ * table (least recently used replaced) for the life of the process; clfftSetup runs once.
+ * clfftTeardown is not called: clFFT 2.12 deletes its plans' actions through the wrong type
+ * (AddressSanitizer: new-delete-type-mismatch), so clFFT prints a note at exit instead; the
+ * same holds for clfftDestroyPlan, which runs only when a process needs more than 64 plans. A
  * device closed and another opened at the same queue address would find stale plans: the net
  * and the tests open their devices once. */
 #include "ops/conv_fft.h"
@@ -26,7 +28,6 @@
 #include <clFFT.h>
 #include <limits.h>
 #include <pthread.h>
-#include <stdlib.h>
 #include <string.h>
 
 #define FFT_WS_CAP ((size_t)64 << 20) /* floats: 256 MB */
@@ -49,9 +50,6 @@ static pthread_mutex_t plans_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_once_t setup_once = PTHREAD_ONCE_INIT;
 static clfftStatus setup_rc;
 
-/* At exit: clFFT's own resources (it warns on stderr when they are left). */
-static void fft_teardown(void) { clfftTeardown(); }
-
 /* clfftInitSetupData is an inline function C does not get: the structure is filled here. */
 static void fft_setup(void) {
     clfftSetupData sd;
@@ -61,7 +59,6 @@ static void fft_setup(void) {
     sd.patch = clfftVersionPatch;
     sd.debugFlags = 0;
     setup_rc = clfftSetup(&sd);
-    if (setup_rc == CLFFT_SUCCESS) atexit(fft_teardown);
 }
 
 static an_status fft_fail(clfftStatus rc, const char *what) {
