@@ -1,8 +1,10 @@
 /* test/test_conv_fft.c - the FFT convolution (AN_CONV_FFT) against the double reference: forward
  * (with and without bias), dx and dw (db too), on odd sizes, batch 1, padding, non-square kernels,
  * groups 2 and 3, a workspace so small that images go one at a time, and AlexNet's conv2 and
- * conv3 at batch 1-2. Outputs and the workspace are NaN-poisoned first. A stride-2 shape must be
- * AN_ERR_UNSUPPORTED, AN_CONV_AUTO must not resolve to FFT, and the name must be "fft".
+ * conv3 at batch 1-2. Outputs and the workspace are NaN-poisoned first. AN_CONV_FFT on a stride-2
+ * shape resolves to im2col (and is checked against the reference like the rest), while the FFT
+ * functions themselves refuse it with AN_ERR_UNSUPPORTED; AN_CONV_AUTO must not resolve to FFT,
+ * and the name must be "fft".
  * Tolerance: |e| <= 5e-7 sqrt(m) (1 + log2(fh fw)) + 1e-5|ref|, m the number of products summed
  * per output (inputs, weights and dy in [-1, 1]), fh x fw the transform size: FFT rounding
  * spreads over the whole plane and grows with sqrt(m) and the transform's depth. The largest
@@ -15,6 +17,7 @@
 #include "devtest.h"
 
 #include "ops/conv.h"
+#include "ops/conv_fft.h"
 #include "ref/ref_conv.h"
 
 static an_dev dev;
@@ -30,14 +33,17 @@ static int fft_len(int n) {
     }
 }
 
-/* fft: the FFT tolerance above, else test_conv's for a plain sum of m terms. */
+/* fft (and the FFT ran): the FFT tolerance above, else test_conv's for a sum of m terms. */
 static void compare(const char *name, const an_conv_shape *s, an_buf b, const float *want,
                     size_t n, size_t terms, int fft) {
     float *got = malloc(n * sizeof *got);
     CHECK_OK(an_read(&dev, b, got, n));
     char what[200];
-    snprintf(what, sizeof what, "fft %s n%d c%d %dx%d k%d %dx%d p%d g%d", name, s->n, s->c, s->h,
-             s->w, s->k, s->kh, s->kw, s->pad, s->groups);
+    an_conv_algo ran = an_conv_algo_resolve(&dev, s, AN_CONV_FFT);
+    fft = fft && ran == AN_CONV_FFT;
+    snprintf(what, sizeof what, "%s %s n%d c%d %dx%d k%d %dx%d s%d p%d g%d",
+             an_conv_algo_name(ran), name, s->n, s->c, s->h, s->w, s->k, s->kh, s->kw, s->stride,
+             s->pad, s->groups);
     double len = (double)fft_len(s->h + 2 * s->pad) * fft_len(s->w + 2 * s->pad);
     float atol = fft ? (float)(5e-7 * sqrt((double)terms) * (1.0 + log2(len)))
                      : 1e-6f * (float)terms + 1e-6f;
@@ -46,7 +52,7 @@ static void compare(const char *name, const an_conv_shape *s, an_buf b, const fl
         double e = fabs((double)got[i] - want[i]);
         if (!(e <= worst)) worst = e;
     }
-    printf("%-48s max |err| %.3g (atol %.3g)\n", what, worst, (double)atol);
+    printf("%-52s max |err| %.3g (atol %.3g)\n", what, worst, (double)atol);
     check_close(what, got, want, n, atol, 1e-5f);
     free(got);
 }
@@ -101,17 +107,22 @@ static void test_interface(void) {
           an_conv_algo_name(AN_CONV_FFT));
     an_conv_shape s = {1, 4, 11, 11, 4, 3, 3, 2, 1, 1};
     CHECK(an_conv_algo_resolve(&dev, &s, AN_CONV_AUTO) != AN_CONV_FFT, "auto picked fft");
-    CHECK(an_conv_algo_resolve(&dev, &s, AN_CONV_FFT) == AN_CONV_FFT, "fft not kept");
+    CHECK(an_conv_algo_resolve(&dev, &s, AN_CONV_FFT) == AN_CONV_IM2COL,
+          "fft with stride 2 resolves to %s", an_conv_algo_name(an_conv_algo_resolve(&dev, &s,
+                                                                                  AN_CONV_FFT)));
     size_t nx = 4 * 11 * 11, ny = 4 * 6 * 6, nw = 4 * 4 * 9;
     float *h = dt_rand_floats(nx, 99);
     an_buf x = dt_upload(&dev, h, nx), w = dt_upload(&dev, h, nw), y = dt_upload(&dev, NULL, ny);
     an_buf ws = dt_upload(&dev, NULL, 1 << 16), none = {NULL, 0};
-    an_status st = an_conv_forward(&dev, &s, AN_CONV_FFT, x, w, none, y, ws, 1 << 16);
+    an_status st = an_conv_fft_forward(&dev, &s, x, w, none, y, ws, 1 << 16);
     CHECK(st == AN_ERR_UNSUPPORTED && strstr(an_last_error(), "stride"),
-          "stride 2 forward: %s (%s)", an_status_name(st), an_last_error());
-    st = an_conv_backward(&dev, &s, AN_CONV_FFT, x, w, y, x, w, none, ws, 1 << 16);
-    CHECK(st == AN_ERR_UNSUPPORTED, "stride 2 backward: %s", an_status_name(st));
+          "stride 2 fft forward: %s (%s)", an_status_name(st), an_last_error());
+    st = an_conv_fft_backward_data(&dev, &s, w, y, x, ws, 1 << 16);
+    CHECK(st == AN_ERR_UNSUPPORTED, "stride 2 fft dx: %s", an_status_name(st));
+    st = an_conv_fft_backward_weights(&dev, &s, x, y, w, ws, 1 << 16);
+    CHECK(st == AN_ERR_UNSUPPORTED, "stride 2 fft dw: %s", an_status_name(st));
     s.stride = 1;
+    CHECK(an_conv_algo_resolve(&dev, &s, AN_CONV_FFT) == AN_CONV_FFT, "fft not kept");
     st = an_conv_forward(&dev, &s, AN_CONV_FFT, x, w, none, y, ws, 100);
     CHECK(st == AN_ERR_INVALID_ARG, "a workspace of 100 floats accepted: %s", an_status_name(st));
     free(h);
@@ -190,6 +201,7 @@ int main(int argc, char **argv) {
     run((an_conv_shape){1, 4, 11, 10, 6, 5, 5, 1, 2, 2}, 0, 1, seed += 10);
     run((an_conv_shape){3, 6, 13, 12, 9, 3, 4, 1, 0, 3}, 1, 2, seed += 10);
     run((an_conv_shape){2, 8, 5, 6, 4, 1, 1, 1, 0, 2}, 1, 1, seed += 10);
+    run((an_conv_shape){2, 4, 11, 10, 6, 3, 3, 2, 1, 2}, 1, 1, seed += 10); /* im2col */
     run((an_conv_shape){1, 96, 27, 27, 256, 5, 5, 1, 2, 2}, 1, 1, seed += 10);  /* conv2 */
     run((an_conv_shape){2, 256, 13, 13, 384, 3, 3, 1, 1, 1}, 1, 2, seed += 10); /* conv3 */
     an_devs_close(&dev, 1);

@@ -25,7 +25,7 @@ const char *an_conv_algo_name(an_conv_algo a) {
 
 an_conv_algo an_conv_algo_resolve(const an_dev *d, const an_conv_shape *s, an_conv_algo a) {
     (void)d;
-    (void)s;
+    if (a == AN_CONV_FFT && s->stride != 1) return AN_CONV_IM2COL; /* FFT: stride 1 only */
     return a == AN_CONV_AUTO ? AN_CONV_IM2COL : a;
 }
 
@@ -62,8 +62,9 @@ static size_t ws_per_image(const an_conv_shape *s) {
 }
 
 size_t an_conv_workspace_floats(const an_dev *d, const an_conv_shape *s, an_conv_algo a) {
-    if (a == AN_CONV_FFT) return an_conv_fft_workspace_floats(d, s);
-    if (an_conv_algo_resolve(d, s, a) != AN_CONV_IM2COL) return 0;
+    an_conv_algo r = an_conv_algo_resolve(d, s, a);
+    if (r == AN_CONV_FFT) return an_conv_fft_workspace_floats(d, s);
+    if (r != AN_CONV_IM2COL) return 0;
     size_t per = ws_per_image(s), nb = CONV_WS_CAP / per;
     if (nb < 1) nb = 1;
     if (nb > (size_t)s->n) nb = (size_t)s->n;
@@ -192,8 +193,9 @@ an_status an_conv_forward(an_dev *d, const an_conv_shape *s, an_conv_algo a, an_
     AN_TRY(check_buf("weights", w, w_floats(s)));
     if (b.mem) AN_TRY(check_buf("bias", b, (size_t)s->k));
     AN_TRY(check_buf("output", y, y_floats(s)));
-    if (a == AN_CONV_FFT) return an_conv_fft_forward(d, s, x, w, b, y, ws, ws_floats);
-    if (an_conv_algo_resolve(d, s, a) == AN_CONV_DIRECT) return forward_direct(d, s, x, w, b, y);
+    an_conv_algo r = an_conv_algo_resolve(d, s, a);
+    if (r == AN_CONV_FFT) return an_conv_fft_forward(d, s, x, w, b, y, ws, ws_floats);
+    if (r == AN_CONV_DIRECT) return forward_direct(d, s, x, w, b, y);
     return forward_im2col(d, s, x, w, b, y, ws, ws_floats);
 }
 
@@ -285,7 +287,8 @@ an_status an_conv_backward(an_dev *d, const an_conv_shape *s, an_conv_algo a, an
         AN_TRY(check_buf("weight gradient", dw, w_floats(s)));
     }
     if (db.mem) AN_TRY(check_buf("bias gradient", db, (size_t)s->k));
-    int direct = an_conv_algo_resolve(d, s, a) == AN_CONV_DIRECT, fft = a == AN_CONV_FFT;
+    an_conv_algo r = an_conv_algo_resolve(d, s, a);
+    int direct = r == AN_CONV_DIRECT, fft = r == AN_CONV_FFT;
     if (dx.mem)
         AN_TRY(fft      ? an_conv_fft_backward_data(d, s, w, dy, dx, ws, ws_floats)
                : direct ? backward_data_direct(d, s, w, dy, dx)

@@ -14,7 +14,8 @@
  *     tiled (on the 2-core PoCL machine 28-90 GFLOP/s on AlexNet's layers, against 95-175 for
  *     im2col); the gradients compute each element from the definition (about 4 GFLOP/s), so
  *     for training im2col is the choice.
- *   AN_CONV_FFT: stride 1 only (other strides: AN_ERR_UNSUPPORTED); clFFT transforms of the
+ *   AN_CONV_FFT: stride 1 only (other strides resolve to AN_CONV_IM2COL, so that one choice
+ *     serves a whole net, AlexNet's stride-4 conv1 included); clFFT transforms of the
  *     zero-padded planes, per-frequency products summed over channels, inverse transforms, for
  *     the forward and both gradients (host/ops/conv_fft.c). Its workspace holds the filters'
  *     spectra as well as a chunk of images'. On the 2-core PoCL machine it is slower than
@@ -47,7 +48,8 @@ int an_conv_oh(const an_conv_shape *s);
 int an_conv_ow(const an_conv_shape *s);
 /* AN_ERR_INVALID_ARG (with the reason) for an impossible shape. */
 an_status an_conv_check(const an_conv_shape *s);
-/* "auto", "im2col", "direct", "fft"; and the algorithm AN_CONV_AUTO stands for on d. */
+/* "auto", "im2col", "direct", "fft"; and the algorithm a call with a runs: AN_CONV_AUTO's choice
+ * on d, and AN_CONV_IM2COL for AN_CONV_FFT with a stride other than 1. */
 const char *an_conv_algo_name(an_conv_algo a);
 an_conv_algo an_conv_algo_resolve(const an_dev *d, const an_conv_shape *s, an_conv_algo a);
 

@@ -1,6 +1,7 @@
 /* host/ops/conv_fft.h - FFT convolution through clFFT, private to host/ops (conv.c dispatches
- * AN_CONV_FFT here after checking shapes and buffers). Stride 1 only: other strides are an
- * AN_ERR_UNSUPPORTED error. See conv_fft.c for the method and the workspace layout. */
+ * AN_CONV_FFT here after checking shapes and buffers, for stride 1; an_conv_algo_resolve sends
+ * other strides to im2col, and these functions refuse them with AN_ERR_UNSUPPORTED). See
+ * conv_fft.c for the method and the workspace layout. */
 #ifndef AN_OPS_CONV_FFT_H
 #define AN_OPS_CONV_FFT_H
 
