@@ -1,5 +1,6 @@
-/* host/ops/conv.c - argument checks, chunking and the launch sequences of the two convolution
- * algorithms (see conv.h). The shape reaches kernels as one int16 (cl/im2col.cl's SH_* fields). */
+/* host/ops/conv.c - argument checks, chunking and the launch sequences of the im2col and direct
+ * convolution algorithms (see conv.h); AN_CONV_FFT is dispatched to conv_fft.c. The shape reaches
+ * kernels as one int16 (cl/im2col.cl's SH_* fields). */
 #include "ops/conv.h"
 
 #include <limits.h>
