@@ -30,6 +30,8 @@ check 'grep -q "top-1 error" "$work/a.log"' "epoch lines report validation error
 # 2. Resume equivalence: stop at 13 (mid-epoch), resume to 30; compare with a straight run to 30.
 "$bin" train "${common[@]}" --out "$work/b" --epochs 2 --max-iters 30 >/dev/null 2>&1
 "$bin" train "${common[@]}" --out "$work/c" --epochs 2 --max-iters 13 >/dev/null 2>&1
+# as if the run had been killed after logging two more iterations than its last checkpoint holds
+printf '14,1,9.9,0.05\n15,1,9.9,0.05\n' >>"$work/c/iterations.csv"
 "$bin" train --out "$work/c" --resume --epochs 2 --max-iters 30 --threads 2 >"$work/c.log" 2>&1
 check 'grep -q "resumed from" "$work/c.log"' "resume says where it resumed from: $(head -3 "$work/c.log")"
 check 'cmp -s "$work/b/iterations.csv" "$work/c/iterations.csv"' "resumed losses differ: $(diff "$work/b/iterations.csv" "$work/c/iterations.csv" | head -6)"

@@ -342,68 +342,113 @@ static void report_iter(trainer *t, double loss, double rate, long long per_epoc
     t->progress(t->ctx, &p);
 }
 
+/* iterations.csv, opened for appending. Lines past st.iteration (a run killed after its last
+ * checkpoint) are dropped first, so that a resumed run's log holds every iteration once. */
+static FILE *open_iteration_log(trainer *t) {
+    char path[4300];
+    snprintf(path, sizeof path, "%s/iterations.csv", t->c.out);
+    FILE *f = fopen(path, "r");
+    if (f) {
+        char *kept = NULL, line[256];
+        size_t len = 0, cap = 0;
+        int dropped = 0;
+        while (fgets(line, sizeof line, f)) {
+            long long it;
+            if (sscanf(line, "%lld,", &it) == 1 && it > t->st.iteration) {
+                dropped = 1;
+                continue;
+            }
+            size_t l = strlen(line);
+            if (len + l + 1 > cap) {
+                cap = (len + l + 1) * 2;
+                char *g = realloc(kept, cap);
+                if (!g) break;
+                kept = g;
+            }
+            memcpy(kept + len, line, l + 1);
+            len += l;
+        }
+        fclose(f);
+        if (dropped && kept) an_write_atomic(path, kept, len);
+        free(kept);
+    }
+    struct stat st;
+    int fresh = stat(path, &st) != 0 || st.st_size == 0;
+    f = fopen(path, "a");
+    if (f && fresh) fputs("iteration,epoch,loss,lr\n", f);
+    return f;
+}
+
+/* One SGD step, its log line and progress, and the epoch's end when it is one. *done is set
+ * when --max-iters is reached (after a checkpoint). */
+static an_status train_step(trainer *t, volatile sig_atomic_t *stop, FILE *log,
+                            long long per_epoch, double start, long long *done_here, int *done) {
+    if (t->c.max_iters > 0 && t->st.iteration >= t->c.max_iters) {
+        note(t, "stopping at iteration %lld (--max-iters)", t->st.iteration);
+        *done = 1;
+        return checkpoint(t);
+    }
+    if (stop && *stop) {
+        AN_TRY(checkpoint(t));
+        return an_error(AN_ERR_INTERRUPTED, "interrupted at iteration %lld: checkpoint saved "
+                        "in %s/checkpoints; continue with --resume", t->st.iteration, t->c.out);
+    }
+    an_batch b;
+    AN_TRY(an_loader_next(t->loader, &b));
+    const float *images = an_feed_direct(t->net, &b);
+    if (!images) {
+        AN_TRY(an_feed_images(t->net, &b, 0, t->images));
+        images = t->images;
+    }
+    AN_TRY(an_model_forward(t->model, images, b.labels, b.count, 1, (uint32_t)t->st.iteration));
+    AN_TRY(an_model_backward(t->model));
+    AN_TRY(an_model_sgd(t->model, (float)t->st.lr, (float)t->c.momentum,
+                        (float)t->c.weight_decay));
+    float loss;
+    int top1, top5;
+    AN_TRY(an_model_read_stats(t->model, &loss, &top1, &top5));
+    if (!isfinite(loss))
+        return an_error(AN_ERR_NONFINITE,
+                        "the training loss became %g at iteration %lld (epoch %d): training "
+                        "stopped; the checkpoints in %s/checkpoints are from before it and "
+                        "intact. Try a lower --lr.", (double)loss, t->st.iteration + 1,
+                        t->st.epoch + 1, t->c.out);
+    t->st.iteration++;
+    t->st.epoch_loss_sum += loss;
+    t->st.epoch_iters++;
+    uint64_t pe, pi;
+    an_loader_position(t->loader, &pe, &pi);
+    t->st.pos_epoch = pe;
+    t->st.pos_index = pi;
+    fprintf(log, "%lld,%d,%.7f,%.6g\n", t->st.iteration, t->st.epoch + 1, (double)loss,
+            t->st.lr);
+    fflush(log);
+    (*done_here)++;
+    report_iter(t, loss, (double)*done_here * t->c.batch / (an_now_s() - start), per_epoch,
+                start);
+    if (t->st.iteration % per_epoch == 0) return end_epoch(t, t->st.epoch);
+    if (t->c.ckpt_every > 0 && t->st.iteration % t->c.ckpt_every == 0) return checkpoint(t);
+    return AN_OK;
+}
+
 static an_status train_loop(trainer *t, volatile sig_atomic_t *stop) {
     long long per_epoch = (long long)(an_loader_size(t->loader) / (size_t)t->c.batch);
     if (per_epoch < 1)
         return an_error(AN_ERR_INVALID_ARG, "the training set %s has %zu images, fewer than one "
                         "batch of %d: use a smaller --batch", t->train_dir,
                         an_loader_size(t->loader), t->c.batch);
-    double start = an_now_s(), rate = 0;
+    FILE *log = open_iteration_log(t);
+    if (!log)
+        return an_error(AN_ERR_IO, "cannot write %s/iterations.csv: %s", t->c.out,
+                        strerror(errno));
+    double start = an_now_s();
     long long done_here = 0;
-    char path[4300];
-    snprintf(path, sizeof path, "%s/iterations.csv", t->c.out);
-    while (t->st.epoch < t->c.epochs) {
-        if (t->c.max_iters > 0 && t->st.iteration >= t->c.max_iters) {
-            note(t, "stopping at iteration %lld (--max-iters)", t->st.iteration);
-            return checkpoint(t);
-        }
-        if (stop && *stop) {
-            AN_TRY(checkpoint(t));
-            return an_error(AN_ERR_INTERRUPTED, "interrupted at iteration %lld: checkpoint saved "
-                            "in %s/checkpoints; continue with --resume", t->st.iteration, t->c.out);
-        }
-        an_batch b;
-        AN_TRY(an_loader_next(t->loader, &b));
-        const float *images = an_feed_direct(t->net, &b);
-        if (!images) {
-            AN_TRY(an_feed_images(t->net, &b, 0, t->images));
-            images = t->images;
-        }
-        AN_TRY(an_model_forward(t->model, images, b.labels, b.count, 1,
-                                (uint32_t)t->st.iteration));
-        AN_TRY(an_model_backward(t->model));
-        AN_TRY(an_model_sgd(t->model, (float)t->st.lr, (float)t->c.momentum,
-                            (float)t->c.weight_decay));
-        float loss;
-        int top1, top5;
-        AN_TRY(an_model_read_stats(t->model, &loss, &top1, &top5));
-        if (!isfinite(loss))
-            return an_error(AN_ERR_NONFINITE,
-                            "the training loss became %g at iteration %lld (epoch %d): training "
-                            "stopped; the checkpoints in %s/checkpoints are from before it and "
-                            "intact. Try a lower --lr.", (double)loss, t->st.iteration + 1,
-                            t->st.epoch + 1, t->c.out);
-        t->st.iteration++;
-        t->st.epoch_loss_sum += loss;
-        t->st.epoch_iters++;
-        uint64_t pe, pi;
-        an_loader_position(t->loader, &pe, &pi);
-        t->st.pos_epoch = pe;
-        t->st.pos_index = pi;
-        char line[160];
-        snprintf(line, sizeof line, "%lld,%d,%.7f,%.6g\n", t->st.iteration, t->st.epoch + 1,
-                 (double)loss, t->st.lr);
-        append_line(path, "iteration,epoch,loss,lr\n", line);
-        done_here++;
-        rate = (double)done_here * t->c.batch / (an_now_s() - start);
-        report_iter(t, loss, rate, per_epoch, start);
-        if (t->st.iteration % per_epoch == 0) {
-            AN_TRY(end_epoch(t, t->st.epoch));
-        } else if (t->c.ckpt_every > 0 && t->st.iteration % t->c.ckpt_every == 0) {
-            AN_TRY(checkpoint(t));
-        }
-    }
-    return AN_OK;
+    int done = 0;
+    an_status s = AN_OK;
+    while (s == AN_OK && !done && t->st.epoch < t->c.epochs)
+        s = train_step(t, stop, log, per_epoch, start, &done_here, &done);
+    fclose(log);
+    return s;
 }
 
 static an_status setup(trainer *t, an_dev *devs, int ndev) {
