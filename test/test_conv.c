@@ -6,10 +6,7 @@
  * (inputs, weights and dy in [-1, 1]).
  * `--small`: small shapes only (for the oclgrind run, and for the run on the CLBlast backend,
  * ALEXNET_GEMM=clblast, which checks the GEMM calls the GPU path makes). */
-#include "devtest.h"
-
-#include "ops/conv.h"
-#include "ref/ref_conv.h"
+#include "convcase.h"
 
 static an_dev dev;
 
@@ -26,58 +23,35 @@ static void compare(const char *name, const an_conv_shape *s, an_conv_algo a, an
 
 /* ws_div > 1 shrinks the workspace to force chunks of fewer images. */
 static void run(an_conv_shape s, int bias, int ws_div, uint64_t seed) {
-    ref_conv_shape r = {s.n, s.c, s.h, s.w, s.k, s.kh, s.kw, s.stride, s.pad, s.groups};
-    int oh = an_conv_oh(&s), ow = an_conv_ow(&s);
-    size_t nx = (size_t)s.n * s.c * s.h * s.w, ny = (size_t)s.n * s.k * oh * ow;
-    size_t nw = (size_t)s.k * (s.c / s.groups) * s.kh * s.kw, nb = (size_t)s.k;
-    float *x = dt_rand_floats(nx, seed), *w = dt_rand_floats(nw, seed + 1);
-    float *b = dt_rand_floats(nb, seed + 2);
-    float *dy = dt_rand_floats(ny, seed + 3);
-    double *xd = dt_to_double(x, nx), *wd = dt_to_double(w, nw), *bd = dt_to_double(b, nb);
-    double *dyd = dt_to_double(dy, ny), *yd = malloc(ny * sizeof *yd),
-           *dxd = malloc(nx * sizeof *dxd);
-    double *dwd = malloc(nw * sizeof *dwd), *dbd = malloc(nb * sizeof *dbd);
-    ref_conv_forward(&r, xd, wd, bias ? bd : NULL, yd);
-    ref_conv_backward_data(&r, dyd, wd, dxd);
-    ref_conv_backward_weights(&r, xd, dyd, dwd, dbd);
-    float *y = dt_to_float(yd, ny), *dx = dt_to_float(dxd, nx), *dw = dt_to_float(dwd, nw);
-    float *db = dt_to_float(dbd, nb);
-    size_t fwd_terms = (size_t)(s.c / s.groups) * s.kh * s.kw;
-    size_t dx_terms = (size_t)(s.k / s.groups) * s.kh * s.kw, dw_terms = (size_t)s.n * oh * ow;
-
-    an_buf bx = dt_upload(&dev, x, nx), bw = dt_upload(&dev, w, nw), bb = dt_upload(&dev, b, nb),
-           bdy = dt_upload(&dev, dy, ny);
+    conv_case c;
+    conv_case_make(&c, &dev, s, bias, seed);
     an_conv_algo algos[2] = {AN_CONV_IM2COL, AN_CONV_DIRECT};
     for (int ai = 0; ai < 2; ai++) {
         an_conv_algo a = algos[ai];
         size_t wsn = an_conv_workspace_floats(&dev, &s, a);
         if (ws_div > 1) wsn = wsn / (size_t)ws_div;
-        an_buf ws = dt_upload(&dev, NULL, wsn), by = dt_upload(&dev, NULL, ny),
-               bdx = dt_upload(&dev, NULL, nx);
-        an_buf bdw = dt_upload(&dev, NULL, nw), bdb = dt_upload(&dev, NULL, nb), none = {NULL, 0};
-        CHECK_OK(an_conv_forward(&dev, &s, a, bx, bw, bias ? bb : none, by, ws, wsn));
-        compare("forward", &s, a, by, y, ny, fwd_terms);
-        CHECK_OK(an_conv_backward(&dev, &s, a, bx, bw, bdy, bdx, bdw, bdb, ws, wsn));
-        compare("dx", &s, a, bdx, dx, nx, dx_terms);
-        compare("dw", &s, a, bdw, dw, nw, dw_terms);
-        compare("db", &s, a, bdb, db, nb, dw_terms);
+        an_buf ws = dt_upload(&dev, NULL, wsn), by = dt_upload(&dev, NULL, c.ny),
+               bdx = dt_upload(&dev, NULL, c.nx);
+        an_buf bdw = dt_upload(&dev, NULL, c.nw), bdb = dt_upload(&dev, NULL, c.nb),
+               none = {NULL, 0};
+        CHECK_OK(an_conv_forward(&dev, &s, a, c.bx, c.bw, bias ? c.bb : none, by, ws, wsn));
+        compare("forward", &s, a, by, c.y, c.ny, c.fwd_terms);
+        CHECK_OK(an_conv_backward(&dev, &s, a, c.bx, c.bw, c.bdy, bdx, bdw, bdb, ws, wsn));
+        compare("dx", &s, a, bdx, c.dx, c.nx, c.dx_terms);
+        compare("dw", &s, a, bdw, c.dw, c.nw, c.dw_terms);
+        compare("db", &s, a, bdb, c.db, c.nb, c.dw_terms);
         /* skipping dx must leave it alone and still give dw */
-        CHECK_OK(an_fill(&dev, bdx, NAN, nx));
-        CHECK_OK(an_fill(&dev, bdw, NAN, nw));
-        CHECK_OK(an_conv_backward(&dev, &s, a, bx, bw, bdy, none, bdw, none, ws, wsn));
-        compare("dw without dx", &s, a, bdw, dw, nw, dw_terms);
+        CHECK_OK(an_fill(&dev, bdx, NAN, c.nx));
+        CHECK_OK(an_fill(&dev, bdw, NAN, c.nw));
+        CHECK_OK(an_conv_backward(&dev, &s, a, c.bx, c.bw, c.bdy, none, bdw, none, ws, wsn));
+        compare("dw without dx", &s, a, bdw, c.dw, c.nw, c.dw_terms);
         float probe;
         CHECK_OK(an_read(&dev, bdx, &probe, 1));
         CHECK(probe != probe, "skipped dx was written (%g)", probe);
         an_buf *bufs[] = {&ws, &by, &bdx, &bdw, &bdb};
         for (size_t i = 0; i < sizeof bufs / sizeof *bufs; i++) an_free(&bufs[i]->mem);
     }
-    an_free(&bx.mem);
-    an_free(&bw.mem);
-    an_free(&bb.mem);
-    an_free(&bdy.mem);
-    void *all[] = {x, w, b, dy, xd, wd, bd, dyd, yd, dxd, dwd, dbd, y, dx, dw, db};
-    for (size_t i = 0; i < sizeof all / sizeof *all; i++) free(all[i]);
+    conv_case_free(&c);
 }
 
 static void test_bad_args(void) {

@@ -12,26 +12,12 @@
  * db is not FFT work (the shared bias-gradient kernel): test_conv's 1e-6 m + 1e-6 + 1e-5|ref|.
  * `--bench`: forward and backward times of FFT and im2col on AlexNet's conv2-conv5 at batch 8. */
 #include <math.h>
-#include <time.h>
 
-#include "devtest.h"
-
-#include "ops/conv.h"
+#include "convcase.h"
 #include "ops/conv_fft.h"
-#include "ref/ref_conv.h"
+#include "util/clock.h"
 
 static an_dev dev;
-
-/* The FFT side length the implementation picks (an even 2^a 3^b 5^c >= n), for the tolerance. */
-static int fft_len(int n) {
-    for (int m = n + (n & 1);; m += 2) {
-        int r = m;
-        while (r % 2 == 0) r /= 2;
-        while (r % 3 == 0) r /= 3;
-        while (r % 5 == 0) r /= 5;
-        if (r == 1) return m;
-    }
-}
 
 /* fft (and the FFT ran): the FFT tolerance above, else test_conv's for a sum of m terms. */
 static void compare(const char *name, const an_conv_shape *s, an_buf b, const float *want,
@@ -44,7 +30,7 @@ static void compare(const char *name, const an_conv_shape *s, an_buf b, const fl
     snprintf(what, sizeof what, "%s %s n%d c%d %dx%d k%d %dx%d s%d p%d g%d",
              an_conv_algo_name(ran), name, s->n, s->c, s->h, s->w, s->k, s->kh, s->kw, s->stride,
              s->pad, s->groups);
-    double len = (double)fft_len(s->h + 2 * s->pad) * fft_len(s->w + 2 * s->pad);
+    double len = (double)an_conv_fft_len(s->h + 2 * s->pad) * an_conv_fft_len(s->w + 2 * s->pad);
     float atol = fft ? (float)(5e-7 * sqrt((double)terms) * (1.0 + log2(len)))
                      : 1e-6f * (float)terms + 1e-6f;
     double worst = 0;
@@ -59,26 +45,9 @@ static void compare(const char *name, const an_conv_shape *s, an_buf b, const fl
 
 /* ws_div > 1 shrinks the workspace to force chunks of fewer images. */
 static void run(an_conv_shape s, int bias, int ws_div, uint64_t seed) {
-    ref_conv_shape r = {s.n, s.c, s.h, s.w, s.k, s.kh, s.kw, s.stride, s.pad, s.groups};
-    int oh = an_conv_oh(&s), ow = an_conv_ow(&s);
-    size_t nx = (size_t)s.n * s.c * s.h * s.w, ny = (size_t)s.n * s.k * oh * ow;
-    size_t nw = (size_t)s.k * (s.c / s.groups) * s.kh * s.kw, nb = (size_t)s.k;
-    float *x = dt_rand_floats(nx, seed), *w = dt_rand_floats(nw, seed + 1);
-    float *b = dt_rand_floats(nb, seed + 2), *dy = dt_rand_floats(ny, seed + 3);
-    double *xd = dt_to_double(x, nx), *wd = dt_to_double(w, nw), *bd = dt_to_double(b, nb);
-    double *dyd = dt_to_double(dy, ny), *yd = malloc(ny * sizeof *yd),
-           *dxd = malloc(nx * sizeof *dxd);
-    double *dwd = malloc(nw * sizeof *dwd), *dbd = malloc(nb * sizeof *dbd);
-    ref_conv_forward(&r, xd, wd, bias ? bd : NULL, yd);
-    ref_conv_backward_data(&r, dyd, wd, dxd);
-    ref_conv_backward_weights(&r, xd, dyd, dwd, dbd);
-    float *y = dt_to_float(yd, ny), *dx = dt_to_float(dxd, nx), *dw = dt_to_float(dwd, nw);
-    float *db = dt_to_float(dbd, nb);
-    size_t fwd_terms = (size_t)(s.c / s.groups) * s.kh * s.kw;
-    size_t dx_terms = (size_t)(s.k / s.groups) * s.kh * s.kw, dw_terms = (size_t)s.n * oh * ow;
-
-    an_buf bx = dt_upload(&dev, x, nx), bw = dt_upload(&dev, w, nw), bb = dt_upload(&dev, b, nb),
-           bdy = dt_upload(&dev, dy, ny), none = {NULL, 0};
+    conv_case c;
+    conv_case_make(&c, &dev, s, bias, seed);
+    an_buf none = {NULL, 0};
     size_t wsn = an_conv_workspace_floats(&dev, &s, AN_CONV_FFT), full = wsn;
     if (ws_div > 1) {
         an_conv_shape one = s;
@@ -88,18 +57,17 @@ static void run(an_conv_shape s, int bias, int ws_div, uint64_t seed) {
     CHECK(full >= wsn, "workspace for %d images (%zu) below one image's (%zu)", s.n, full, wsn);
     /* the workspace starts at an odd offset into its buffer: the regions must align themselves */
     an_buf wsbuf = dt_upload(&dev, NULL, wsn + 1), ws = an_buf_at(wsbuf, 1);
-    an_buf by = dt_upload(&dev, NULL, ny), bdx = dt_upload(&dev, NULL, nx);
-    an_buf bdw = dt_upload(&dev, NULL, nw), bdb = dt_upload(&dev, NULL, nb);
-    CHECK_OK(an_conv_forward(&dev, &s, AN_CONV_FFT, bx, bw, bias ? bb : none, by, ws, wsn));
-    compare(bias ? "forward+bias" : "forward", &s, by, y, ny, fwd_terms, 1);
-    CHECK_OK(an_conv_backward(&dev, &s, AN_CONV_FFT, bx, bw, bdy, bdx, bdw, bdb, ws, wsn));
-    compare("dx", &s, bdx, dx, nx, dx_terms, 1);
-    compare("dw", &s, bdw, dw, nw, dw_terms, 1);
-    compare("db", &s, bdb, db, nb, dw_terms, 0);
-    an_buf *bufs[] = {&wsbuf, &by, &bdx, &bdw, &bdb, &bx, &bw, &bb, &bdy};
+    an_buf by = dt_upload(&dev, NULL, c.ny), bdx = dt_upload(&dev, NULL, c.nx);
+    an_buf bdw = dt_upload(&dev, NULL, c.nw), bdb = dt_upload(&dev, NULL, c.nb);
+    CHECK_OK(an_conv_forward(&dev, &s, AN_CONV_FFT, c.bx, c.bw, bias ? c.bb : none, by, ws, wsn));
+    compare(bias ? "forward+bias" : "forward", &s, by, c.y, c.ny, c.fwd_terms, 1);
+    CHECK_OK(an_conv_backward(&dev, &s, AN_CONV_FFT, c.bx, c.bw, c.bdy, bdx, bdw, bdb, ws, wsn));
+    compare("dx", &s, bdx, c.dx, c.nx, c.dx_terms, 1);
+    compare("dw", &s, bdw, c.dw, c.nw, c.dw_terms, 1);
+    compare("db", &s, bdb, c.db, c.nb, c.dw_terms, 0);
+    an_buf *bufs[] = {&wsbuf, &by, &bdx, &bdw, &bdb};
     for (size_t i = 0; i < sizeof bufs / sizeof *bufs; i++) an_free(&bufs[i]->mem);
-    void *all[] = {x, w, b, dy, xd, wd, bd, dyd, yd, dxd, dwd, dbd, y, dx, dw, db};
-    for (size_t i = 0; i < sizeof all / sizeof *all; i++) free(all[i]);
+    conv_case_free(&c);
 }
 
 static void test_interface(void) {
@@ -132,12 +100,6 @@ static void test_interface(void) {
     an_free(&ws.mem);
 }
 
-static double now_ms(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
-}
-
 /* Best of 3 (after one warm-up) of the forward and of the backward (dx, dw, db), in ms. */
 static void time_algo(const an_conv_shape *s, an_conv_algo a, an_buf x, an_buf w, an_buf b,
                       an_buf y, an_buf dx, an_buf dw, an_buf db, double *fwd, double *bwd) {
@@ -145,13 +107,13 @@ static void time_algo(const an_conv_shape *s, an_conv_algo a, an_buf x, an_buf w
     an_buf ws = dt_upload(&dev, NULL, wsn);
     *fwd = *bwd = 1e30;
     for (int it = 0; it < 4; it++) {
-        double t0 = now_ms();
+        double t0 = 1e3 * an_now_s();
         CHECK_OK(an_conv_forward(&dev, s, a, x, w, b, y, ws, wsn));
         CHECK_OK(an_finish(&dev));
-        double t1 = now_ms();
+        double t1 = 1e3 * an_now_s();
         CHECK_OK(an_conv_backward(&dev, s, a, x, w, y, dx, dw, db, ws, wsn));
         CHECK_OK(an_finish(&dev));
-        double t2 = now_ms();
+        double t2 = 1e3 * an_now_s();
         if (it > 0 && t1 - t0 < *fwd) *fwd = t1 - t0;
         if (it > 0 && t2 - t1 < *bwd) *bwd = t2 - t1;
     }

@@ -80,9 +80,7 @@ typedef struct fft_geom {
     size_t nf, real, cplx; /* complex numbers, and floats of a real and of a spectrum plane */
 } fft_geom;
 
-/* The smallest even m >= n with no prime factor above 5 (clFFT's real transforms of even
- * lengths of 2, 3 and 5 factors). */
-static int fft_len(int n) {
+int an_conv_fft_len(int n) {
     for (int m = n + (n & 1);; m += 2) {
         int r = m;
         while (r % 2 == 0) r /= 2;
@@ -94,8 +92,8 @@ static int fft_len(int n) {
 
 static fft_geom geom_of(const an_conv_shape *s) {
     fft_geom g;
-    g.fh = fft_len(s->h + 2 * s->pad);
-    g.fw = fft_len(s->w + 2 * s->pad);
+    g.fh = an_conv_fft_len(s->h + 2 * s->pad);
+    g.fw = an_conv_fft_len(s->w + 2 * s->pad);
     g.nf = (size_t)g.fh * (size_t)(g.fw / 2 + 1);
     g.real = (size_t)g.fh * (size_t)g.fw;
     g.cplx = 2 * g.nf;

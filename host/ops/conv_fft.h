@@ -7,6 +7,10 @@
 
 #include "ops/conv.h"
 
+/* The transform side for a padded extent n: the smallest even m >= n with no prime factor above
+ * 5 (clFFT's real transforms take even lengths of factors 2, 3 and 5). */
+int an_conv_fft_len(int n);
+
 /* Workspace floats for the FFT algorithm: the filter spectra plus as many images' spectra as fit
  * in about 256 MB (at least one image); 0 for a stride other than 1. */
 size_t an_conv_fft_workspace_floats(const an_dev *d, const an_conv_shape *s);

@@ -1,0 +1,64 @@
+/* test/convcase.h - one convolution test case, shared by test_conv.c and test_conv_fft.c: random
+ * x, w, b and dy (in [-1, 1]), the double reference's y, dx, dw and db rounded to float, the
+ * number of products each output sums (for the tolerances), and x, w, b, dy on the device. */
+#ifndef AN_TEST_CONVCASE_H
+#define AN_TEST_CONVCASE_H
+
+#include "devtest.h"
+#include "ops/conv.h"
+#include "ref/ref_conv.h"
+
+typedef struct conv_case {
+    an_conv_shape s;
+    int oh, ow;
+    size_t nx, ny, nw, nb;
+    float *x, *w, *b, *dy;          /* inputs */
+    float *y, *dx, *dw, *db;        /* the reference's answers (y with bias when asked) */
+    size_t fwd_terms, dx_terms, dw_terms;
+    an_buf bx, bw, bb, bdy;         /* the inputs on the device */
+} conv_case;
+
+static inline void conv_case_make(conv_case *c, an_dev *d, an_conv_shape s, int bias,
+                                  uint64_t seed) {
+    ref_conv_shape r = {s.n, s.c, s.h, s.w, s.k, s.kh, s.kw, s.stride, s.pad, s.groups};
+    c->s = s;
+    c->oh = an_conv_oh(&s);
+    c->ow = an_conv_ow(&s);
+    c->nx = (size_t)s.n * s.c * s.h * s.w;
+    c->ny = (size_t)s.n * s.k * c->oh * c->ow;
+    c->nw = (size_t)s.k * (s.c / s.groups) * s.kh * s.kw;
+    c->nb = (size_t)s.k;
+    c->x = dt_rand_floats(c->nx, seed);
+    c->w = dt_rand_floats(c->nw, seed + 1);
+    c->b = dt_rand_floats(c->nb, seed + 2);
+    c->dy = dt_rand_floats(c->ny, seed + 3);
+    double *xd = dt_to_double(c->x, c->nx), *wd = dt_to_double(c->w, c->nw);
+    double *bd = dt_to_double(c->b, c->nb), *dyd = dt_to_double(c->dy, c->ny);
+    double *yd = malloc(c->ny * sizeof *yd), *dxd = malloc(c->nx * sizeof *dxd);
+    double *dwd = malloc(c->nw * sizeof *dwd), *dbd = malloc(c->nb * sizeof *dbd);
+    ref_conv_forward(&r, xd, wd, bias ? bd : NULL, yd);
+    ref_conv_backward_data(&r, dyd, wd, dxd);
+    ref_conv_backward_weights(&r, xd, dyd, dwd, dbd);
+    c->y = dt_to_float(yd, c->ny);
+    c->dx = dt_to_float(dxd, c->nx);
+    c->dw = dt_to_float(dwd, c->nw);
+    c->db = dt_to_float(dbd, c->nb);
+    void *tmp[] = {xd, wd, bd, dyd, yd, dxd, dwd, dbd};
+    for (size_t i = 0; i < sizeof tmp / sizeof *tmp; i++) free(tmp[i]);
+    c->fwd_terms = (size_t)(s.c / s.groups) * s.kh * s.kw;
+    c->dx_terms = (size_t)(s.k / s.groups) * s.kh * s.kw;
+    c->dw_terms = (size_t)s.n * c->oh * c->ow;
+    c->bx = dt_upload(d, c->x, c->nx);
+    c->bw = dt_upload(d, c->w, c->nw);
+    c->bb = dt_upload(d, c->b, c->nb);
+    c->bdy = dt_upload(d, c->dy, c->ny);
+}
+
+static inline void conv_case_free(conv_case *c) {
+    an_buf *bufs[] = {&c->bx, &c->bw, &c->bb, &c->bdy};
+    for (size_t i = 0; i < sizeof bufs / sizeof *bufs; i++) an_free(&bufs[i]->mem);
+    void *all[] = {c->x, c->w, c->b, c->dy, c->y, c->dx, c->dw, c->db};
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++) free(all[i]);
+}
+
+#endif
