@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # tools/setup.sh - install the Debian packages alexnet-cl needs, only those missing (idempotent).
-# usage: tools/setup.sh [run|test]   run: build and run (default); test: also what the tests use.
+# usage: tools/setup.sh [run|test|bench]   run: build and run (default); test: also what the tests
+# use; bench: also the PyTorch peer of tools/bench_vs_pytorch.sh with the optimised BLAS.
 set -euo pipefail
 what=${1:-run}
 pkgs=(build-essential cmake pkg-config ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo
@@ -9,7 +10,8 @@ pkgs=(build-essential cmake pkg-config ocl-icd-opencl-dev opencl-headers pocl-op
 case "$what" in
   run) ;;
   test) pkgs+=(oclgrind python3-torch python3-torchvision) ;;
-  *) echo "usage: tools/setup.sh [run|test]" >&2; exit 2 ;;
+  bench) pkgs+=(python3-torch python3-torchvision libopenblas0-pthread) ;;
+  *) echo "usage: tools/setup.sh [run|test|bench]" >&2; exit 2 ;;
 esac
 missing=()
 for p in "${pkgs[@]}"; do
