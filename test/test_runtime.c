@@ -58,6 +58,70 @@ static void test_select(void) {
     CHECK_OK(an_devices_select(l, 3, "1:1", 1, sel, &n));
     CHECK(sel[0] == 2, "--device beats ALEXNET_DEVICE -> %d", sel[0]);
     unsetenv("ALEXNET_DEVICE");
+
+    an_device_info pick[2];
+    s = an_devices_pick(l, 3, "0:0.0", 1, pick, &n);
+    CHECK(s == AN_ERR_INVALID_ARG && strstr(an_last_error(), "cannot be split"),
+          "a device without sub-devices: %s %s", an_status_name(s), an_last_error());
+    l[0].sub_parts = 2;
+    s = an_devices_pick(l, 3, "0:0.2", 1, pick, &n);
+    CHECK(s == AN_ERR_NOT_FOUND && strstr(an_last_error(), "0:0.0 to 0:0.1"),
+          "sub-device past the end names the range: %s %s", an_status_name(s), an_last_error());
+    s = an_devices_select(l, 3, "0:0.1", 1, sel, &n);
+    CHECK(s == AN_ERR_INVALID_ARG, "an_devices_select refuses sub-devices: %s",
+          an_status_name(s));
+    CHECK_OK(an_devices_pick(l, 3, "1:1,0:0", 2, pick, &n));
+    CHECK(n == 2 && pick[0].device_index == 1 && pick[1].platform_index == 0 &&
+              !pick[0].is_sub,
+          "an_devices_pick fills the descriptions");
+}
+
+/* The default device: never a simulator while a real device exists. */
+static void test_default_rule(void) {
+    an_device_info l[3] = {fake(0, 0, "Oclgrind Simulator", "Oclgrind", CL_DEVICE_TYPE_GPU),
+                           fake(1, 0, "pthread-cpu", "AuthenticAMD", CL_DEVICE_TYPE_CPU),
+                           fake(2, 0, "NVIDIA H200", "NVIDIA Corporation", CL_DEVICE_TYPE_GPU)};
+    l[0].simulator = 1;
+    CHECK(an_devices_default(l, 3) == 2, "a real GPU after a simulated one is the default");
+    CHECK(an_devices_default(l, 2) == 1, "a CPU beats a simulated GPU");
+    CHECK(an_devices_default(l, 1) == 0, "a simulator alone is the default");
+    CHECK(an_devices_default(l + 1, 2) == 1, "a GPU beats a CPU");
+}
+
+/* Two one-compute-unit sub-devices of a CPU device: opened, sharing a context, each running a
+ * kernel of its own. */
+static void test_sub_devices(const an_device_info *list, int n) {
+    if (list[0].sub_parts < 2) {
+        printf("device 0 cannot be split: sub-device test not run\n");
+        return;
+    }
+    char spec[64];
+    snprintf(spec, sizeof spec, "%d:%d.0,%d:%d.1", list[0].platform_index, list[0].device_index,
+             list[0].platform_index, list[0].device_index);
+    an_device_info pick[2];
+    int np = 0;
+    CHECK_OK(an_devices_pick(list, n, spec, 2, pick, &np));
+    if (np != 2) return;
+    CHECK(pick[0].compute_units == 1 && pick[1].compute_units == 1 && pick[0].is_sub &&
+                  pick[0].sub_index == 0 &&
+              pick[1].sub_index == 1 && pick[0].id != list[0].id,
+          "sub-devices of one compute unit: %u, %u", pick[0].compute_units,
+          pick[1].compute_units);
+    an_dev d[2];
+    CHECK_OK(an_devs_open(pick, 2, d));
+    CHECK(d[0].ctx == d[1].ctx, "sub-devices of one device share a context");
+    for (int i = 0; i < 2; i++) {
+        cl_mem m;
+        CHECK_OK(an_alloc(&d[i], "sub", 64 * sizeof(float), &m));
+        CHECK_OK(an_fill(&d[i], (an_buf){m, 0}, (float)(i + 2), 64));
+        float h[64];
+        CHECK_OK(an_read(&d[i], (an_buf){m, 0}, h, 64));
+        int bad = 0;
+        for (int j = 0; j < 64; j++) bad += h[j] != (float)(i + 2);
+        CHECK(bad == 0, "sub-device %d runs a kernel: %d wrong", i, bad);
+        an_free(&m);
+    }
+    an_devs_close(d, 2);
 }
 
 static int count_cache_entries(const char *dir) {
@@ -241,6 +305,7 @@ static void test_two_devices(const an_device_info *list, int n) {
 
 int main(void) {
     test_select();
+    test_default_rule();
     an_device_info *list;
     int n;
     CHECK_OK(check_devices_list(&list, &n));
@@ -250,6 +315,7 @@ int main(void) {
         test_loader(&list[0], tmp);
         test_memory_and_profile(&list[0]);
         test_two_devices(list, n);
+        test_sub_devices(list, n);
         char cmd[200];
         snprintf(cmd, sizeof cmd, "rm -rf %s", tmp);
         CHECK(system(cmd) == 0, "cleanup");

@@ -130,14 +130,11 @@ int cli_fail(const char *cmd, an_status s) {
 int cli_open_devices(const cli_device_opts *o, int want, an_dev *devs, int *ndev) {
     if (o->no_kernel_cache) an_kernel_cache_enable(0);
     an_device_info *list = NULL;
-    int n = 0, sel[AN_MAX_SELECTED], nsel = 0;
+    int n = 0, nsel = 0;
+    an_device_info infos[AN_MAX_SELECTED];
     an_status s = an_devices_list(&list, &n);
-    if (s == AN_OK) s = an_devices_select(list, n, o->device, want, sel, &nsel);
-    if (s == AN_OK) {
-        an_device_info infos[AN_MAX_SELECTED];
-        for (int i = 0; i < nsel; i++) infos[i] = list[sel[i]];
-        s = an_devs_open(infos, nsel, devs);
-    }
+    if (s == AN_OK) s = an_devices_pick(list, n, o->device, want, infos, &nsel);
+    if (s == AN_OK) s = an_devs_open(infos, nsel, devs);
     free(list);
     if (s != AN_OK) {
         fprintf(stderr, "alexnet: %s\n", an_last_error());

@@ -22,11 +22,13 @@ static void print_json(const an_device_info *l, int n) {
         cli_json_string(stdout, d->driver);
         printf(", \"compute_units\": %u, \"clock_mhz\": %u, \"global_mem_bytes\": %llu, "
                "\"max_alloc_bytes\": %llu, \"local_mem_bytes\": %llu, \"max_work_group\": %zu, "
-               "\"fp16\": %s, \"fp64\": %s, \"default\": %s}%s\n",
+               "\"fp16\": %s, \"fp64\": %s, \"simulator\": %s, \"sub_devices\": %d, "
+               "\"default\": %s}%s\n",
                d->compute_units, d->clock_mhz, (unsigned long long)d->global_mem,
                (unsigned long long)d->max_alloc, (unsigned long long)d->local_mem,
                d->max_work_group, d->fp16 ? "true" : "false", d->fp64 ? "true" : "false",
-               d->is_default ? "true" : "false", i + 1 < n ? "," : "");
+               d->simulator ? "true" : "false", d->sub_parts, d->is_default ? "true" : "false",
+               i + 1 < n ? "," : "");
     }
     printf("]\n");
 }
@@ -50,10 +52,16 @@ static void print_table(const an_device_info *l, int n) {
         printf("  %-5s %-40.40s %-12.12s %-5s %-10s %4u %6u %10.0f %10.0f %8.0f %4s %4s%s\n", id,
                d->name, d->vendor, an_device_type_name(d->type), ver, d->compute_units,
                d->clock_mhz, mib(d->global_mem), mib(d->max_alloc), (double)d->local_mem / 1024.0,
-               d->fp16 ? "yes" : "no", d->fp64 ? "yes" : "no", d->is_default ? "  <- default" : "");
+               d->fp16 ? "yes" : "no", d->fp64 ? "yes" : "no",
+               d->is_default  ? "  <- default"
+               : d->simulator ? "  (simulator: only when named)"
+                              : "");
+        if (d->sub_parts > 1)
+            printf("  %-5s   sub-devices %s.0 to %s.%d, one compute unit each\n", "", id, id,
+                   d->sub_parts - 1);
     }
-    printf("\nChoose with --device P:D (two: --device P:D,P:D), a name substring, or "
-           "ALEXNET_DEVICE.\n");
+    printf("\nChoose with --device P:D (two: --device P:D,P:D; a sub-device: P:D.S), a name "
+           "substring, or ALEXNET_DEVICE.\n");
 }
 
 int cmd_devices(int argc, char **argv) {

@@ -75,6 +75,7 @@ void an_devs_close(an_dev *devs, int n) {
         devs[i].ctx = NULL;
         devs[i].owns_ctx = 0;
     }
+    for (int i = 0; i < n; i++) an_device_release(&devs[i].info);
 }
 
 static void human_bytes(char *buf, size_t cap, double b) {

@@ -53,7 +53,24 @@ static an_status describe(an_device_info *d) {
                                d->platform_version, NULL));
     d->fp16 = has_extension(d->id, "cl_khr_fp16");
     d->fp64 = has_extension(d->id, "cl_khr_fp64");
+    d->simulator = strstr(d->platform_name, "Oclgrind") != NULL;
+    d->sub_parts = 0;
+    cl_device_partition_property props[8] = {0};
+    size_t plen = 0;
+    if (d->compute_units > 1 &&
+        clGetDeviceInfo(d->id, CL_DEVICE_PARTITION_PROPERTIES, sizeof props, props, &plen) ==
+            CL_SUCCESS)
+        for (size_t i = 0; i < plen / sizeof *props; i++)
+            if (props[i] == CL_DEVICE_PARTITION_EQUALLY) d->sub_parts = (int)d->compute_units;
     return AN_OK;
+}
+
+int an_devices_default(const an_device_info *list, int n) {
+    for (int i = 0; i < n; i++)
+        if ((list[i].type & CL_DEVICE_TYPE_GPU) && !list[i].simulator) return i;
+    for (int i = 0; i < n; i++)
+        if (!list[i].simulator) return i;
+    return 0;
 }
 
 an_status an_devices_list(an_device_info **out, int *count) {
@@ -71,7 +88,7 @@ an_status an_devices_list(an_device_info **out, int *count) {
     if (!plats) return an_error(AN_ERR_NOMEM, "out of host memory listing platforms");
     rc = clGetPlatformIDs(np, plats, NULL);
     an_device_info *list = NULL;
-    int n = 0, first_gpu = -1;
+    int n = 0;
     for (cl_uint p = 0; rc == CL_SUCCESS && p < np; p++) {
         cl_uint nd = 0;
         if (clGetDeviceIDs(plats[p], CL_DEVICE_TYPE_ALL, 0, NULL, &nd) != CL_SUCCESS || !nd)
@@ -100,7 +117,6 @@ an_status an_devices_list(an_device_info **out, int *count) {
                 free(plats);
                 return an_error_context(s, "describing OpenCL device %u:%u", p, i);
             }
-            if (first_gpu < 0 && (d->type & CL_DEVICE_TYPE_GPU)) first_gpu = n;
             n++;
         }
         free(ids);
@@ -115,7 +131,7 @@ an_status an_devices_list(an_device_info **out, int *count) {
         return an_error(AN_ERR_NOT_FOUND, "OpenCL platforms exist but expose no device: check "
                                           "the driver installation with `clinfo`");
     }
-    list[first_gpu >= 0 ? first_gpu : 0].is_default = 1;
+    list[an_devices_default(list, n)].is_default = 1;
     *out = list;
     *count = n;
     return AN_OK;
@@ -146,14 +162,31 @@ static void list_devices(const an_device_info *list, int n, char *buf, size_t ca
     }
 }
 
-/* Resolve one item ("P:D" or a name substring) to an index. */
-static an_status resolve_one(const an_device_info *list, int n, const char *item, int *idx) {
-    int p, d;
+/* Resolve one item ("P:D", "P:D.S" or a name substring) to an index and a sub-device (-1: the
+ * device itself). */
+static an_status resolve_one(const an_device_info *list, int n, const char *item, int *idx,
+                             int *sub) {
+    int p, d, si;
     char tail;
-    if (sscanf(item, "%d:%d%c", &p, &d, &tail) == 2) {
+    *sub = -1;
+    int subspec = sscanf(item, "%d:%d.%d%c", &p, &d, &si, &tail) == 3;
+    if (subspec || sscanf(item, "%d:%d%c", &p, &d, &tail) == 2) {
         for (int i = 0; i < n; i++)
             if (list[i].platform_index == p && list[i].device_index == d) {
                 *idx = i;
+                if (!subspec) return AN_OK;
+                if (list[i].sub_parts < 2)
+                    return an_error(AN_ERR_INVALID_ARG,
+                                    "device %d:%d (%s) cannot be split into sub-devices: name "
+                                    "it as %d:%d",
+                                    p, d, list[i].name, p, d);
+                if (si < 0 || si >= list[i].sub_parts)
+                    return an_error(AN_ERR_NOT_FOUND,
+                                    "no sub-device %d:%d.%d: %s splits into %d parts of one "
+                                    "compute unit, %d:%d.0 to %d:%d.%d",
+                                    p, d, si, list[i].name, list[i].sub_parts, p, d, p, d,
+                                    list[i].sub_parts - 1);
+                *sub = si;
                 return AN_OK;
             }
         char buf[4096];
@@ -185,13 +218,14 @@ static an_status resolve_one(const an_device_info *list, int n, const char *item
     return an_error(AN_ERR_AMBIGUOUS, "%s", buf);
 }
 
-an_status an_devices_select(const an_device_info *list, int n, const char *spec, int want,
-                            int sel[AN_MAX_SELECTED], int *nsel) {
+static an_status select_items(const an_device_info *list, int n, const char *spec, int want,
+                              int sel[AN_MAX_SELECTED], int sub[AN_MAX_SELECTED], int *nsel) {
     *nsel = 0;
     if (!spec || !*spec) spec = getenv("ALEXNET_DEVICE");
     if (!spec || !*spec) {
         for (int i = 0; i < n; i++)
             if (list[i].is_default) sel[0] = i;
+        sub[0] = -1;
         *nsel = 1;
         if (want == 2) {
             char buf[4096];
@@ -213,7 +247,7 @@ an_status an_devices_select(const an_device_info *list, int n, const char *spec,
             return an_error(AN_ERR_INVALID_ARG,
                             "device spec \"%s\" names more than %d devices", spec,
                             AN_MAX_SELECTED);
-        AN_TRY(resolve_one(list, n, item, &sel[count]));
+        AN_TRY(resolve_one(list, n, item, &sel[count], &sub[count]));
         count++;
     }
     if (count == 0) return an_error(AN_ERR_INVALID_ARG, "empty device spec \"%s\"", spec);
@@ -222,4 +256,70 @@ an_status an_devices_select(const an_device_info *list, int n, const char *spec,
                         spec, count, count == 1 ? "" : "s", want);
     *nsel = count;
     return AN_OK;
+}
+
+an_status an_devices_select(const an_device_info *list, int n, const char *spec, int want,
+                            int sel[AN_MAX_SELECTED], int *nsel) {
+    int sub[AN_MAX_SELECTED];
+    AN_TRY(select_items(list, n, spec, want, sel, sub, nsel));
+    for (int i = 0; i < *nsel; i++)
+        if (sub[i] >= 0) {
+            *nsel = 0;
+            return an_error(AN_ERR_INVALID_ARG, "device spec \"%s\" names a sub-device: open it "
+                                                "through an_devices_pick", spec);
+        }
+    return AN_OK;
+}
+
+/* Split parent into parts of one compute unit and keep part si (the others are released). */
+static an_status make_sub(const an_device_info *parent, int si, an_device_info *out) {
+    cl_uint parts = (cl_uint)parent->sub_parts, got = 0;
+    cl_device_id *ids = calloc(parts, sizeof *ids);
+    if (!ids) return an_error(AN_ERR_NOMEM, "out of host memory");
+    const cl_device_partition_property props[] = {CL_DEVICE_PARTITION_EQUALLY, 1, 0};
+    cl_int err = clCreateSubDevices(parent->id, props, parts, ids, &got);
+    if (err != CL_SUCCESS || (int)got <= si) {
+        for (cl_uint i = 0; err == CL_SUCCESS && i < got; i++) clReleaseDevice(ids[i]);
+        free(ids);
+        if (err == CL_SUCCESS) err = CL_DEVICE_PARTITION_FAILED;
+        return an_error_context(an_cl_fail(err, "clCreateSubDevices", __FILE__, __LINE__),
+                                "splitting %d:%d (%s) into one-compute-unit sub-devices",
+                                parent->platform_index, parent->device_index, parent->name);
+    }
+    for (cl_uint i = 0; i < got; i++)
+        if ((int)i != si) clReleaseDevice(ids[i]);
+    *out = *parent;
+    out->id = ids[si];
+    free(ids);
+    an_status s = describe(out);
+    out->is_sub = 1;
+    out->sub_index = si;
+    out->sub_parts = 0;
+    out->is_default = 0;
+    if (s != AN_OK) an_device_release(out);
+    return s;
+}
+
+an_status an_devices_pick(const an_device_info *list, int n, const char *spec, int want,
+                          an_device_info out[AN_MAX_SELECTED], int *nsel) {
+    int sel[AN_MAX_SELECTED], sub[AN_MAX_SELECTED];
+    AN_TRY(select_items(list, n, spec, want, sel, sub, nsel));
+    for (int i = 0; i < *nsel; i++) {
+        an_status s = AN_OK;
+        if (sub[i] < 0)
+            out[i] = list[sel[i]];
+        else
+            s = make_sub(&list[sel[i]], sub[i], &out[i]);
+        if (s != AN_OK) {
+            for (int j = 0; j < i; j++) an_device_release(&out[j]);
+            *nsel = 0;
+            return s;
+        }
+    }
+    return AN_OK;
+}
+
+void an_device_release(an_device_info *d) {
+    if (d->is_sub && d->id) clReleaseDevice(d->id);
+    d->id = NULL;
 }
