@@ -8,6 +8,14 @@ expect 0 "<- default" -- "$bin" devices
 json=$("$bin" devices --json)
 if /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); assert len(d)==2 and d[0]["default"] and d[0]["compute_units"]>0 and d[0]["global_mem_bytes"]>0 and d[1]["id"]=="0:1"' <<<"$json"; then ok; else bad "devices --json: $json"; fi
 expect 0 "selfcheck: ok" -- "$bin" selfcheck
+# Sub-devices of one compute unit, where the device can be split (PoCL's CPU device can).
+if /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(0 if d[0]["sub_devices"]>1 else 1)' <<<"$json"; then
+  expect 0 "sub-devices 0:0.0 to" -- "$bin" devices
+  expect 0 "device 0:0.1" -- "$bin" selfcheck --device 0:0.0,0:0.1
+  expect 1 "no sub-device 0:0.99" -- "$bin" selfcheck --device 0:0.99
+else
+  echo "device 0:0 cannot be split: sub-device checks not run"
+fi
 expect 0 "device 0:1" -- "$bin" selfcheck --device 0:0,0:1
 expect 1 "no OpenCL device matches \"nosuchdevice\"" -- "$bin" selfcheck --device nosuchdevice
 expect 1 "0:1" -- "$bin" selfcheck --device nosuchdevice

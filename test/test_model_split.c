@@ -1,7 +1,10 @@
 /* test/test_model_split.c - one device against two: the same net, weights and images must give
  * the same logits, loss and gradients, and the same parameters after SGD steps with dropout on,
- * whether the towers share a device or each has its own (POCL_DEVICES="pthread pthread").
- * usage: test_model_split NET BATCH STEPS */
+ * whether the towers share a device or each has its own (POCL_DEVICES="pthread pthread"), and
+ * when the two devices are of two platforms (host-staged crossovers, user events, pinned buffers:
+ * the path that two vendors' GPUs take).
+ * usage: test_model_split NET BATCH STEPS [DEVICES]   DEVICES: "A,B" as --device takes it (the
+ * one-device run uses A); default: the first two devices listed. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,9 +17,9 @@ typedef struct run {
     an_model *m;
 } run;
 
-static int open_run(run *r, const an_device_info *list, int ndev, const an_net *net, int batch) {
+static int open_run(run *r, const an_device_info *pair, int ndev, const an_net *net, int batch) {
     memset(r, 0, sizeof *r);
-    an_device_info infos[2] = {list[0], list[1]};
+    an_device_info infos[2] = {pair[0], pair[1]};
     r->ndev = ndev;
     an_status s = an_devs_open(infos, ndev, r->devs);
     CHECK(s == AN_OK, "open %d device(s): %s", ndev, an_last_error());
@@ -44,21 +47,34 @@ int main(int argc, char **argv) {
     const char *name = argc > 1 ? argv[1] : "alexnet-small";
     int batch = argc > 2 ? atoi(argv[2]) : 4;
     int steps = argc > 3 ? atoi(argv[3]) : 3;
+    const char *spec = argc > 4 ? argv[4] : NULL;
     an_net *net;
     CHECK_OK(an_net_load(name, &net));
     an_device_info *list;
     int n;
     CHECK_OK(check_devices_list(&list, &n));
-    if (n < 2) {
+    an_device_info pair[2];
+    if (spec) {
+        int np = 0;
+        CHECK_OK(an_devices_pick(list, n, spec, 2, pair, &np));
+        if (np != 2) return check_done("test_model_split");
+    } else if (n < 2) {
         fprintf(stderr, "needs two OpenCL devices: run with POCL_DEVICES=\"pthread pthread\"\n");
         return 1;
+    } else {
+        pair[0] = list[0];
+        pair[1] = list[1];
     }
+    printf("devices: %s (%s) and %s (%s)\n", pair[0].name, pair[0].platform_name, pair[1].name,
+           pair[1].platform_name);
 
     run one, two;
-    if (open_run(&one, list, 1, net, batch) || open_run(&two, list, 2, net, batch))
+    if (open_run(&one, pair, 1, net, batch) || open_run(&two, pair, 2, net, batch))
         return check_done("test_model_split");
     const char *sep = getenv("ALEXNET_SEPARATE_CONTEXTS");
-    if (sep && strcmp(sep, "1") == 0)
+    if (pair[0].platform != pair[1].platform)
+        CHECK(two.devs[0].ctx != two.devs[1].ctx, "two platforms: a context each");
+    else if (sep && strcmp(sep, "1") == 0)
         CHECK(two.devs[0].ctx != two.devs[1].ctx, "separate contexts: the host-staged path runs");
     else
         CHECK(two.devs[0].ctx == two.devs[1].ctx, "one platform: one shared context");
@@ -123,7 +139,7 @@ int main(int argc, char **argv) {
     an_net *owt;
     CHECK_OK(an_net_load("alexnet-owt", &owt));
     an_dev devs[2];
-    CHECK_OK(an_devs_open(list, 2, devs));
+    CHECK_OK(an_devs_open(pair, 2, devs));
     an_model *m = NULL;
     an_model_opts o = an_model_defaults();
     o.batch = 1;

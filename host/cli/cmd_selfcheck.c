@@ -90,7 +90,8 @@ int cmd_selfcheck(int argc, char **argv) {
     if (cli_open_devices(&dev, 0, devs, &n)) return 1;
     int failed = 0;
     for (int i = 0; i < n; i++) {
-        printf("device %d:%d %s (%s)\n", devs[i].info.platform_index, devs[i].info.device_index,
+        char id[32];
+        printf("device %s %s (%s)\n", an_device_id(&devs[i].info, id, sizeof id),
                devs[i].info.name, an_device_type_name(devs[i].info.type));
         failed += build_all(&devs[i]);
         failed += check_conv(&devs[i]);

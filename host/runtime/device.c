@@ -14,6 +14,14 @@ const char *an_device_type_name(cl_device_type t) {
     return "other";
 }
 
+const char *an_device_id(const an_device_info *d, char *buf, size_t cap) {
+    if (d->is_sub)
+        snprintf(buf, cap, "%d:%d.%d", d->platform_index, d->device_index, d->sub_index);
+    else
+        snprintf(buf, cap, "%d:%d", d->platform_index, d->device_index);
+    return buf;
+}
+
 static int has_extension(cl_device_id id, const char *ext) {
     size_t len = 0;
     if (clGetDeviceInfo(id, CL_DEVICE_EXTENSIONS, 0, NULL, &len) != CL_SUCCESS || len == 0)

@@ -45,6 +45,9 @@ an_status an_devices_list(an_device_info **out, int *count);
 /* The index of the default device of list (the rule above); list[i].is_default marks it. */
 int an_devices_default(const an_device_info *list, int n);
 
+/* d's spec: "P:D", or "P:D.S" for a sub-device; returns buf. */
+const char *an_device_id(const an_device_info *d, char *buf, size_t cap);
+
 /* "GPU", "CPU", "accelerator" or "other". */
 const char *an_device_type_name(cl_device_type t);
 
