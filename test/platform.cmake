@@ -32,7 +32,7 @@ if(AN_OCLGRIND_ICD)
               COMMAND sh ${run} expect-clean ${CMAKE_CURRENT_BINARY_DIR}/platform_split.log
                       $<TARGET_FILE:test_model_split> alexnet-small 4 3 pthread,oclgrind
               ENV ${penv})
-  an_add_test(test_cli_devices_platforms LABELS platform cli
+  an_add_test(test_cli_devices_platforms LABELS oclgrind platform cli
               COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_cli_devices_platforms.sh
               ENV ${penv})
 endif()
