@@ -11,6 +11,8 @@ Prints one JSON object: {"peer", "torch", "threads", "blas", "mkldnn", "batch", 
 process after a matrix product (read from /proc/self/maps), so the figure says what it ran on.
 
 usage: tools/bench_pytorch.py --batch N [--train] [--iters N] [--warmup N] [--threads N]
+                              [--device cpu|cuda]
+--device cuda (tools/gpu-check.sh) runs on the GPU and waits for it before reading the clock.
 """
 import argparse
 import json
@@ -42,6 +44,7 @@ def main():
     ap.add_argument("--iters", type=int, default=5)
     ap.add_argument("--warmup", type=int, default=1)
     ap.add_argument("--threads", type=int, default=os.cpu_count())
+    ap.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     a = ap.parse_args()
     if a.batch < 1 or a.iters < 1 or a.warmup < 0 or a.threads < 1:
         ap.error("--batch, --iters and --threads must be at least 1, --warmup at least 0")
@@ -52,11 +55,15 @@ def main():
         sys.exit(f"bench_pytorch: {e}; install python3-torch python3-torchvision "
                  "(tools/setup.sh bench) and run with /usr/bin/python3")
 
+    if a.device == "cuda" and not torch.cuda.is_available():
+        sys.exit("bench_pytorch: --device cuda, but this PyTorch has no CUDA device")
     torch.set_num_threads(a.threads)
     torch.manual_seed(1)
-    model = torchvision.models.alexnet()
-    x = torch.rand(a.batch, 3, 224, 224) * 2 - 1
-    y = torch.randint(0, 1000, (a.batch,))
+    dev = torch.device(a.device)
+    model = torchvision.models.alexnet().to(dev)
+    x = (torch.rand(a.batch, 3, 224, 224) * 2 - 1).to(dev)
+    y = torch.randint(0, 1000, (a.batch,)).to(dev)
+    sync = torch.cuda.synchronize if a.device == "cuda" else (lambda: None)
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=0.0005)
     if a.train:
         model.train()
@@ -75,12 +82,16 @@ def main():
 
     for _ in range(a.warmup):
         step()
+    sync()
     t0 = time.perf_counter()
     for _ in range(a.iters):
         step()
+    sync()
     wall = (time.perf_counter() - t0) / a.iters
     print(json.dumps({
-        "peer": "pytorch", "torch": torch.__version__, "threads": torch.get_num_threads(),
+        "peer": "pytorch", "torch": torch.__version__, "device": a.device,
+        "gpu": torch.cuda.get_device_name(0) if a.device == "cuda" else None,
+        "threads": torch.get_num_threads(),
         "blas": loaded_blas(), "mkldnn": bool(torch.backends.mkldnn.is_available()),
         "batch": a.batch, "train": a.train, "iters": a.iters, "warmup": a.warmup,
         "wall_ms": wall * 1e3, "images_per_s": a.batch / wall}))

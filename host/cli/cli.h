@@ -29,8 +29,9 @@ typedef struct cli_device_opts {
 } cli_device_opts;
 #define CLI_DEVICE_OPTIONS(o)                                                                   \
     {"--device", CLI_STR, &(o).device, "SPEC",                                                \
-     "device(s): P:D, P:D,P:D for two, or a name substring (default: $ALEXNET_DEVICE, else "  \
-     "the first GPU, else the first device; see `alexnet devices`)", NULL},                  \
+     "device(s): P:D, P:D,P:D for two, P:D.S a one-compute-unit sub-device, or a name "       \
+     "substring (default: $ALEXNET_DEVICE, else the first GPU, else the first device, "       \
+     "simulators only when named; see `alexnet devices`)", NULL},                              \
     {"--no-kernel-cache", CLI_FLAG, &(o).no_kernel_cache, NULL,                                \
      "do not read or write compiled kernels on disk (also ALEXNET_KERNEL_CACHE=off)", NULL}
 
