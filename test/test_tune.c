@@ -3,7 +3,7 @@
  * times and picks the fastest, later calls read the choice from memory and then from the file
  * (no timing), a corrupt file is ignored and rewritten, ALEXNET_TUNE=retune times again, a
  * failing or wrong candidate is skipped even if it would be fastest, and a pinned choice is read
- * back. Runs in a temporary XDG_CACHE_HOME. */
+ * back; and CLBlast's GEMMs are counted by the profiler. Runs in a temporary XDG_CACHE_HOME. */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -157,6 +157,31 @@ static void check_put(an_dev *d) {
           "pinned im2col+clblast read back");
 }
 
+/* CLBlast's calls reach the profile under the current tag, like the own kernels' launches. */
+static void check_clblast_profiled(an_dev *d) {
+    const size_t n = 64;
+    float *h = dt_rand_floats(n * n, 5);
+    an_buf a = dt_upload(d, h, n * n), c = dt_upload(d, NULL, n * n);
+    CHECK_OK(an_profile_start(d));
+    d->tag = "clblast-gemm";
+    an_gemm_set_backend(AN_GEMM_CLBLAST);
+    CHECK_OK(an_gemm(d, 0, 0, n, n, n, 1.0f, a, n, a, n, 0.0f, c, n));
+    an_gemm_set_backend(AN_GEMM_AUTO);
+    an_profile_row *rows = NULL;
+    int nrows = 0, found = 0;
+    CHECK_OK(an_profile_collect(d, &rows, &nrows));
+    for (int i = 0; i < nrows; i++)
+        if (strcmp(rows[i].tag, "clblast-gemm") == 0)
+            found = rows[i].launches >= 1 && rows[i].ms > 0;
+    CHECK(found, "the CLBlast GEMM is in the profile under its tag (%d rows)", nrows);
+    free(rows);
+    an_profile_stop(d);
+    d->tag = NULL;
+    an_free(&a.mem);
+    an_free(&c.mem);
+    free(h);
+}
+
 int main(void) {
     char dir[] = "/tmp/test_tune_XXXXXX";
     CHECK(mkdtemp(dir) != NULL, "temporary cache directory");
@@ -174,6 +199,7 @@ int main(void) {
     check_corrupt(&d, path);
     check_faults(&d);
     check_put(&d);
+    check_clblast_profiled(&d);
     an_devs_close(&d, 1);
     char cmd[256];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
