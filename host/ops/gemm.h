@@ -10,8 +10,8 @@
  * CLBlast. Choice, first match wins: an_gemm_set_backend() with a value other than AUTO; the
  * environment variable ALEXNET_GEMM=own|clblast|auto; an_gemm_prefer() (the tuner's per-shape
  * choice); else the device type (CPU: own, other: CLBlast). Callers need not know which one
- * runs. With profiling on, CLBlast's calls are recorded under d->tag like an_launch's kernels
- * (the event CLBlast returns: the call's last kernel). */
+ * runs. With profiling on, CLBlast's calls are recorded under d->tag like an_launch's kernels,
+ * through the one event each CLBlast call returns. */
 #ifndef AN_OPS_GEMM_H
 #define AN_OPS_GEMM_H
 
