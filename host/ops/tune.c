@@ -277,8 +277,18 @@ static an_status time_candidate(an_dev *d, const an_conv_shape *s, an_tune_dir d
     an_status st = wsf ? an_alloc(d, "tune workspace", wsf * sizeof(float), &wsm) : AN_OK;
     an_buf ws = {wsm, 0};
     if (st == AN_OK) st = an_fill(d, o, NAN, n);
+    if (st == AN_OK) st = an_finish(d);
+    /* The warm-up's device time, builds excluded: it can only understate the wall time. */
+    if (st == AN_OK) st = an_profile_start(d);
     if (st == AN_OK) st = run_once(d, s, dir, c, t, ws, wsf);
     if (st == AN_OK) st = an_read(d, o, got, n); /* waits */
+    double warm_ms = 0;
+    an_profile_row *rows = NULL;
+    int nrows = 0;
+    if (st == AN_OK) st = an_profile_collect(d, &rows, &nrows);
+    for (int k = 0; k < nrows; k++) warm_ms += rows[k].ms;
+    free(rows);
+    an_profile_stop(d);
     if (st == AN_OK && !*ref) {
         *ref = malloc(n * sizeof **ref);
         if (!*ref) st = an_error(AN_ERR_NOMEM, "out of host memory for tuning");
@@ -293,7 +303,9 @@ static an_status time_candidate(an_dev *d, const an_conv_shape *s, an_tune_dir d
         r->ms[i] = AN_TUNE_WRONG;
         st = AN_ERR_FORMAT;
     }
-    if (st == AN_OK) { /* the warm-up built the kernels; now the runs themselves */
+    if (st == AN_OK && best > 0 && warm_ms > TUNE_SLOW_X * best) {
+        r->ms[i] = warm_ms; /* too slow already on the device: not worth timing runs */
+    } else if (st == AN_OK) { /* the warm-up built the kernels; now the runs themselves */
         double ms = 0;
         for (int rep = 0; rep < TUNE_REPS && st == AN_OK; rep++) {
             double t1 = an_now_s();

@@ -14,7 +14,8 @@
  *
  * Cost: the first use of a candidate in a process builds its kernels (CLBlast and clFFT have no
  * disk cache: tens of seconds on the 2-core PoCL machine), and each candidate then runs
- * 1 + up to 3 times; a slow one (3x the best so far) stops after one timed run.
+ * 1 + up to 3 times; a slow one (3x the best so far) stops after one timed run, or after the
+ * warm-up when its device time alone already is 3x the best.
  *
  * Process-wide state, for the thread that enqueues (like an_gemm_prefer). Tuning waits for the
  * device's queue and keeps its own launches out of the profile. */
