@@ -30,7 +30,8 @@ bench() { "$bin" bench --net alexnet-small --batch 4 --iters 1 --json "$@"; }
 jcheck first 'assert d["timed"] == 5 and d["read"] == 0, d
 assert [l["source"] for l in d["layers"]] == ["timed"] * 5' -- tune
 grep -q "^tune .* fwd: im2col+own" "$tmp/err" && ok || bad "no progress lines: $(cat "$tmp/err")"
-file=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["devices"][0]["cache_file"])' "$tmp/first.json")
+file=$(/usr/bin/python3 -c 'import json, sys
+print(json.load(open(sys.argv[1]))["devices"][0]["cache_file"])' "$tmp/first.json")
 case "$file" in "$XDG_CACHE_HOME"/alexnet-cl/tune-*.txt) ok ;; *) bad "cache file $file" ;; esac
 [ "$(head -1 "$file")" = "# alexnet-cl tune cache v1" ] && ok || bad "header of $file"
 jcheck second 'assert d["timed"] == 0 and d["read"] == 5, d

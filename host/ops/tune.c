@@ -89,8 +89,9 @@ int an_conv_choice_parse(const char *name, an_conv_choice *c) {
         c->algo = conv_algos[i].algo;
         c->gemm = AN_GEMM_AUTO;
         if (!plus) return 1;
-        for (size_t b = 0; b < sizeof gemm_backends / sizeof *gemm_backends; b++)
-            if (conv_algos[i].gemm && strcmp(plus + 1, an_gemm_backend_name(gemm_backends[b])) == 0) {
+        for (size_t b = 0; conv_algos[i].gemm && b < sizeof gemm_backends / sizeof *gemm_backends;
+             b++)
+            if (strcmp(plus + 1, an_gemm_backend_name(gemm_backends[b])) == 0) {
                 c->gemm = gemm_backends[b];
                 return 1;
             }
