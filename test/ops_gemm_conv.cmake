@@ -21,3 +21,8 @@ if(AN_OCLGRIND)
                 LABELS oclgrind TIMEOUT 600 ENV ALEXNET_KERNEL_CACHE=off ALEXNET_GEMM=own)
   endforeach()
 endif()
+
+# The convolution tuner: it sets its own temporary XDG_CACHE_HOME; PoCL's compiled kernels stay
+# in the build tree's cache, so that only the first run pays for building CLBlast's and clFFT's.
+an_add_test(test_tune SOURCES test_tune.c LABELS ops TIMEOUT 600
+            ENV ALEXNET_TUNE=on POCL_CACHE_DIR=${CMAKE_BINARY_DIR}/test-cache/pocl)

@@ -146,6 +146,11 @@ int cli_open_devices(const cli_device_opts *o, int want, an_dev *devs, int *ndev
 
 int cli_is_tty(void) { return isatty(2); }
 
+void cli_tune_progress(void *ctx, const char *line) {
+    (void)ctx;
+    fprintf(stderr, "%s\n", line);
+}
+
 void cli_json_string(FILE *f, const char *s) {
     fputc('"', f);
     for (; *s; s++) {

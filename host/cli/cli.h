@@ -54,4 +54,7 @@ void cli_json_string(FILE *f, const char *s);
 /* 1 when stderr is a terminal (progress bars), 0 for plain log lines. */
 int cli_is_tty(void);
 
+/* The convolution tuner's progress (an_tune_progress): one line to stderr. ctx: unused. */
+void cli_tune_progress(void *ctx, const char *line);
+
 #endif

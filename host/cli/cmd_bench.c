@@ -2,7 +2,8 @@
  * (forward + backward + SGD) on one or two devices, timed per layer from OpenCL profiling events
  * (every launch and crossover copy is kept under the layer's tag; copies under "<layer>.xfer"),
  * with GFLOP/s per layer, images/s from wall-clock time, the memory the model allocated on each
- * device and the bytes and device time of the crossover transfers.
+ * device, the bytes and device time of the crossover transfers, and each conv layer's algorithm
+ * per direction with where it came from (tuned now, the tune cache, forced, the rule).
  *
  * The forward and backward set the same tags, so the profile is collected after the forward and
  * again after backward + SGD: one extra host synchronisation per phase, which the wall-clock
@@ -13,6 +14,7 @@
 
 #include "cli/cli.h"
 #include "net/model.h"
+#include "ops/tune.h"
 #include "util/clock.h"
 
 #define ND AN_MAX_SELECTED
@@ -29,6 +31,13 @@ typedef struct other_tag {
     phase_ms ms;
 } other_tag;
 
+/* A conv layer's algorithm per direction and where it came from (host/ops/tune.h). */
+typedef struct conv_used {
+    int have[AN_TUNE_DIRS];
+    char algo[AN_TUNE_DIRS][32];
+    an_tune_source src[AN_TUNE_DIRS];
+} conv_used;
+
 /* Bytes one iteration moves per layer and device (landing on that device). */
 typedef struct xfer_bytes {
     unsigned long long fwd[ND], bwd[ND]; /* from the other device */
@@ -41,6 +50,8 @@ typedef struct bench {
     int ndev, batch, train, iters, warmup;
     phase_ms *op, *xfer; /* per layer */
     xfer_bytes *bytes;   /* per layer, computed from the shapes */
+    conv_used *conv;     /* per layer */
+    unsigned long tune_timed, tune_read;
     other_tag other[MAX_OTHER];
     int nother;
     unsigned long long xfer_measured; /* an_model_xfer_bytes over the timed iterations */
@@ -192,6 +203,27 @@ static an_status run(bench *b, an_model *m, const float *images, const int *labe
     return AN_OK;
 }
 
+/* Which algorithm each conv layer ran, per direction, after the iterations. */
+static void record_conv(bench *b, const an_model *m) {
+    for (int i = 0; i < b->net->nlayers; i++)
+        for (int dir = 0; dir < (b->train ? AN_TUNE_DIRS : 1); dir++) {
+            an_conv_choice c;
+            conv_used *u = &b->conv[i];
+            if (an_model_conv_choice(m, i, (an_tune_dir)dir, &c, &u->src[dir]) != AN_OK) {
+                an_error_clear();
+                continue;
+            }
+            u->have[dir] = 1;
+            an_conv_choice_name(c, u->algo[dir], sizeof u->algo[dir]);
+        }
+    an_tune_counts(&b->tune_timed, &b->tune_read);
+}
+
+static const char *tune_mode_name(void) {
+    int m = an_tune_mode();
+    return m == AN_TUNE_MODE_OFF ? "off" : m == AN_TUNE_MODE_RETUNE ? "retune" : "on";
+}
+
 /* Random preprocessed images (uniform in [-1, 1)) and labels, from a fixed xorshift stream. */
 static an_status make_inputs(const an_net *net, int batch, float **images, int **labels) {
     size_t count = (size_t)batch * (size_t)an_shape_count(net->input);
@@ -307,6 +339,16 @@ static void print_json(const bench *b) {
         json_devs(b->op[i].fwd, b->ndev, k);
         printf(", \"backward_ms_per_device\": ");
         json_devs(b->op[i].bwd, b->ndev, k);
+        const conv_used *u = &b->conv[i];
+        if (u->have[0]) {
+            printf(", \"conv\": {");
+            for (int dir = 0, n = 0; dir < AN_TUNE_DIRS; dir++)
+                if (u->have[dir])
+                    printf("%s\"%s\": {\"algo\": \"%s\", \"source\": \"%s\"}", n++ ? ", " : "",
+                           an_tune_dir_name((an_tune_dir)dir), u->algo[dir],
+                           an_tune_source_name(u->src[dir]));
+            printf("}");
+        }
         printf("}%s\n", i + 1 < b->net->nlayers ? "," : "");
     }
     printf(" ],\n \"transfers\": [");
@@ -340,6 +382,8 @@ static void print_json(const bench *b) {
            t.fwd, t.bwd, t.xfer, t.other, t.device, t.flops * 1e-9,
            gflops(t.flops, t.fwd + t.bwd), b->xfer_measured / (unsigned long long)b->iters,
            1e3 * b->wall_s / b->iters);
+    printf(" \"tune\": {\"mode\": \"%s\", \"timed\": %lu, \"read\": %lu},\n", tune_mode_name(),
+           b->tune_timed, b->tune_read);
     printf(" \"images_per_s\": %.3f}\n", (double)b->batch * b->iters / b->wall_s);
 }
 
@@ -372,7 +416,8 @@ static void print_table(const bench *b) {
     if (b->train) printf(" %10s %9s", "bwd ms", "bwd GF/s");
     if (two) printf(" %9s %9s", "fwd d0", "fwd d1");
     if (two && b->train) printf(" %9s %9s", "bwd d0", "bwd d1");
-    printf("\n");
+    printf("  %s\n", b->train ? "conv algorithm: fwd / bwd-data / bwd-weights (from)"
+                             : "conv algorithm (from)");
     for (int i = 0; i < b->net->nlayers; i++) {
         const an_layer *l = &b->net->layers[i];
         double f = k * sum_dev(b->op[i].fwd, b->ndev), bw = k * sum_dev(b->op[i].bwd, b->ndev);
@@ -386,6 +431,16 @@ static void print_table(const bench *b) {
         }
         if (two) printf(" %9.3f %9.3f", k * b->op[i].fwd[0], k * b->op[i].fwd[1]);
         if (two && b->train) printf(" %9.3f %9.3f", k * b->op[i].bwd[0], k * b->op[i].bwd[1]);
+        const conv_used *u = &b->conv[i];
+        if (u->have[0]) {
+            printf(" ");
+            for (int dir = 0; dir < AN_TUNE_DIRS; dir++)
+                if (u->have[dir]) printf("%s%s", dir ? " / " : " ", u->algo[dir]);
+            int same = 1;
+            for (int dir = 1; dir < AN_TUNE_DIRS; dir++)
+                if (u->have[dir] && u->src[dir] != u->src[0]) same = 0;
+            printf(" (%s)", same ? an_tune_source_name(u->src[0]) : "mixed");
+        }
         printf("\n");
     }
     printf("%-10s %-8s %10.3f %9.2f", "layers", "", t.fwd, gflops(t.flops - t.flops_bwd, t.fwd));
@@ -433,6 +488,8 @@ static void print_table(const bench *b) {
     }
     printf("wall clock: %.1f ms per iteration, %.2f images/s\n", 1e3 * b->wall_s / b->iters,
            (double)b->batch * b->iters / b->wall_s);
+    printf("conv algorithms: tuning %s; %lu shape%s timed now, %lu read from the tune cache\n",
+           tune_mode_name(), b->tune_timed, b->tune_timed == 1 ? "" : "s", b->tune_read);
 }
 
 static int bench_fail(const char *msg) {
@@ -444,6 +501,7 @@ int cmd_bench(int argc, char **argv) {
     cli_device_opts dev_opts = {0};
     const char *net_name = "alexnet";
     int batch = 32, train = 0, iters = 5, warmup = 1, json = 0;
+    const char *algo = "auto";
     const cli_opt opts[] = {
         {"--net", CLI_STR, &net_name, "NAME|FILE",
          "a built-in net or a description file", NULL},
@@ -453,6 +511,9 @@ int cmd_bench(int argc, char **argv) {
         {"--iters", CLI_INT, &iters, "N", "timed iterations", NULL},
         {"--warmup", CLI_INT, &warmup, "N",
          "untimed iterations first, at least 1: the first builds the kernels", NULL},
+        {"--conv", CLI_CHOICE, &algo, "ALGO",
+         "convolution algorithm for every layer (auto: each layer's tuned choice, docs/TUNE.md)",
+         "auto|im2col|direct|fft"},
         CLI_DEVICE_OPTIONS(dev_opts),
         {"--json", CLI_FLAG, &json, NULL, "print JSON instead of a table", NULL},
         {0},
@@ -460,7 +521,7 @@ int cmd_bench(int argc, char **argv) {
     int npos;
     int rc = cli_parse("bench",
                        "[--net NAME|FILE] [--batch N] [--train] [--iters N] [--warmup N] "
-                       "[--device SPEC] [--json]",
+                       "[--conv ALGO] [--device SPEC] [--json]",
                        opts, argc, argv, NULL, 0, &npos);
     if (rc) return rc < 0 ? 0 : rc;
     if (batch < 1) return bench_fail("--batch must be at least 1");
@@ -489,13 +550,20 @@ int cmd_bench(int argc, char **argv) {
     b.op = calloc((size_t)net->nlayers, sizeof *b.op);
     b.xfer = calloc((size_t)net->nlayers, sizeof *b.xfer);
     b.bytes = calloc((size_t)net->nlayers, sizeof *b.bytes);
-    if (!b.op || !b.xfer || !b.bytes) s = an_error(AN_ERR_NOMEM, "out of host memory");
+    b.conv = calloc((size_t)net->nlayers, sizeof *b.conv);
+    if (!b.op || !b.xfer || !b.bytes || !b.conv)
+        s = an_error(AN_ERR_NOMEM, "out of host memory");
 
     an_model *m = NULL;
     float *images = NULL;
     int *labels = NULL;
     an_model_opts mo = an_model_defaults();
     mo.batch = batch;
+    mo.conv_algo = strcmp(algo, "im2col") == 0   ? AN_CONV_IM2COL
+                   : strcmp(algo, "direct") == 0 ? AN_CONV_DIRECT
+                   : strcmp(algo, "fft") == 0    ? AN_CONV_FFT
+                                                 : AN_CONV_AUTO;
+    mo.tune_progress = cli_tune_progress;
     if (s == AN_OK) s = an_model_create(net, devs, ndev, &mo, &m);
     if (s == AN_OK) s = an_model_init(m, 1);
     if (s == AN_OK) s = make_inputs(net, batch, &images, &labels);
@@ -504,6 +572,7 @@ int cmd_bench(int argc, char **argv) {
         count_xfer_bytes(&b);
         s = run(&b, m, images, labels);
     }
+    if (s == AN_OK) record_conv(&b, m);
     if (s == AN_OK) {
         if (json)
             print_json(&b);
@@ -519,6 +588,7 @@ int cmd_bench(int argc, char **argv) {
     free(b.op);
     free(b.xfer);
     free(b.bytes);
+    free(b.conv);
     an_net_free(net);
     return rc;
 }

@@ -126,6 +126,7 @@ static an_status classifier_init(classifier *c, an_dev *devs, int ndev, const ch
     c->view = an_feed_view(net, AN_CROP_CENTER, 0);
     an_model_opts mo = an_model_defaults();
     mo.batch = BATCH;
+    mo.tune_progress = cli_tune_progress;
     AN_TRY(an_model_create(net, devs, ndev, &mo, &c->m));
     float *whole = malloc(an_model_whole_floats(c->m) * sizeof *whole);
     if (!whole) return an_error(AN_ERR_NOMEM, "out of memory for the parameters");

@@ -118,6 +118,7 @@ int cmd_eval(int argc, char **argv) {
     }
     an_model_opts mo = an_model_defaults();
     mo.batch = eo.model_batch;
+    mo.tune_progress = cli_tune_progress;
     an_model *m = NULL;
     float *whole = NULL;
     an_eval_result r;

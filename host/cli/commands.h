@@ -11,6 +11,7 @@ int cmd_summary(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_classify(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_tune(int argc, char **argv);
 
 int cmd_train(int argc, char **argv);
 

@@ -19,6 +19,7 @@ static const command commands[] = {
     {"eval", cmd_eval, "top-1/top-5 error and loss of a weights file on a data set"},
     {"classify", cmd_classify, "the most likely classes of JPEG images"},
     {"bench", cmd_bench, "per-layer device time, GFLOP/s, images/s of inference or training"},
+    {"tune", cmd_tune, "time the conv algorithms of a net's layers; keep the fastest (cached)"},
     {"bench-gemm", cmd_bench_gemm, "GFLOP/s of the GEMM backends on AlexNet's shapes vs the FMA peak"},
     {"bench-data", cmd_bench_data, "decode-and-augment images/s of the data loader"},
 };
@@ -29,7 +30,8 @@ static void usage(FILE *f) {
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
         fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].help);
     fprintf(f, "\nenvironment: ALEXNET_DEVICE (default --device), ALEXNET_KERNEL_CACHE=off,\n"
-               "             ALEXNET_KERNEL_DIR (load cl/*.cl from a directory)\n");
+               "             ALEXNET_KERNEL_DIR (load cl/*.cl from a directory),\n"
+               "             ALEXNET_TUNE=off|retune (--conv auto's timing; docs/TUNE.md)\n");
 }
 
 int main(int argc, char **argv) {

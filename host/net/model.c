@@ -103,7 +103,7 @@ static an_status param_view(an_model *m, int t, int tensor, an_buf *w, an_buf *g
     return AN_OK;
 }
 
-static an_conv_shape conv_shape_of(const an_layer *l, int n) {
+an_conv_shape an_layer_conv_shape(const an_layer *l, int n) {
     an_conv_shape s;
     s.n = n;
     s.c = l->in_tower.c;
@@ -118,7 +118,7 @@ static an_conv_shape conv_shape_of(const an_layer *l, int n) {
 }
 
 an_conv_shape an_model_conv_shape(const an_model *m, int i, int n) {
-    return conv_shape_of(&m->net->layers[i], n);
+    return an_layer_conv_shape(&m->net->layers[i], n);
 }
 
 /* Buffers of layer i on tower t: output, its gradient, the op's own (LRN scale, argmax), the
@@ -186,10 +186,9 @@ static an_status setup_tower(an_model *m, int i, int t) {
     if (l->weight >= 0) AN_TRY(param_view(m, t, l->weight, &mt->w, &mt->dw));
     if (l->bias >= 0) AN_TRY(param_view(m, t, l->bias, &mt->b, &mt->db));
     if (l->kind == AN_LAYER_CONV) {
-        an_conv_shape s = conv_shape_of(l, m->batch);
+        an_conv_shape s = an_layer_conv_shape(l, m->batch);
         AN_TRY(an_conv_check(&s));
-        size_t ws = an_conv_workspace_floats(d, &s, m->algo);
-        if (ws > md->ws_floats) md->ws_floats = ws;
+        AN_TRY(an_model_choose_conv(m, i, t, 0));
     }
     return AN_OK;
 }

@@ -21,6 +21,7 @@
 #include "net/layout.h"
 #include "net/netdesc.h"
 #include "ops/conv.h"
+#include "ops/tune.h"
 #include "runtime/runtime.h"
 
 typedef struct an_model an_model;
@@ -31,9 +32,17 @@ typedef struct an_model_opts {
     uint64_t seed;           /* dropout masks: a pure function of (seed, step, layer, element) */
     float bias_lr_mult;      /* learning-rate multiplier of biases (1: the paper; Caffe users: 2) */
     float bias_decay_mult;   /* weight-decay multiplier of biases (1: the paper; Caffe: 0) */
+    an_tune_progress tune_progress; /* AN_CONV_AUTO's timing runs report here (may be NULL) */
+    void *tune_ctx;
 } an_model_opts;
 
-/* Default options: batch 128, AN_CONV_AUTO, seed 1, multipliers 1 (the paper's rule). */
+/* Default options: batch 128, AN_CONV_AUTO, seed 1, multipliers 1 (the paper's rule).
+ *
+ * Convolution algorithms: with AN_CONV_AUTO each conv layer gets one choice per direction from
+ * the tuner (host/ops/tune.h; timed on the first use of a shape on a device, then read from the
+ * tune cache) for the model's batch: the forward's at an_model_create, the gradients' at the
+ * first an_model_backward. ALEXNET_TUNE=off gives an_conv_algo_resolve's rule instead, and any
+ * other conv_algo forces that algorithm on every layer. */
 an_model_opts an_model_defaults(void);
 
 /* Place net on devs[0..ndev-1] (ndev 1, or 2 for a two-tower net). The model keeps pointers to
@@ -75,6 +84,15 @@ const an_layout *an_model_whole_layout(const an_model *m);
 
 /* Crossover traffic so far: bytes moved between devices (0 on one device) and copies made. */
 unsigned long long an_model_xfer_bytes(const an_model *m);
+/* The algorithm conv layer i runs in direction dir (on the first tower that runs it) and where
+ * the choice came from; AN_ERR_NOT_FOUND for a layer that is not a convolution or a backward
+ * direction not chosen yet (before the first backward). */
+an_status an_model_conv_choice(const an_model *m, int i, an_tune_dir dir, an_conv_choice *c,
+                               an_tune_source *src);
+
+/* The convolution shape of layer i (a conv layer) for a batch of n, per tower. */
+an_conv_shape an_layer_conv_shape(const an_layer *l, int n);
+
 /* Device memory the model allocated on device i (bytes). */
 size_t an_model_device_bytes(const an_model *m, int i);
 

@@ -6,6 +6,7 @@
 #include "net/model.h"
 #include "net/xfer.h"
 #include "ops/sgd.h"
+#include "ops/tune.h"
 
 /* Layer i as tower t runs it. */
 typedef struct mtower {
@@ -17,6 +18,8 @@ typedef struct mtower {
     an_buf w, b, dw, db;      /* parameter slices in the device's flat buffers */
     an_link fwd[AN_MAX_TOWERS], bwd[AN_MAX_TOWERS]; /* crossover links from/to tower u */
     int has_link[AN_MAX_TOWERS];
+    an_conv_choice conv[AN_TUNE_DIRS];   /* a conv layer's algorithm per direction */
+    an_tune_source conv_src[AN_TUNE_DIRS];
 } mtower;
 
 typedef struct mlayer {
@@ -48,6 +51,7 @@ struct an_model {
     mlayer *L;
     int n;              /* images in the last forward */
     int train, has_labels;
+    int conv_bwd_chosen;  /* the conv layers' backward choices are made (model_tune.c) */
     uint32_t step;
 };
 
@@ -62,5 +66,11 @@ int an_model_piece(const an_model *m, int i, int t, int *c0, int *c1);
 an_buf an_model_piece_buf(const an_model *m, int i, int t);
 an_buf an_model_piece_dbuf(const an_model *m, int i, int t);
 an_conv_shape an_model_conv_shape(const an_model *m, int i, int n);
+/* model_tune.c: choose tower t's algorithms of conv layer i (the forward, or with backward the
+ * two gradients) and raise its device's workspace need to fit them. */
+an_status an_model_choose_conv(an_model *m, int i, int t, int backward);
+/* Before the first backward: the backward choices of every conv layer, and a workspace that fits
+ * them (reallocated when it has grown). */
+an_status an_model_choose_conv_backward(an_model *m);
 
 #endif

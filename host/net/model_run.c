@@ -89,8 +89,8 @@ static an_status forward_op(an_model *m, int i, int t) {
     switch (l->kind) {
     case AN_LAYER_CONV: {
         an_conv_shape s = an_model_conv_shape(m, i, m->n);
-        return an_conv_forward(d, &s, m->algo, mt->in, mt->w, mt->b, y, (an_buf){md->ws, 0},
-                               md->ws_floats);
+        return an_conv_forward_choice(d, &s, mt->conv[AN_TUNE_FORWARD], mt->in, mt->w, mt->b, y,
+                                      (an_buf){md->ws, 0}, md->ws_floats);
     }
     case AN_LAYER_FC: {
         /* y[:, og] = x[:, ig] · W_gᵀ for each group g of the tower's (block-diagonal) fc. */
@@ -151,8 +151,9 @@ static an_status backward_op(an_model *m, int i, int t) {
     switch (l->kind) {
     case AN_LAYER_CONV: {
         an_conv_shape s = an_model_conv_shape(m, i, m->n);
-        return an_conv_backward(d, &s, m->algo, mt->in, mt->w, dy, dx, mt->dw, mt->db,
-                                (an_buf){md->ws, 0}, md->ws_floats);
+        return an_conv_backward_choice(d, &s, mt->conv[AN_TUNE_BACKWARD_DATA],
+                                       mt->conv[AN_TUNE_BACKWARD_WEIGHTS], mt->in, mt->w, dy, dx,
+                                       mt->dw, mt->db, (an_buf){md->ws, 0}, md->ws_floats);
     }
     case AN_LAYER_FC: {
         /* Per group g: dx[:, ig] = dy[:, og] · W_g and dW_g = dy[:, og]ᵀ · x[:, ig]. */
@@ -254,6 +255,7 @@ an_status an_model_forward(an_model *m, const float *images, const int *labels, 
 
 an_status an_model_backward(an_model *m) {
     if (!m->train) return an_error(AN_ERR_INVALID_ARG, "backward needs a training forward first");
+    if (!m->conv_bwd_chosen) AN_TRY(an_model_choose_conv_backward(m));
     for (int i = m->net->nlayers - 1; i >= 0; i--) {
         /* Towers that read their input in place write its gradient directly; gathered
          * gradients are then added to it, in tower order. */

@@ -23,8 +23,15 @@
 #define AN_GEMM_KC 1024 /* K block of gemm_panel */
 
 static an_gemm_backend gemm_override = AN_GEMM_AUTO;
+static an_gemm_backend gemm_preferred = AN_GEMM_AUTO; /* per call, from the tuned choice */
 
 void an_gemm_set_backend(an_gemm_backend b) { gemm_override = b; }
+
+an_gemm_backend an_gemm_prefer(an_gemm_backend b) {
+    an_gemm_backend prev = gemm_preferred;
+    gemm_preferred = b;
+    return prev;
+}
 
 const char *an_gemm_backend_name(an_gemm_backend b) {
     switch (b) {
@@ -34,7 +41,7 @@ const char *an_gemm_backend_name(an_gemm_backend b) {
     }
 }
 
-an_status an_gemm_backend_for(const an_dev *d, an_gemm_backend *out) {
+an_status an_gemm_backend_fixed(an_gemm_backend *out) {
     an_gemm_backend b = gemm_override;
     if (b == AN_GEMM_AUTO) {
         const char *env = getenv("ALEXNET_GEMM");
@@ -48,6 +55,14 @@ an_status an_gemm_backend_for(const an_dev *d, an_gemm_backend *out) {
                                 "ALEXNET_GEMM=%s: expected own, clblast or auto", env);
         }
     }
+    *out = b;
+    return AN_OK;
+}
+
+an_status an_gemm_backend_for(const an_dev *d, an_gemm_backend *out) {
+    an_gemm_backend b;
+    AN_TRY(an_gemm_backend_fixed(&b));
+    if (b == AN_GEMM_AUTO) b = gemm_preferred;
     if (b == AN_GEMM_AUTO) b = (d->info.type & CL_DEVICE_TYPE_CPU) ? AN_GEMM_OWN : AN_GEMM_CLBLAST;
     *out = b;
     return AN_OK;
@@ -89,14 +104,16 @@ static an_status gemm_clblast(an_dev *d, int ta, int tb, size_t M, size_t N, siz
     CLBlastTranspose ta_ = ta ? CLBlastTransposeYes : CLBlastTransposeNo;
     CLBlastTranspose tb_ = tb ? CLBlastTransposeYes : CLBlastTransposeNo;
     CLBlastStatusCode st;
+    cl_event ev = NULL, *evp = d->prof ? &ev : NULL; /* profiling: keep it under d->tag */
     if (batch == 1)
         st = CLBlastSgemm(CLBlastLayoutRowMajor, ta_, tb_, M, N, K, alpha, A.mem, A.off, lda,
-                          B.mem, B.off, ldb, beta, C.mem, C.off, ldc, &d->q, NULL);
+                          B.mem, B.off, ldb, beta, C.mem, C.off, ldc, &d->q, evp);
     else
         st = CLBlastSgemmStridedBatched(CLBlastLayoutRowMajor, ta_, tb_, M, N, K, alpha, A.mem,
                                         A.off, lda, sa, B.mem, B.off, ldb, sb, beta, C.mem, C.off,
-                                        ldc, sc, batch, &d->q, NULL);
-    return clblast_status(st);
+                                        ldc, sc, batch, &d->q, evp);
+    AN_TRY(clblast_status(st));
+    return ev ? an_profile_event(d, ev) : AN_OK;
 }
 
 /* gemm_panel: C(r,j) = alpha * sum_k s[r*s_rs + k*s_ks] * v[k*v_ld + j] + beta * C(r,j). */

@@ -33,7 +33,7 @@ an_hash128 an_hash_update(an_hash128 h, const void *data, size_t len) {
     return h;
 }
 
-static int mkdir_p(const char *path) {
+int an_mkdir_p(const char *path) {
     char tmp[4096];
     snprintf(tmp, sizeof tmp, "%s", path);
     for (char *p = tmp + 1; *p; p++) {
@@ -51,14 +51,18 @@ const char *an_kernel_cache_dir(void) {
         cache_on = !(e && (strcmp(e, "off") == 0 || strcmp(e, "0") == 0));
     }
     if (!cache_on) return NULL;
+    return an_cache_root(cache_dir, sizeof cache_dir);
+}
+
+const char *an_cache_root(char *buf, size_t cap) {
     const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
     if (xdg && *xdg)
-        snprintf(cache_dir, sizeof cache_dir, "%s/alexnet-cl", xdg);
+        snprintf(buf, cap, "%s/alexnet-cl", xdg);
     else if (home && *home)
-        snprintf(cache_dir, sizeof cache_dir, "%s/.cache/alexnet-cl", home);
+        snprintf(buf, cap, "%s/.cache/alexnet-cl", home);
     else
         return NULL;
-    return cache_dir;
+    return buf;
 }
 
 static void entry_path(char *buf, size_t cap, const char *dir, an_hash128 key) {
@@ -106,7 +110,7 @@ an_status an_binary_cache_read(an_hash128 key, unsigned char **bin, size_t *len)
 an_status an_binary_cache_write(an_hash128 key, const unsigned char *bin, size_t len) {
     const char *dir = an_kernel_cache_dir();
     if (!dir) return AN_OK;
-    if (mkdir_p(dir) != 0)
+    if (an_mkdir_p(dir) != 0)
         return an_error(AN_ERR_IO, "cannot create kernel cache %s: %s", dir, strerror(errno));
     char path[4200];
     entry_path(path, sizeof path, dir, key);

@@ -23,6 +23,11 @@ an_hash128 an_hash_update(an_hash128 h, const void *data, size_t len);
 /* The directory of the binary cache: $XDG_CACHE_HOME/alexnet-cl or ~/.cache/alexnet-cl
  * (NULL when caching is off or no home is known). */
 const char *an_kernel_cache_dir(void);
+/* That directory whether the kernel cache is on or not, written into buf (the tune cache,
+ * host/ops/tune.h, lives there too); NULL when no home is known. */
+const char *an_cache_root(char *buf, size_t cap);
+/* mkdir -p: 0 on success (or when it exists), -1 with errno set. */
+int an_mkdir_p(const char *path);
 
 /* Read a cached binary for key into *bin (malloc'ed); AN_ERR_NOT_FOUND when absent or not
  * trustworthy (corrupt, truncated, other key). */

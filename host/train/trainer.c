@@ -102,6 +102,9 @@ static void note(trainer *t, const char *fmt, ...) {
     t->progress(t->ctx, &p);
 }
 
+/* The convolution tuner's progress lines (--conv auto's first use of a shape) as notes. */
+static void tune_note(void *ctx, const char *line) { note(ctx, "%s", line); }
+
 static void kv_config(const an_train_config *c, const char *net_name, char *buf, size_t n) {
     snprintf(buf, n,
              "net=%s\ndata=%s\nval=%s\nbatch=%d\nepochs=%d\nlr=%.17g\nmomentum=%.17g\n"
@@ -503,6 +506,8 @@ static an_status setup(trainer *t, an_dev *devs, int ndev) {
     mo.batch = t->c.batch;
     mo.seed = t->c.seed;
     mo.conv_algo = t->c.conv_algo;
+    mo.tune_progress = tune_note;
+    mo.tune_ctx = t;
     AN_TRY(an_model_create(t->net, devs, ndev, &mo, &t->model));
     size_t W = an_model_whole_floats(t->model);
     t->params = malloc(W * sizeof(float));

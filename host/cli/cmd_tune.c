@@ -1,0 +1,201 @@
+/* host/cli/cmd_tune.c - `alexnet tune`: choose every conv layer's algorithm (forward, and with
+ * --train both gradients) for a net at a batch size on a device ahead of time, the way
+ * --conv auto does on first use (host/ops/tune.h), and print the table: layer, shape, direction,
+ * each candidate's time, the choice and whether it was timed now or read from the tune cache. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "net/model.h"
+#include "ops/tune.h"
+
+#define MAX_NAMES 32
+
+typedef struct tune_row {
+    int layer, dev;
+    an_tune_dir dir;
+    an_conv_shape s;
+    an_tune_result r;
+} tune_row;
+
+static int name_index(char names[][64], int *n, const char *name) {
+    for (int i = 0; i < *n; i++)
+        if (strcmp(names[i], name) == 0) return i;
+    if (*n == MAX_NAMES) return -1;
+    snprintf(names[*n], 64, "%s", name);
+    return (*n)++;
+}
+
+/* The time of candidate `name` in r as text ("-" when it is not one). */
+static void cell(const an_tune_result *r, const char *name, char *buf, size_t cap, int json) {
+    char n[64];
+    snprintf(buf, cap, json ? "null" : "-");
+    for (int i = 0; i < r->ncand; i++) {
+        an_conv_choice_name(r->cand[i], n, sizeof n);
+        if (strcmp(n, name) != 0) continue;
+        if (r->ms[i] == AN_TUNE_FAILED)
+            snprintf(buf, cap, json ? "\"failed\"" : "failed");
+        else if (r->ms[i] == AN_TUNE_WRONG)
+            snprintf(buf, cap, json ? "\"wrong\"" : "wrong");
+        else
+            snprintf(buf, cap, json ? "%.4f" : "%.3f", r->ms[i]);
+    }
+}
+
+static void shape_text(const an_conv_shape *s, char *buf, size_t cap) {
+    snprintf(buf, cap, "%dx%dx%d k%d %dx%d/%d p%d g%d", s->c, s->h, s->w, s->k, s->kh, s->kw,
+             s->stride, s->pad, s->groups);
+}
+
+static void print_table(const an_net *net, const an_dev *devs, int ndev, int batch,
+                        const tune_row *rows, int n) {
+    char names[MAX_NAMES][64], buf[64], sh[64];
+    int nn = 0;
+    for (int i = 0; i < n; i++)
+        for (int c = 0; c < rows[i].r.ncand; c++) {
+            an_conv_choice_name(rows[i].r.cand[c], buf, sizeof buf);
+            name_index(names, &nn, buf);
+        }
+    for (int di = 0; di < ndev; di++) {
+        char path[4200];
+        printf("%sdevice %d:%d %s, net %s, batch %d; tune cache %s\n", di ? "\n" : "",
+               devs[di].info.platform_index, devs[di].info.device_index, devs[di].info.name,
+               net->name, batch, an_tune_cache_path(&devs[di], path, sizeof path)
+                                     ? path : "(none: no home directory)");
+        printf("%-8s %-26s %-11s", "layer", "shape (CxHxW kK KxK/s p g)", "direction");
+        for (int c = 0; c < nn; c++) printf(" %14s", names[c]);
+        printf("  %-14s %s\n", "choice", "from");
+        for (int i = 0; i < n; i++) {
+            const tune_row *t = &rows[i];
+            if (t->dev != di) continue;
+            shape_text(&t->s, sh, sizeof sh);
+            printf("%-8s %-26s %-11s", net->layers[t->layer].name, sh, an_tune_dir_name(t->dir));
+            for (int c = 0; c < nn; c++) {
+                cell(&t->r, names[c], buf, sizeof buf, 0);
+                printf(" %14s", buf);
+            }
+            an_conv_choice_name(t->r.choice, buf, sizeof buf);
+            printf("  %-14s %s\n", buf, an_tune_source_name(t->r.source));
+        }
+    }
+    unsigned long timed, read;
+    an_tune_counts(&timed, &read);
+    printf("\ntimes in ms (best of up to 3 runs after a warm-up; failed/wrong: skipped)\n"
+           "%lu shape%s timed now, %lu read from the tune cache\n", timed, timed == 1 ? "" : "s",
+           read);
+}
+
+static void print_json(const an_net *net, const an_dev *devs, int ndev, int batch, int train,
+                       const tune_row *rows, int n) {
+    unsigned long timed, read;
+    an_tune_counts(&timed, &read);
+    printf("{\"net\": ");
+    cli_json_string(stdout, net->name);
+    printf(", \"batch\": %d, \"train\": %s, \"timed\": %lu, \"read\": %lu,\n \"devices\": [",
+           batch, train ? "true" : "false", timed, read);
+    for (int di = 0; di < ndev; di++) {
+        char path[4200];
+        printf("%s{\"id\": \"%d:%d\", \"name\": ", di ? ", " : "", devs[di].info.platform_index,
+               devs[di].info.device_index);
+        cli_json_string(stdout, devs[di].info.name);
+        printf(", \"cache_file\": ");
+        const char *p = an_tune_cache_path(&devs[di], path, sizeof path);
+        if (p)
+            cli_json_string(stdout, p);
+        else
+            printf("null");
+        printf("}");
+    }
+    printf("],\n \"layers\": [");
+    for (int i = 0; i < n; i++) {
+        const tune_row *t = &rows[i];
+        const an_conv_shape *s = &t->s;
+        printf("%s\n  {\"name\": ", i ? "," : "");
+        cli_json_string(stdout, net->layers[t->layer].name);
+        printf(", \"device\": %d, \"direction\": \"%s\", \"shape\": {\"n\": %d, \"c\": %d, "
+               "\"h\": %d, \"w\": %d, \"k\": %d, \"kh\": %d, \"kw\": %d, \"stride\": %d, "
+               "\"pad\": %d, \"groups\": %d}, \"candidates\": {", t->dev, an_tune_dir_name(t->dir),
+               s->n, s->c, s->h, s->w, s->k, s->kh, s->kw, s->stride, s->pad, s->groups);
+        for (int c = 0; c < t->r.ncand; c++) {
+            char name[64], v[64];
+            an_conv_choice_name(t->r.cand[c], name, sizeof name);
+            cell(&t->r, name, v, sizeof v, 1);
+            printf("%s\"%s\": %s", c ? ", " : "", name, v);
+        }
+        char ch[64];
+        an_conv_choice_name(t->r.choice, ch, sizeof ch);
+        printf("}, \"choice\": \"%s\", \"source\": \"%s\"}", ch, an_tune_source_name(t->r.source));
+    }
+    printf("\n ]}\n");
+}
+
+static int tune_fail(const char *msg) {
+    fprintf(stderr, "alexnet tune: %s\n", msg);
+    return 2;
+}
+
+int cmd_tune(int argc, char **argv) {
+    cli_device_opts dev_opts = {0};
+    const char *net_name = "alexnet";
+    int batch = 128, train = 0, json = 0, retune = 0;
+    const cli_opt opts[] = {
+        {"--net", CLI_STR, &net_name, "NAME|FILE", "a built-in net or a description file", NULL},
+        {"--batch", CLI_INT, &batch, "N", "images per batch (choices are per batch size)", NULL},
+        {"--train", CLI_FLAG, &train, NULL,
+         "also the gradients (data and weights), as training uses them", NULL},
+        {"--retune", CLI_FLAG, &retune, NULL,
+         "time again even where the tune cache has a choice (also ALEXNET_TUNE=retune)", NULL},
+        CLI_DEVICE_OPTIONS(dev_opts),
+        {"--json", CLI_FLAG, &json, NULL, "print JSON instead of a table", NULL},
+        {0},
+    };
+    int npos;
+    int rc = cli_parse("tune", "[--net NAME|FILE] [--batch N] [--train] [--retune] "
+                       "[--device SPEC] [--json]", opts, argc, argv, NULL, 0, &npos);
+    if (rc) return rc < 0 ? 0 : rc;
+    if (batch < 1) return tune_fail("--batch must be at least 1");
+    if (an_tune_mode() == AN_TUNE_MODE_OFF)
+        return tune_fail("tuning is off (ALEXNET_TUNE=off): unset it to tune");
+    if (retune) an_tune_set_mode(AN_TUNE_MODE_RETUNE);
+
+    an_net *net = NULL;
+    an_status s = an_net_load(net_name, &net);
+    if (s != AN_OK) return cli_fail("tune", s);
+    an_dev devs[AN_MAX_SELECTED];
+    int ndev;
+    if (cli_open_devices(&dev_opts, 0, devs, &ndev)) {
+        an_net_free(net);
+        return 1;
+    }
+    int cap = net->nlayers * AN_TUNE_DIRS * ndev, n = 0;
+    tune_row *rows = calloc((size_t)(cap ? cap : 1), sizeof *rows);
+    if (!rows) s = an_error(AN_ERR_NOMEM, "out of host memory");
+    for (int di = 0; s == AN_OK && di < ndev; di++)
+        for (int i = 0; s == AN_OK && i < net->nlayers; i++) {
+            if (net->layers[i].kind != AN_LAYER_CONV) continue;
+            an_conv_shape cs = an_layer_conv_shape(&net->layers[i], batch);
+            for (int dir = 0; s == AN_OK && dir < (train ? AN_TUNE_DIRS : 1); dir++) {
+                tune_row *t = &rows[n];
+                t->layer = i;
+                t->dev = di;
+                t->dir = (an_tune_dir)dir;
+                t->s = cs;
+                s = an_conv_tune(&devs[di], &cs, t->dir, cli_tune_progress, NULL, &t->r);
+                if (s != AN_OK)
+                    s = an_error_context(s, "tuning layer %s", net->layers[i].name);
+                else
+                    n++;
+            }
+        }
+    if (s == AN_OK) {
+        if (json)
+            print_json(net, devs, ndev, batch, train, rows, n);
+        else
+            print_table(net, devs, ndev, batch, rows, n);
+    }
+    rc = s == AN_OK ? 0 : cli_fail("tune", s);
+    free(rows);
+    an_devs_close(devs, ndev);
+    an_net_free(net);
+    return rc;
+}

@@ -1,0 +1,423 @@
+/* host/ops/tune.c - the convolution auto-tuner (see tune.h): the candidates, timing them on
+ * random inputs, checking their results against the reference (the first candidate, im2col),
+ * and running a direction with a chosen algorithm and GEMM backend. The cache is tune_cache.c. */
+#include "ops/tune.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ops/tune_cache.h"
+#include "util/clock.h"
+
+#define TUNE_REPS 3     /* timed repetitions after the untimed warm-up call (best kept) */
+#define TUNE_SLOW_X 3.0 /* a repetition this many times the best so far ends the candidate */
+#define TUNE_RTOL 1e-3  /* agreement with the reference: max |a - ref| <= RTOL * max |ref| */
+#define TUNE_MARGIN 0.95 /* another candidate wins only if it takes under 95% of the reference */
+
+/* The algorithms the tuner tries, in order (the first is the reference), and whether each runs
+ * on an_gemm (then it is tried once per GEMM backend). A new algorithm joins with one line. */
+static const struct {
+    an_conv_algo algo;
+    int gemm;
+} conv_algos[] = {
+    {AN_CONV_IM2COL, 1},
+    {AN_CONV_DIRECT, 0},
+    {AN_CONV_FFT, 0},
+};
+#define N_ALGOS ((int)(sizeof conv_algos / sizeof *conv_algos))
+
+static const an_gemm_backend gemm_backends[] = {AN_GEMM_OWN, AN_GEMM_CLBLAST};
+
+static int tune_mode = AN_TUNE_MODE_ENV;
+static unsigned long n_timed, n_read;
+static an_conv_choice fault = {AN_CONV_AUTO, AN_GEMM_AUTO};
+static int fault_wrong;
+
+void an_tune_set_mode(int mode) { tune_mode = mode; }
+
+int an_tune_mode(void) {
+    if (tune_mode != AN_TUNE_MODE_ENV) return tune_mode;
+    const char *e = getenv("ALEXNET_TUNE");
+    if (e && (strcmp(e, "off") == 0 || strcmp(e, "0") == 0)) return AN_TUNE_MODE_OFF;
+    if (e && strcmp(e, "retune") == 0) return AN_TUNE_MODE_RETUNE;
+    return AN_TUNE_MODE_ON;
+}
+
+const char *an_tune_dir_name(an_tune_dir dir) {
+    switch (dir) {
+    case AN_TUNE_FORWARD: return "fwd";
+    case AN_TUNE_BACKWARD_DATA: return "bwd-data";
+    case AN_TUNE_BACKWARD_WEIGHTS: return "bwd-weights";
+    default: return "?";
+    }
+}
+
+const char *an_tune_source_name(an_tune_source src) {
+    switch (src) {
+    case AN_TUNE_FORCED: return "forced";
+    case AN_TUNE_RULE: return "rule";
+    case AN_TUNE_TIMED: return "timed";
+    case AN_TUNE_CACHED: return "cache";
+    default: return "?";
+    }
+}
+
+static int uses_gemm(an_conv_algo a) {
+    for (int i = 0; i < N_ALGOS; i++)
+        if (conv_algos[i].algo == a) return conv_algos[i].gemm;
+    return 0;
+}
+
+void an_conv_choice_name(an_conv_choice c, char *buf, size_t cap) {
+    if (uses_gemm(c.algo) && c.gemm != AN_GEMM_AUTO)
+        snprintf(buf, cap, "%s+%s", an_conv_algo_name(c.algo), an_gemm_backend_name(c.gemm));
+    else
+        snprintf(buf, cap, "%s", an_conv_algo_name(c.algo));
+}
+
+int an_conv_choice_parse(const char *name, an_conv_choice *c) {
+    char algo[32];
+    const char *plus = strchr(name, '+');
+    size_t n = plus ? (size_t)(plus - name) : strlen(name);
+    if (n >= sizeof algo) return 0;
+    memcpy(algo, name, n);
+    algo[n] = 0;
+    for (int i = 0; i < N_ALGOS; i++) {
+        if (strcmp(algo, an_conv_algo_name(conv_algos[i].algo)) != 0) continue;
+        c->algo = conv_algos[i].algo;
+        c->gemm = AN_GEMM_AUTO;
+        if (!plus) return 1;
+        for (size_t b = 0; conv_algos[i].gemm && b < sizeof gemm_backends / sizeof *gemm_backends;
+             b++)
+            if (strcmp(plus + 1, an_gemm_backend_name(gemm_backends[b])) == 0) {
+                c->gemm = gemm_backends[b];
+                return 1;
+            }
+        return 0;
+    }
+    return 0;
+}
+
+int an_conv_choice_eq(an_conv_choice a, an_conv_choice b) {
+    return a.algo == b.algo && (a.gemm == b.gemm || !uses_gemm(a.algo));
+}
+
+/* ALEXNET_TUNE_CANDIDATES=name,name,...: 1 when c is listed (or the variable is unset). */
+static an_status listed(an_conv_choice c, int *yes) {
+    const char *e = getenv("ALEXNET_TUNE_CANDIDATES");
+    *yes = 1;
+    if (!e || !*e) return AN_OK;
+    char buf[512], name[64];
+    snprintf(buf, sizeof buf, "%s", e);
+    an_conv_choice_name(c, name, sizeof name);
+    *yes = 0;
+    for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        an_conv_choice p;
+        if (!an_conv_choice_parse(t, &p))
+            return an_error(AN_ERR_INVALID_ARG, "ALEXNET_TUNE_CANDIDATES: \"%s\" is not a "
+                            "convolution choice (im2col+own, im2col+clblast, direct, fft, ...)", t);
+        if (an_conv_choice_eq(p, c) || (p.algo == c.algo && p.gemm == AN_GEMM_AUTO)) *yes = 1;
+    }
+    return AN_OK;
+}
+
+an_status an_conv_tune_candidates(const an_dev *d, const an_conv_shape *s, an_tune_dir dir,
+                                  an_tune_result *out) {
+    (void)dir; /* every algorithm has all three directions */
+    memset(out, 0, sizeof *out);
+    an_gemm_backend fixed;
+    AN_TRY(an_gemm_backend_fixed(&fixed));
+    for (int i = 0; i < N_ALGOS; i++) {
+        an_conv_algo a = conv_algos[i].algo;
+        if (an_conv_algo_resolve(d, s, a) != a) continue; /* e.g. FFT with stride 4 */
+        int nb = conv_algos[i].gemm && fixed == AN_GEMM_AUTO
+                     ? (int)(sizeof gemm_backends / sizeof *gemm_backends) : 1;
+        for (int b = 0; b < nb && out->ncand < AN_TUNE_MAX_CANDIDATES; b++) {
+            an_conv_choice c = {a, AN_GEMM_AUTO};
+            if (conv_algos[i].gemm) c.gemm = fixed != AN_GEMM_AUTO ? fixed : gemm_backends[b];
+            int yes;
+            AN_TRY(listed(c, &yes));
+            if (yes) out->cand[out->ncand++] = c;
+        }
+    }
+    return AN_OK;
+}
+
+void an_tune_counts(unsigned long *timed, unsigned long *read) {
+    *timed = n_timed;
+    *read = n_read;
+}
+
+void an_tune_forget(void) { an_tune_cache_forget(); }
+
+void an_tune_inject_fault(an_conv_choice c, int wrong) {
+    fault = c;
+    fault_wrong = wrong;
+}
+
+an_status an_conv_forward_choice(an_dev *d, const an_conv_shape *s, an_conv_choice c, an_buf x,
+                                 an_buf w, an_buf b, an_buf y, an_buf ws, size_t ws_floats) {
+    an_gemm_backend prev = an_gemm_prefer(c.gemm);
+    an_status st = an_conv_forward(d, s, c.algo, x, w, b, y, ws, ws_floats);
+    an_gemm_prefer(prev);
+    return st;
+}
+
+an_status an_conv_backward_choice(an_dev *d, const an_conv_shape *s, an_conv_choice cd,
+                                  an_conv_choice cw, an_buf x, an_buf w, an_buf dy, an_buf dx,
+                                  an_buf dw, an_buf db, an_buf ws, size_t ws_floats) {
+    an_buf none = {NULL, 0};
+    an_gemm_backend prev = an_gemm_prefer(cd.gemm);
+    an_status st = AN_OK;
+    if (an_conv_choice_eq(cd, cw)) {
+        st = an_conv_backward(d, s, cd.algo, x, w, dy, dx, dw, db, ws, ws_floats);
+    } else {
+        if (dx.mem) st = an_conv_backward(d, s, cd.algo, x, w, dy, dx, none, none, ws, ws_floats);
+        an_gemm_prefer(cw.gemm);
+        if (st == AN_OK && (dw.mem || db.mem))
+            st = an_conv_backward(d, s, cw.algo, x, w, dy, none, dw, db, ws, ws_floats);
+    }
+    an_gemm_prefer(prev);
+    return st;
+}
+
+/* The tensors of one timing run, filled with uniform random numbers in [-1, 1). */
+typedef struct tune_bufs {
+    cl_mem m[7];
+    an_buf x, w, b, y, dy, dx, dw;
+    size_t nx, nw, ny;
+} tune_bufs;
+
+static void free_bufs(tune_bufs *t) {
+    for (int i = 0; i < 7; i++) an_free(&t->m[i]);
+}
+
+static an_status make_bufs(an_dev *d, const an_conv_shape *s, tune_bufs *t) {
+    memset(t, 0, sizeof *t);
+    t->nx = (size_t)s->n * s->c * s->h * s->w;
+    t->nw = (size_t)s->k * (s->c / s->groups) * s->kh * s->kw;
+    t->ny = (size_t)s->n * s->k * an_conv_oh(s) * an_conv_ow(s);
+    const size_t count[7] = {t->nx, t->nw, (size_t)s->k, t->ny, t->ny, t->nx, t->nw};
+    static const char *names[7] = {"tune x", "tune w", "tune b", "tune y", "tune dy", "tune dx",
+                                   "tune dw"};
+    size_t most = t->nx > t->ny ? t->nx : t->ny;
+    float *host = malloc(most * sizeof *host);
+    if (!host) return an_error(AN_ERR_NOMEM, "out of host memory for tuning");
+    uint64_t r = 0x2545f4914f6cdd1dull;
+    an_status st = AN_OK;
+    for (int i = 0; i < 7 && st == AN_OK; i++) {
+        st = an_alloc(d, names[i], count[i] * sizeof(float), &t->m[i]);
+        for (size_t j = 0; j < count[i] && st == AN_OK; j++) {
+            r ^= r << 13;
+            r ^= r >> 7;
+            r ^= r << 17;
+            host[j] = (float)((double)(r >> 40) / (double)(1ull << 23) - 1.0);
+        }
+        if (st == AN_OK) st = an_write(d, (an_buf){t->m[i], 0}, host, count[i]);
+    }
+    free(host);
+    if (st != AN_OK) {
+        free_bufs(t);
+        return st;
+    }
+    an_buf *b[7] = {&t->x, &t->w, &t->b, &t->y, &t->dy, &t->dx, &t->dw};
+    for (int i = 0; i < 7; i++) *b[i] = (an_buf){t->m[i], 0};
+    return AN_OK;
+}
+
+static an_buf out_of(const tune_bufs *t, an_tune_dir dir, size_t *count) {
+    *count = dir == AN_TUNE_FORWARD ? t->ny : dir == AN_TUNE_BACKWARD_DATA ? t->nx : t->nw;
+    return dir == AN_TUNE_FORWARD ? t->y : dir == AN_TUNE_BACKWARD_DATA ? t->dx : t->dw;
+}
+
+static an_status run_once(an_dev *d, const an_conv_shape *s, an_tune_dir dir, an_conv_choice c,
+                          const tune_bufs *t, an_buf ws, size_t wsf) {
+    an_buf none = {NULL, 0};
+    int faulty = fault.algo != AN_CONV_AUTO && an_conv_choice_eq(c, fault);
+    if (faulty && !fault_wrong)
+        return an_error(AN_ERR_INTERNAL, "tune: fault injected into this candidate");
+    an_status st;
+    if (dir == AN_TUNE_FORWARD)
+        st = an_conv_forward_choice(d, s, c, t->x, t->w, t->b, t->y, ws, wsf);
+    else if (dir == AN_TUNE_BACKWARD_DATA)
+        st = an_conv_backward_choice(d, s, c, c, t->x, t->w, t->dy, t->dx, none, none, ws, wsf);
+    else
+        st = an_conv_backward_choice(d, s, c, c, t->x, t->w, t->dy, none, t->dw, none, ws, wsf);
+    if (st == AN_OK && faulty) {
+        size_t n;
+        an_buf o = out_of(t, dir, &n);
+        st = an_fill(d, o, 0.5f, n);
+    }
+    return st;
+}
+
+/* 1 when got agrees with ref (no NaN, max |got - ref| <= RTOL * max |ref| + 1e-6). */
+static int agrees(const float *got, const float *ref, size_t n) {
+    double err = 0, scale = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!isfinite(got[i])) return 0;
+        double e = fabs((double)got[i] - ref[i]), a = fabs((double)ref[i]);
+        if (e > err) err = e;
+        if (a > scale) scale = a;
+    }
+    return err <= TUNE_RTOL * scale + 1e-6;
+}
+
+/* Time candidate i of r into r->ms[i]; *ref (malloc'ed) holds the reference output, taken from
+ * the first candidate that runs. best: the fastest so far (0: none yet). */
+static an_status time_candidate(an_dev *d, const an_conv_shape *s, an_tune_dir dir,
+                                an_tune_result *r, int i, const tune_bufs *t, float **ref,
+                                float *got, double best) {
+    an_conv_choice c = r->cand[i];
+    size_t wsf = an_conv_workspace_floats(d, s, c.algo), n;
+    cl_mem wsm = NULL;
+    an_buf o = out_of(t, dir, &n);
+    r->ms[i] = AN_TUNE_FAILED;
+    an_status st = wsf ? an_alloc(d, "tune workspace", wsf * sizeof(float), &wsm) : AN_OK;
+    an_buf ws = {wsm, 0};
+    if (st == AN_OK) st = an_fill(d, o, NAN, n);
+    if (st == AN_OK) st = an_finish(d);
+    /* The warm-up's device time, builds excluded: it can only understate the wall time. */
+    if (st == AN_OK) st = an_profile_start(d);
+    if (st == AN_OK) st = run_once(d, s, dir, c, t, ws, wsf);
+    if (st == AN_OK) st = an_read(d, o, got, n); /* waits */
+    double warm_ms = 0;
+    an_profile_row *rows = NULL;
+    int nrows = 0;
+    if (st == AN_OK) st = an_profile_collect(d, &rows, &nrows);
+    for (int k = 0; k < nrows; k++) warm_ms += rows[k].ms;
+    free(rows);
+    an_profile_stop(d);
+    if (st == AN_OK && !*ref) {
+        *ref = malloc(n * sizeof **ref);
+        if (!*ref) st = an_error(AN_ERR_NOMEM, "out of host memory for tuning");
+        if (*ref) memcpy(*ref, got, n * sizeof *got);
+        if (*ref && !agrees(got, *ref, n)) { /* NaN in the reference itself */
+            free(*ref);
+            *ref = NULL;
+            st = AN_ERR_FORMAT;
+            r->ms[i] = AN_TUNE_WRONG;
+        }
+    } else if (st == AN_OK && !agrees(got, *ref, n)) {
+        r->ms[i] = AN_TUNE_WRONG;
+        st = AN_ERR_FORMAT;
+    }
+    if (st == AN_OK && best > 0 && warm_ms > TUNE_SLOW_X * best) {
+        r->ms[i] = warm_ms; /* too slow already on the device: not worth timing runs */
+    } else if (st == AN_OK) { /* the warm-up built the kernels; now the runs themselves */
+        double ms = 0;
+        for (int rep = 0; rep < TUNE_REPS && st == AN_OK; rep++) {
+            double t1 = an_now_s();
+            st = run_once(d, s, dir, c, t, ws, wsf);
+            if (st == AN_OK) st = an_finish(d);
+            double dt = 1e3 * (an_now_s() - t1);
+            if (st == AN_OK && (rep == 0 || dt < ms)) ms = dt;
+            if (best > 0 && ms > TUNE_SLOW_X * best) break;
+        }
+        if (st == AN_OK) r->ms[i] = ms;
+    }
+    an_free(&wsm);
+    if (st != AN_OK) {
+        an_error_clear();
+        clFinish(d->q);
+    }
+    return AN_OK;
+}
+
+static void shape_text(const an_conv_shape *s, char *buf, size_t cap) {
+    snprintf(buf, cap, "n%d c%d %dx%d k%d %dx%d/%d pad %d g%d", s->n, s->c, s->h, s->w, s->k,
+             s->kh, s->kw, s->stride, s->pad, s->groups);
+}
+
+static an_status time_all(an_dev *d, const an_conv_shape *s, an_tune_dir dir, an_tune_progress fn,
+                          void *ctx, an_tune_result *r) {
+    tune_bufs t;
+    AN_TRY(make_bufs(d, s, &t));
+    size_t most = t.nx > t.ny ? t.nx : t.ny;
+    if (t.nw > most) most = t.nw;
+    float *got = malloc(most * sizeof *got), *ref = NULL;
+    an_status st = got ? AN_OK : an_error(AN_ERR_NOMEM, "out of host memory for tuning");
+    char sh[96], name[64], line[256];
+    shape_text(s, sh, sizeof sh);
+    double best = 0;
+    int pick = -1;
+    for (int i = 0; i < r->ncand && st == AN_OK; i++) {
+        double t0 = an_now_s();
+        st = time_candidate(d, s, dir, r, i, &t, &ref, got, best);
+        double ms = r->ms[i];
+        if (ms >= 0 && (pick < 0 || ms < best)) {
+            best = ms;
+            pick = i;
+        }
+        if (fn && st == AN_OK) {
+            an_conv_choice_name(r->cand[i], name, sizeof name);
+            if (ms >= 0)
+                snprintf(line, sizeof line, "tune %s %s: %s %.3f ms (%.1f s)", sh,
+                         an_tune_dir_name(dir), name, ms, an_now_s() - t0);
+            else
+                snprintf(line, sizeof line, "tune %s %s: %s %s, skipped", sh,
+                         an_tune_dir_name(dir), name, ms == AN_TUNE_WRONG ? "wrong" : "failed");
+            fn(ctx, line);
+        }
+    }
+    free(got);
+    free(ref);
+    free_bufs(&t);
+    AN_TRY(st);
+    /* Timing noise should not move a layer off the reference (today's rule) for nothing. */
+    if (pick > 0 && r->ms[0] >= 0 && best > TUNE_MARGIN * r->ms[0]) pick = 0;
+    if (pick < 0)
+        return an_error(AN_ERR_UNSUPPORTED, "tune: no convolution algorithm ran correctly for "
+                        "%s %s on %s", sh, an_tune_dir_name(dir), d->info.name);
+    r->choice = r->cand[pick];
+    r->source = AN_TUNE_TIMED;
+    return AN_OK;
+}
+
+an_status an_conv_tune(an_dev *d, const an_conv_shape *s, an_tune_dir dir, an_tune_progress fn,
+                       void *ctx, an_tune_result *out) {
+    AN_TRY(an_conv_check(s));
+    an_tune_result r;
+    AN_TRY(an_conv_tune_candidates(d, s, dir, &r));
+    if (r.ncand == 0)
+        return an_error(AN_ERR_INVALID_ARG, "tune: no candidate algorithm for this shape (see "
+                        "ALEXNET_TUNE_CANDIDATES and ALEXNET_GEMM)");
+    int found;
+    AN_TRY(an_tune_cache_lookup(d, s, dir, &r, an_tune_mode() == AN_TUNE_MODE_RETUNE, out,
+                                &found));
+    if (found) {
+        n_read++;
+        return AN_OK;
+    }
+    an_profile *prof = d->prof; /* keep the timing runs out of the caller's profile */
+    d->prof = NULL;
+    an_status st = an_finish(d);
+    if (st == AN_OK) st = time_all(d, s, dir, fn, ctx, &r);
+    d->prof = prof;
+    AN_TRY(st);
+    n_timed++;
+    *out = r;
+    return an_tune_cache_store(d, s, dir, &r);
+}
+
+an_status an_conv_tune_put(an_dev *d, const an_conv_shape *s, an_tune_dir dir, an_conv_choice c) {
+    AN_TRY(an_conv_check(s));
+    an_tune_result r;
+    AN_TRY(an_conv_tune_candidates(d, s, dir, &r));
+    int k = -1;
+    for (int i = 0; i < r.ncand; i++) {
+        r.ms[i] = AN_TUNE_FAILED;
+        if (an_conv_choice_eq(r.cand[i], c)) k = i;
+    }
+    char name[64];
+    an_conv_choice_name(c, name, sizeof name);
+    if (k < 0)
+        return an_error(AN_ERR_INVALID_ARG, "tune: %s is not a candidate for this shape on %s",
+                        name, d->info.name);
+    r.ms[k] = 0;
+    r.choice = r.cand[k];
+    r.source = AN_TUNE_CACHED;
+    return an_tune_cache_store(d, s, dir, &r);
+}

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# test/test_cli_tune.sh - `alexnet tune` and the tuned choices in `alexnet bench` on alexnet-small
+# in a temporary XDG_CACHE_HOME: the first tune times every conv shape and a second reads them
+# all from the cache; bench reuses them (forward, then the gradients at the first backward) and
+# shows them; a corrupt cache file is ignored and rewritten; a stale one (other kernel sources)
+# is not trusted; --retune, ALEXNET_TUNE=off and --conv ALGO override.
+set -u
+bin=${ALEXNET_BIN:?}
+src=${ALEXNET_SOURCE_DIR:?}
+. "$(dirname "${BASH_SOURCE[0]}")/clitest.sh"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+export XDG_CACHE_HOME=$tmp/cache ALEXNET_TUNE=on
+unset ALEXNET_GEMM ALEXNET_TUNE_CANDIDATES ALEXNET_KERNEL_DIR
+
+# jcheck NAME PYTHON-ASSERTIONS -- command...: run (stdout JSON in d), then the assertions.
+jcheck() {
+  local name=$1 code=$2; shift 3
+  local json
+  if ! json=$("$@" 2>"$tmp/err"); then bad "$name: $* failed: $(cat "$tmp/err")"; return; fi
+  echo "$json" >"$tmp/$name.json"
+  if /usr/bin/python3 -c "
+import json, sys
+d = json.load(sys.stdin)
+$code" "$tmp/first.json" <<<"$json"; then ok; else bad "$name: $json"; fi
+}
+tune() { "$bin" tune --net alexnet-small --batch 4 --json "$@"; }
+bench() { "$bin" bench --net alexnet-small --batch 4 --iters 1 --json "$@"; }
+
+jcheck first 'assert d["timed"] == 5 and d["read"] == 0, d
+assert [l["source"] for l in d["layers"]] == ["timed"] * 5' -- tune
+grep -q "^tune .* fwd: im2col+own" "$tmp/err" && ok || bad "no progress lines: $(cat "$tmp/err")"
+file=$(/usr/bin/python3 -c 'import json, sys
+print(json.load(open(sys.argv[1]))["devices"][0]["cache_file"])' "$tmp/first.json")
+case "$file" in "$XDG_CACHE_HOME"/alexnet-cl/tune-*.txt) ok ;; *) bad "cache file $file" ;; esac
+[ "$(head -1 "$file")" = "# alexnet-cl tune cache v1" ] && ok || bad "header of $file"
+jcheck second 'assert d["timed"] == 0 and d["read"] == 5, d
+first = json.load(open(sys.argv[1]))
+assert [l["choice"] for l in d["layers"]] == [l["choice"] for l in first["layers"]]
+assert [l["source"] for l in d["layers"]] == ["cache"] * 5' -- tune
+
+# bench: the forward choices come from the cache; training tunes the gradients once.
+check_bench='
+first = json.load(open(sys.argv[1]))
+want = {l["name"]: l["choice"] for l in first["layers"]}
+conv = {l["name"]: l["conv"] for l in d["layers"] if l["kind"] == "conv"}
+assert sorted(conv) == sorted(want), conv
+for name, c in conv.items():
+    assert c["fwd"] == {"algo": want[name], "source": "cache"}, (name, c)'
+jcheck bench "$check_bench
+assert d['tune'] == {'mode': 'on', 'timed': 0, 'read': 10}, d['tune']" -- bench
+jcheck train1 "$check_bench
+assert d['tune']['timed'] == 10, d['tune']
+assert all(l['conv']['bwd-data']['source'] == 'timed' for l in d['layers'] if 'conv' in l)" -- bench --train
+jcheck train2 "$check_bench
+assert d['tune']['timed'] == 0, d['tune']
+assert all(l['conv']['bwd-weights']['source'] == 'cache' for l in d['layers'] if 'conv' in l)" -- bench --train
+out=$("$bin" bench --net alexnet-small --batch 4 --iters 1 2>/dev/null)
+grep -q "conv algorithm (from)" <<<"$out" && grep -q "^conv1 .*(cache)" <<<"$out" &&
+  grep -q "0 shapes timed now, 10 read from the tune cache" <<<"$out" && ok || bad "bench table: $out"
+out=$("$bin" tune --net alexnet-small --batch 4 --train 2>/dev/null)
+grep -q "^conv2 .* bwd-weights .* cache$" <<<"$out" && grep -q "0 shapes timed now, 15 read" <<<"$out" &&
+  ok || bad "tune table: $out"
+
+# A corrupt file is ignored (everything timed again) and rewritten whole.
+printf 'v1 dev=0 garbage\n' >>"$file"
+jcheck corrupt 'assert d["timed"] == 5 and d["read"] == 0, d' -- tune
+grep -q garbage "$file" && bad "the corrupt line survived" || ok
+jcheck rewritten 'assert d["timed"] == 0, d' -- tune
+
+# Other kernel sources: the entries are stale, not trusted; the rewrite drops them.
+mkdir "$tmp/cl" && cp "$src"/cl/*.cl "$tmp/cl/" && echo "/* changed */" >>"$tmp/cl/softmax.cl"
+ALEXNET_KERNEL_DIR=$tmp/cl jcheck stale 'assert d["timed"] == 5 and d["read"] == 0, d' -- tune
+jcheck back 'assert d["timed"] == 5, d' -- tune
+jcheck retune 'assert d["timed"] == 5 and d["read"] == 0, d' -- tune --retune
+
+# Overrides: tuning off gives the rule; --conv forces one algorithm.
+ALEXNET_TUNE=off jcheck off 'assert d["tune"] == {"mode": "off", "timed": 0, "read": 0}, d["tune"]
+for l in d["layers"]:
+    if "conv" in l: assert l["conv"]["fwd"] == {"algo": "im2col", "source": "rule"}, l' -- bench
+ALEXNET_TUNE=off expect 2 "tuning is off" -- "$bin" tune --net alexnet-small --batch 4
+jcheck forced 'assert d["tune"]["timed"] == 0, d["tune"]
+for l in d["layers"]:
+    if "conv" in l: assert l["conv"]["fwd"] == {"algo": "direct", "source": "forced"}, l' -- bench --conv direct
+expect 2 "batch must be at least 1" -- "$bin" tune --batch 0
+clitest_done test_cli_tune
