@@ -104,11 +104,19 @@ int an_conv_choice_eq(an_conv_choice a, an_conv_choice b) {
     return a.algo == b.algo && (a.gemm == b.gemm || !uses_gemm(a.algo));
 }
 
-/* ALEXNET_TUNE_CANDIDATES=name,name,...: 1 when c is listed (or the variable is unset). */
-static an_status listed(an_conv_choice c, int *yes) {
+/* ALEXNET_TUNE_CANDIDATES=name,name,...: 1 when c is listed. Unset: every candidate, except on
+ * CPU devices fft and (unless ALEXNET_GEMM fixes it) im2col+clblast, which lost there by 3-80x on
+ * every AlexNet layer and cost minutes to try (CLBlast's first call and clFFT's plans are
+ * compiled, not cached on disk). */
+static an_status listed(const an_dev *d, an_conv_choice c, an_gemm_backend fixed, int *yes) {
     const char *e = getenv("ALEXNET_TUNE_CANDIDATES");
     *yes = 1;
-    if (!e || !*e) return AN_OK;
+    if (!e || !*e) {
+        if (d->info.type & CL_DEVICE_TYPE_CPU)
+            *yes = c.algo != AN_CONV_FFT && (fixed != AN_GEMM_AUTO || c.algo != AN_CONV_IM2COL ||
+                                             c.gemm != AN_GEMM_CLBLAST);
+        return AN_OK;
+    }
     char buf[512], name[64];
     snprintf(buf, sizeof buf, "%s", e);
     an_conv_choice_name(c, name, sizeof name);
@@ -138,7 +146,7 @@ an_status an_conv_tune_candidates(const an_dev *d, const an_conv_shape *s, an_tu
             an_conv_choice c = {a, AN_GEMM_AUTO};
             if (conv_algos[i].gemm) c.gemm = fixed != AN_GEMM_AUTO ? fixed : gemm_backends[b];
             int yes;
-            AN_TRY(listed(c, &yes));
+            AN_TRY(listed(d, c, fixed, &yes));
             if (yes) out->cand[out->ncand++] = c;
         }
     }

@@ -10,7 +10,9 @@
  * an_conv_algo_resolve's fixed rule. ALEXNET_TUNE=retune times again, ignoring the cache file,
  * and rewrites it. ALEXNET_GEMM (or an_gemm_set_backend) fixes the GEMM backend, and then only
  * that one is a candidate; ALEXNET_TUNE_CANDIDATES=im2col+own,direct (names as
- * an_conv_choice_name writes them; "im2col" for both backends) limits the candidates.
+ * an_conv_choice_name writes them; "im2col" for both backends) limits the candidates; unset,
+ * CPU devices leave out fft and im2col+clblast (unless ALEXNET_GEMM fixes the backend), which
+ * lost there on every AlexNet layer and take minutes to try.
  *
  * Cost: the first use of a candidate in a process builds its kernels (CLBlast and clFFT have no
  * disk cache: tens of seconds on the 2-core PoCL machine), and each candidate then runs
