@@ -5,7 +5,7 @@ an_add_test(test_ref_conv SOURCES test_ref_conv.c LABELS ops)
 an_add_test(test_gemm SOURCES test_gemm.c LABELS ops)
 an_add_test(test_conv SOURCES test_conv.c LABELS ops)
 an_add_test(test_conv_fft SOURCES test_conv_fft.c LABELS ops)
-an_add_test(test_conv_winograd SOURCES test_conv_winograd.c LABELS ops)
+an_add_test(test_conv_winograd SOURCES test_conv_winograd.c LABELS ops TIMEOUT 600)
 an_add_test(test_conv_clblast COMMAND test_conv ARGS --small LABELS ops ENV ALEXNET_GEMM=clblast)
 
 # Under oclgrind: out-of-bounds accesses, data races and API errors are written to the log; a

@@ -61,9 +61,9 @@ static int is_nan_all(an_buf b, size_t n) {
 
 /* m > 0: the Winograd functions with that tile; m == 0: through conv.h with AN_CONV_WINOGRAD
  * (the default tile). one_image: the workspace holds one image (at an odd offset). */
-static void run(an_conv_shape s, int bias, int m, int one_image, uint64_t seed) {
-    conv_case c;
-    conv_case_make(&c, &dev, s, bias, seed);
+static void run(const conv_case *cc, int bias, int m, int one_image) {
+    conv_case c = *cc;
+    an_conv_shape s = c.s;
     int mm = m ? m : an_conv_winograd_default_m(s.kh);
     an_conv_shape one = s;
     one.n = 1;
@@ -106,14 +106,17 @@ static void run(an_conv_shape s, int bias, int m, int one_image, uint64_t seed) 
     }
     an_buf *bufs[] = {&wsbuf, &by, &bdx, &bdw, &bdb};
     for (size_t i = 0; i < sizeof bufs / sizeof *bufs; i++) an_free(&bufs[i]->mem);
-    conv_case_free(&c);
 }
 
-/* Every tile of every F, through both the tile-explicit functions and conv.h. */
-static void run_all(an_conv_shape s, int bias, int one_image, uint64_t seed) {
+/* Both tiles of the kernel size's F through the tile-explicit functions, and (via_conv) the
+ * default tile through conv.h, on one case. */
+static void run_all(an_conv_shape s, int bias, int one_image, int via_conv, uint64_t seed) {
+    conv_case c;
+    conv_case_make(&c, &dev, s, bias, seed);
     int ms[2] = {2, s.kh == 3 ? 4 : 3};
-    for (int i = 0; i < 2; i++) run(s, bias, ms[i], one_image, seed);
-    run(s, bias, 0, one_image, seed);
+    for (int i = 0; i < 2; i++) run(&c, bias, ms[i], one_image);
+    if (via_conv) run(&c, bias, 0, one_image);
+    conv_case_free(&c);
 }
 
 /* sum over j of A^T[i][j] G[j][k] B^T[j][l] must be 1 when l = i + k, else 0: then
@@ -272,22 +275,22 @@ int main(int argc, char **argv) {
     uint64_t seed = 700;
     test_matrices();
     test_interface();
-    /*                      n  c   h   w   k  kh kw s  p  g */
-    run_all((an_conv_shape){2, 3, 7, 9, 5, 3, 3, 1, 1, 1}, 1, 0, seed += 10);
-    run_all((an_conv_shape){1, 4, 11, 10, 6, 5, 5, 1, 2, 2}, 0, 0, seed += 10);
-    run_all((an_conv_shape){3, 6, 13, 12, 9, 3, 3, 1, 0, 3}, 1, 1, seed += 10);
-    run_all((an_conv_shape){2, 4, 6, 5, 4, 3, 3, 1, 3, 1}, 1, 0, seed += 10);
-    run_all((an_conv_shape){2, 3, 9, 8, 4, 5, 5, 1, 0, 1}, 1, 1, seed += 10);
-    run_all((an_conv_shape){1, 2, 3, 3, 2, 3, 3, 1, 1, 1}, 1, 0, seed += 10);
+    /* shape (n c h w k kh kw stride pad groups), bias, one-image workspace, via conv.h, seed */
+    run_all((an_conv_shape){2, 3, 7, 9, 5, 3, 3, 1, 1, 1}, 1, 0, 1, seed += 10);
+    run_all((an_conv_shape){1, 4, 11, 10, 6, 5, 5, 1, 2, 2}, 0, 0, 1, seed += 10);
+    run_all((an_conv_shape){3, 6, 13, 12, 9, 3, 3, 1, 0, 3}, 1, 1, 1, seed += 10);
+    run_all((an_conv_shape){2, 4, 6, 5, 4, 3, 3, 1, 3, 1}, 1, 0, 1, seed += 10);
+    run_all((an_conv_shape){2, 3, 9, 8, 4, 5, 5, 1, 0, 1}, 1, 1, 1, seed += 10);
+    run_all((an_conv_shape){1, 2, 3, 3, 2, 3, 3, 1, 1, 1}, 1, 0, 1, seed += 10);
     if (!small) {
-        run_all((an_conv_shape){1, 64, 27, 27, 192, 5, 5, 1, 2, 1}, 1, 0, seed += 10);  /* owt 2 */
-        run_all((an_conv_shape){2, 192, 13, 13, 384, 3, 3, 1, 1, 1}, 1, 1, seed += 10); /* owt 3 */
-        run_all((an_conv_shape){1, 384, 13, 13, 256, 3, 3, 1, 1, 1}, 1, 0, seed += 10); /* owt 4 */
-        run_all((an_conv_shape){1, 256, 13, 13, 256, 3, 3, 1, 1, 1}, 1, 0, seed += 10); /* owt 5 */
-        run_all((an_conv_shape){1, 96, 27, 27, 256, 5, 5, 1, 2, 2}, 1, 0, seed += 10);  /* conv2 */
-        run_all((an_conv_shape){1, 256, 13, 13, 384, 3, 3, 1, 1, 1}, 1, 0, seed += 10); /* conv3 */
-        run_all((an_conv_shape){1, 384, 13, 13, 384, 3, 3, 1, 1, 2}, 1, 0, seed += 10); /* conv4 */
-        run_all((an_conv_shape){2, 384, 13, 13, 256, 3, 3, 1, 1, 2}, 1, 1, seed += 10); /* conv5 */
+        /* AlexNet's conv2-conv5, alexnet-owt's then alexnet's; the batch-2 cases get a
+         * one-image workspace, so they run in two chunks */
+        const an_conv_shape alex[8] = {
+            {1, 64, 27, 27, 192, 5, 5, 1, 2, 1},  {2, 192, 13, 13, 384, 3, 3, 1, 1, 1},
+            {1, 384, 13, 13, 256, 3, 3, 1, 1, 1}, {1, 256, 13, 13, 256, 3, 3, 1, 1, 1},
+            {1, 96, 27, 27, 256, 5, 5, 1, 2, 2},  {1, 256, 13, 13, 384, 3, 3, 1, 1, 1},
+            {1, 384, 13, 13, 384, 3, 3, 1, 1, 2}, {2, 384, 13, 13, 256, 3, 3, 1, 1, 2}};
+        for (int i = 0; i < 8; i++) run_all(alex[i], 1, alex[i].n == 2, 0, seed += 10);
     }
     an_devs_close(&dev, 1);
     return check_done("test_conv_winograd");
