@@ -5,6 +5,7 @@ an_add_test(test_ref_conv SOURCES test_ref_conv.c LABELS ops)
 an_add_test(test_gemm SOURCES test_gemm.c LABELS ops)
 an_add_test(test_conv SOURCES test_conv.c LABELS ops)
 an_add_test(test_conv_fft SOURCES test_conv_fft.c LABELS ops)
+an_add_test(test_conv_winograd SOURCES test_conv_winograd.c LABELS ops TIMEOUT 600)
 an_add_test(test_conv_clblast COMMAND test_conv ARGS --small LABELS ops ENV ALEXNET_GEMM=clblast)
 
 # Under oclgrind: out-of-bounds accesses, data races and API errors are written to the log; a
@@ -13,7 +14,7 @@ an_add_test(test_conv_clblast COMMAND test_conv ARGS --small LABELS ops ENV ALEX
 # reports itself as a GPU, so ALEXNET_GEMM=own keeps the convolutions on the own GEMM kernels.
 find_program(AN_OCLGRIND oclgrind)
 if(AN_OCLGRIND)
-  foreach(op gemm conv)
+  foreach(op gemm conv conv_winograd)
     set(log ${CMAKE_CURRENT_BINARY_DIR}/oclgrind_${op}.log)
     an_add_test(test_${op}_oclgrind COMMAND sh -c
                 "rm -f \"$1\" && \"$0\" --log \"$1\" --check-api --data-races \"$2\" --small && ! test -s \"$1\" || { cat \"$1\" 2>/dev/null$<SEMICOLON> exit 1$<SEMICOLON> }"

@@ -82,6 +82,14 @@ before=$(ls "$work/a/checkpoints")
 check '[ $rc -eq 1 ] && grep -q "already holds a training run" "$work/a2.log"' "reusing a run directory: rc $rc $(cat "$work/a2.log")"
 check '[ "$(ls "$work/a/checkpoints")" = "$before" ]' "the old run's checkpoints are untouched"
 
+# 5c. --conv winograd (alexnet-small's convolutions are all 3x3, stride 1): the first 10 losses
+#     equal im2col's to 1e-4 (5e-7 apart when this was written).
+for a in im2col winograd; do
+    "$bin" train "${common[@]}" --out "$work/conv_$a" --epochs 1 --max-iters 10 --conv $a >/dev/null 2>&1
+done
+far=$(paste -d, "$work/conv_im2col/iterations.csv" "$work/conv_winograd/iterations.csv" | awk -F, 'NR>1 {d=$3-$7; if (d<0) d=-d; if (d>m) m=d; n++} END {print (n==10 && m<1e-4) ? 0 : 1}')
+check '[ "$far" = 0 ]' "winograd losses differ from im2col's: $(paste -d, "$work/conv_im2col/iterations.csv" "$work/conv_winograd/iterations.csv" | head -4)"
+
 # 6. Flags.
 "$bin" train --help | grep -q -- "--lr-policy" && ok || bad "train --help"
 "$bin" train --bogus >/dev/null 2>&1; rc=$?

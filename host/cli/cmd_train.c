@@ -104,7 +104,7 @@ int cmd_train(int argc, char **argv) {
          NULL},
         {"--threads", CLI_INT, &c.threads, "N", "data loader threads (0: all CPUs)", NULL},
         {"--conv", CLI_CHOICE, &algo, "ALGO", "convolution algorithm",
-         "auto|im2col|direct|fft"},
+         "auto|im2col|direct|fft|winograd"},
         {"--resume", CLI_FLAG, &resume, NULL,
          "continue the run in RUNDIR from its newest checkpoint", NULL},
         CLI_DEVICE_OPTIONS(dev),
@@ -129,6 +129,7 @@ int cmd_train(int argc, char **argv) {
     c.conv_algo = strcmp(algo, "im2col") == 0   ? AN_CONV_IM2COL
                   : strcmp(algo, "direct") == 0 ? AN_CONV_DIRECT
                   : strcmp(algo, "fft") == 0    ? AN_CONV_FFT
+                  : strcmp(algo, "winograd") == 0 ? AN_CONV_WINOGRAD
                                                 : AN_CONV_AUTO;
     if (!c.out || (!resume && (!c.data || !c.net))) {
         fprintf(stderr, "alexnet train: --data, --net and --out are needed (--out alone with "

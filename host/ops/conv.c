@@ -1,11 +1,12 @@
 /* host/ops/conv.c - argument checks, chunking and the launch sequences of the im2col and direct
- * convolution algorithms (see conv.h); AN_CONV_FFT is dispatched to conv_fft.c. The shape reaches
- * kernels as one int16 (cl/im2col.cl's SH_* fields). */
+ * convolution algorithms (see conv.h); AN_CONV_FFT is dispatched to conv_fft.c, AN_CONV_WINOGRAD
+ * to conv_winograd.c. The shape reaches kernels as one int16 (cl/im2col.cl's SH_* fields). */
 #include "ops/conv.h"
 
 #include <limits.h>
 
 #include "ops/conv_fft.h"
+#include "ops/conv_winograd.h"
 #include "ops/gemm.h"
 
 #define CONV_WS_CAP ((size_t)64 << 20) /* floats: 256 MB */
@@ -20,13 +21,25 @@ const char *an_conv_algo_name(an_conv_algo a) {
     case AN_CONV_IM2COL: return "im2col";
     case AN_CONV_DIRECT: return "direct";
     case AN_CONV_FFT: return "fft";
+    case AN_CONV_WINOGRAD: return "winograd";
     default: return "auto";
     }
 }
 
-an_conv_algo an_conv_algo_resolve(const an_dev *d, const an_conv_shape *s, an_conv_algo a) {
+int an_conv_algo_applies(const an_dev *d, const an_conv_shape *s, an_conv_algo a) {
     (void)d;
-    if (a == AN_CONV_FFT && s->stride != 1) return AN_CONV_IM2COL; /* FFT: stride 1 only */
+    switch (a) {
+    case AN_CONV_AUTO:
+    case AN_CONV_IM2COL:
+    case AN_CONV_DIRECT: return 1;
+    case AN_CONV_FFT: return s->stride == 1;
+    case AN_CONV_WINOGRAD: return an_conv_winograd_applies(s);
+    default: return 0;
+    }
+}
+
+an_conv_algo an_conv_algo_resolve(const an_dev *d, const an_conv_shape *s, an_conv_algo a) {
+    if (!an_conv_algo_applies(d, s, a)) return AN_CONV_IM2COL;
     return a == AN_CONV_AUTO ? AN_CONV_IM2COL : a;
 }
 
@@ -65,6 +78,7 @@ static size_t ws_per_image(const an_conv_shape *s) {
 size_t an_conv_workspace_floats(const an_dev *d, const an_conv_shape *s, an_conv_algo a) {
     an_conv_algo r = an_conv_algo_resolve(d, s, a);
     if (r == AN_CONV_FFT) return an_conv_fft_workspace_floats(d, s);
+    if (r == AN_CONV_WINOGRAD) return an_conv_winograd_workspace_floats(s, 0);
     if (r != AN_CONV_IM2COL) return 0;
     size_t per = ws_per_image(s), nb = CONV_WS_CAP / per;
     if (nb < 1) nb = 1;
@@ -196,6 +210,8 @@ an_status an_conv_forward(an_dev *d, const an_conv_shape *s, an_conv_algo a, an_
     AN_TRY(check_buf("output", y, y_floats(s)));
     an_conv_algo r = an_conv_algo_resolve(d, s, a);
     if (r == AN_CONV_FFT) return an_conv_fft_forward(d, s, x, w, b, y, ws, ws_floats);
+    if (r == AN_CONV_WINOGRAD)
+        return an_conv_winograd_forward(d, s, 0, x, w, b, y, ws, ws_floats);
     if (r == AN_CONV_DIRECT) return forward_direct(d, s, x, w, b, y);
     return forward_im2col(d, s, x, w, b, y, ws, ws_floats);
 }
@@ -289,13 +305,15 @@ an_status an_conv_backward(an_dev *d, const an_conv_shape *s, an_conv_algo a, an
     }
     if (db.mem) AN_TRY(check_buf("bias gradient", db, (size_t)s->k));
     an_conv_algo r = an_conv_algo_resolve(d, s, a);
-    int direct = r == AN_CONV_DIRECT, fft = r == AN_CONV_FFT;
+    int direct = r == AN_CONV_DIRECT, fft = r == AN_CONV_FFT, wino = r == AN_CONV_WINOGRAD;
     if (dx.mem)
         AN_TRY(fft      ? an_conv_fft_backward_data(d, s, w, dy, dx, ws, ws_floats)
+               : wino   ? an_conv_winograd_backward_data(d, s, 0, w, dy, dx, ws, ws_floats)
                : direct ? backward_data_direct(d, s, w, dy, dx)
                         : backward_data_im2col(d, s, w, dy, dx, ws, ws_floats));
     if (dw.mem)
         AN_TRY(fft      ? an_conv_fft_backward_weights(d, s, x, dy, dw, ws, ws_floats)
+               : wino   ? an_conv_winograd_backward_weights(d, s, 0, x, dy, dw, ws, ws_floats)
                : direct ? backward_weights_direct(d, s, x, dy, dw)
                         : backward_weights_im2col(d, s, x, dy, dw, ws, ws_floats));
     if (db.mem)

@@ -20,8 +20,24 @@
  *     the forward and both gradients (host/ops/conv_fft.c). Its workspace holds the filters'
  *     spectra as well as a chunk of images'. On the 2-core PoCL machine it is slower than
  *     im2col: 4-5x on AlexNet's conv2, 10-20x on conv3-5 (batch 8; test_conv_fft --bench).
+ *   AN_CONV_WINOGRAD: stride 1 with square 3x3 or 5x5 kernels (other shapes resolve to
+ *     AN_CONV_IM2COL, like FFT's); Winograd's minimal filtering F(m x m, r x r) (Lavin & Gray
+ *     2016): input, filter and output transforms (cl/winograd.cl) around one batched GEMM per
+ *     group over the (m + r - 1)^2 transform points (an_gemm_batched), for the forward, dx (the
+ *     forward with the filters turned 180 degrees) and dw (the products accumulated over tiles in
+ *     the transform domain); host/ops/conv_winograd.c. Tiles: F(4x4, 3x3) for 3x3 kernels and
+ *     F(3x3, 5x5) for 5x5 (27 = 9 x 3, no wasted tiles); F(2x2, 3x3) and F(2x2, 5x5) are built
+ *     and tested too (conv_winograd.h): on the 2-core PoCL machine F(2,3) ties F(4,3) at batch
+ *     32 and loses at 128, F(2,5) loses to F(3,5) at both. There Winograd runs AlexNet's conv2-
+ *     conv5 forward and gradients 1.3-4x faster than im2col (docs/CONV.md).
+ *     Accuracy: the transforms amplify rounding, more for larger tiles. test_conv_winograd holds
+ *     each F to |e| <= t m + 1e-5|ref| (m products summed per output, data in [-1, 1]) with
+ *     t = 1e-7 for F(2,3), 1.5e-6 for F(4,3), 1.2e-6 for F(2,5) and F(3,5): about 3x the largest
+ *     max|e| / m measured on its shapes (3.0e-8, 4.4e-7, 3.9e-7, 3.7e-7), AlexNet's included;
+ *     relative to the largest |ref| that is up to 1e-6 for F(2,3) and 1.4e-5 for the others
+ *     (docs/CONV.md). test_conv holds im2col to 1e-6 m.
  *   AN_CONV_AUTO: AN_CONV_IM2COL (the faster on CPU devices with the own GEMM and on GPUs with
- *     CLBlast); it never picks FFT.
+ *     CLBlast); it never picks FFT or Winograd (an auto-tuner may, by timing).
  *
  * Workspace: the caller allocates one buffer of an_conv_workspace_floats(...) floats (or any
  * size at least one image's need) and passes it; images are processed in chunks that fit. */
@@ -34,7 +50,8 @@ typedef enum an_conv_algo {
     AN_CONV_AUTO = 0,
     AN_CONV_IM2COL = 1,
     AN_CONV_DIRECT = 2,
-    AN_CONV_FFT = 3
+    AN_CONV_FFT = 3,
+    AN_CONV_WINOGRAD = 4
 } an_conv_algo;
 
 typedef struct an_conv_shape {
@@ -48,9 +65,12 @@ int an_conv_oh(const an_conv_shape *s);
 int an_conv_ow(const an_conv_shape *s);
 /* AN_ERR_INVALID_ARG (with the reason) for an impossible shape. */
 an_status an_conv_check(const an_conv_shape *s);
-/* "auto", "im2col", "direct", "fft"; and the algorithm a call with a runs: AN_CONV_AUTO's choice
- * on d, and AN_CONV_IM2COL for AN_CONV_FFT with a stride other than 1. */
+/* "auto", "im2col", "direct", "fft", "winograd"; and the algorithm a call with a runs:
+ * AN_CONV_AUTO's choice on d, and AN_CONV_IM2COL for an algorithm that does not apply to s. */
 const char *an_conv_algo_name(an_conv_algo a);
+/* Whether algorithm a computes shape s itself (1) or resolves to im2col (0): FFT needs stride 1,
+ * Winograd stride 1 and a 3x3 or 5x5 kernel; the others apply to every shape. */
+int an_conv_algo_applies(const an_dev *d, const an_conv_shape *s, an_conv_algo a);
 an_conv_algo an_conv_algo_resolve(const an_dev *d, const an_conv_shape *s, an_conv_algo a);
 
 /* Floats of workspace that let forward and backward run with as few chunks as reasonable (at
