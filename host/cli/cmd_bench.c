@@ -513,7 +513,7 @@ int cmd_bench(int argc, char **argv) {
          "untimed iterations first, at least 1: the first builds the kernels", NULL},
         {"--conv", CLI_CHOICE, &algo, "ALGO",
          "convolution algorithm for every layer (auto: each layer's tuned choice, docs/TUNE.md)",
-         "auto|im2col|direct|fft"},
+         "auto|im2col|direct|fft|winograd"},
         CLI_DEVICE_OPTIONS(dev_opts),
         {"--json", CLI_FLAG, &json, NULL, "print JSON instead of a table", NULL},
         {0},
@@ -559,10 +559,7 @@ int cmd_bench(int argc, char **argv) {
     int *labels = NULL;
     an_model_opts mo = an_model_defaults();
     mo.batch = batch;
-    mo.conv_algo = strcmp(algo, "im2col") == 0   ? AN_CONV_IM2COL
-                   : strcmp(algo, "direct") == 0 ? AN_CONV_DIRECT
-                   : strcmp(algo, "fft") == 0    ? AN_CONV_FFT
-                                                 : AN_CONV_AUTO;
+    if (!an_conv_algo_parse(algo, &mo.conv_algo)) mo.conv_algo = AN_CONV_AUTO;
     mo.tune_progress = cli_tune_progress;
     if (s == AN_OK) s = an_model_create(net, devs, ndev, &mo, &m);
     if (s == AN_OK) s = an_model_init(m, 1);

@@ -126,11 +126,7 @@ int cmd_train(int argc, char **argv) {
         fprintf(stderr, "alexnet train: --seed and --max-iters want whole numbers >= 0\n");
         return 2;
     }
-    c.conv_algo = strcmp(algo, "im2col") == 0   ? AN_CONV_IM2COL
-                  : strcmp(algo, "direct") == 0 ? AN_CONV_DIRECT
-                  : strcmp(algo, "fft") == 0    ? AN_CONV_FFT
-                  : strcmp(algo, "winograd") == 0 ? AN_CONV_WINOGRAD
-                                                : AN_CONV_AUTO;
+    if (!an_conv_algo_parse(algo, &c.conv_algo)) c.conv_algo = AN_CONV_AUTO;
     if (!c.out || (!resume && (!c.data || !c.net))) {
         fprintf(stderr, "alexnet train: --data, --net and --out are needed (--out alone with "
                         "--resume); see alexnet train --help\n");

@@ -3,6 +3,8 @@
  * to conv_winograd.c. The shape reaches kernels as one int16 (cl/im2col.cl's SH_* fields). */
 #include "ops/conv.h"
 
+#include <string.h>
+
 #include <limits.h>
 
 #include "ops/conv_fft.h"
@@ -24,6 +26,17 @@ const char *an_conv_algo_name(an_conv_algo a) {
     case AN_CONV_WINOGRAD: return "winograd";
     default: return "auto";
     }
+}
+
+int an_conv_algo_parse(const char *name, an_conv_algo *a) {
+    static const an_conv_algo all[] = {AN_CONV_AUTO, AN_CONV_IM2COL, AN_CONV_DIRECT, AN_CONV_FFT,
+                                       AN_CONV_WINOGRAD};
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++)
+        if (strcmp(name, an_conv_algo_name(all[i])) == 0) {
+            *a = all[i];
+            return 1;
+        }
+    return 0;
 }
 
 int an_conv_algo_applies(const an_dev *d, const an_conv_shape *s, an_conv_algo a) {

@@ -67,6 +67,8 @@ int an_conv_ow(const an_conv_shape *s);
 an_status an_conv_check(const an_conv_shape *s);
 /* "auto", "im2col", "direct", "fft", "winograd"; and the algorithm a call with a runs:
  * AN_CONV_AUTO's choice on d, and AN_CONV_IM2COL for an algorithm that does not apply to s. */
+/* The algorithm named name ("auto", "im2col", "direct", "fft", "winograd"): 1, or 0 if none. */
+int an_conv_algo_parse(const char *name, an_conv_algo *a);
 const char *an_conv_algo_name(an_conv_algo a);
 /* Whether algorithm a computes shape s itself (1) or resolves to im2col (0): FFT needs stride 1,
  * Winograd stride 1 and a 3x3 or 5x5 kernel; the others apply to every shape. */

@@ -25,6 +25,7 @@ static const struct {
     {AN_CONV_IM2COL, 1},
     {AN_CONV_DIRECT, 0},
     {AN_CONV_FFT, 0},
+    {AN_CONV_WINOGRAD, 1},
 };
 #define N_ALGOS ((int)(sizeof conv_algos / sizeof *conv_algos))
 
