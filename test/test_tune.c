@@ -30,8 +30,9 @@ static void check_candidates(an_dev *d) {
     /* By default a CPU device leaves out fft and im2col+clblast (slow there, minutes to try). */
     int cpu = (d->info.type & CL_DEVICE_TYPE_CPU) != 0;
     CHECK_OK(an_conv_tune_candidates(d, &S1, AN_TUNE_FORWARD, &r));
-    CHECK(!cpu || (r.ncand == 2 && index_of(&r, "im2col+own") == 0 && index_of(&r, "direct") == 1),
-          "CPU default: im2col+own and direct (%d candidates)", r.ncand);
+    CHECK(!cpu || (r.ncand == 3 && index_of(&r, "im2col+own") == 0 && index_of(&r, "direct") == 1 &&
+                   index_of(&r, "winograd+own") == 2),
+          "CPU default: im2col+own, direct, winograd+own (%d candidates)", r.ncand);
     setenv("ALEXNET_TUNE_CANDIDATES", "im2col,direct,fft", 1);
     CHECK_OK(an_conv_tune_candidates(d, &S1, AN_TUNE_FORWARD, &r));
     CHECK(r.ncand == 4 && index_of(&r, "im2col+own") == 0 && index_of(&r, "im2col+clblast") == 1 &&
@@ -50,7 +51,8 @@ static void check_candidates(an_dev *d) {
     unsetenv("ALEXNET_TUNE_CANDIDATES");
     setenv("ALEXNET_GEMM", "clblast", 1);
     CHECK_OK(an_conv_tune_candidates(d, &S1, AN_TUNE_FORWARD, &r));
-    CHECK(r.ncand == (cpu ? 2 : 3) && index_of(&r, "im2col+clblast") == 0,
+    CHECK(r.ncand == (cpu ? 3 : 4) && index_of(&r, "im2col+clblast") == 0 &&
+              index_of(&r, "winograd+clblast") >= 0 && index_of(&r, "im2col+own") < 0,
           "ALEXNET_GEMM fixes the backend (%d candidates)", r.ncand);
     unsetenv("ALEXNET_GEMM");
     an_conv_choice c;

@@ -106,16 +106,15 @@ int an_conv_choice_eq(an_conv_choice a, an_conv_choice b) {
 }
 
 /* ALEXNET_TUNE_CANDIDATES=name,name,...: 1 when c is listed. Unset: every candidate, except on
- * CPU devices fft and (unless ALEXNET_GEMM fixes it) im2col+clblast, which lost there by 3-80x on
- * every AlexNet layer and cost minutes to try (CLBlast's first call and clFFT's plans are
- * compiled, not cached on disk). */
+ * CPU devices fft and (unless ALEXNET_GEMM fixes it) the +clblast ones, which lost there by
+ * 3-80x on every AlexNet layer and cost minutes to try (CLBlast's first call and clFFT's plans
+ * are compiled, not cached on disk). */
 static an_status listed(const an_dev *d, an_conv_choice c, an_gemm_backend fixed, int *yes) {
     const char *e = getenv("ALEXNET_TUNE_CANDIDATES");
     *yes = 1;
     if (!e || !*e) {
         if (d->info.type & CL_DEVICE_TYPE_CPU)
-            *yes = c.algo != AN_CONV_FFT && (fixed != AN_GEMM_AUTO || c.algo != AN_CONV_IM2COL ||
-                                             c.gemm != AN_GEMM_CLBLAST);
+            *yes = c.algo != AN_CONV_FFT && (fixed != AN_GEMM_AUTO || c.gemm != AN_GEMM_CLBLAST);
         return AN_OK;
     }
     char buf[512], name[64];
@@ -126,7 +125,8 @@ static an_status listed(const an_dev *d, an_conv_choice c, an_gemm_backend fixed
         an_conv_choice p;
         if (!an_conv_choice_parse(t, &p))
             return an_error(AN_ERR_INVALID_ARG, "ALEXNET_TUNE_CANDIDATES: \"%s\" is not a "
-                            "convolution choice (im2col+own, im2col+clblast, direct, fft, ...)", t);
+                            "convolution choice (im2col+own, im2col+clblast, direct, fft, "
+                            "winograd+own, ...)", t);
         if (an_conv_choice_eq(p, c) || (p.algo == c.algo && p.gemm == AN_GEMM_AUTO)) *yes = 1;
     }
     return AN_OK;
