@@ -45,7 +45,7 @@ typedef struct bench {
     int nother;
     unsigned long long xfer_measured; /* an_model_xfer_bytes over the timed iterations */
     double wall_s;
-    size_t mem[ND];
+    an_model_memory mem[ND];
 } bench;
 
 /* Does tower t (0-based) run layer i, and which channels of the tensor after layer i does it hold
@@ -287,10 +287,15 @@ static void print_json(const bench *b) {
         }
         printf("  {\"id\": \"%d:%d\", \"name\": ", d->info.platform_index, d->info.device_index);
         cli_json_string(stdout, d->info.name);
-        printf(", \"memory_bytes\": %zu, \"global_mem_bytes\": %llu, \"forward_ms\": %.4f, "
-               "\"backward_ms\": %.4f, \"transfer_ms\": %.4f}%s\n",
-               b->mem[di], (unsigned long long)d->info.global_mem, f, bw, x,
-               di + 1 < b->ndev ? "," : "");
+        const an_model_memory *mm = &b->mem[di];
+        printf(", \"memory_bytes\": %zu, \"memory\": {\"peak_bytes\": %zu, \"parameters\": %zu, "
+               "\"gradients_momentum\": %zu, \"activations\": %zu, \"aux\": %zu, "
+               "\"workspace\": %zu, \"other\": %zu, \"live_pair\": %zu}, "
+               "\"global_mem_bytes\": %llu, \"forward_ms\": %.4f, \"backward_ms\": %.4f, "
+               "\"transfer_ms\": %.4f}%s\n",
+               mm->total, mm->total, mm->params, mm->solver, mm->activations, mm->aux,
+               mm->workspace, mm->other, mm->live_pair, (unsigned long long)d->info.global_mem,
+               f, bw, x, di + 1 < b->ndev ? "," : "");
     }
     printf(" ],\n \"layers\": [\n");
     for (int i = 0; i < b->net->nlayers; i++) {
@@ -360,11 +365,23 @@ static void print_table(const bench *b) {
     printf("net %s, batch %d, %s, %d timed iteration%s after %d warm-up\n", b->net->name,
            b->batch, b->train ? "training (forward + backward + SGD)" : "inference (forward)",
            b->iters, b->iters == 1 ? "" : "s", b->warmup);
-    for (int di = 0; di < b->ndev; di++)
-        printf("device %d (%d:%d) %s: model allocated %.1f MiB of %.1f MiB\n", di,
-               b->devs[di].info.platform_index, b->devs[di].info.device_index,
-               b->devs[di].info.name, (double)b->mem[di] / 1048576.0,
-               (double)b->devs[di].info.global_mem / 1048576.0);
+    const double MiB = 1048576.0;
+    for (int di = 0; di < b->ndev; di++) {
+        const an_model_memory *mm = &b->mem[di];
+        printf("device %d (%d:%d) %s: model allocated %.1f MiB of %.1f MiB (its peak: all at "
+               "start)\n", di, b->devs[di].info.platform_index, b->devs[di].info.device_index,
+               b->devs[di].info.name, (double)mm->total / MiB,
+               (double)b->devs[di].info.global_mem / MiB);
+        printf("  parameters %.1f, gradients+momentum %.1f, activations %.1f, scales/argmax/"
+               "staging %.1f, conv workspace %.1f, other %.1f MiB; largest two live "
+               "activations %.1f MiB", (double)mm->params / MiB, (double)mm->solver / MiB,
+               (double)mm->activations / MiB, (double)mm->aux / MiB, (double)mm->workspace / MiB,
+               (double)mm->other / MiB, (double)mm->live_pair / MiB);
+        if (!b->train)
+            printf(" (allocated: %.3f x parameters + those)",
+                   (double)mm->total / (double)(mm->params + mm->live_pair));
+        printf("\n");
+    }
     /* Columns: forward ms and GFLOP/s, then the same for the backward when training, then
      * the per-device split with two devices. */
     printf("\ndevice time per iteration (ms)%s\n", two ? "; d0, d1: each device's share" : "");
@@ -496,11 +513,12 @@ int cmd_bench(int argc, char **argv) {
     int *labels = NULL;
     an_model_opts mo = an_model_defaults();
     mo.batch = batch;
+    mo.inference = !train;
     if (s == AN_OK) s = an_model_create(net, devs, ndev, &mo, &m);
     if (s == AN_OK) s = an_model_init(m, 1);
     if (s == AN_OK) s = make_inputs(net, batch, &images, &labels);
     if (s == AN_OK) {
-        for (int di = 0; di < ndev; di++) b.mem[di] = an_model_device_bytes(m, di);
+        for (int di = 0; di < ndev; di++) b.mem[di] = an_model_device_memory(m, di);
         count_xfer_bytes(&b);
         s = run(&b, m, images, labels);
     }

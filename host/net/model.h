@@ -31,9 +31,18 @@ typedef struct an_model_opts {
     uint64_t seed;           /* dropout masks: a pure function of (seed, step, layer, element) */
     float bias_lr_mult;      /* learning-rate multiplier of biases (1: the paper; Caffe users: 2) */
     float bias_decay_mult;   /* weight-decay multiplier of biases (1: the paper; Caffe: 0) */
+    int inference;           /* 1: forward only (see below); 0: a model that can train */
 } an_model_opts;
 
-/* Default options: batch 128, AN_CONV_AUTO, seed 1, multipliers 1 (the paper's rule). */
+/* An inference model (opts.inference = 1) allocates the parameters and the activations only: no
+ * gradients, momentum, output gradients, LRN scales or pooling argmax, and the layer outputs
+ * share a few buffers wherever their lifetimes in the schedule do not overlap (ReLU and dropout
+ * work in place). It gives the same numbers as a training model with the same parameters; a
+ * training forward, an_model_backward, an_model_sgd and the gradient and momentum calls are
+ * refused (AN_ERR_INVALID_ARG). */
+
+/* Default options: batch 128, AN_CONV_AUTO, seed 1, multipliers 1 (the paper's rule), a model
+ * that can train. */
 an_model_opts an_model_defaults(void);
 
 /* Place net on devs[0..ndev-1] (ndev 1, or 2 for a two-tower net). The model keeps pointers to
@@ -63,6 +72,11 @@ an_status an_model_read_stats(an_model *m, float *loss, int *top1, int *top5);
 an_status an_model_read_logits(an_model *m, float *logits);
 an_status an_model_read_probs(an_model *m, float *probs);
 
+/* The parameters from a weights file of the model's net (host/net/weights.h). On one device
+ * they are read straight into the mapped parameter buffer, with no host copy of them; with two,
+ * through a whole-layout host buffer. On failure the parameters are unspecified. */
+an_status an_model_load_weights(an_model *m, const char *path);
+
 /* Whole-layout host buffers (an_model_whole_floats() floats). */
 size_t an_model_whole_floats(const an_model *m);
 an_status an_model_get_params(an_model *m, float *whole);
@@ -75,7 +89,23 @@ const an_layout *an_model_whole_layout(const an_model *m);
 
 /* Crossover traffic so far: bytes moved between devices (0 on one device) and copies made. */
 unsigned long long an_model_xfer_bytes(const an_model *m);
-/* Device memory the model allocated on device i (bytes). */
+/* Device memory the model allocated on device i (bytes). It allocates everything when it is
+ * created, so this is also its peak. */
 size_t an_model_device_bytes(const an_model *m, int i);
+
+/* That memory by use, in bytes, and the size of the two largest activations live at one time in
+ * the schedule (layer outputs, gathered crossover inputs, the images), the figure an inference
+ * model's total is measured against. */
+typedef struct an_model_memory {
+    size_t total;
+    size_t params;      /* the parameters */
+    size_t solver;      /* gradients and momentum */
+    size_t activations; /* layer outputs, gathered inputs, images; training: their gradients */
+    size_t aux;         /* LRN scales, pooling argmax, crossover staging (training only) */
+    size_t workspace;   /* convolution workspace */
+    size_t other;       /* labels, loss statistics, the SGD table */
+    size_t live_pair;   /* the two largest activations live at once */
+} an_model_memory;
+an_model_memory an_model_device_memory(const an_model *m, int i);
 
 #endif
