@@ -263,6 +263,10 @@ static int has_xfer(const bench *b, int i) {
     return 0;
 }
 
+/* The SGD step moves 5 floats per parameter: w, g, v read, w, v written. */
+static double sgd_bytes(const bench *b, int di) { return 5.0 * (double)b->mem[di].params; }
+static double gbps(double bytes, double ms) { return ms > 0 ? bytes / (ms * 1e6) : 0; }
+
 static void json_devs(const double *v, int n, double k) {
     printf("[");
     for (int di = 0; di < n; di++) printf("%s%.4f", di ? ", " : "", k * v[di]);
@@ -336,6 +340,14 @@ static void print_json(const bench *b) {
         json_devs(b->other[j].ms.fwd, b->ndev, k);
         printf(", \"backward_ms_per_device\": ");
         json_devs(b->other[j].ms.bwd, b->ndev, k);
+        if (strcmp(b->other[j].tag, "sgd") == 0) {
+            printf(", \"gb_per_s_per_device\": [");
+            for (int di = 0; di < b->ndev; di++)
+                printf("%s%.3f", di ? ", " : "",
+                       gbps(sgd_bytes(b, di),
+                            k * (b->other[j].ms.fwd[di] + b->other[j].ms.bwd[di])));
+            printf("]");
+        }
         printf("}");
     }
     printf("\n ],\n \"totals\": {\"forward_ms\": %.4f, \"backward_ms\": %.4f, "
@@ -435,9 +447,14 @@ static void print_table(const bench *b) {
         }
     }
     for (int j = 0; j < b->nother; j++)
-        for (int di = 0; di < b->ndev; di++)
-            printf("%s%s on device %d: %.3f ms\n", j || di ? "" : "\n", b->other[j].tag, di,
-                   k * (b->other[j].ms.fwd[di] + b->other[j].ms.bwd[di]));
+        for (int di = 0; di < b->ndev; di++) {
+            double ms = k * (b->other[j].ms.fwd[di] + b->other[j].ms.bwd[di]);
+            printf("%s%s on device %d: %.3f ms", j || di ? "" : "\n", b->other[j].tag, di, ms);
+            if (strcmp(b->other[j].tag, "sgd") == 0)
+                printf(", %.2f GB/s (reads w, g, v and writes w, v: %.1f MB)",
+                       gbps(sgd_bytes(b, di), ms), sgd_bytes(b, di) * 1e-6);
+            printf("\n");
+        }
 
     printf("\ntotal device time %.3f ms per iteration (forward %.3f, backward %.3f, crossovers "
            "%.3f, other %.3f; summed over devices)\n", t.device, t.fwd, t.bwd, t.xfer, t.other);

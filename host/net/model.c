@@ -247,9 +247,7 @@ static an_status setup_device(an_model *m, int di) {
         segs[j].lr_mult = bias ? m->opts.bias_lr_mult : 1.0f;
         segs[j].decay_mult = bias ? m->opts.bias_decay_mult : 1.0f;
     }
-    an_status s = charge(d, md, &md->mem.other, "the SGD table",
-                         (size_t)md->layout.n * 4 * sizeof(uint32_t));
-    if (s == AN_OK) s = an_sgd_table_create(d, segs, (size_t)md->layout.n, &md->sgd);
+    an_status s = an_sgd_table_create(d, segs, (size_t)md->layout.n, &md->sgd);
     free(segs);
     return s;
 }

@@ -103,7 +103,7 @@ typedef struct an_model_memory {
     size_t activations; /* layer outputs, gathered inputs, images; training: their gradients */
     size_t aux;         /* LRN scales, pooling argmax, crossover staging (training only) */
     size_t workspace;   /* convolution workspace */
-    size_t other;       /* labels, loss statistics, the SGD table */
+    size_t other;       /* labels and loss statistics */
     size_t live_pair;   /* the two largest activations live at once */
 } an_model_memory;
 an_model_memory an_model_device_memory(const an_model *m, int i);
