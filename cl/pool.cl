@@ -79,6 +79,65 @@ __kernel void maxpool_backward(uint count, int h, int w, int oh, int ow, int kh,
     dx[dx_off + i] = acc;
 }
 
+/* Max pooling without padding (AlexNet's), built with the shape too (-DPOOL_H, POOL_W, POOL_OH,
+ * POOL_OW): a work-item per row, so that the per-item overhead is spread over a row and no index
+ * is divided, and no bounds tests (floor mode keeps every window inside). The forward computes
+ * one output row; the backward one input row of dx, scattering the dy of the (at most
+ * ceil(kh/sh)) output rows whose windows cover it into a private row, in the order the general
+ * kernel gathers them (output row, then column, ascending), so the sums are bit for bit the
+ * same. Same scan order and tie rule as the general forward. */
+#ifdef POOL_OW
+__kernel void maxpool_forward_rows(uint rows, __global const float *x, uint x_off,
+                                   __global float *y, uint y_off, __global int *argmax,
+                                   uint argmax_off) {
+    uint r = get_global_id(0); /* plane * POOL_OH + oy */
+    if (r >= rows) return;
+    uint plane = r / POOL_OH;
+    int oy = r - plane * POOL_OH;
+    __global const float *xp = x + x_off + plane * (POOL_H * POOL_W) + oy * POOL_SH * POOL_W;
+    uint o = r * POOL_OW;
+    for (int ox = 0; ox < POOL_OW; ox++) {
+        __global const float *wp = xp + ox * POOL_SW;
+        float m = wp[0];
+        int best = 0;
+        for (int dy = 0; dy < POOL_KH; dy++) {
+            for (int dx = 0; dx < POOL_KW; dx++) {
+                float v = wp[dy * POOL_W + dx];
+                int take = !isnan(m) && (v > m || isnan(v));
+                m = take ? v : m;
+                best = take ? dy * POOL_W + dx : best;
+            }
+        }
+        y[y_off + o + ox] = m;
+        if (argmax) argmax[argmax_off + o + ox] = oy * POOL_SH * POOL_W + ox * POOL_SW + best;
+    }
+}
+
+__kernel void maxpool_backward_rows(uint rows, __global const int *argmax, uint argmax_off,
+                                    __global const float *dy, uint dy_off, __global float *dx,
+                                    uint dx_off) {
+    uint r = get_global_id(0); /* plane * POOL_H + iy */
+    if (r >= rows) return;
+    uint plane = r / POOL_H;
+    int iy = r - plane * POOL_H;
+    float acc[POOL_W];
+    for (int ix = 0; ix < POOL_W; ix++) acc[ix] = 0.0f;
+    int oy0 = first_out(iy, POOL_KH, POOL_SH, 0), oy1 = last_out(iy, POOL_SH, 0, POOL_OH);
+    uint obase = plane * (POOL_OH * POOL_OW);
+    int lo = iy * POOL_W, hi = lo + POOL_W;
+    for (int oy = oy0; oy <= oy1; oy++) {
+        __global const int *ap = argmax + argmax_off + obase + oy * POOL_OW;
+        __global const float *dp = dy + dy_off + obase + oy * POOL_OW;
+        for (int ox = 0; ox < POOL_OW; ox++) {
+            int a = ap[ox];
+            if (a >= lo && a < hi) acc[a - lo] += dp[ox];
+        }
+    }
+    __global float *dxp = dx + dx_off + r * POOL_W;
+    for (int ix = 0; ix < POOL_W; ix++) dxp[ix] = acc[ix];
+}
+#endif
+
 __kernel void avgpool_forward(uint count, int h, int w, int oh, int ow, int kh, int kw, int sh,
                               int sw, int ph, int pw, __global const float *x, uint x_off,
                               __global float *y, uint y_off) {

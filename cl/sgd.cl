@@ -1,30 +1,38 @@
-/* cl/sgd.cl - the paper's SGD update with momentum and weight decay, one launch for all tensors.
- *
- * w, g, v share one flat layout holding every parameter tensor of a device. The segment table
- * segs[s] = (start, length, as_uint(lr_mult), as_uint(decay_mult)), sorted by start and not
- * overlapping, gives each tensor its multipliers (Caffe's lr_mult / decay_mult). One work-item
- * per element finds its segment by binary search over the starts (a handful of steps in a table
- * that stays in cache) and applies
- *   e = lr * lr_mult, l = decay * decay_mult:  v <- momentum*v - l*e*w - e*g;  w <- w + v.
- * Elements between segments are left alone. */
+/* cl/sgd.cl - the paper's SGD update with momentum and weight decay over one run of a flat
+ * parameter layout: a stretch of tensors that share their multipliers, n floats from `start`.
+ *   e = lr * lr_mult, le = (decay * decay_mult) * e:  v <- momentum*v - le*w - e*g;  w <- w + v.
+ * Each work-item updates SGD_VEC consecutive floats with vector loads and stores (any alignment:
+ * vloadn needs only a float's); the last one of a run that is not a multiple of SGD_VEC finishes
+ * element by element. A memory-bound pass: 12 bytes read and 8 written per parameter. */
 
-__kernel void sgd_step(__global float *w, uint w_off, __global const float *g, uint g_off,
-                       __global float *v, uint v_off, __global const uint4 *segs, uint nseg,
-                       uint total, float lr, float momentum, float decay) {
-    uint i = get_global_id(0);
-    if (i >= total) return;
-    uint lo = 0, hi = nseg; /* the last segment with start <= i is in [lo, hi) */
-    while (hi - lo > 1) {
-        uint mid = (lo + hi) / 2;
-        if (segs[mid].x <= i) lo = mid;
-        else hi = mid;
+#ifndef SGD_VEC
+#define SGD_VEC 8
+#endif
+
+#define SGD_CAT(a, b) a##b
+#define SGD_XCAT(a, b) SGD_CAT(a, b)
+#define floatv SGD_XCAT(float, SGD_VEC)
+#define vloadv SGD_XCAT(vload, SGD_VEC)
+#define vstorev SGD_XCAT(vstore, SGD_VEC)
+
+__kernel void sgd_run(__global float *w, uint w_off, __global const float *g, uint g_off,
+                      __global float *v, uint v_off, uint start, uint n, float e, float le,
+                      float momentum) {
+    uint i = get_global_id(0) * SGD_VEC;
+    if (i >= n) return;
+    __global float *wp = w + w_off + start, *vp = v + v_off + start;
+    __global const float *gp = g + g_off + start;
+    if (n - i >= SGD_VEC) {
+        floatv wi = vloadv(0, wp + i);
+        floatv vi = momentum * vloadv(0, vp + i) - le * wi - e * vloadv(0, gp + i);
+        vstorev(vi, 0, vp + i);
+        vstorev(wi + vi, 0, wp + i);
+        return;
     }
-    uint4 s = segs[lo];
-    if (i < s.x || i - s.x >= s.y) return;
-    float e = lr * as_float(s.z);
-    float l = decay * as_float(s.w);
-    float wi = w[w_off + i];
-    float vi = momentum * v[v_off + i] - l * e * wi - e * g[g_off + i];
-    v[v_off + i] = vi;
-    w[w_off + i] = wi + vi;
+    for (; i < n; i++) {
+        float wi = wp[i];
+        float vi = momentum * vp[i] - le * wi - e * gp[i];
+        vp[i] = vi;
+        wp[i] = wi + vi;
+    }
 }

@@ -1,4 +1,4 @@
-# test/model.cmake - the model on one and two devices.
+# test/model.cmake - the model on one and two devices, for training and for inference.
 set(AN_TWO_DEVICES "POCL_DEVICES=pthread pthread")
 an_add_test(test_model_split SOURCES test_model_split.c ARGS alexnet-small 4 3
             LABELS net ENV ${AN_TWO_DEVICES})
@@ -8,3 +8,9 @@ an_add_test(test_model_split_alexnet COMMAND test_model_split ARGS alexnet 2 3
             LABELS net slow ENV ${AN_TWO_DEVICES} TIMEOUT 900)
 an_add_test(test_model_tune SOURCES test_model_tune.c ARGS alexnet-small 4 LABELS net
             TIMEOUT 600 ENV ALEXNET_TUNE=on POCL_CACHE_DIR=${CMAKE_BINARY_DIR}/test-cache/pocl)
+an_add_test(test_model_infer SOURCES test_model_infer.c ARGS alexnet-small 4
+            LABELS net ENV ${AN_TWO_DEVICES})
+an_add_test(test_model_infer_host_staged COMMAND test_model_infer ARGS alexnet-small 3
+            LABELS net ENV ${AN_TWO_DEVICES} ALEXNET_SEPARATE_CONTEXTS=1)
+# The issue's target: alexnet-owt's inference within 1.2 x (weights + two largest activations)
+an_add_test(test_model_infer_owt COMMAND test_model_infer ARGS alexnet-owt 1 1.2 LABELS net)

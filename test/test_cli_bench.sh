@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test/test_cli_bench.sh - `alexnet bench` on alexnet-small, inference and training, on one device
-# and on two (POCL_DEVICES="pthread pthread"): the JSON parses and its times, rates, memory and
-# crossover bytes are positive and consistent; the table; --help; and the errors.
+# and on two (POCL_DEVICES="pthread pthread"): the JSON parses and its times, rates, memory (by use:
+# no gradients, momentum or argmax in inference) and crossover bytes are positive and consistent;
+# the table; --help; and the errors.
 set -u
 bin=${ALEXNET_BIN:?}
 . "$(dirname "${BASH_SOURCE[0]}")/clitest.sh"
@@ -23,6 +24,15 @@ assert len(d["devices"]) == ndev
 for dev in d["devices"]:
     assert dev["memory_bytes"] > 0 and dev["forward_ms"] > 0, dev
     assert (dev["backward_ms"] > 0) == train, dev
+    m = dev["memory"]
+    assert m["peak_bytes"] == dev["memory_bytes"] == sum(
+        m[k] for k in ("parameters", "gradients_momentum", "activations", "aux", "workspace",
+                       "other")), m
+    assert m["parameters"] > 0 and m["activations"] > 0 and m["live_pair"] > 0, m
+    # training: gradients and momentum as large as the parameters; inference: none of them,
+    # nor the scales, argmax or staging
+    assert m["gradients_momentum"] == (2 * m["parameters"] if train else 0), m
+    assert (m["aux"] > 0) == train, m
 L = {l["name"]: l for l in d["layers"]}
 assert len(L) == 23, list(L)
 for name in ["conv1", "conv2", "conv3", "conv4", "conv5", "fc6", "fc7", "fc8"]:
@@ -68,8 +78,13 @@ expect 1 "^alexnet bench: --iters must be at least 1$" -- "$bin" bench --net ale
 expect 1 "no built-in net of that name" -- "$bin" bench --net alexnet2
 expect 1 "need a two-tower net" -- "$bin" bench --net alexnet-owt --device 0:0,0:1
 # 20 M images of 28x28: the input alone is 58 GiB, more than the device has
-expect 1 "does not fit in .* global memory: .* before input images" -- "$bin" bench --net alexnet-small --batch 20000000
-# alexnet at batch 2048: no one tensor is too large, all of them together are (about 90 GiB)
-expect 1 "does not fit in .* global memory" -- "$bin" bench --net alexnet --batch 2048
+expect 1 "does not fit in .* global memory: .* before input images" -- "$bin" bench --net alexnet-small --batch 20000000 --train
+# Inference packs the activations into shared buffers, named by their largest tensor; at batch
+# 12000 the input alone is 6.7 GiB (more than one allocation may be, or than the device has) and
+# the buffers together about 30 GiB
+expect 1 "(activation buffer [0-9]*).*\(largest allocation\|; use a smaller --batch\)" -- "$bin" bench --net alexnet --batch 12000
+# alexnet training at batch 2048: no one tensor is too large, all of them together are (about
+# 90 GiB)
+expect 1 "does not fit in .* global memory" -- "$bin" bench --net alexnet --batch 2048 --train
 
 clitest_done test_cli_bench

@@ -1,6 +1,7 @@
-/* test/test_sgd.c - the one-launch SGD update against the double reference: three steps over a
- * flat buffer of many segments (AlexNet-like biases with lr_mult 2 / decay_mult 0, odd lengths,
- * gaps that must stay untouched), and table validation. `--small` keeps to small sizes.
+/* test/test_sgd.c - the SGD update against the double reference: three steps over a flat buffer
+ * of many segments (AlexNet-like biases with lr_mult 2 / decay_mult 0, odd lengths, gaps that
+ * must stay untouched; or every multiplier 1 and no gaps, so that the segments merge into one
+ * run, with vector tails at odd offsets), and table validation. `--small` keeps to small sizes.
  * Tolerance after three steps: |e| <= 1e-6 + 1e-6|ref| for w and v (a few float roundings). */
 #include "devtest.h"
 
@@ -9,16 +10,17 @@
 
 static an_dev dev;
 
-/* Segments of the given lengths, alternating weight (1, 1) and bias (2, 0) multipliers, with a
- * gap of `gap` floats before each; the buffers start at offset `off` of larger allocations. */
+/* Segments of the given lengths, alternating weight (1, 1) and bias (2, 0) multipliers (or all
+ * (1, 1) when !alternate), with a gap of `gap` floats before each; the buffers start at offset
+ * `off` of larger allocations. */
 static void test_layout(const size_t *lengths, size_t count, size_t gap, size_t off,
-                        uint64_t seed) {
+                        uint64_t seed, int alternate) {
     an_sgd_segment *segs = malloc(count * sizeof *segs);
     an_ref_sgd_segment *rsegs = malloc(count * sizeof *rsegs);
     size_t at = 0;
     for (size_t s = 0; s < count; s++) {
         at += gap;
-        int bias = s % 2 == 1;
+        int bias = alternate && s % 2 == 1;
         segs[s] = (an_sgd_segment){at, lengths[s], bias ? 2.0f : 1.0f, bias ? 0.0f : 1.0f};
         rsegs[s] = (an_ref_sgd_segment){at, lengths[s], segs[s].lr_mult, segs[s].decay_mult};
         at += lengths[s];
@@ -74,17 +76,18 @@ int main(int argc, char **argv) {
     int small = argc > 1 && strcmp(argv[1], "--small") == 0;
     if (!dt_open(&dev, 1)) return 1;
     const size_t one[1] = {37};
-    test_layout(one, 1, 0, 0, 1);
+    test_layout(one, 1, 0, 0, 1, 1);
     const size_t few[4] = {96 * 3 * 11 * 11 / 8, 96, 13, 1};
-    test_layout(few, 4, 5, 3, 2);
+    test_layout(few, 4, 5, 3, 2, 1);
     size_t many[33];
     uint64_t s = 3;
     for (int i = 0; i < 33; i++) many[i] = 1 + check_rand_u64(&s) % 200;
-    test_layout(many, 33, 1, 0, 4);
+    test_layout(many, 33, 1, 0, 4, 1);
+    test_layout(many, 33, 0, 7, 6, 0); /* one run of 33 segments */
     if (!small) {
         /* AlexNet's fc8 and conv3 (weights and biases) at full size */
         const size_t big[4] = {1000 * 4096, 1000, 384 * 256 * 3 * 3, 384};
-        test_layout(big, 4, 0, 0, 5);
+        test_layout(big, 4, 0, 0, 5, 1);
     }
     an_sgd_table t;
     const an_sgd_segment overlap[2] = {{0, 10, 1, 1}, {5, 10, 1, 1}};

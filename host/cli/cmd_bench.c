@@ -56,7 +56,7 @@ typedef struct bench {
     int nother;
     unsigned long long xfer_measured; /* an_model_xfer_bytes over the timed iterations */
     double wall_s;
-    size_t mem[ND];
+    an_model_memory mem[ND];
 } bench;
 
 /* Does tower t (0-based) run layer i, and which channels of the tensor after layer i does it hold
@@ -295,6 +295,10 @@ static int has_xfer(const bench *b, int i) {
     return 0;
 }
 
+/* The SGD step moves 5 floats per parameter: w, g, v read, w, v written. */
+static double sgd_bytes(const bench *b, int di) { return 5.0 * (double)b->mem[di].params; }
+static double gbps(double bytes, double ms) { return ms > 0 ? bytes / (ms * 1e6) : 0; }
+
 static void json_devs(const double *v, int n, double k) {
     printf("[");
     for (int di = 0; di < n; di++) printf("%s%.4f", di ? ", " : "", k * v[di]);
@@ -319,10 +323,15 @@ static void print_json(const bench *b) {
         }
         printf("  {\"id\": \"%d:%d\", \"name\": ", d->info.platform_index, d->info.device_index);
         cli_json_string(stdout, d->info.name);
-        printf(", \"memory_bytes\": %zu, \"global_mem_bytes\": %llu, \"forward_ms\": %.4f, "
-               "\"backward_ms\": %.4f, \"transfer_ms\": %.4f}%s\n",
-               b->mem[di], (unsigned long long)d->info.global_mem, f, bw, x,
-               di + 1 < b->ndev ? "," : "");
+        const an_model_memory *mm = &b->mem[di];
+        printf(", \"memory_bytes\": %zu, \"memory\": {\"peak_bytes\": %zu, \"parameters\": %zu, "
+               "\"gradients_momentum\": %zu, \"activations\": %zu, \"aux\": %zu, "
+               "\"workspace\": %zu, \"other\": %zu, \"live_pair\": %zu}, "
+               "\"global_mem_bytes\": %llu, \"forward_ms\": %.4f, \"backward_ms\": %.4f, "
+               "\"transfer_ms\": %.4f}%s\n",
+               mm->total, mm->total, mm->params, mm->solver, mm->activations, mm->aux,
+               mm->workspace, mm->other, mm->live_pair, (unsigned long long)d->info.global_mem,
+               f, bw, x, di + 1 < b->ndev ? "," : "");
     }
     printf(" ],\n \"layers\": [\n");
     for (int i = 0; i < b->net->nlayers; i++) {
@@ -373,6 +382,14 @@ static void print_json(const bench *b) {
         json_devs(b->other[j].ms.fwd, b->ndev, k);
         printf(", \"backward_ms_per_device\": ");
         json_devs(b->other[j].ms.bwd, b->ndev, k);
+        if (strcmp(b->other[j].tag, "sgd") == 0) {
+            printf(", \"gb_per_s_per_device\": [");
+            for (int di = 0; di < b->ndev; di++)
+                printf("%s%.3f", di ? ", " : "",
+                       gbps(sgd_bytes(b, di),
+                            k * (b->other[j].ms.fwd[di] + b->other[j].ms.bwd[di])));
+            printf("]");
+        }
         printf("}");
     }
     printf("\n ],\n \"totals\": {\"forward_ms\": %.4f, \"backward_ms\": %.4f, "
@@ -404,11 +421,23 @@ static void print_table(const bench *b) {
     printf("net %s, batch %d, %s, %d timed iteration%s after %d warm-up\n", b->net->name,
            b->batch, b->train ? "training (forward + backward + SGD)" : "inference (forward)",
            b->iters, b->iters == 1 ? "" : "s", b->warmup);
-    for (int di = 0; di < b->ndev; di++)
-        printf("device %d (%d:%d) %s: model allocated %.1f MiB of %.1f MiB\n", di,
-               b->devs[di].info.platform_index, b->devs[di].info.device_index,
-               b->devs[di].info.name, (double)b->mem[di] / 1048576.0,
-               (double)b->devs[di].info.global_mem / 1048576.0);
+    const double MiB = 1048576.0;
+    for (int di = 0; di < b->ndev; di++) {
+        const an_model_memory *mm = &b->mem[di];
+        printf("device %d (%d:%d) %s: model allocated %.1f MiB of %.1f MiB (its peak: all at "
+               "start)\n", di, b->devs[di].info.platform_index, b->devs[di].info.device_index,
+               b->devs[di].info.name, (double)mm->total / MiB,
+               (double)b->devs[di].info.global_mem / MiB);
+        printf("  parameters %.1f, gradients+momentum %.1f, activations %.1f, scales/argmax/"
+               "staging %.1f, conv workspace %.1f, other %.1f MiB; largest two live "
+               "activations %.1f MiB", (double)mm->params / MiB, (double)mm->solver / MiB,
+               (double)mm->activations / MiB, (double)mm->aux / MiB, (double)mm->workspace / MiB,
+               (double)mm->other / MiB, (double)mm->live_pair / MiB);
+        if (!b->train)
+            printf(" (allocated: %.3f x parameters + those)",
+                   (double)mm->total / (double)(mm->params + mm->live_pair));
+        printf("\n");
+    }
     /* Columns: forward ms and GFLOP/s, then the same for the backward when training, then
      * the per-device split with two devices. */
     printf("\ndevice time per iteration (ms)%s\n", two ? "; d0, d1: each device's share" : "");
@@ -473,9 +502,14 @@ static void print_table(const bench *b) {
         }
     }
     for (int j = 0; j < b->nother; j++)
-        for (int di = 0; di < b->ndev; di++)
-            printf("%s%s on device %d: %.3f ms\n", j || di ? "" : "\n", b->other[j].tag, di,
-                   k * (b->other[j].ms.fwd[di] + b->other[j].ms.bwd[di]));
+        for (int di = 0; di < b->ndev; di++) {
+            double ms = k * (b->other[j].ms.fwd[di] + b->other[j].ms.bwd[di]);
+            printf("%s%s on device %d: %.3f ms", j || di ? "" : "\n", b->other[j].tag, di, ms);
+            if (strcmp(b->other[j].tag, "sgd") == 0)
+                printf(", %.2f GB/s (reads w, g, v and writes w, v: %.1f MB)",
+                       gbps(sgd_bytes(b, di), ms), sgd_bytes(b, di) * 1e-6);
+            printf("\n");
+        }
 
     printf("\ntotal device time %.3f ms per iteration (forward %.3f, backward %.3f, crossovers "
            "%.3f, other %.3f; summed over devices)\n", t.device, t.fwd, t.bwd, t.xfer, t.other);
@@ -561,11 +595,12 @@ int cmd_bench(int argc, char **argv) {
     mo.batch = batch;
     if (!an_conv_algo_parse(algo, &mo.conv_algo)) mo.conv_algo = AN_CONV_AUTO;
     mo.tune_progress = cli_tune_progress;
+    mo.inference = !train;
     if (s == AN_OK) s = an_model_create(net, devs, ndev, &mo, &m);
     if (s == AN_OK) s = an_model_init(m, 1);
     if (s == AN_OK) s = make_inputs(net, batch, &images, &labels);
     if (s == AN_OK) {
-        for (int di = 0; di < ndev; di++) b.mem[di] = an_model_device_bytes(m, di);
+        for (int di = 0; di < ndev; di++) b.mem[di] = an_model_device_memory(m, di);
         count_xfer_bytes(&b);
         s = run(&b, m, images, labels);
     }

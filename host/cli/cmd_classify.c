@@ -114,7 +114,8 @@ static an_status classify_all(classifier *c, const char **images, int nimages, i
     return AN_OK;
 }
 
-static an_status classifier_init(classifier *c, an_dev *devs, int ndev, const char *weights) {
+static an_status classifier_init(classifier *c, an_dev *devs, int ndev, const char *weights,
+                                 int nimages) {
     const an_net *net = c->net;
     size_t hw = (size_t)net->input.h * (size_t)net->input.w;
     if (net->input.h != net->input.w)
@@ -125,15 +126,11 @@ static an_status classifier_init(classifier *c, an_dev *devs, int ndev, const ch
                         net->input.h);
     c->view = an_feed_view(net, AN_CROP_CENTER, 0);
     an_model_opts mo = an_model_defaults();
-    mo.batch = BATCH;
+    mo.batch = nimages < BATCH ? nimages : BATCH; /* no memory for images that never come */
+    mo.inference = 1;
     mo.tune_progress = cli_tune_progress;
     AN_TRY(an_model_create(net, devs, ndev, &mo, &c->m));
-    float *whole = malloc(an_model_whole_floats(c->m) * sizeof *whole);
-    if (!whole) return an_error(AN_ERR_NOMEM, "out of memory for the parameters");
-    an_status s = an_weights_load(weights, net, whole, NULL);
-    if (s == AN_OK) s = an_model_set_params(c->m, whole);
-    free(whole);
-    AN_TRY(s);
+    AN_TRY(an_model_load_weights(c->m, weights));
     AN_TRY(an_jpeg_create(&c->jpeg));
     c->rgb = malloc(BATCH * 3 * hw * sizeof(float));
     c->in = malloc(BATCH * (size_t)net->input.c * hw * sizeof(float));
@@ -202,7 +199,7 @@ int cmd_classify(int argc, char **argv) {
         return 1;
     }
     int failed = 0;
-    s = classifier_init(&c, devs, ndev, weights);
+    s = classifier_init(&c, devs, ndev, weights, nimages);
     if (s == AN_OK) s = classify_all(&c, images, nimages, &failed);
     classifier_free(&c);
     an_devs_close(devs, ndev);

@@ -119,16 +119,11 @@ int cmd_eval(int argc, char **argv) {
     an_model_opts mo = an_model_defaults();
     mo.batch = eo.model_batch;
     mo.tune_progress = cli_tune_progress;
+    mo.inference = 1;
     an_model *m = NULL;
-    float *whole = NULL;
     an_eval_result r;
     s = an_model_create(net, devs, ndev, &mo, &m);
-    if (s == AN_OK) {
-        whole = malloc(an_model_whole_floats(m) * sizeof *whole);
-        if (!whole) s = an_error(AN_ERR_NOMEM, "out of memory for the parameters");
-    }
-    if (s == AN_OK) s = an_weights_load(weights, net, whole, NULL);
-    if (s == AN_OK) s = an_model_set_params(m, whole);
+    if (s == AN_OK) s = an_model_load_weights(m, weights);
     if (s == AN_OK) s = an_evaluate_loader(m, net, l, &eo, &r);
     if (s == AN_OK) {
         r.bad = an_loader_bad_count(l);
@@ -139,7 +134,6 @@ int cmd_eval(int argc, char **argv) {
         }
         print_result(weights, data, net, &r, json);
     }
-    free(whole);
     an_model_free(m);
     an_devs_close(devs, ndev);
     an_loader_close(l);

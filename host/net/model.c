@@ -7,6 +7,7 @@
 
 #include "net/init.h"
 #include "net/model_impl.h"
+#include "net/weights.h"
 #include "ops/concat.h"
 #include "ops/softmax.h"
 
@@ -68,23 +69,24 @@ an_buf an_model_piece_dbuf(const an_model *m, int i, int t) {
 
 /* Count bytes against the device's global memory before allocating them, so that a net that
  * does not fit is refused up front (some drivers allocate lazily and fail only at a launch). */
-static an_status charge(an_dev *d, mdev *md, const char *name, size_t bytes) {
-    if (md->bytes + bytes > d->info.global_mem)
+static an_status charge(an_dev *d, mdev *md, size_t *use, const char *name, size_t bytes) {
+    if (md->mem.total + bytes > d->info.global_mem)
         return an_error(AN_ERR_NOMEM,
                         "the model does not fit in %s's %.1f GiB of global memory: %.1f GiB "
                         "allocated before %s (%.1f MiB); use a smaller --batch or split the net "
                         "over two devices (--device A,B)", d->info.name,
                         (double)d->info.global_mem / 1073741824.0,
-                        (double)md->bytes / 1073741824.0, name, (double)bytes / 1048576.0);
-    md->bytes += bytes;
+                        (double)md->mem.total / 1073741824.0, name, (double)bytes / 1048576.0);
+    md->mem.total += bytes;
+    *use += bytes;
     return AN_OK;
 }
 
-static an_status alloc_named(an_dev *d, mdev *md, const char *what, const char *layer, int t,
-                             size_t floats, cl_mem *out) {
+static an_status alloc_named(an_dev *d, mdev *md, size_t *use, const char *what,
+                             const char *layer, int t, size_t floats, cl_mem *out) {
     char name[96];
     snprintf(name, sizeof name, "%s.%s[tower %d]", layer, what, t + 1);
-    AN_TRY(charge(d, md, name, floats * sizeof(float)));
+    AN_TRY(charge(d, md, use, name, floats * sizeof(float)));
     return an_alloc(d, name, floats * sizeof(float), out);
 }
 
@@ -122,7 +124,9 @@ an_conv_shape an_model_conv_shape(const an_model *m, int i, int n) {
 }
 
 /* Buffers of layer i on tower t: output, its gradient, the op's own (LRN scale, argmax), the
- * gathered input of a crossover and its gradient, and the links that fill them. */
+ * gathered input of a crossover and its gradient, and the links that fill them. An inference
+ * model allocates none of these here: place_activations packs the outputs and gathered inputs
+ * into shared slots, and the rest it does not need. */
 static an_status setup_tower(an_model *m, int i, int t) {
     const an_layer *l = &m->net->layers[i];
     mlayer *ml = &m->L[i];
@@ -131,6 +135,7 @@ static an_status setup_tower(an_model *m, int i, int t) {
     an_dev *d = &m->devs[di];
     mdev *md = &m->dev[di];
     size_t N = (size_t)m->batch;
+    int train = !m->opts.inference;
     mt->runs = 1;
     mt->d = d;
 
@@ -153,8 +158,14 @@ static an_status setup_tower(an_model *m, int i, int t) {
         mt->din = an_model_piece_dbuf(m, i - 1, t);
     } else {
         size_t whole = N * (size_t)an_shape_count(in);
-        AN_TRY(alloc_named(d, md, "gathered input", l->name, t, whole, &mt->gather));
-        AN_TRY(alloc_named(d, md, "gathered input gradient", l->name, t, whole, &mt->dgather));
+        mt->gathers = 1;
+        mt->gather_floats = whole;
+        if (train) {
+            AN_TRY(alloc_named(d, md, &md->mem.activations, "gathered input", l->name, t, whole,
+                               &mt->gather));
+            AN_TRY(alloc_named(d, md, &md->mem.activations, "gathered input gradient", l->name, t,
+                               whole, &mt->dgather));
+        }
         mt->in = (an_buf){mt->gather, 0};
         mt->din = (an_buf){mt->dgather, 0};
         ml->gathers = 1;
@@ -166,9 +177,15 @@ static an_status setup_tower(an_model *m, int i, int t) {
             char name[96];
             snprintf(name, sizeof name, "%s.xfer[%d->%d]", l->name, u + 1, t + 1);
             AN_TRY(an_link_init(&mt->fwd[u], src, d, N, cols, 0, name));
-            /* Backward: the gradient goes from t back to u, added up over the consumers. */
-            AN_TRY(an_link_init(&mt->bwd[u], d, src, N, cols, 1, name));
             mt->has_link[u] = 1;
+            if (!train) continue;
+            /* Backward: the gradient goes from t back to u, added up over the consumers (via a
+             * staging buffer on u when that is another device). */
+            int di_u = an_model_dev_of(m, u);
+            if (di_u != di)
+                AN_TRY(charge(src, &m->dev[di_u], &m->dev[di_u].mem.aux, name,
+                              N * cols * sizeof(float)));
+            AN_TRY(an_link_init(&mt->bwd[u], d, src, N, cols, 1, name));
         }
     }
     if (i == 0) mt->din = (an_buf){NULL, 0}; /* nobody needs the image's gradient */
@@ -176,12 +193,16 @@ static an_status setup_tower(an_model *m, int i, int t) {
     /* What it writes. */
     size_t out_count = N * (size_t)an_shape_count(l->out_tower);
     if (l->kind == AN_LAYER_SOFTMAX) out_count = N * (size_t)l->out.c;
-    AN_TRY(alloc_named(d, md, "out", l->name, t, out_count, &mt->out));
-    if (l->kind != AN_LAYER_SOFTMAX)
-        AN_TRY(alloc_named(d, md, "out gradient", l->name, t, out_count, &mt->dout));
-    if (l->kind == AN_LAYER_LRN || l->kind == AN_LAYER_MAXPOOL)
-        AN_TRY(alloc_named(d, md, l->kind == AN_LAYER_LRN ? "scale" : "argmax", l->name, t,
-                           out_count, &mt->aux));
+    mt->out_floats = out_count;
+    if (train) {
+        AN_TRY(alloc_named(d, md, &md->mem.activations, "out", l->name, t, out_count, &mt->out));
+        if (l->kind != AN_LAYER_SOFTMAX)
+            AN_TRY(alloc_named(d, md, &md->mem.activations, "out gradient", l->name, t, out_count,
+                               &mt->dout));
+        if (l->kind == AN_LAYER_LRN || l->kind == AN_LAYER_MAXPOOL)
+            AN_TRY(alloc_named(d, md, &md->mem.aux, l->kind == AN_LAYER_LRN ? "scale" : "argmax",
+                               l->name, t, out_count, &mt->aux));
+    }
 
     if (l->weight >= 0) AN_TRY(param_view(m, t, l->weight, &mt->w, &mt->dw));
     if (l->bias >= 0) AN_TRY(param_view(m, t, l->bias, &mt->b, &mt->db));
@@ -201,16 +222,18 @@ static an_status setup_device(an_model *m, int di) {
         if (an_model_dev_of(m, t) == di) mask |= 1u << t;
     AN_TRY(an_layout_build(m->net, mask, &md->layout));
     size_t total = md->layout.total;
-    AN_TRY(charge(d, md, "parameters, gradients and momentum", 3 * total * sizeof(float)));
+    AN_TRY(charge(d, md, &md->mem.params, "parameters", total * sizeof(float)));
     AN_TRY(an_alloc(d, "parameters", total * sizeof(float), &md->params));
+    AN_TRY(an_fill(d, (an_buf){md->params, 0}, 0, total));
+    if (m->opts.inference) return AN_OK; /* the images go into a shared slot */
+    AN_TRY(charge(d, md, &md->mem.solver, "gradients and momentum", 2 * total * sizeof(float)));
     AN_TRY(an_alloc(d, "gradients", total * sizeof(float), &md->grads));
     AN_TRY(an_alloc(d, "momentum", total * sizeof(float), &md->momentum));
-    AN_TRY(an_fill(d, (an_buf){md->params, 0}, 0, total));
     AN_TRY(an_fill(d, (an_buf){md->grads, 0}, 0, total));
     AN_TRY(an_fill(d, (an_buf){md->momentum, 0}, 0, total));
     an_shape in = m->net->input;
     size_t in_floats = (size_t)m->batch * (size_t)an_shape_count(in);
-    AN_TRY(charge(d, md, "input images", in_floats * sizeof(float)));
+    AN_TRY(charge(d, md, &md->mem.activations, "input images", in_floats * sizeof(float)));
     AN_TRY(an_alloc(d, "input images", in_floats * sizeof(float), &md->input));
 
     an_sgd_segment *segs = calloc((size_t)md->layout.n + 1, sizeof *segs);
@@ -225,6 +248,61 @@ static an_status setup_device(an_model *m, int di) {
     }
     an_status s = an_sgd_table_create(d, segs, (size_t)md->layout.n, &md->sgd);
     free(segs);
+    return s;
+}
+
+/* Inference: the images, layer outputs and gathered inputs in the slots of the plan, each user
+ * holding a reference; then the ops' input views, which setup_tower could not know yet. */
+static an_status place_activations(an_model *m, const an_plan *p) {
+    cl_mem *slot = calloc((size_t)p->nslot + 1, sizeof *slot);
+    if (!slot) return an_error(AN_ERR_NOMEM, "out of host memory");
+    an_status s = AN_OK;
+    for (int k = 0; s == AN_OK && k < p->nslot; k++) {
+        int di = p->slot_dev[k];
+        char what[96], name[128];
+        an_plan_name(m, p->slot_largest[k], what, sizeof what);
+        snprintf(name, sizeof name, "%s (activation buffer %d)", what, k);
+        s = charge(&m->devs[di], &m->dev[di], &m->dev[di].mem.activations, name,
+                   p->slot_floats[k] * sizeof(float));
+        if (s == AN_OK)
+            s = an_alloc(&m->devs[di], name, p->slot_floats[k] * sizeof(float), &slot[k]);
+    }
+    for (int di = 0; s == AN_OK && di < m->ndev; di++) {
+        m->dev[di].input = slot[p->slot_of[an_plan_input(m, di)]];
+        clRetainMemObject(m->dev[di].input);
+    }
+    for (int i = 0; s == AN_OK && i < m->net->nlayers; i++) {
+        for (int t = 0; t < m->T; t++) {
+            mtower *mt = &m->L[i].t[t];
+            if (!mt->runs) continue;
+            mt->out = slot[p->slot_of[an_plan_value(m, i, t, 0)]];
+            clRetainMemObject(mt->out);
+            if (mt->gathers) {
+                mt->gather = slot[p->slot_of[an_plan_value(m, i, t, 1)]];
+                clRetainMemObject(mt->gather);
+            }
+        }
+    }
+    for (int i = 0; s == AN_OK && i < m->net->nlayers; i++) {
+        for (int t = 0; t < m->T; t++) {
+            mtower *mt = &m->L[i].t[t];
+            if (mt->runs)
+                mt->in = mt->gathers ? (an_buf){mt->gather, 0} : an_model_piece_buf(m, i - 1, t);
+        }
+    }
+    for (int k = 0; k < p->nslot; k++) an_free(&slot[k]);
+    free(slot);
+    return s;
+}
+
+/* Lifetimes for the memory report, and in an inference model the shared activation slots. */
+static an_status plan_activations(an_model *m) {
+    an_plan p;
+    AN_TRY(an_plan_build(m, m->opts.inference, &p));
+    for (int di = 0; di < m->ndev; di++)
+        m->dev[di].mem.live_pair = p.live_pair[di] * sizeof(float);
+    an_status s = m->opts.inference ? place_activations(m, &p) : AN_OK;
+    an_plan_free(&p);
     return s;
 }
 
@@ -261,10 +339,12 @@ an_status an_model_create(const an_net *net, an_dev *devs, int ndev, const an_mo
         for (int t = 0; s == AN_OK && t < m->T; t++)
             if (an_model_runs(m, i, t)) s = setup_tower(m, i, t);
     }
+    if (s == AN_OK) s = plan_activations(m);
     for (int di = 0; s == AN_OK && di < ndev; di++) {
         mdev *md = &m->dev[di];
         if (md->ws_floats) {
-            s = charge(&devs[di], md, "convolution workspace", md->ws_floats * sizeof(float));
+            s = charge(&devs[di], md, &md->mem.workspace, "convolution workspace",
+                       md->ws_floats * sizeof(float));
             if (s == AN_OK)
                 s = an_alloc(&devs[di], "convolution workspace", md->ws_floats * sizeof(float),
                              &md->ws);
@@ -272,10 +352,11 @@ an_status an_model_create(const an_net *net, an_dev *devs, int ndev, const an_mo
     }
     if (s == AN_OK) {
         mdev *d0 = &m->dev[0];
-        s = an_alloc(&devs[0], "labels", (size_t)m->batch * sizeof(int), &d0->labels);
-        if (s == AN_OK)
-            s = an_alloc(&devs[0], "loss statistics",
-                         AN_SOFTMAX_STATS_LEN(m->batch) * sizeof(float), &d0->stats);
+        size_t lb = (size_t)m->batch * sizeof(int);
+        size_t sb = AN_SOFTMAX_STATS_LEN(m->batch) * sizeof(float);
+        s = charge(&devs[0], d0, &d0->mem.other, "labels and loss statistics", lb + sb);
+        if (s == AN_OK) s = an_alloc(&devs[0], "labels", lb, &d0->labels);
+        if (s == AN_OK) s = an_alloc(&devs[0], "loss statistics", sb, &d0->stats);
     }
     if (s != AN_OK) {
         an_model_free(m);
@@ -326,7 +407,20 @@ size_t an_model_whole_floats(const an_model *m) { return m->whole.total; }
 const an_layout *an_model_whole_layout(const an_model *m) { return &m->whole; }
 
 size_t an_model_device_bytes(const an_model *m, int i) {
-    return i >= 0 && i < m->ndev ? m->dev[i].bytes : 0;
+    return i >= 0 && i < m->ndev ? m->dev[i].mem.total : 0;
+}
+
+an_model_memory an_model_device_memory(const an_model *m, int i) {
+    an_model_memory z;
+    memset(&z, 0, sizeof z);
+    return i >= 0 && i < m->ndev ? m->dev[i].mem : z;
+}
+
+an_status an_model_refuse_inference(const an_model *m, const char *what) {
+    if (!m->opts.inference) return AN_OK;
+    return an_error(AN_ERR_INVALID_ARG, "%s: this model of %s was made for inference only "
+                    "(an_model_opts.inference), without gradients or momentum; create it with "
+                    "inference = 0 to train", what, m->net->name);
 }
 
 unsigned long long an_model_xfer_bytes(const an_model *m) {
@@ -346,16 +440,18 @@ static cl_mem buf_of(mdev *md, which_buf w) {
     return w == BUF_PARAMS ? md->params : w == BUF_GRADS ? md->grads : md->momentum;
 }
 
+/* Entry by entry: each held part is one contiguous slice of the whole tensor, so no staging copy
+ * of a device's layout is needed (the padding between entries stays as created: zero). */
 static an_status get_whole(an_model *m, which_buf w, float *whole) {
     memset(whole, 0, m->whole.total * sizeof(float));
     for (int di = 0; di < m->ndev; di++) {
         mdev *md = &m->dev[di];
-        float *part = malloc(md->layout.total * sizeof(float));
-        if (!part) return an_error(AN_ERR_NOMEM, "out of host memory");
-        an_status s = an_read(&m->devs[di], (an_buf){buf_of(md, w), 0}, part, md->layout.total);
-        if (s == AN_OK) an_layout_paste(&md->layout, part, whole);
-        free(part);
-        AN_TRY(s);
+        for (int j = 0; j < md->layout.n; j++) {
+            const an_layout_entry *e = &md->layout.e[j];
+            AN_TRY(an_read(&m->devs[di], (an_buf){buf_of(md, w), e->offset},
+                           whole + e->whole_offset + (size_t)e->row_begin * e->row_size,
+                           e->count));
+        }
     }
     return AN_OK;
 }
@@ -363,12 +459,12 @@ static an_status get_whole(an_model *m, which_buf w, float *whole) {
 static an_status set_whole(an_model *m, which_buf w, const float *whole) {
     for (int di = 0; di < m->ndev; di++) {
         mdev *md = &m->dev[di];
-        float *part = malloc(md->layout.total * sizeof(float));
-        if (!part) return an_error(AN_ERR_NOMEM, "out of host memory");
-        an_layout_cut(&md->layout, whole, part);
-        an_status s = an_write(&m->devs[di], (an_buf){buf_of(md, w), 0}, part, md->layout.total);
-        free(part);
-        AN_TRY(s);
+        for (int j = 0; j < md->layout.n; j++) {
+            const an_layout_entry *e = &md->layout.e[j];
+            AN_TRY(an_write(&m->devs[di], (an_buf){buf_of(md, w), e->offset},
+                            whole + e->whole_offset + (size_t)e->row_begin * e->row_size,
+                            e->count));
+        }
     }
     return AN_OK;
 }
@@ -377,12 +473,49 @@ an_status an_model_get_params(an_model *m, float *whole) { return get_whole(m, B
 an_status an_model_set_params(an_model *m, const float *whole) {
     return set_whole(m, BUF_PARAMS, whole);
 }
-an_status an_model_get_grads(an_model *m, float *whole) { return get_whole(m, BUF_GRADS, whole); }
+an_status an_model_get_grads(an_model *m, float *whole) {
+    AN_TRY(an_model_refuse_inference(m, "reading the gradients"));
+    return get_whole(m, BUF_GRADS, whole);
+}
 an_status an_model_get_momentum(an_model *m, float *whole) {
+    AN_TRY(an_model_refuse_inference(m, "reading the momentum"));
     return get_whole(m, BUF_MOMENTUM, whole);
 }
 an_status an_model_set_momentum(an_model *m, const float *whole) {
+    AN_TRY(an_model_refuse_inference(m, "setting the momentum"));
     return set_whole(m, BUF_MOMENTUM, whole);
+}
+
+static int same_layout(const an_layout *a, const an_layout *b) {
+    if (a->n != b->n || a->total != b->total) return 0;
+    for (int j = 0; j < a->n; j++)
+        if (a->e[j].offset != b->e[j].offset || a->e[j].count != b->e[j].count) return 0;
+    return 1;
+}
+
+an_status an_model_load_weights(an_model *m, const char *path) {
+    mdev *md = &m->dev[0];
+    an_dev *d = &m->devs[0];
+    if (m->ndev == 1 && same_layout(&md->layout, &m->whole)) {
+        cl_int err;
+        float *p = clEnqueueMapBuffer(d->q, md->params, CL_TRUE, CL_MAP_WRITE, 0,
+                                      md->layout.total * sizeof(float), 0, NULL, NULL, &err);
+        if (err != CL_SUCCESS)
+            return an_cl_fail(err, "clEnqueueMapBuffer(parameters)", __FILE__, __LINE__);
+        an_status s = an_weights_load(path, m->net, p, NULL);
+        err = clEnqueueUnmapMemObject(d->q, md->params, p, 0, NULL, NULL);
+        if (err == CL_SUCCESS) err = clFinish(d->q);
+        if (s == AN_OK && err != CL_SUCCESS)
+            s = an_cl_fail(err, "clEnqueueUnmapMemObject(parameters)", __FILE__, __LINE__);
+        return s;
+    }
+    float *whole = malloc(m->whole.total * sizeof *whole);
+    if (!whole) return an_error(AN_ERR_NOMEM, "out of host memory for %zu parameters",
+                                m->whole.total);
+    an_status s = an_weights_load(path, m->net, whole, NULL);
+    if (s == AN_OK) s = an_model_set_params(m, whole);
+    free(whole);
+    return s;
 }
 
 an_status an_model_init(an_model *m, uint64_t seed) {
@@ -392,7 +525,7 @@ an_status an_model_init(an_model *m, uint64_t seed) {
     an_status s = an_init_params(m->net, &m->whole, seed, whole);
     if (s == AN_OK) s = an_model_set_params(m, whole);
     free(whole);
-    for (int di = 0; s == AN_OK && di < m->ndev; di++)
+    for (int di = 0; s == AN_OK && !m->opts.inference && di < m->ndev; di++)
         s = an_fill(&m->devs[di], (an_buf){m->dev[di].momentum, 0}, 0, m->dev[di].layout.total);
     return s;
 }

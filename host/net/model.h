@@ -34,9 +34,18 @@ typedef struct an_model_opts {
     float bias_decay_mult;   /* weight-decay multiplier of biases (1: the paper; Caffe: 0) */
     an_tune_progress tune_progress; /* AN_CONV_AUTO's timing runs report here (may be NULL) */
     void *tune_ctx;
+    int inference;           /* 1: forward only (see below); 0: a model that can train */
 } an_model_opts;
 
-/* Default options: batch 128, AN_CONV_AUTO, seed 1, multipliers 1 (the paper's rule).
+/* An inference model (opts.inference = 1) allocates the parameters and the activations only: no
+ * gradients, momentum, output gradients, LRN scales or pooling argmax, and the layer outputs
+ * share a few buffers wherever their lifetimes in the schedule do not overlap (ReLU and dropout
+ * work in place). It gives the same numbers as a training model with the same parameters; a
+ * training forward, an_model_backward, an_model_sgd and the gradient and momentum calls are
+ * refused (AN_ERR_INVALID_ARG). */
+
+/* Default options: batch 128, AN_CONV_AUTO, seed 1, multipliers 1 (the paper's rule), a model
+ * that can train.
  *
  * Convolution algorithms: with AN_CONV_AUTO each conv layer gets one choice per direction from
  * the tuner (host/ops/tune.h; timed on the first use of a shape on a device, then read from the
@@ -72,6 +81,11 @@ an_status an_model_read_stats(an_model *m, float *loss, int *top1, int *top5);
 an_status an_model_read_logits(an_model *m, float *logits);
 an_status an_model_read_probs(an_model *m, float *probs);
 
+/* The parameters from a weights file of the model's net (host/net/weights.h). On one device
+ * they are read straight into the mapped parameter buffer, with no host copy of them; with two,
+ * through a whole-layout host buffer. On failure the parameters are unspecified. */
+an_status an_model_load_weights(an_model *m, const char *path);
+
 /* Whole-layout host buffers (an_model_whole_floats() floats). */
 size_t an_model_whole_floats(const an_model *m);
 an_status an_model_get_params(an_model *m, float *whole);
@@ -93,7 +107,23 @@ an_status an_model_conv_choice(const an_model *m, int i, an_tune_dir dir, an_con
 /* The convolution shape of layer i (a conv layer) for a batch of n, per tower. */
 an_conv_shape an_layer_conv_shape(const an_layer *l, int n);
 
-/* Device memory the model allocated on device i (bytes). */
+/* Device memory the model allocated on device i (bytes). It allocates everything when it is
+ * created, so this is also its peak. */
 size_t an_model_device_bytes(const an_model *m, int i);
+
+/* That memory by use, in bytes, and the size of the two largest activations live at one time in
+ * the schedule (layer outputs, gathered crossover inputs, the images), the figure an inference
+ * model's total is measured against. */
+typedef struct an_model_memory {
+    size_t total;
+    size_t params;      /* the parameters */
+    size_t solver;      /* gradients and momentum */
+    size_t activations; /* layer outputs, gathered inputs, images; training: their gradients */
+    size_t aux;         /* LRN scales, pooling argmax, crossover staging (training only) */
+    size_t workspace;   /* convolution workspace */
+    size_t other;       /* labels and loss statistics */
+    size_t live_pair;   /* the two largest activations live at once */
+} an_model_memory;
+an_model_memory an_model_device_memory(const an_model *m, int i);
 
 #endif

@@ -20,6 +20,8 @@ typedef struct mtower {
     int has_link[AN_MAX_TOWERS];
     an_conv_choice conv[AN_TUNE_DIRS];   /* a conv layer's algorithm per direction */
     an_tune_source conv_src[AN_TUNE_DIRS];
+    int gathers;                /* it reads a gathered input (over the fwd links) */
+    size_t out_floats, gather_floats;
 } mtower;
 
 typedef struct mlayer {
@@ -37,7 +39,7 @@ typedef struct mdev {
     size_t ws_floats;
     cl_mem labels, stats;           /* device 0: the loss */
     an_sgd_table sgd;
-    size_t bytes;
+    an_model_memory mem;            /* what has been allocated, by use */
 } mdev;
 
 struct an_model {
@@ -57,6 +59,8 @@ struct an_model {
 
 static inline int an_model_dev_of(const an_model *m, int t) { return t % m->ndev; }
 
+/* AN_OK for a model that can train; else an error naming `what` (a training call). */
+an_status an_model_refuse_inference(const an_model *m, const char *what);
 /* The shape of the tensor after layer i (i = -1: the input image). */
 an_shape an_model_tensor_shape(const an_model *m, int i);
 /* 1 when tower t runs layer i. */
@@ -72,5 +76,31 @@ an_status an_model_choose_conv(an_model *m, int i, int t, int backward);
 /* Before the first backward: the backward choices of every conv layer, and a workspace that fits
  * them (reallocated when it has grown). */
 an_status an_model_choose_conv_backward(an_model *m);
+
+/* The activations' lifetimes in the schedule (host/net/model_plan.c). Values: the images on
+ * each device, and each layer's output and gathered input on each tower that runs it. A value
+ * lives from the step that writes it to the last step that reads it; with `reuse` (inference)
+ * values whose lifetimes do not overlap share a slot, and a ReLU or dropout output shares its
+ * input's (in place). Steps follow the enqueue order of an_model_forward: layer by layer, tower
+ * by tower, the gather before the op. The last layer's output and input live to the end (they
+ * are read after the forward). */
+typedef struct an_plan {
+    int nval, nslot;
+    int *slot_of;        /* per value: its slot */
+    int *slot_dev;       /* per slot: its device */
+    size_t *slot_floats; /* per slot: its size */
+    int *slot_largest;   /* per slot: the value that sets its size */
+    size_t live_pair[AN_MAX_SELECTED]; /* per device: the two largest values live at once */
+} an_plan;
+
+/* Needs setup of every tower done (links, out_floats, gather_floats). */
+an_status an_plan_build(const an_model *m, int reuse, an_plan *p);
+void an_plan_free(an_plan *p);
+/* The value index of the images on device di, and of layer i's output or gathered input on
+ * tower t. */
+int an_plan_input(const an_model *m, int di);
+int an_plan_value(const an_model *m, int i, int t, int gathered);
+/* A value's name for messages: "input images", "conv1.out[tower 1]". */
+void an_plan_name(const an_model *m, int k, char *buf, size_t cap);
 
 #endif

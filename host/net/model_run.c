@@ -53,6 +53,12 @@ static an_status gather(an_model *m, int i, int t) {
         size_t sp = (size_t)(c1 - c0) * hw;
         AN_TRY(an_link_copy(&mt->fwd[u], src, sp, an_buf_at(mt->in, (size_t)c0 * hw), pitch,
                             (size_t)m->n, 0));
+        /* An inference model reuses src's buffer soon after: its device must not overwrite it
+         * before this device's copy has read it (a copy through the host reads on src's own
+         * queue, in order). */
+        an_dev *sd = mt->fwd[u].src;
+        if (m->opts.inference && sd->q != mt->d->q && sd->ctx == mt->d->ctx)
+            AN_TRY(an_dev_wait_for(sd, mt->d));
     }
     return AN_OK;
 }
@@ -105,7 +111,8 @@ static an_status forward_op(an_model *m, int i, int t) {
         return an_relu_forward(d, mt->in, y, out_count);
     case AN_LAYER_LRN: {
         an_lrn_params p = lrn_params_of(l);
-        return an_lrn_forward(d, &p, (int)n, is.c, is.h, is.w, mt->in, y, (an_buf){mt->aux, 0});
+        return an_lrn_forward(d, &p, (int)n, is.c, is.h, is.w, mt->in, y,
+                              (an_buf){m->train ? mt->aux : NULL, 0});
     }
     case AN_LAYER_MAXPOOL: {
         an_pool_params p = pool_params_of(l);
@@ -219,6 +226,7 @@ an_status an_model_forward(an_model *m, const float *images, const int *labels, 
         return an_error(AN_ERR_INVALID_ARG, "forward of %d images: the model was made for 1 to %d",
                         n, m->batch);
     if (train && !labels) return an_error(AN_ERR_INVALID_ARG, "training needs labels");
+    if (train) AN_TRY(an_model_refuse_inference(m, "a training forward"));
     if (labels)
         for (int r = 0; r < n; r++)
             if (labels[r] < 0 || labels[r] >= m->K)
@@ -254,6 +262,7 @@ an_status an_model_forward(an_model *m, const float *images, const int *labels, 
 }
 
 an_status an_model_backward(an_model *m) {
+    AN_TRY(an_model_refuse_inference(m, "the backward"));
     if (!m->train) return an_error(AN_ERR_INVALID_ARG, "backward needs a training forward first");
     if (!m->conv_bwd_chosen) AN_TRY(an_model_choose_conv_backward(m));
     for (int i = m->net->nlayers - 1; i >= 0; i--) {
@@ -278,6 +287,7 @@ an_status an_model_backward(an_model *m) {
 }
 
 an_status an_model_sgd(an_model *m, float lr, float momentum, float decay) {
+    AN_TRY(an_model_refuse_inference(m, "the SGD step"));
     for (int di = 0; di < m->ndev; di++) {
         mdev *md = &m->dev[di];
         m->devs[di].tag = "sgd";

@@ -45,13 +45,14 @@ an_status an_model_choose_conv_backward(an_model *m) {
         if (md->ws_floats == before[di]) continue;
         an_dev *d = &m->devs[di];
         size_t extra = (md->ws_floats - before[di]) * sizeof(float);
-        if (md->bytes + extra > d->info.global_mem)
+        if (md->mem.total + extra > d->info.global_mem)
             return an_error(AN_ERR_NOMEM, "the convolution workspace of the backward (%.1f MiB) "
                             "does not fit in %s's memory; use a smaller --batch or --conv im2col",
                             (double)md->ws_floats * sizeof(float) / 1048576.0, d->info.name);
         an_free(&md->ws); /* queued work that uses it keeps it alive */
         AN_TRY(an_alloc(d, "convolution workspace", md->ws_floats * sizeof(float), &md->ws));
-        md->bytes += extra;
+        md->mem.total += extra;
+        md->mem.workspace += extra;
     }
     m->conv_bwd_chosen = 1;
     return AN_OK;
