@@ -283,6 +283,23 @@ static void check_loader(const char *dir, int nk) {
     free(ref);
 }
 
+/* Output folders are made with their parents (mkdir -p); a file in the way is named. */
+static void check_mkdir(const char *dir) {
+    char src[4096], dst[4096];
+    snprintf(src, sizeof src, "%s/good", dir);
+    snprintf(dst, sizeof dst, "%s/not/yet/there", dir);
+    an_prepare_report r;
+    CHECK(prepare(src, dst, &r) == AN_OK, "prepare into %s: %s", dst, an_last_error());
+    CHECK(r.written == NGOOD, "prepare into a new nested folder wrote %zu", r.written);
+    an_prepare_report_free(&r);
+    snprintf(dst, sizeof dst, "%s/kinds.txt/sub", dir);
+    an_status s = prepare(src, dst, &r);
+    CHECK(s == AN_ERR_IO && strstr(an_last_error(), "kinds.txt") &&
+              strstr(an_last_error(), "not a folder"),
+          "prepare below a file: status %d, '%s'", s, an_last_error());
+    if (s == AN_OK) an_prepare_report_free(&r);
+}
+
 int main(int argc, char **argv) {
     const char *dir = argc > 1 ? argv[1] : "data-reuse";
     if (!make_cases(dir)) return 1;
@@ -291,5 +308,6 @@ int main(int argc, char **argv) {
     check_decoder(dir, nk);
     check_prepare(dir, nk);
     check_loader(dir, nk);
+    check_mkdir(dir);
     return check_done("test_data_reuse");
 }
