@@ -14,6 +14,9 @@ Writes
   OUTDIR/case/<kind>.rgb                 PIL's decoding of a "keep" file
   OUTDIR/tree-<kind>/c0/                 the damaged file as a00.JPEG (first in the listing),
                                          then the five good files
+  OUTDIR/more/*.jpg                      good JPEGs of other kinds (progressive, greyscale, CMYK,
+                                         4:4:4, 4:2:2, optimised Huffman tables), for the fuzz
+                                         seed corpus
 Every damaged file is made from a good JPEG by editing its markers, so each one fails (or warns)
 in the named way and in no other.
 """
@@ -174,6 +177,17 @@ def main():
         lines.append("%s %s" % (kind, verdict))
     with open(os.path.join(out, "kinds.txt"), "w") as f:
         f.write("\n".join(lines) + "\n")
+    more = os.path.join(out, "more")
+    os.makedirs(more)
+    variants = [("progressive", "RGB", dict(quality=85, progressive=True)),
+                ("grey", "L", dict(quality=90)),
+                ("grey_progressive", "L", dict(quality=80, progressive=True)),
+                ("cmyk", "CMYK", dict(quality=90)),
+                ("rgb444", "RGB", dict(quality=95, subsampling=0)),
+                ("rgb422", "RGB", dict(quality=90, subsampling=1)),
+                ("optimized", "RGB", dict(quality=75, optimize=True))]
+    for name, mode, kw in variants:
+        smooth_image(rng, 40, 24, mode).save(os.path.join(more, name + ".jpg"), "JPEG", **kw)
 
 
 if __name__ == "__main__":
