@@ -8,7 +8,7 @@ pkgs=(build-essential cmake pkg-config ocl-icd-opencl-dev opencl-headers pocl-op
       python3-matplotlib dataset-fashion-mnist)
 case "$what" in
   run) ;;
-  test) pkgs+=(oclgrind python3-torch python3-torchvision) ;;
+  test) pkgs+=(oclgrind python3-torch python3-torchvision clang) ;;
   *) echo "usage: tools/setup.sh [run|test]" >&2; exit 2 ;;
 esac
 missing=()
