@@ -3,9 +3,9 @@
 #
 # usage: tools/fuzz.sh TARGET SECONDS [libFuzzer flags...]
 #        tools/fuzz.sh list
-# TARGET: jpeg netdesc weights ckpt shard index stats. The build goes to build-fuzz/ (clang,
+# TARGET: jpeg netdesc weights ckpt shard index stats classes. The build goes to build-fuzz/ (clang,
 # -DALEXNET_FUZZ=ON); the seed corpus, made by the project (tools/make_jpeg_cases.py, nets/*.net,
-# make_seeds: a weights file, a checkpoint, prepared shards), to build-fuzz/seeds/TARGET; the
+# make_seeds: weights files, a checkpoint, prepared shards; class lists), to build-fuzz/seeds/TARGET; the
 # corpus grown by the runs to build-fuzz/corpus/TARGET; anything found to
 # build-fuzz/artifacts/TARGET/ (copy a crash into test/fuzz/regress/TARGET/ once fixed: the suite
 # replays those). Prints executions, crashes, hangs and out-of-memory; exits 1 when any was found.
@@ -13,7 +13,7 @@
 # machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-targets="jpeg netdesc weights ckpt shard index stats"
+targets="jpeg netdesc weights ckpt shard index stats classes"
 if [ "${1:-}" = list ]; then echo "$targets"; exit 0; fi
 target=${1:?usage: tools/fuzz.sh TARGET SECONDS [libFuzzer flags...] (targets: $targets)}
 secs=${2:?usage: tools/fuzz.sh TARGET SECONDS}
@@ -35,6 +35,9 @@ if [ ! -d "$seeds" ]; then
       cp "$tmp"/cases/case/*.JPEG "$tmp"/cases/good/c0/*.JPEG "$tmp"/cases/more/*.jpg "$tmp/out/" ;;
     netdesc)
       cp nets/*.net test/fixtures/model_features.net "$tmp/out/" ;;
+    classes)
+      printf 'n01440764 tench, Tinca tinca\nn01443537 goldfish, Carassius auratus\n\n  n01484850\tgreat white shark\r\n' >"$tmp/out/synsets.txt"
+      printf 'c0\nc1 Cls 1\nc2 Cls 2\n' >"$tmp/out/short.txt" ;;
     *)
       /usr/bin/python3 tools/make_jpeg_cases.py "$tmp/cases" >/dev/null
       "$dir/fuzz_make_seeds" "$tmp/made" test/fixtures/model_features.net \

@@ -7,9 +7,11 @@ Usage: /usr/bin/python3 tools/make_jpeg_cases.py OUTDIR
 Writes
   OUTDIR/good/c0/b00.JPEG .. b04.JPEG   five good JPEGs (seeded smooth colour fields, PIL);
                                          OUTDIR/good/c0/bNN.rgb is PIL's RGB decoding of each
-  OUTDIR/kinds.txt                       "kind verdict" lines: verdict is "bad" (must be skipped)
-                                         or "keep" (libjpeg warns, but the decode is complete:
-                                         must equal PIL's)
+  OUTDIR/kinds.txt                       "kind verdict pil" lines: verdict is "bad" (must be
+                                         skipped) or "keep" (libjpeg warns, but the decode is
+                                         complete: must equal PIL's); pil is what PIL makes of the
+                                         file (truncated images allowed): "same" (the undamaged
+                                         image), "differs" (an image, but not that one) or "fail"
   OUTDIR/case/<kind>.JPEG                the damaged file of each kind
   OUTDIR/case/<kind>.rgb                 PIL's decoding of a "keep" file
   OUTDIR/tree-<kind>/c0/                 the damaged file as a00.JPEG (first in the listing),
@@ -157,6 +159,19 @@ def main():
     smooth_image(rng, 72, 56).save(base_path, "JPEG", quality=90)
     with open(base_path, "rb") as f:
         base = f.read()
+    from PIL import ImageFile
+    ImageFile.LOAD_TRUNCATED_IMAGES = True
+    with Image.open(base_path) as im:
+        base_rgb = im.convert("RGB").tobytes()
+
+    def pil_verdict(path):
+        try:
+            with Image.open(path) as im:
+                rgb = im.convert("RGB").tobytes()
+        except Exception:
+            return "fail"
+        return "same" if rgb == base_rgb else "differs"
+
     case = os.path.join(out, "case")
     os.makedirs(case)
     lines = []
@@ -174,7 +189,7 @@ def main():
         shutil.copy(path, os.path.join(tree, "a00.JPEG"))
         for n in names:
             shutil.copy(os.path.join(good, n + ".JPEG"), os.path.join(tree, n + ".JPEG"))
-        lines.append("%s %s" % (kind, verdict))
+        lines.append("%s %s %s" % (kind, verdict, pil_verdict(path)))
     with open(os.path.join(out, "kinds.txt"), "w") as f:
         f.write("\n".join(lines) + "\n")
     more = os.path.join(out, "more")
