@@ -106,7 +106,8 @@ static void check_decoder(const char *dir, int nk) {
         /* the rule against PIL (truncated images allowed): what we keep, PIL decodes to the
          * undamaged image; what we skip, PIL cannot decode or decodes to something else */
         CHECK(keep[k] ? strcmp(pil_says[k], "same") == 0 : strcmp(pil_says[k], "same") != 0,
-              "%s: PIL's decoding is '%s' but we %s it", kind[k], pil_says[k], keep[k] ? "keep" : "skip");
+              "%s: PIL's decoding is '%s' but we %s it", kind[k], pil_says[k],
+              keep[k] ? "keep" : "skip");
         if (ok && keep[k]) {
             const char *w = NULL;
             CHECK(an_jpeg_warnings(j, &w) >= 1 && w && strstr(w, "extraneous"),
@@ -222,9 +223,11 @@ static void check_prepare(const char *dir, int nk) {
               (unsigned long long)idx.count);
         for (uint64_t g = 0; g < NGOOD && g + (uint64_t)keep[k] < idx.count; g++) {
             size_t la = 0, lb = 0;
-            uint8_t *a = record(dst, &idx, g + (uint64_t)keep[k], &la), *b = record(alone, &ref, g, &lb);
+            uint8_t *a = record(dst, &idx, g + (uint64_t)keep[k], &la);
+            uint8_t *b = record(alone, &ref, g, &lb);
             CHECK(a && b && la == lb && memcmp(a, b, la) == 0,
-                  "%s: good file %llu differs from the good tree's", kind[k], (unsigned long long)g);
+                  "%s: good file %llu differs from the good tree's", kind[k],
+                  (unsigned long long)g);
             free(a);
             free(b);
         }
@@ -324,7 +327,8 @@ static void check_index_wrap(const char *dir) {
     an_loader *l = NULL;
     an_status s = an_loader_open(split, &c, &l);
     CHECK(s == AN_ERR_FORMAT && strstr(an_last_error(), "does not fit"),
-          "an index entry at offset 2^64-%u: status %d, '%s'", idx.e[0].len - 2, s, an_last_error());
+          "an index entry at offset 2^64-%u: status %d, '%s'", idx.e[0].len - 2, s,
+          an_last_error());
     if (s == AN_OK) an_loader_close(l);
     idx.e[0].off = off;
     CHECK_OK(an_index_save(split, &idx));

@@ -108,7 +108,7 @@ def huge_dims(d):
 
 def extraneous_eoi(d):
     end = d.rindex(b"\xff\xd9")
-    return d[:end] + b"\x00" * 7 + d[end:]                  # "7 extraneous bytes before marker 0xd9"
+    return d[:end] + b"\x00" * 7 + d[end:]   # libjpeg: "N extraneous bytes before marker 0xd9"
 
 
 def extraneous_sos(d):

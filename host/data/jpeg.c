@@ -93,10 +93,10 @@ static int has_adobe_marker(const uint8_t *d, size_t len) {
     return 0;
 }
 
-/* libjpeg's warnings that lose no pixels: bytes skipped between markers (after a complete scan or
- * between header segments), and metadata libjpeg does not understand. Every other warning (premature
- * end of file or of a scan, a bad Huffman or arithmetic code, a missing restart marker, an
- * inconsistent progression) means part of the image was filled in rather than decoded. */
+/* libjpeg's warnings that lose no pixels: bytes skipped between markers (after a complete scan
+ * or between header segments), and metadata libjpeg does not understand. Every other warning
+ * (premature end of file or of a scan, a bad Huffman or arithmetic code, a missing restart marker,
+ * an inconsistent progression) means part of the image was filled in rather than decoded. */
 static int harmless_warning(int code) {
     return code == JWRN_EXTRANEOUS_DATA || code == JWRN_JFIF_MAJOR || code == JWRN_BOGUS_ICC ||
            code == JWRN_ADOBE_XFORM;
@@ -241,7 +241,8 @@ an_status an_jpeg_decode(an_jpeg *j, const uint8_t *data, size_t len, int min_sh
     run_decode(j, data, len, min_short, img, &st);
     switch (j->err.how) {
     case DEC_ERROR: return an_error(AN_ERR_FORMAT, "bad JPEG: %s", j->err.msg);
-    case DEC_LOST: return an_error(AN_ERR_FORMAT, "incomplete JPEG (pixels missing): %s", j->err.msg);
+    case DEC_LOST:
+        return an_error(AN_ERR_FORMAT, "incomplete JPEG (pixels missing): %s", j->err.msg);
     case DEC_LIMIT: return an_error(AN_ERR_FORMAT, "unreasonable JPEG: %s", j->err.msg);
     case DEC_NOMEM: return an_error(AN_ERR_NOMEM, "out of memory decoding a JPEG: %s", j->err.msg);
     default: return st;
@@ -267,12 +268,14 @@ an_status an_jpeg_encode(an_jpeg *j, const an_image *img, int quality, int full_
     unsigned char *dst = *out;
     if (tjCompress2(j->enc, img->px, img->w, 0, img->h, TJPF_RGB, &dst, &size, ss, quality,
                     TJFLAG_NOREALLOC) != 0) {
-        an_status st = an_error(AN_ERR_INTERNAL, "JPEG encoding failed: %s", tjGetErrorStr2(j->enc));
+        an_status st =
+            an_error(AN_ERR_INTERNAL, "JPEG encoding failed: %s", tjGetErrorStr2(j->enc));
         /* a fresh compressor for the next image: a failed one keeps its error state */
         tjDestroy(j->enc);
         j->enc = tjInitCompress();
         if (!j->enc)
-            return an_error(AN_ERR_INTERNAL, "TurboJPEG initialisation failed: %s", tjGetErrorStr2(NULL));
+            return an_error(AN_ERR_INTERNAL, "TurboJPEG initialisation failed: %s",
+                            tjGetErrorStr2(NULL));
         return st;
     }
     *len = size;

@@ -3,8 +3,8 @@
 # library, so that the library is built with the same coverage and sanitizer flags: ASan and UBSan
 # (every UBSan report aborts). The harnesses need no OpenCL device: parsers are host code.
 if(NOT CMAKE_C_COMPILER_ID MATCHES "Clang")
-  message(FATAL_ERROR "ALEXNET_FUZZ needs clang and its libFuzzer: "
-                      "CC=clang cmake -S . -B build-fuzz -DALEXNET_FUZZ=ON (Debian: apt-get install clang)")
+  message(FATAL_ERROR "ALEXNET_FUZZ needs clang and its libFuzzer: CC=clang cmake -S . "
+                      "-B build-fuzz -DALEXNET_FUZZ=ON (Debian: apt-get install clang)")
 endif()
 set(AN_FUZZ_SANITIZE -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
 add_compile_options(-fsanitize=fuzzer-no-link ${AN_FUZZ_SANITIZE} -g)

@@ -2,8 +2,8 @@
  * for the parsers that read files, and a hard stop for a broken property.
  *
  * Each harness defines LLVMFuzzerTestOneInput. Built with -DALEXNET_FUZZ=ON (clang) it links
- * libFuzzer; in ordinary builds test/fuzz/driver.c supplies main() and replays files (the checked-in
- * regression inputs, test/fuzz/regress/TARGET/). */
+ * libFuzzer; in ordinary builds test/fuzz/driver.c supplies main() and replays files (the
+ * checked-in regression inputs, test/fuzz/regress/TARGET/). */
 #ifndef AN_TEST_FUZZ_H
 #define AN_TEST_FUZZ_H
 
