@@ -3,14 +3,14 @@
 #
 # usage: tools/fuzz.sh TARGET SECONDS [libFuzzer flags...]
 #        tools/fuzz.sh list
-# TARGET: jpeg netdesc weights ckpt shard index stats classes. The build goes to build-fuzz/ (clang,
-# -DALEXNET_FUZZ=ON); the seed corpus, made by the project (tools/make_jpeg_cases.py, nets/*.net,
-# make_seeds: weights files, a checkpoint, prepared shards; class lists), to
-# build-fuzz/seeds/TARGET; the corpus grown by the runs to build-fuzz/corpus/TARGET; anything
-# found to build-fuzz/artifacts/TARGET/ (copy a crash into test/fuzz/regress/TARGET/ once fixed: the suite
-# replays those). Prints executions, crashes, hangs and out-of-memory; exits 1 when any was found.
-# Set FUZZ_JOBS=N for N parallel workers (libFuzzer -fork). Run it under `nice -n 19` on a shared
-# machine.
+# TARGET: jpeg netdesc weights ckpt shard index stats classes (docs/FUZZING.md). The build goes
+# to build-fuzz/ (clang, -DALEXNET_FUZZ=ON); the seed corpus, made by the project
+# (tools/make_jpeg_cases.py, nets/*.net, make_seeds: weights files, a checkpoint, prepared shards;
+# class lists), to build-fuzz/seeds/TARGET; the corpus grown by the runs to
+# build-fuzz/corpus/TARGET; anything found to build-fuzz/artifacts/TARGET/ (copy a crash into
+# test/fuzz/regress/TARGET/ once fixed: the suite replays those). Prints executions, crashes,
+# hangs and out-of-memory; exits 1 when any was found. Set FUZZ_JOBS=N for N parallel workers
+# (libFuzzer -fork). Run it under `nice -n 19` on a shared machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 targets="jpeg netdesc weights ckpt shard index stats classes"
