@@ -67,12 +67,14 @@ if [ -n "${FUZZ_JOBS:-}" ]; then
   fork=(-fork="$FUZZ_JOBS" -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1)
 fi
 set +e
+start=$SECONDS
 ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1} \
 UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
   "$dir/fuzz_$target" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
   -print_final_stats=1 -artifact_prefix="$art/" "${fork[@]}" "$@" "$corpus" "$seeds" "$regress" \
   >"$log" 2>&1
 rc=$?
+took=$((SECONDS - start))
 set -e
 execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" |
         awk '{s += $2} END {print s + 0}')
@@ -89,11 +91,11 @@ ooms=$(count oom-)
 new=$(wc -l <"$art.new")
 reports=$(grep -c -E 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$log" || true)
 printf 'fuzz %s: %s executions in %s s, crashes %s, hangs %s, out-of-memory %s, ' \
-  "$target" "$execs" "$secs" "$crashes" "$hangs" "$ooms"
+  "$target" "$execs" "$took" "$crashes" "$hangs" "$ooms"
 printf 'sanitizer reports %s, corpus %s inputs (log %s)\n' "$reports" "$(ls "$corpus" | wc -l)" \
   "$log"
 printf '%s %s secs=%s execs=%s crashes=%s hangs=%s ooms=%s reports=%s\n' "$(date -u +%FT%TZ)" \
-  "$target" "$secs" "$execs" "$crashes" "$hangs" "$ooms" "$reports" >>"$dir/fuzz-history.txt"
+  "$target" "$took" "$execs" "$crashes" "$hangs" "$ooms" "$reports" >>"$dir/fuzz-history.txt"
 if [ "$new" -gt 0 ] || [ "$reports" -gt 0 ] || { [ $rc -ne 0 ] && [ -z "${FUZZ_JOBS:-}" ]; }; then
   echo "fuzz $target: found something (exit $rc); see $log and $art/" >&2
   grep -E -m5 -A3 'ERROR:|runtime error:|fuzz property broken' "$log" >&2 || tail -20 "$log" >&2
