@@ -20,8 +20,13 @@ endif()
 find_package(PkgConfig QUIET)
 if(PkgConfig_FOUND)
   pkg_check_modules(TURBOJPEG QUIET IMPORTED_TARGET libturbojpeg)
+  pkg_check_modules(LIBJPEG QUIET IMPORTED_TARGET libjpeg)
 endif()
 if(NOT TURBOJPEG_FOUND)
   message(FATAL_ERROR "libjpeg-turbo (TurboJPEG API) not found through pkg-config. On Debian: "
                       "apt-get install libturbojpeg0-dev pkg-config (or run tools/setup.sh).")
+endif()
+if(NOT LIBJPEG_FOUND)
+  message(FATAL_ERROR "libjpeg-turbo (libjpeg API) not found through pkg-config. On Debian: "
+                      "apt-get install libjpeg62-turbo-dev pkg-config (or run tools/setup.sh).")
 endif()

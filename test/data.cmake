@@ -11,3 +11,5 @@ an_add_test(test_data_bad SOURCES test_data_bad.c LABELS data
 an_add_test(test_data_fmnist SOURCES test_data_fmnist.c LABELS data
             ARGS ${CMAKE_CURRENT_BINARY_DIR}/fmnist TIMEOUT 120)
 set_tests_properties(test_data_fmnist PROPERTIES SKIP_RETURN_CODE 77)
+an_add_test(test_data_reuse SOURCES test_data_reuse.c LABELS data
+            ARGS ${CMAKE_CURRENT_BINARY_DIR}/data-reuse TIMEOUT 120)

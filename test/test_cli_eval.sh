@@ -72,6 +72,28 @@ t = json.load(sys.stdin)[0]["top"]
 assert len(t) == 10 and abs(sum(x["probability"] for x in t) - 1) < 1e-6, t
 ' <<<"$out"; then ok; else bad "classify --top 50: $out"; fi
 
+# classify given damaged files between good ones (one decoder for all): each damaged file is
+# reported and leaves no trace, the good files score as when classified alone.
+"$py" "$src/tools/make_jpeg_cases.py" "$dir/cases" >/dev/null
+c=$dir/cases
+alone=$("$bin" classify --weights "$dir/random.anw" --json --top 10 "$c"/good/c0/b0{0,1,2,3,4}.JPEG)
+mixed=$("$bin" classify --weights "$dir/random.anw" --json --top 10 "$c/case/damaged_dqt.JPEG" \
+        "$c/good/c0/b00.JPEG" "$c/case/missing_sos.JPEG" "$c/good/c0/b01.JPEG" \
+        "$c/case/bogus_dims.JPEG" "$c/good/c0/b02.JPEG" "$c/case/truncated.JPEG" \
+        "$c/good/c0/b03.JPEG" "$c/case/bad_huffman.JPEG" "$c/good/c0/b04.JPEG" 2>"$dir/err"); rc=$?
+if [ $rc -eq 1 ] && ALONE=$alone "$py" -c '
+import json, os, sys
+a, m = json.loads(os.environ["ALONE"]), json.load(sys.stdin)
+assert len(a) == len(m) == 5, (a, m)
+for x, y in zip(a, m):
+    assert x["image"] == y["image"], (x, y)
+    assert [t["class"] for t in x["top"]] == [t["class"] for t in y["top"]], (x, y)
+    for s, t in zip(x["top"], y["top"]):
+        assert abs(s["probability"] - t["probability"]) <= 1e-6, (x, y)
+' <<<"$mixed" && grep -q "5 of 10 images could not be read" "$dir/err" &&
+   [ "$(grep -c "case/.*JPEG: " "$dir/err")" -eq 5 ]; then ok; else
+  bad "classify with damaged files: rc $rc: $mixed vs alone $alone; $(cat "$dir/err")"; fi
+
 # Random weights, RGB and grey nets: eval's errors and loss from classify's probabilities.
 mapfile -t images < <(cd "$tree" && ls c*/i*.jpg | sort)
 for w in random grey; do

@@ -27,6 +27,11 @@ drop=$(awk -F, 'NR>1 && NR<=11 {a+=$3} NR>101 {b+=$3; n++} END {printf "%.3f", a
 check 'awk "BEGIN {exit !($drop > 0.35)}"' "loss should drop by more than 0.35 over 120 iterations, dropped $drop"
 check 'grep -q "top-1 error" "$work/a.log"' "epoch lines report validation error"
 
+# 1b. --out may name a folder whose parents do not exist yet (made like mkdir -p).
+"$bin" train "${common[@]}" --out "$work/runs/deep/x" --epochs 1 --max-iters 1 >"$work/x.log" 2>&1
+rc=$?
+check '[ $rc -eq 0 ] && [ -d "$work/runs/deep/x/checkpoints" ]' "train --out with missing parents: rc $rc: $(tail -3 "$work/x.log")"
+
 # 2. Resume equivalence: stop at 13 (mid-epoch), resume to 30; compare with a straight run to 30.
 "$bin" train "${common[@]}" --out "$work/b" --epochs 2 --max-iters 30 >/dev/null 2>&1
 "$bin" train "${common[@]}" --out "$work/c" --epochs 2 --max-iters 13 >/dev/null 2>&1

@@ -5,11 +5,11 @@
 set -euo pipefail
 what=${1:-run}
 pkgs=(build-essential cmake pkg-config ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo
-      libclblast-dev libclfft-dev libturbojpeg0-dev python3 python3-numpy python3-pil
+      libclblast-dev libclfft-dev libturbojpeg0-dev libjpeg62-turbo-dev python3 python3-numpy python3-pil
       python3-matplotlib dataset-fashion-mnist)
 case "$what" in
   run) ;;
-  test) pkgs+=(oclgrind python3-torch python3-torchvision) ;;
+  test) pkgs+=(oclgrind python3-torch python3-torchvision clang) ;;
   bench) pkgs+=(python3-torch python3-torchvision libopenblas0-pthread) ;;
   *) echo "usage: tools/setup.sh [run|test|bench]" >&2; exit 2 ;;
 esac

@@ -397,7 +397,7 @@ static an_status open_shards(an_loader *l, const char *path) {
     size_t raw = (size_t)l->size * l->size * 3;
     for (uint64_t i = 0; i < l->n; i++) {
         const an_index_entry *e = &l->idx.e[i];
-        if (e->off + e->len > l->map_len[e->shard] ||
+        if (e->off > l->map_len[e->shard] || e->len > l->map_len[e->shard] - e->off ||
             (l->idx.encoding == AN_ENC_RAW && e->len != raw))
             return an_error(AN_ERR_FORMAT, "%s: index entry %llu does not fit its shard (prepare again)",
                             path, (unsigned long long)i);

@@ -18,6 +18,7 @@
 #include "data/source.h"
 #include "runtime/clcheck.h"
 #include "util/clock.h"
+#include "util/mkdir_p.h"
 
 void an_prepare_defaults(an_prepare_opts *o) {
     *o = (an_prepare_opts){0};
@@ -36,13 +37,6 @@ void an_prepare_report_free(an_prepare_report *r) {
     }
     free(r->bad);
     *r = (an_prepare_report){0};
-}
-
-static an_status make_dir(const char *path) {
-    if (mkdir(path, 0755) != 0 && errno != EEXIST)
-        return an_error(AN_ERR_IO, "cannot create folder %s: %s", path, strerror(errno));
-    if (!an_is_dir(path)) return an_error(AN_ERR_IO, "%s exists and is not a folder", path);
-    return AN_OK;
 }
 
 static uint64_t fnv(uint64_t h, const void *p, size_t n) {
@@ -280,7 +274,7 @@ static an_status finish_split(split_job *j, an_prepare_report *r, size_t *badcap
 static an_status prepare_split(const an_prepare_opts *o, const char *stage, const char *dir,
                                const an_source *src, int has_stats, an_prepare_report *r,
                                size_t *badcap) {
-    AN_TRY(make_dir(dir));
+    AN_TRY(an_mkdir_p(dir));
     split_job j = {.o = o, .dir = dir, .src = src};
     j.base.encoding = (uint32_t)r->encoding;
     j.base.size = (uint32_t)o->size;
@@ -381,7 +375,7 @@ an_status an_prepare(const an_prepare_opts *o, an_prepare_report *r) {
     r->encoding = o->encoding == AN_ENC_AUTO ? an_prepare_auto_encoding(o->size) : (an_encoding)o->encoding;
     an_prepare_opts oo = *o;
     if (oo.quality == 0) oo.quality = 90;
-    AN_TRY(make_dir(o->dst));
+    AN_TRY(an_mkdir_p(o->dst));
 
     an_classes fixed = {0};
     if (o->synsets) AN_TRY(an_classes_load(o->synsets, &fixed));

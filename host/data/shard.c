@@ -251,6 +251,7 @@ an_status an_data_stats_load(const char *path, an_data_stats *out) {
     memcpy(&h, buf, sizeof h);
     size_t n = (size_t)h.size * h.size * 3;
     if (memcmp(h.magic, STATS_MAGIC, 8) != 0 || h.version != FORMAT_VERSION ||
+        h.size < AN_SHARD_MIN_SIZE || h.size > AN_SHARD_MAX_SIZE ||
         len != sizeof h + n * sizeof(float)) {
         free(buf);
         return an_error(AN_ERR_FORMAT, "%s: not a statistics file of this version", path);
@@ -438,9 +439,12 @@ an_status an_shard_read_meta(const char *path, int want_sums, an_shard_meta *out
     if (fseek(f, 0, SEEK_END) == 0) size = ftell(f);
     if (size < (long)sizeof h || read_at(f, path, 0, &h, sizeof h) != AN_OK ||
         memcmp(h.magic, SHARD_MAGIC, 8) != 0 || h.version != FORMAT_VERSION ||
-        h.file_size != (uint64_t)size || h.table_off < sizeof h ||
+        h.file_size != (uint64_t)size || h.table_off < sizeof h || h.table_off > h.file_size ||
         h.bad_off != h.table_off + (uint64_t)h.nrec * sizeof(an_shard_rec) ||
-        h.stats_off < h.bad_off || h.stats_off > h.file_size || h.nrec > h.nsrc) {
+        h.stats_off < h.bad_off || h.stats_off > h.file_size || h.nrec > h.nsrc ||
+        h.nbad > (h.stats_off - h.bad_off) / 12 || h.size < AN_SHARD_MIN_SIZE ||
+        h.size > AN_SHARD_MAX_SIZE) {
+        /* (each bad entry takes at least 12 bytes: a huge count is refused before allocating) */
         fclose(f);
         return an_error(AN_ERR_FORMAT, "%s: not a complete shard of this version", path);
     }
@@ -459,7 +463,8 @@ an_status an_shard_read_meta(const char *path, int want_sums, an_shard_meta *out
         s = an_error(AN_ERR_NOMEM, "out of memory reading %s", path);
     if (s == AN_OK) s = read_at(f, path, h.table_off, out->recs, h.nrec * sizeof(an_shard_rec));
     for (uint32_t i = 0; s == AN_OK && i < h.nrec; i++)
-        if (out->recs[i].off < sizeof h || out->recs[i].off + out->recs[i].len > h.table_off ||
+        if (out->recs[i].off < sizeof h || out->recs[i].off > h.table_off ||
+            out->recs[i].len > h.table_off - out->recs[i].off ||
             out->recs[i].src >= h.nsrc)
             s = an_error(AN_ERR_FORMAT, "%s: record %u out of bounds", path, i);
     uint64_t p = h.bad_off;
@@ -530,7 +535,9 @@ an_status an_index_load(const char *dir, an_index *out) {
     AN_TRY(slurp(path, &buf, &len));
     index_header h;
     if (len < sizeof h || (memcpy(&h, buf, sizeof h), memcmp(h.magic, INDEX_MAGIC, 8) != 0) ||
-        h.version != FORMAT_VERSION || len != sizeof h + h.count * sizeof(an_index_entry)) {
+        h.version != FORMAT_VERSION || h.count > (len - sizeof h) / sizeof(an_index_entry) ||
+        h.encoding > AN_ENC_JPEG || h.size < AN_SHARD_MIN_SIZE || h.size > AN_SHARD_MAX_SIZE ||
+        len != sizeof h + h.count * sizeof(an_index_entry)) {
         free(buf);
         return an_error(AN_ERR_FORMAT, "%s: not an index of this version (prepare again)", path);
     }

@@ -17,6 +17,10 @@
 
 typedef enum { AN_ENC_RAW = 0, AN_ENC_JPEG = 1 } an_encoding;
 
+/* The stored sides prepare writes and the readers accept. */
+#define AN_SHARD_MIN_SIZE 8
+#define AN_SHARD_MAX_SIZE 4096
+
 /* Exact integer sums over images (so that the order of accumulation does not matter):
  * per pixel and channel, per channel, and the six distinct RGB products for the covariance. */
 typedef struct an_stat_sums {

@@ -311,7 +311,14 @@ an_status an_net_infer(an_net *net) {
     if (net->nlayers == 0)
         return an_error(AN_ERR_FORMAT, "%sthe description has no layers",
                         where(net, 0, w, sizeof w));
-    int classes = (int)an_shape_count(cur);
+    long long outputs = an_shape_count(cur);
+    if (outputs > AN_MAX_CLASSES)
+        return an_error(AN_ERR_FORMAT,
+                        "%sthe last layer %s gives %lld outputs, more than the %d classes a net "
+                        "may have: end the net with an fc layer of out=CLASSES",
+                        where(net, 0, w, sizeof w), net->layers[net->nlayers - 1].name, outputs,
+                        AN_MAX_CLASSES);
+    int classes = (int)outputs;
     if (net->classes && net->classes != classes)
         return an_error(AN_ERR_FORMAT,
                         "%sthe net declares classes=%d but its last layer %s gives %d outputs",

@@ -67,6 +67,9 @@ typedef struct an_shape {
 
 static inline long long an_shape_count(an_shape s) { return (long long)s.c * s.h * s.w; }
 
+/* The most classes a net may have (its last layer's outputs), as `classes=` accepts. */
+#define AN_MAX_CLASSES (1 << 24)
+
 /* conv and fc. An fc layer has ksize = 1, stride = 1, pad = 0 and sees its input flattened to a
  * vector (in.c = C·H·W of the previous output, in.h = in.w = 1). */
 typedef struct an_conv_params {

@@ -281,7 +281,7 @@ static an_status parse_header(an_net *net, line_ctx *c, int *seen_input) {
         int lrn;
         AN_TRY(get_choice(c, "lrn", "paper|caffe", 0, &lrn));
         net->lrn = lrn ? AN_LRN_CAFFE : AN_LRN_PAPER;
-        AN_TRY(get_int(c, "classes", 0, 0, 1, 1 << 24, &net->classes));
+        AN_TRY(get_int(c, "classes", 0, 0, 1, AN_MAX_CLASSES, &net->classes));
     } else if (strcmp(c->keyword, "input") == 0) {
         if (*seen_input) return line_err(c, "given twice");
         *seen_input = 1;

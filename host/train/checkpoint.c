@@ -73,14 +73,15 @@ an_status an_ckpt_load(const char *path, an_ckpt *c) {
     if (s == AN_OK) {
         memcpy(&hl, buf + p, 4);
         p += 4;
-        if (hl > size - p) s = corrupt(path, "bad header length");
+        /* each length leaves room for what follows it: u32 D, u64 W and the u32 CRC */
+        if (hl > size - p - (4 + 8 + 4)) s = corrupt(path, "bad header length");
     }
     if (s == AN_OK) {
         c->kv = strndup((const char *)buf + p, hl);
         p += hl;
         memcpy(&dl, buf + p, 4);
         p += 4;
-        if (dl > size - p) s = corrupt(path, "bad description length");
+        if (dl > size - p - (8 + 4)) s = corrupt(path, "bad description length");
     }
     if (s == AN_OK) {
         c->net_text = strndup((const char *)buf + p, dl);

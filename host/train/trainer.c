@@ -14,6 +14,7 @@
 #include "train/checkpoint.h"
 #include "train/evaluate.h"
 #include "train/feed.h"
+#include "util/mkdir_p.h"
 #include "train/trainer.h"
 #include "util/atomic_file.h"
 #include "util/clock.h"
@@ -458,7 +459,7 @@ static an_status setup(trainer *t, an_dev *devs, int ndev) {
     if (!t->net) AN_TRY(an_net_load(t->c.net, &t->net));
     AN_TRY(an_net_to_text(t->net, &t->net_text));
     resolve_data(t);
-    AN_TRY(mkdir_one(t->c.out));
+    AN_TRY(an_mkdir_p(t->c.out));
     char p[4300];
     snprintf(p, sizeof p, "%s/checkpoints", t->c.out);
     long long its[1];
