@@ -24,6 +24,7 @@
 #include "runtime/progcache.h"
 #include "tune_codehash.h"
 #include "util/atomic_file.h"
+#include "util/mkdir_p.h"
 
 #define TUNE_MAGIC "# alexnet-cl tune cache v1"
 #define TUNE_FILE_MAX (4u << 20) /* a longer file is not ours */
@@ -337,9 +338,8 @@ an_status an_tune_cache_store(const an_dev *d, const an_conv_shape *s, an_tune_d
                              d->info.driver, d->info.platform_version);
         for (int i = 0; i < t.n && n < cap; i++)
             if (format_entry(&t.e[i], text + n, cap - n)) n += strlen(text + n);
-        if (an_mkdir_p(root) != 0)
-            st = an_error(AN_ERR_IO, "cannot create the tune cache directory %s: %s", root,
-                          strerror(errno));
+        if (an_mkdir_p(root) != AN_OK)
+            st = an_error_context(AN_ERR_IO, "creating the tune cache directory %s", root);
         else
             st = an_write_atomic(path, text, n);
     }

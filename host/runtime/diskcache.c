@@ -11,6 +11,7 @@
 #include "runtime/progcache.h"
 #include "runtime/runtime.h"
 #include "util/atomic_file.h"
+#include "util/mkdir_p.h"
 
 #define CACHE_MAGIC "ANKCACH1"
 
@@ -31,18 +32,6 @@ an_hash128 an_hash_update(an_hash128 h, const void *data, size_t len) {
         h.b = (h.b ^ p[i] ^ (h.a >> 29)) * 0x100000001b3ull;
     }
     return h;
-}
-
-int an_mkdir_p(const char *path) {
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s", path);
-    for (char *p = tmp + 1; *p; p++) {
-        if (*p != '/') continue;
-        *p = 0;
-        if (mkdir(tmp, 0755) != 0 && errno != EEXIST) return -1;
-        *p = '/';
-    }
-    return (mkdir(tmp, 0755) != 0 && errno != EEXIST) ? -1 : 0;
 }
 
 const char *an_kernel_cache_dir(void) {
@@ -110,8 +99,8 @@ an_status an_binary_cache_read(an_hash128 key, unsigned char **bin, size_t *len)
 an_status an_binary_cache_write(an_hash128 key, const unsigned char *bin, size_t len) {
     const char *dir = an_kernel_cache_dir();
     if (!dir) return AN_OK;
-    if (an_mkdir_p(dir) != 0)
-        return an_error(AN_ERR_IO, "cannot create kernel cache %s: %s", dir, strerror(errno));
+    if (an_mkdir_p(dir) != AN_OK)
+        return an_error_context(AN_ERR_IO, "creating the kernel cache %s", dir);
     char path[4200];
     entry_path(path, sizeof path, dir, key);
     entry_header h;

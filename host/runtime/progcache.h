@@ -26,8 +26,6 @@ const char *an_kernel_cache_dir(void);
 /* That directory whether the kernel cache is on or not, written into buf (the tune cache,
  * host/ops/tune.h, lives there too); NULL when no home is known. */
 const char *an_cache_root(char *buf, size_t cap);
-/* mkdir -p: 0 on success (or when it exists), -1 with errno set. */
-int an_mkdir_p(const char *path);
 
 /* Read a cached binary for key into *bin (malloc'ed); AN_ERR_NOT_FOUND when absent or not
  * trustworthy (corrupt, truncated, other key). */
