@@ -85,7 +85,8 @@ static const bench_shape alexnet_shapes[] = {
  * plus the permuted dY holds at most 2^26 floats), all images for the others. */
 static size_t chunk_images(const bench_shape *b, size_t images) {
     size_t per = 0;
-    if (b->kind == PER_IMAGE) per = (b->ta ? b->M + b->K : b->K + b->M) * b->N * b->groups;
+    /* forward: (ckk + kout) x ohw is (K + M) x N; dX: M = ckk, K = kout; dW: N = ckk, M = kout */
+    if (b->kind == PER_IMAGE) per = (b->M + b->K) * b->N * b->groups;
     if (b->kind == K_IMAGES) per = (b->M + b->N) * b->K * b->groups;
     if (per == 0) return images;
     size_t nb = ((size_t)1 << 26) / per;
