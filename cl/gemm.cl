@@ -10,15 +10,28 @@
  *   is contiguous along j (one float16 load per k). C(r,j) = c[r*c_rs + j*c_vs] with any strides,
  *   so the same kernel also writes a transposed result. Used for NN, TN and (operands swapped,
  *   result transposed) TT.
- * gemm_dot: C(m,n) = alpha * sum_k A[m*lda+k] * B[n*ldb+k] + beta * C(m,n), a 4x4 tile of dot
- *   products per work-item with float16 along k. Used for NT, where neither operand is
- *   contiguous along M or N.
+ * gemm_dot: C(m,n) = alpha * sum_k A[m*lda+k] * B[n*ldb+k] + beta * C(m,n), a DM x DN tile of
+ *   dot products per work-item with float8 along k (4 x 3: 12 accumulators, 3 rows of B in
+ *   registers, A read by the FMAs, no spills with AVX2's 16 registers). Used for NT, where
+ *   neither operand is contiguous along M or N.
  *
  * Rows or columns past the matrix edge are clamped on reading (computed, never stored), so the
  * inner loops have no bounds checks. beta == 0 never reads C (NaN in C does not leak). */
 
 #ifndef TM
-#define TM 8
+#define TM 6 /* 6 float16 accumulators = 12 AVX2 registers, + 2 for V and 1 broadcast */
+#endif
+/* SRC 0: the scalar operand is contiguous along k (s_ks == 1; NN, TT); 1: along its rows
+ * (s_rs == 1; TN). Either way the inner loop steps one index or one pointer per k. */
+#ifndef SRC
+#define SRC 0
+#endif
+#if SRC
+#define S_AT(i, k) sp[srow[i]]
+#define S_NEXT() (sp += sks)
+#else
+#define S_AT(i, k) sp[srow[i] + (k)]
+#define S_NEXT() ((void)0)
 #endif
 
 static inline void gemm_store(__global float *c, uint idx, float alpha, float acc, float beta) {
@@ -42,32 +55,37 @@ __kernel void gemm_panel(uint R, uint V, uint K, float alpha,
      * matrices narrower than 16 take the slow path of element loads. */
     const uint jl = j0 + 16 <= V || V < 16 ? j0 : V - 16;
 
-    uint srow[TM];
+    /* row offsets in size_t, one index or pointer stepped along k: the inner loop is loads and
+     * FMAs, without per-row index arithmetic */
+    size_t srow[TM];
 #pragma unroll
-    for (int i = 0; i < TM; i++) srow[i] = min(r0 + (uint)i, R - 1) * s_rs;
+    for (int i = 0; i < TM; i++) srow[i] = (size_t)min(r0 + (uint)i, R - 1) * s_rs;
+    const size_t sks = s_ks, vld = v_ld;
 
     float16 acc[TM];
 #pragma unroll
     for (int i = 0; i < TM; i++) acc[i] = (float16)(0.0f);
 
+    const __global float *sp = s;
     if (jl + 16 <= V) {
         const __global float *vp = v + jl;
         for (uint k = 0; k < K; k++) {
-            const float16 bv = vload16(0, vp + (size_t)k * v_ld);
-            const uint ko = k * s_ks;
+            const float16 bv = vload16(0, vp);
 #pragma unroll
-            for (int i = 0; i < TM; i++) acc[i] = fma((float16)(s[srow[i] + ko]), bv, acc[i]);
+            for (int i = 0; i < TM; i++) acc[i] = fma((float16)(S_AT(i, k)), bv, acc[i]);
+            S_NEXT();
+            vp += vld;
         }
     } else {
         for (uint k = 0; k < K; k++) {
             float t[16];
 #pragma unroll
             for (uint j = 0; j < 16; j++)
-                t[j] = j0 + j < V ? v[(size_t)k * v_ld + j0 + j] : 0.0f;
+                t[j] = j0 + j < V ? v[(size_t)k * vld + j0 + j] : 0.0f;
             const float16 bv = vload16(0, t);
-            const uint ko = k * s_ks;
 #pragma unroll
-            for (int i = 0; i < TM; i++) acc[i] = fma((float16)(s[srow[i] + ko]), bv, acc[i]);
+            for (int i = 0; i < TM; i++) acc[i] = fma((float16)(S_AT(i, k)), bv, acc[i]);
+            S_NEXT();
         }
     }
 
@@ -91,9 +109,15 @@ __kernel void gemm_panel(uint R, uint V, uint K, float alpha,
     }
 }
 
-static inline float gemm_hsum(float16 x) {
-    float8 a = x.lo + x.hi;
-    float4 b = a.lo + a.hi;
+#ifndef DM
+#define DM 4
+#endif
+#ifndef DN
+#define DN 3
+#endif
+
+static inline float gemm_hsum(float8 x) {
+    float4 b = x.lo + x.hi;
     float2 d = b.lo + b.hi;
     return d.x + d.y;
 }
@@ -103,45 +127,43 @@ __kernel void gemm_dot(uint M, uint N, uint K, float alpha,
                        __global const float *b, uint b_off, uint ldb, ulong b_bs,
                        float beta,
                        __global float *c, uint c_off, uint ldc, ulong c_bs) {
-    const uint m0 = get_global_id(0) * 4;
-    const uint n0 = get_global_id(1) * 4;
+    const uint m0 = get_global_id(0) * DM;
+    const uint n0 = get_global_id(1) * DN;
     const ulong bi = get_global_id(2);
     if (n0 >= N || m0 >= M) return;
     a += a_off + bi * a_bs;
     b += b_off + bi * b_bs;
     c += c_off + bi * c_bs;
 
-    const __global float *ar[4], *br[4];
+    const __global float *ar[DM], *br[DN];
 #pragma unroll
-    for (int i = 0; i < 4; i++) {
-        ar[i] = a + (size_t)min(m0 + (uint)i, M - 1) * lda;
-        br[i] = b + (size_t)min(n0 + (uint)i, N - 1) * ldb;
-    }
-    float16 acc[4][4];
+    for (int i = 0; i < DM; i++) ar[i] = a + (size_t)min(m0 + (uint)i, M - 1) * lda;
 #pragma unroll
-    for (int i = 0; i < 4; i++)
+    for (int j = 0; j < DN; j++) br[j] = b + (size_t)min(n0 + (uint)j, N - 1) * ldb;
+    float8 acc[DM][DN];
 #pragma unroll
-        for (int j = 0; j < 4; j++) acc[i][j] = (float16)(0.0f);
+    for (int i = 0; i < DM; i++)
+#pragma unroll
+        for (int j = 0; j < DN; j++) acc[i][j] = (float8)(0.0f);
 
-    const uint k16 = K / 16 * 16;
-    for (uint k = 0; k < k16; k += 16) {
-        float16 av[4], bv[4];
+    const uint k8 = K / 8 * 8;
+    for (uint k = 0; k < k8; k += 8) {
+        float8 bv[DN];
 #pragma unroll
-        for (int i = 0; i < 4; i++) {
-            av[i] = vload16(0, ar[i] + k);
-            bv[i] = vload16(0, br[i] + k);
+        for (int j = 0; j < DN; j++) bv[j] = vload8(0, br[j] + k);
+#pragma unroll
+        for (int i = 0; i < DM; i++) {
+            const float8 av = vload8(0, ar[i] + k);
+#pragma unroll
+            for (int j = 0; j < DN; j++) acc[i][j] = fma(av, bv[j], acc[i][j]);
         }
-#pragma unroll
-        for (int i = 0; i < 4; i++)
-#pragma unroll
-            for (int j = 0; j < 4; j++) acc[i][j] = fma(av[i], bv[j], acc[i][j]);
     }
 
-    const uint mn = min(4u, M - m0), nn = min(4u, N - n0);
+    const uint mn = min((uint)DM, M - m0), nn = min((uint)DN, N - n0);
     for (uint i = 0; i < mn; i++)
         for (uint j = 0; j < nn; j++) {
             float sum = gemm_hsum(acc[i][j]);
-            for (uint k = k16; k < K; k++) sum = fma(ar[i][k], br[j][k], sum);
+            for (uint k = k8; k < K; k++) sum = fma(ar[i][k], br[j][k], sum);
             gemm_store(c, (m0 + i) * ldc + n0 + j, alpha, sum, beta);
         }
 }

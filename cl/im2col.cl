@@ -19,22 +19,41 @@
 #define SH_OW sh.sa
 #define SH_NB sh.sb
 
-/* One work-item per column row r and image: gws {C*KH*KW, NB}. */
-__kernel void im2col(int16 sh, __global const float *x, uint x_off, __global float *col,
-                     uint col_off) {
+/* The output columns j of one tap whose input column j*S + d (d = v - P) lies inside the image:
+ * [*lo, *hi) (empty when lo == hi). */
+static inline void tap_cols(int16 sh, int d, int *lo, int *hi) {
+    const int l = d >= 0 ? 0 : (SH_S - 1 - d) / SH_S;
+    const int h = SH_W - 1 - d < 0 ? 0 : min(SH_OW, (SH_W - 1 - d) / SH_S + 1);
+    *lo = min(l, SH_OW);
+    *hi = max(h, *lo);
+}
+
+/* One work-item per column row r and image: gws {C*KH*KW, NB}. Each output row is a run of
+ * zeros, a copy (contiguous when S == 1) and zeros, with no test per element. */
+__kernel void im2col(int16 sh, __global const float *restrict x, uint x_off,
+                     __global float *restrict col, uint col_off) {
     const int r = get_global_id(0), n = get_global_id(1);
     const int ckk = SH_C * SH_KH * SH_KW;
     if (r >= ckk) return;
     const int v = r % SH_KW, u = (r / SH_KW) % SH_KH, c = r / (SH_KW * SH_KH);
     const __global float *xp = x + x_off + (size_t)(n * SH_C + c) * SH_H * SH_W;
     __global float *cp = col + col_off + ((size_t)n * ckk + r) * SH_OH * SH_OW;
-    for (int i = 0; i < SH_OH; i++) {
+    const int d = v - SH_P;
+    int lo, hi;
+    tap_cols(sh, d, &lo, &hi);
+    for (int i = 0; i < SH_OH; i++, cp += SH_OW) {
         const int yy = i * SH_S - SH_P + u;
-        const int in_y = yy >= 0 && yy < SH_H;
-        for (int j = 0; j < SH_OW; j++) {
-            const int xx = j * SH_S - SH_P + v;
-            cp[i * SH_OW + j] = in_y && xx >= 0 && xx < SH_W ? xp[yy * SH_W + xx] : 0.0f;
+        if (yy < 0 || yy >= SH_H) {
+            for (int j = 0; j < SH_OW; j++) cp[j] = 0.0f;
+            continue;
         }
+        const __global float *xr = xp + yy * SH_W;
+        for (int j = 0; j < lo; j++) cp[j] = 0.0f;
+        if (SH_S == 1)
+            for (int j = lo; j < hi; j++) cp[j] = xr[j + d];
+        else
+            for (int j = lo; j < hi; j++) cp[j] = xr[j * SH_S + d];
+        for (int j = hi; j < SH_OW; j++) cp[j] = 0.0f;
     }
 }
 
@@ -60,29 +79,33 @@ __kernel void im2col_t(int16 sh, __global const float *x, uint x_off, __global f
 }
 
 /* dx[n][c][y][x] = sum of the col entries that im2col copied from (y,x): taps u with
- * (y + P - u) divisible by S, likewise v. One work-item per input row: gws {H, NB*C}. */
-__kernel void col2im(int16 sh, __global const float *col, uint col_off, __global float *dx,
-                     uint dx_off) {
+ * (y + P - u) divisible by S, likewise v. One work-item per input row: gws {H, NB*C}. The row
+ * of dx (in L1) gathers tap after tap, each a run of one column row (contiguous when S == 1). */
+__kernel void col2im(int16 sh, __global const float *restrict col, uint col_off,
+                     __global float *restrict dx, uint dx_off) {
     const int yy = get_global_id(0), nc = get_global_id(1);
     if (yy >= SH_H) return;
     const int n = nc / SH_C, c = nc % SH_C;
     const int ohw = SH_OH * SH_OW, ckk = SH_C * SH_KH * SH_KW;
     const __global float *cp = col + col_off + ((size_t)n * ckk + c * SH_KH * SH_KW) * ohw;
     __global float *dp = dx + dx_off + ((size_t)nc * SH_H + yy) * SH_W;
+    for (int xx = 0; xx < SH_W; xx++) dp[xx] = 0.0f;
     /* u runs from the first of (y + P) mod S, + S, ... that leaves i = (y + P - u) / S below
      * OH (both bounds are congruent to y + P mod S) up to min(KH - 1, y + P) (i >= 0) */
     const int ty = yy + SH_P;
     const int u_lo = max(ty % SH_S, ty - (SH_OH - 1) * SH_S), u_hi = min(SH_KH - 1, ty);
-    for (int xx = 0; xx < SH_W; xx++) {
-        const int tx = xx + SH_P;
-        const int v_lo = max(tx % SH_S, tx - (SH_OW - 1) * SH_S), v_hi = min(SH_KW - 1, tx);
-        float s = 0.0f;
-        for (int u = u_lo; u <= u_hi; u += SH_S) {
-            const int i = (ty - u) / SH_S;
-            for (int v = v_lo; v <= v_hi; v += SH_S)
-                s += cp[(size_t)(u * SH_KW + v) * ohw + i * SH_OW + (tx - v) / SH_S];
+    for (int u = u_lo; u <= u_hi; u += SH_S) {
+        const int i = (ty - u) / SH_S;
+        for (int v = 0; v < SH_KW; v++) {
+            const int d = v - SH_P;
+            int lo, hi;
+            tap_cols(sh, d, &lo, &hi);
+            const __global float *row = cp + (size_t)(u * SH_KW + v) * ohw + i * SH_OW;
+            if (SH_S == 1)
+                for (int j = lo; j < hi; j++) dp[j + d] += row[j];
+            else
+                for (int j = lo; j < hi; j++) dp[j * SH_S + d] += row[j];
         }
-        dp[xx] = s;
     }
 }
 

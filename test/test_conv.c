@@ -85,7 +85,10 @@ int main(int argc, char **argv) {
     run((an_conv_shape){3, 6, 13, 13, 9, 3, 3, 3, 0, 3}, 0, 3, seed += 10);
     run((an_conv_shape){2, 8, 5, 6, 4, 1, 1, 1, 0, 2}, 1, 2, seed += 10);
     run((an_conv_shape){2, 4, 7, 7, 3, 1, 1, 2, 0, 1}, 1, 1, seed += 10);
+    /* padding wider than the image reaches: whole tap rows and columns of zeros */
+    run((an_conv_shape){2, 3, 4, 3, 4, 5, 5, 2, 2, 1}, 1, 1, seed += 10);
     if (!small) {
+        run((an_conv_shape){1, 3, 23, 23, 4, 11, 11, 4, 2, 1}, 1, 1, seed += 10); /* owt conv1 */
         run((an_conv_shape){4, 16, 17, 15, 20, 4, 3, 2, 1, 4}, 1, 2, seed += 10);
         run((an_conv_shape){1, 3, 227, 227, 96, 11, 11, 4, 0, 1}, 1, 1, seed += 10);  /* conv1 */
         run((an_conv_shape){1, 96, 27, 27, 256, 5, 5, 1, 2, 2}, 1, 1, seed += 10);  /* conv2 */

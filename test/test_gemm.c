@@ -1,6 +1,8 @@
 /* test/test_gemm.c - both GEMM backends against the double reference: all four transpose
  * combinations, odd sizes, offsets, padded leading dimensions, batches with shared operands,
- * alpha/beta (beta = 0 on a NaN-poisoned C), K = 0, backend selection and argument checks.
+ * alpha/beta (beta = 0 on a NaN-poisoned C), K = 0, matrices smaller than one tile, K across
+ * the own backend's K blocks, backend selection and argument checks. The own backend's kernel
+ * variants are all reached: gemm_panel with SRC=0 (NN, TT) and SRC=1 (TN), gemm_dot (NT).
  * Every float of C's buffer is checked: the matrices against the reference, everything else
  * (offset, padding columns, gaps between batches) against its untouched sentinel value.
  * Tolerance: |e| <= 1e-6*K + 1e-6 + 1e-5|ref| (inputs in [-1, 1]; a float sum of K products).
@@ -90,7 +92,13 @@ static void run_backend(an_gemm_backend be, int small) {
         run(be, (gcase){ta, tb, 17, 33, 9, 1, 3, 2, 0, 1.0f, 0.0f}, seed++);
         run(be, (gcase){ta, tb, 8, 16, 16, 1, 0, 0, 0, -0.7f, 0.5f}, seed++);
         run(be, (gcase){ta, tb, 13, 21, 19, 3, 5, 1, 1, 1.0f, 0.0f}, seed++);
+        /* fewer rows or columns than one tile (6 x 16 of gemm_panel, 4 x 3 of gemm_dot) */
+        run(be, (gcase){ta, tb, 5, 40, 12, 2, 1, 1, 1, 1.0f, 0.0f}, seed++);
+        run(be, (gcase){ta, tb, 40, 2, 12, 1, 0, 2, 0, 1.0f, 0.3f}, seed++);
         if (small || be == AN_GEMM_CLBLAST) continue;
+        /* K past one block of gemm_panel (512) and not a multiple of gemm_dot's 8 */
+        run(be, (gcase){ta, tb, 25, 35, 513, 2, 4, 2, 1, 1.0f, 0.0f}, seed++);
+        run(be, (gcase){ta, tb, 6, 16, 1030, 1, 0, 0, 0, 0.5f, 2.0f}, seed++);
         run(be, (gcase){ta, tb, 37, 45, 70, 1, 11, 3, 0, 1.5f, -1.0f}, seed++);
         run(be, (gcase){ta, tb, 64, 100, 257, 2, 1, 0, 0, 1.0f, 0.0f}, seed++);
         run(be, (gcase){ta, tb, 129, 300, 203, 1, 0, 0, 0, 1.0f, 0.0f}, seed++);

@@ -5,8 +5,10 @@
  *   TT:     C^T = B * A in gemm_panel, S = B, V = A (rows of the stored A are contiguous along M),
  *           the tile stored transposed into C.
  *   NT:     gemm_dot (both operands contiguous along K).
- * Work-groups are small fixed tiles (4x2 and 4x1 work-items): PoCL's own choice of local size
- * for these kernels was 3-6x slower on 1024^3. */
+ * gemm_panel is built twice, for a scalar operand contiguous along K (NN, TT: SRC=0) or along M
+ * (TN: SRC=1), so that its inner loop steps one index or pointer per k. Work-groups are small
+ * fixed shapes (see launch_panel, and 4x1 for gemm_dot): PoCL's own choice of local size for
+ * these kernels was 3-6x slower on 1024^3. */
 #include "ops/gemm.h"
 
 #include <clblast_c.h>
@@ -15,12 +17,15 @@
 #include <string.h>
 
 #ifndef AN_GEMM_TM
-#define AN_GEMM_TM 8 /* rows per work-item of gemm_panel */
+#define AN_GEMM_TM 6 /* rows per work-item of gemm_panel: 6 x 16 = 12 AVX2 accumulators */
 #endif
+#define AN_GEMM_DM 4 /* gemm_dot's tile: 4 x 3 float8 accumulators */
+#define AN_GEMM_DN 3
 #define AN_GEMM_STR_(x) #x
 #define AN_GEMM_STR(x) AN_GEMM_STR_(x)
-#define AN_GEMM_OPTS "-DTM=" AN_GEMM_STR(AN_GEMM_TM)
-#define AN_GEMM_KC 1024 /* K block of gemm_panel */
+#define AN_GEMM_PANEL_OPTS(src) "-DTM=" AN_GEMM_STR(AN_GEMM_TM) " -DSRC=" #src
+#define AN_GEMM_DOT_OPTS "-DDM=" AN_GEMM_STR(AN_GEMM_DM) " -DDN=" AN_GEMM_STR(AN_GEMM_DN)
+#define AN_GEMM_KC 512 /* K block of gemm_panel */
 
 static an_gemm_backend gemm_override = AN_GEMM_AUTO;
 static an_gemm_backend gemm_preferred = AN_GEMM_AUTO; /* per call, from the tuned choice */
@@ -121,8 +126,11 @@ static an_status launch_panel(an_dev *d, size_t R, size_t V, size_t K, float alp
                               size_t s_rs, size_t s_ks, size_t s_bs, an_buf v, size_t v_ld,
                               size_t v_bs, float beta, an_buf c, size_t c_rs, size_t c_vs,
                               size_t c_bs, size_t batch) {
+    /* SRC=1 when the scalar operand is contiguous along its rows (s_rs == 1), else s_ks == 1 */
+    int src = s_ks != 1;
     cl_kernel k;
-    AN_TRY(an_kernel(d, "gemm", AN_GEMM_OPTS, "gemm_panel", &k));
+    AN_TRY(an_kernel(d, "gemm", src ? AN_GEMM_PANEL_OPTS(1) : AN_GEMM_PANEL_OPTS(0),
+                     "gemm_panel", &k));
     cl_uint r_ = (cl_uint)R, v_ = (cl_uint)V, k_ = (cl_uint)K;
     cl_uint so = (cl_uint)s.off, srs = (cl_uint)s_rs, sks = (cl_uint)s_ks;
     cl_uint vo = (cl_uint)v.off, vld = (cl_uint)v_ld;
@@ -147,8 +155,12 @@ static an_status launch_panel(an_dev *d, size_t R, size_t V, size_t K, float alp
     AN_ARG(k, 16, crs);
     AN_ARG(k, 17, cvs);
     AN_ARG(k, 18, cbs);
+    /* Work-groups (run one work-item after another by PoCL): with S contiguous along k, 8 row
+     * tiles share one panel of V while it is in cache; with S contiguous along rows (TN), 16
+     * column tiles share each row tile's run of S. Both were the fastest of the shapes tried
+     * on the 2-core PoCL machine (AlexNet's conv and fc GEMMs). */
     size_t gws[3] = {(R + AN_GEMM_TM - 1) / AN_GEMM_TM, (V + 15) / 16, batch};
-    size_t lws[3] = {2, 4, 1};
+    size_t lws[3] = {src ? 1 : 8, src ? 16 : 1, 1};
     gws[0] = an_round_up(gws[0], lws[0]);
     gws[1] = an_round_up(gws[1], lws[1]);
     return an_launch(d, k, 3, gws, lws);
@@ -158,7 +170,7 @@ static an_status launch_dot(an_dev *d, size_t M, size_t N, size_t K, float alpha
                             size_t lda, size_t sa, an_buf B, size_t ldb, size_t sb, float beta,
                             an_buf C, size_t ldc, size_t sc, size_t batch) {
     cl_kernel k;
-    AN_TRY(an_kernel(d, "gemm", AN_GEMM_OPTS, "gemm_dot", &k));
+    AN_TRY(an_kernel(d, "gemm", AN_GEMM_DOT_OPTS, "gemm_dot", &k));
     cl_uint m_ = (cl_uint)M, n_ = (cl_uint)N, k_ = (cl_uint)K;
     cl_uint ao = (cl_uint)A.off, bo = (cl_uint)B.off, co = (cl_uint)C.off;
     cl_uint lda_ = (cl_uint)lda, ldb_ = (cl_uint)ldb, ldc_ = (cl_uint)ldc;
@@ -180,7 +192,7 @@ static an_status launch_dot(an_dev *d, size_t M, size_t N, size_t K, float alpha
     AN_ARG(k, 14, co);
     AN_ARG(k, 15, ldc_);
     AN_ARG(k, 16, sc_);
-    size_t gws[3] = {(M + 3) / 4, (N + 3) / 4, batch};
+    size_t gws[3] = {(M + AN_GEMM_DM - 1) / AN_GEMM_DM, (N + AN_GEMM_DN - 1) / AN_GEMM_DN, batch};
     size_t lws[3] = {4, 1, 1};
     gws[0] = an_round_up(gws[0], lws[0]);
     return an_launch(d, k, 3, gws, lws);
