@@ -2,7 +2,6 @@
  * driver and platform. An entry is trusted only if its magic, key, length and checksum all match;
  * anything else is ignored (and rebuilt). Entries are written atomically (util/atomic_file.h),
  * so a crash never leaves a half-written entry under a real name. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
