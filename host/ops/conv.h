@@ -36,8 +36,9 @@
  *     max|e| / m measured on its shapes (3.0e-8, 4.4e-7, 3.9e-7, 3.7e-7), AlexNet's included;
  *     relative to the largest |ref| that is up to 1e-6 for F(2,3) and 1.4e-5 for the others
  *     (docs/CONV.md). test_conv holds im2col to 1e-6 m.
- *   AN_CONV_AUTO: AN_CONV_IM2COL (the faster on CPU devices with the own GEMM and on GPUs with
- *     CLBlast); it never picks FFT or Winograd (an auto-tuner may, by timing).
+ *   AN_CONV_AUTO: here, AN_CONV_IM2COL (the fixed rule). The model resolves AUTO through the
+ *     tuner instead (host/ops/tune.h: each algorithm timed per layer, direction and device),
+ *     unless ALEXNET_TUNE=off.
  *
  * Workspace: the caller allocates one buffer of an_conv_workspace_floats(...) floats (or any
  * size at least one image's need) and passes it; images are processed in chunks that fit. */
