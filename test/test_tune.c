@@ -13,6 +13,8 @@
 
 static const an_conv_shape S1 = {2, 3, 9, 9, 4, 3, 3, 1, 1, 1};  /* stride 1 */
 static const an_conv_shape S2 = {2, 4, 11, 11, 6, 3, 3, 2, 0, 2}; /* stride 2, two groups */
+/* one image, filters far larger than the activations (a batch-1 classify of conv3-5) */
+static const an_conv_shape S3 = {1, 48, 3, 3, 64, 3, 3, 1, 1, 1};
 
 static int index_of(const an_tune_result *r, const char *name) {
     char n[64];
@@ -60,6 +62,18 @@ static void check_candidates(an_dev *d) {
           c.gemm == AN_GEMM_CLBLAST, "parse im2col+clblast");
     CHECK(!an_conv_choice_parse("direct+own", &c) && !an_conv_choice_parse("nope", &c),
           "direct has no GEMM backend; unknown names are refused");
+}
+
+/* Filters larger than the input and output: the tuner's random inputs must fill every buffer
+ * within its size (the ASan run checks), and every direction agrees with im2col. */
+static void check_big_filters(an_dev *d) {
+    for (int dir = 0; dir < AN_TUNE_DIRS; dir++) {
+        an_tune_result r;
+        CHECK_OK(an_conv_tune(d, &S3, (an_tune_dir)dir, NULL, NULL, &r));
+        for (int i = 0; i < r.ncand; i++)
+            CHECK(r.ms[i] >= 0, "big filters, %s: candidate %d ran and agreed (%g)",
+                  an_tune_dir_name((an_tune_dir)dir), i, r.ms[i]);
+    }
 }
 
 /* A timed result: every candidate ran correctly and the choice is within the margin of the
@@ -212,6 +226,7 @@ int main(void) {
     check_faults(&d);
     check_put(&d);
     check_clblast_profiled(&d);
+    check_big_filters(&d);
     an_devs_close(&d, 1);
     char cmd[256];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);

@@ -211,7 +211,9 @@ static an_status make_bufs(an_dev *d, const an_conv_shape *s, tune_bufs *t) {
     const size_t count[7] = {t->nx, t->nw, (size_t)s->k, t->ny, t->ny, t->nx, t->nw};
     static const char *names[7] = {"tune x", "tune w", "tune b", "tune y", "tune dy", "tune dx",
                                    "tune dw"};
-    size_t most = t->nx > t->ny ? t->nx : t->ny;
+    size_t most = 0;
+    for (int i = 0; i < 7; i++)
+        if (count[i] > most) most = count[i];
     float *host = malloc(most * sizeof *host);
     if (!host) return an_error(AN_ERR_NOMEM, "out of host memory for tuning");
     uint64_t r = 0x2545f4914f6cdd1dull;
