@@ -150,7 +150,7 @@ static void test_interface(void) {
     CHECK(an_conv_workspace_floats(&dev, &s, AN_CONV_WINOGRAD) ==
               an_conv_workspace_floats(&dev, &s, AN_CONV_IM2COL), "stride 2 workspace");
     size_t nx = 4 * 11 * 11, nw = 4 * 4 * 25;
-    float *h = dt_rand_floats(nw, 99);
+    float *h = dt_rand_floats(nx > nw ? nx : nw, 99); /* x and w both come from h */
     an_buf x = dt_upload(&dev, h, nx), w = dt_upload(&dev, h, nw), y = dt_upload(&dev, NULL, nx);
     an_buf ws = dt_upload(&dev, NULL, 1 << 16), none = {NULL, 0};
     an_status st = an_conv_winograd_forward(&dev, &s, 0, x, w, none, y, ws, 1 << 16);
