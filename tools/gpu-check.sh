@@ -174,20 +174,26 @@ step "test_model_split alexnet (the GPU twice)" 300 "${run[@]}" "$kit/bin/test_m
   alexnet 2 3 0:0,0:0
 step bench-gemm 300 "${run[@]}" "$A" bench-gemm
 
-# Every convolution algorithm that `bench` takes, with each GEMM backend.
-convs=$("${run[@]}" "$A" bench --help 2>&1 | sed -n 's/.*--conv ALGO.*(\(.*\)).*/\1/p' | tr -d ',' | head -1)
+# Every convolution algorithm that `bench --conv` takes (the choices its --help lists), with each
+# GEMM backend; --quick: only auto, the tuned choice per layer.
+convs=$("${run[@]}" "$A" bench --help 2>&1 | grep -e '--conv ALGO' | grep -o '([a-z0-9+]*|[a-z0-9|+]*)' |
+        tail -1 | tr -d '()' | tr '|' ' ')
+[ -n "$convs" ] || convs=default
+[ $quick = 1 ] && convs=$( [[ " $convs " == *" auto "* ]] && echo auto || echo "${convs%% *}")
+benches=0
 for gemm in own clblast; do
   for mode_flag in "" --train; do
-    for conv in ${convs:-default}; do
+    for conv in $convs; do
       cflag=()
       [ "$conv" != default ] && cflag=(--conv "$conv")
-      [ $quick = 1 ] && [ "$conv" != default ] && [ "$conv" != auto ] && continue
+      benches=$((benches + 1))
       step "bench alexnet-owt batch $batch ${mode_flag:-inference} gemm=$gemm conv=$conv" 240 \
         env ALEXNET_GEMM=$gemm "${run[@]}" "$A" bench --net alexnet-owt --batch "$batch" $mode_flag \
         --iters $iters "${cflag[@]}"
     done
   done
 done
+[ $benches -gt 0 ] || failed+=("bench: no configuration ran")
 
 # The peer: torchvision's AlexNet in this machine's PyTorch with CUDA, at the same batch.
 if python3 -c 'import torch, torchvision, sys; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null; then

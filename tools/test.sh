@@ -3,7 +3,7 @@
 # With CI=true (warnings are errors there) it also runs the suite again with two PoCL devices
 # (POCL_DEVICES="pthread pthread": every test then sees two devices) and once under
 # AddressSanitizer and UndefinedBehaviorSanitizer, then smoke-fuzzes every parser of outside input
-# (tools/fuzz.sh, FUZZ_SMOKE_SECONDS each, default 25). Extra arguments go to every ctest call.
+# (tools/fuzz.sh, FUZZ_SMOKE_SECONDS each, default 15). Extra arguments go to every ctest call.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/setup.sh test
@@ -18,8 +18,8 @@ if [ "${CI:-}" = true ]; then
   # PoCL's and LLVM's own allocations are not ours to judge: leaks are not checked. oclgrind
   # preloads its own OpenCL library, which ASan refuses to follow: those ran above.
   ASAN_OPTIONS=detect_leaks=0 ctest --test-dir build-asan -j2 --output-on-failure -LE oclgrind "$@"
-  echo "== smoke fuzzing (libFuzzer, ASan+UBSan): ${FUZZ_SMOKE_SECONDS:-25} s per harness =="
+  echo "== smoke fuzzing (libFuzzer, ASan+UBSan): ${FUZZ_SMOKE_SECONDS:-15} s per harness =="
   for t in $(tools/fuzz.sh list); do
-    tools/fuzz.sh "$t" "${FUZZ_SMOKE_SECONDS:-25}"
+    tools/fuzz.sh "$t" "${FUZZ_SMOKE_SECONDS:-15}"
   done
 fi
