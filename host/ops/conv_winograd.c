@@ -247,16 +247,23 @@ static an_status products(an_dev *d, const an_conv_shape *s, const wino_geom *g,
     return AN_OK;
 }
 
+/* Every direction's set-up: the tile size, the geometry, the kernels' build options and how
+ * many images a chunk of the workspace holds. */
+static an_status plan(const an_conv_shape *s, int m, int dir, an_buf ws, size_t ws_floats,
+                      wino_geom *g, char *opts, size_t cap, int *nb) {
+    AN_TRY(pick_m(s, &m));
+    geom_of(s, m, dir, g);
+    AN_TRY(options_of(g, opts, cap));
+    return chunk_images(s, g, ws, ws_floats, nb);
+}
+
 /* The forward's and dx's shared sequence: filters, then per chunk inputs, products, outputs. */
 static an_status run_conv(an_dev *d, const an_conv_shape *s, int m, int dir, an_buf src, an_buf w,
                           an_buf b, an_buf dst, an_buf ws, size_t ws_floats) {
-    AN_TRY(pick_m(s, &m));
     wino_geom g;
-    geom_of(s, m, dir, &g);
     char opts[4096];
-    AN_TRY(options_of(&g, opts, sizeof opts));
     int nb;
-    AN_TRY(chunk_images(s, &g, ws, ws_floats, &nb));
+    AN_TRY(plan(s, m, dir, ws, ws_floats, &g, opts, sizeof opts, &nb));
     an_buf u = ws, v = an_buf_at(ws, g.fixed);
     an_buf mm = an_buf_at(v, g.a2 * (size_t)g.cin * (size_t)nb * g.tiles);
     size_t in_img = (size_t)g.cin * g.ih * g.iw, out_img = (size_t)g.cout * g.oh * g.ow;
@@ -283,13 +290,10 @@ an_status an_conv_winograd_backward_data(an_dev *d, const an_conv_shape *s, int 
 
 an_status an_conv_winograd_backward_weights(an_dev *d, const an_conv_shape *s, int m, an_buf x,
                                             an_buf dy, an_buf dw, an_buf ws, size_t ws_floats) {
-    AN_TRY(pick_m(s, &m));
     wino_geom g;
-    geom_of(s, m, WINO_FWD, &g);
     char opts[4096];
-    AN_TRY(options_of(&g, opts, sizeof opts));
     int nb;
-    AN_TRY(chunk_images(s, &g, ws, ws_floats, &nb));
+    AN_TRY(plan(s, m, WINO_FWD, ws, ws_floats, &g, opts, sizeof opts, &nb));
     an_buf du = ws, v = an_buf_at(ws, g.fixed);
     an_buf z = an_buf_at(v, g.a2 * (size_t)s->c * (size_t)nb * g.tiles);
     size_t chw = (size_t)s->c * s->h * s->w, kohw = (size_t)s->k * g.oh * g.ow;
