@@ -14,3 +14,7 @@ an_add_test(test_model_infer_host_staged COMMAND test_model_infer ARGS alexnet-s
             LABELS net ENV ${AN_TWO_DEVICES} ALEXNET_SEPARATE_CONTEXTS=1)
 # The issue's target: alexnet-owt's inference within 1.2 x (weights + two largest activations)
 an_add_test(test_model_infer_owt COMMAND test_model_infer ARGS alexnet-owt 1 1.2 LABELS net)
+# Winograd's forward in an inference model keeps its filters' transform: against im2col, and
+# after new weights are set
+an_add_test(test_model_infer_winograd COMMAND test_model_infer ARGS alexnet-small 4 0 winograd
+            LABELS net ENV ${AN_TWO_DEVICES})

@@ -2,7 +2,7 @@
 # test/test_cli_bench.sh - `alexnet bench` on alexnet-small, inference and training, on one device
 # and on two (POCL_DEVICES="pthread pthread"): the JSON parses and its times, rates, memory (by use:
 # no gradients, momentum or argmax in inference) and crossover bytes are positive and consistent;
-# the table; --help; and the errors.
+# the table; the per-kernel table (--kernels); --help; and the errors.
 set -u
 bin=${ALEXNET_BIN:?}
 . "$(dirname "${BASH_SOURCE[0]}")/clitest.sh"
@@ -70,6 +70,20 @@ check_json 2 0 -- --device 0:0,0:1
 check_json 2 1 -- --device 0:0,0:1 --train --warmup 2
 
 expect 0 "images/s" -- "$bin" bench --net alexnet-small --batch 4 --iters 1
+# --kernels: the per-kernel rows add up to the total device time, and name our kernels
+if out=$("$bin" bench --net alexnet-small --batch 4 --iters 2 --train --kernels 2>/dev/null) &&
+   /usr/bin/python3 -c '
+import re, sys
+text = sys.stdin.read()
+total = float(re.search(r"total device time ([0-9.]+) ms", text).group(1))
+table = text.split("device time per kernel and iteration, largest first")[1].splitlines()[2:]
+rows = [l.split() for l in table if l.strip()]
+ms = sum(float(r[-2]) for r in rows)
+kernels = {r[2] for r in rows}
+assert abs(ms - total) <= 0.01 * total + 0.01, (ms, total)
+assert {"relu_forward", "softmax_rows"} <= kernels, kernels
+assert any(r[0] == "conv1" and r[1] == "bwd" for r in rows), rows
+' <<<"$out"; then ok; else bad "bench --kernels: $out"; fi
 expect 0 "between devices" -- "$bin" bench --net alexnet-small --batch 4 --iters 1 --train --device 0:0,0:1
 expect 0 "usage: alexnet bench" -- "$bin" bench --help
 expect 2 "unknown option \"--bogus\"" -- "$bin" bench --bogus

@@ -6,8 +6,11 @@
  * on one device, through the host on two). It allocates no gradients, momentum, scales or argmax,
  * its memory stays within a bound computed here from the net's shapes, and every training call
  * on it is refused with a clear error.
- * usage: test_model_infer NET BATCH [BOUND]  (BOUND: check total <= BOUND x (parameters + the
- * two largest activations), for a net whose parameters dominate) */
+ * With ALGO (e.g. winograd) the inference model runs its convolutions so (a Winograd forward keeps
+ * its filters' transform between forwards), and after the rounds both models are given new
+ * weights, which the next forward must use.
+ * usage: test_model_infer NET BATCH [BOUND [ALGO]]  (BOUND: check total <= BOUND x (parameters +
+ * the two largest activations), for a net whose parameters dominate; 0: no check) */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -16,8 +19,8 @@
 #include "net/model.h"
 #include "net/weights.h"
 
-#define RTOL 1e-5f
-#define ATOL 1e-6f
+/* Against the training model's im2col; Winograd's error bound is larger (ops/conv.h). */
+static float RTOL = 1e-5f, ATOL = 1e-6f;
 
 /* The largest gathered input (floats, batch included): the whole input of a conv or fc layer that
  * reads across towers. At such a layer three tensors are live: the tower's own piece of the input
@@ -70,6 +73,13 @@ int main(int argc, char **argv) {
     const char *name = argc > 1 ? argv[1] : "alexnet-small";
     int batch = argc > 2 ? atoi(argv[2]) : 4;
     double bound = argc > 3 ? atof(argv[3]) : 0;
+    const char *algo = argc > 4 ? argv[4] : NULL;
+    an_conv_algo conv = AN_CONV_AUTO;
+    if (algo && !an_conv_algo_parse(algo, &conv)) {
+        fprintf(stderr, "test_model_infer: unknown convolution algorithm %s\n", algo);
+        return 2;
+    }
+    if (conv == AN_CONV_WINOGRAD) RTOL = 1e-4f, ATOL = 1e-5f;
     an_net *net;
     CHECK_OK(an_net_load(name, &net));
     an_device_info *list;
@@ -107,8 +117,10 @@ int main(int argc, char **argv) {
     for (int ndev = 1; ndev <= max_dev; ndev++) {
         an_dev devs[2];
         CHECK_OK(an_devs_open(two_infos, ndev, devs));
+        CHECK_OK(an_model_set_params(ref, wa)); /* a pass before may have changed them */
         an_model_opts io = o;
         io.inference = 1;
+        io.conv_algo = conv;
         an_model *m = NULL;
         CHECK_OK(an_model_create(net, devs, ndev, &io, &m));
         if (!m) break;
@@ -118,9 +130,14 @@ int main(int argc, char **argv) {
         CHECK(memcmp(wa, wb, W * sizeof *wa) == 0, "%d device(s): parameters loaded from %s",
               ndev, path);
 
-        for (int round = 0; round < 4; round++) {
+        for (int round = 0; round < (algo ? 6 : 4); round++) {
             int n = round == 1 && batch > 1 ? batch - 1 : batch;
-            int with_labels = round >= 2;
+            int with_labels = round >= 2 && round < 4;
+            if (round == 4) { /* new weights for both models: the next forwards use them */
+                CHECK_OK(an_model_init(ref, 99 + (uint64_t)ndev));
+                CHECK_OK(an_model_get_params(ref, wb));
+                CHECK_OK(an_model_set_params(m, wb));
+            }
             check_fill_uniform(x, in, 77 + (uint64_t)round, -1.5f, 1.5f);
             for (int r = 0; r < batch; r++) labels[r] = (5 * r + round) % net->classes;
             size_t nl = (size_t)n * (size_t)net->classes;

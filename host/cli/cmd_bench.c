@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli/bench_kernels.h"
 #include "cli/cli.h"
 #include "net/model.h"
 #include "ops/tune.h"
@@ -57,6 +58,8 @@ typedef struct bench {
     unsigned long long xfer_measured; /* an_model_xfer_bytes over the timed iterations */
     double wall_s;
     an_model_memory mem[ND];
+    int by_kernel;         /* --kernels */
+    bench_kernels *kernels; /* its rows */
 } bench;
 
 /* Does tower t (0-based) run layer i, and which channels of the tensor after layer i does it hold
@@ -147,6 +150,7 @@ static an_status add_rows(bench *b, int di, int backward, const an_profile_row *
             slot = backward ? &o->ms.bwd[di] : &o->ms.fwd[di];
         }
         *slot += rows[r].ms;
+        if (b->by_kernel) AN_TRY(bench_kernels_add(&b->kernels, backward, &rows[r]));
     }
     return AN_OK;
 }
@@ -174,7 +178,7 @@ static void progress(int tty, const char *what, int k, int n, double s) {
 /* Warm-up iterations (kernel builds happen in the first), then the timed ones with profiling. */
 static an_status run(bench *b, an_model *m, const float *images, const int *labels) {
     int tty = cli_is_tty();
-    for (int di = 0; di < b->ndev; di++) AN_TRY(an_profile_start(&b->devs[di]));
+    for (int di = 0; di < b->ndev; di++) AN_TRY(an_profile_by_kernel(&b->devs[di], b->by_kernel));
     unsigned long long x0 = 0;
     double t_start = 0;
     for (int it = 0; it < b->warmup + b->iters; it++) {
@@ -534,7 +538,7 @@ static int bench_fail(const char *msg) {
 int cmd_bench(int argc, char **argv) {
     cli_device_opts dev_opts = {0};
     const char *net_name = "alexnet";
-    int batch = 32, train = 0, iters = 5, warmup = 1, json = 0;
+    int batch = 32, train = 0, iters = 5, warmup = 1, json = 0, by_kernel = 0;
     const char *algo = "auto";
     const cli_opt opts[] = {
         {"--net", CLI_STR, &net_name, "NAME|FILE",
@@ -548,6 +552,8 @@ int cmd_bench(int argc, char **argv) {
         {"--conv", CLI_CHOICE, &algo, "ALGO",
          "convolution algorithm for every layer (auto: each layer's tuned choice, docs/TUNE.md)",
          "auto|im2col|direct|fft|winograd"},
+        {"--kernels", CLI_FLAG, &by_kernel, NULL,
+         "also print the device time of every kernel of every layer, largest first", NULL},
         CLI_DEVICE_OPTIONS(dev_opts),
         {"--json", CLI_FLAG, &json, NULL, "print JSON instead of a table", NULL},
         {0},
@@ -555,7 +561,7 @@ int cmd_bench(int argc, char **argv) {
     int npos;
     int rc = cli_parse("bench",
                        "[--net NAME|FILE] [--batch N] [--train] [--iters N] [--warmup N] "
-                       "[--conv ALGO] [--device SPEC] [--json]",
+                       "[--conv ALGO] [--kernels] [--device SPEC] [--json]",
                        opts, argc, argv, NULL, 0, &npos);
     if (rc) return rc < 0 ? 0 : rc;
     if (batch < 1) return bench_fail("--batch must be at least 1");
@@ -581,6 +587,7 @@ int cmd_bench(int argc, char **argv) {
     b.train = train;
     b.iters = iters;
     b.warmup = warmup;
+    b.by_kernel = by_kernel;
     b.op = calloc((size_t)net->nlayers, sizeof *b.op);
     b.xfer = calloc((size_t)net->nlayers, sizeof *b.xfer);
     b.bytes = calloc((size_t)net->nlayers, sizeof *b.bytes);
@@ -610,6 +617,7 @@ int cmd_bench(int argc, char **argv) {
             print_json(&b);
         else
             print_table(&b);
+        if (by_kernel && !json) bench_kernels_print(b.kernels, b.iters);
     }
     rc = s == AN_OK ? 0 : cli_fail("bench", s);
     an_model_free(m);
@@ -621,6 +629,7 @@ int cmd_bench(int argc, char **argv) {
     free(b.xfer);
     free(b.bytes);
     free(b.conv);
+    bench_kernels_free(b.kernels);
     an_net_free(net);
     return rc;
 }

@@ -21,6 +21,8 @@ typedef struct mtower {
     an_conv_choice conv[AN_TUNE_DIRS];   /* a conv layer's algorithm per direction */
     an_tune_source conv_src[AN_TUNE_DIRS];
     int gathers;                /* it reads a gathered input (over the fwd links) */
+    cl_mem wino_u;              /* inference, Winograd forward: its filters' transform, */
+    uint32_t wino_gen;          /* made from the parameters of this an_model.params_gen */
     size_t out_floats, gather_floats;
 } mtower;
 
@@ -55,6 +57,7 @@ struct an_model {
     int train, has_labels;
     int conv_bwd_chosen;  /* the conv layers' backward choices are made (model_tune.c) */
     uint32_t step;
+    uint32_t params_gen; /* counts writes of the parameters (stale transformed filters) */
 };
 
 static inline int an_model_dev_of(const an_model *m, int t) { return t % m->ndev; }

@@ -6,6 +6,7 @@
 #include "net/model_impl.h"
 #include "ops/activation.h"
 #include "ops/concat.h"
+#include "ops/conv_winograd.h"
 #include "ops/dropout.h"
 #include "ops/gemm.h"
 #include "ops/lrn.h"
@@ -95,8 +96,18 @@ static an_status forward_op(an_model *m, int i, int t) {
     switch (l->kind) {
     case AN_LAYER_CONV: {
         an_conv_shape s = an_model_conv_shape(m, i, m->n);
+        an_buf ws = {md->ws, 0};
+        if (mt->wino_u) {
+            an_buf u = {mt->wino_u, 0};
+            if (mt->wino_gen != m->params_gen) {
+                AN_TRY(an_conv_winograd_transform_filters(d, &s, 0, mt->w, u));
+                mt->wino_gen = m->params_gen;
+            }
+            return an_conv_forward_choice_transformed(d, &s, mt->conv[AN_TUNE_FORWARD], mt->in, u,
+                                                      mt->b, y, ws, md->ws_floats);
+        }
         return an_conv_forward_choice(d, &s, mt->conv[AN_TUNE_FORWARD], mt->in, mt->w, mt->b, y,
-                                      (an_buf){md->ws, 0}, md->ws_floats);
+                                      ws, md->ws_floats);
     }
     case AN_LAYER_FC: {
         /* y[:, og] = x[:, ig] · W_gᵀ for each group g of the tower's (block-diagonal) fc. */

@@ -4,7 +4,8 @@
 
 #include <stdint.h>
 
-#define ELEM_WG 256 /* work-group size of the element-wise kernels */
+#define ELEM_WG 64  /* work-group size of the element-wise kernels */
+#define RELU_VEC 16 /* elements per work-item of the ReLU kernels (cl/activation.cl) */
 #define BIAS_WG 64  /* must match cl/activation.cl's default */
 
 /* One work-item per element, in work-groups of up to wg. */
@@ -24,7 +25,7 @@ an_status an_relu_forward(an_dev *d, an_buf x, an_buf y, size_t n) {
     AN_TRY(op_arg_buf(k, 0, x));
     AN_TRY(op_arg_buf(k, 2, y));
     AN_ARG(k, 4, nn);
-    return launch_1d(d, k, n, ELEM_WG);
+    return launch_1d(d, k, (n + RELU_VEC - 1) / RELU_VEC, ELEM_WG);
 }
 
 an_status an_relu_backward(an_dev *d, an_buf y, an_buf dy, an_buf dx, size_t n) {
@@ -39,7 +40,7 @@ an_status an_relu_backward(an_dev *d, an_buf y, an_buf dy, an_buf dx, size_t n) 
     AN_TRY(op_arg_buf(k, 2, dy));
     AN_TRY(op_arg_buf(k, 4, dx));
     AN_ARG(k, 6, nn);
-    return launch_1d(d, k, n, ELEM_WG);
+    return launch_1d(d, k, (n + RELU_VEC - 1) / RELU_VEC, ELEM_WG);
 }
 
 /* x, y: [outer][c][inner]; bias [c]. */

@@ -33,6 +33,12 @@
 
 #define WINO_WS_CAP ((size_t)64 << 20) /* floats: 256 MB */
 #define WINO_AMAX 7                     /* largest a: F(3, 5) */
+/* Floats of a chunk's transformed inputs and products: the chunk's images are cut so that these
+ * stay near the size of a CPU's last-level cache, where the output transform reads the GEMM's
+ * products. conv2 of alexnet-owt at batch 32 (4 MB per image) ran 0.80-0.89x as long with 8
+ * images per chunk as with 32; conv3-5 (1.3-1.5 MB per image) were unchanged (bench --kernels,
+ * interleaved in one process, 2026-12-02, load 7-9). */
+#define WINO_CHUNK_FLOATS ((size_t)8 << 20)
 
 static const double wino_points[WINO_AMAX - 1] = {0.0, 1.0, -1.0, 2.0, -2.0, 0.5};
 
@@ -128,6 +134,7 @@ size_t an_conv_winograd_workspace_floats(const an_conv_shape *s, int m) {
     geom_of(s, m, WINO_DX, &b);
     size_t per = f.per > b.per ? f.per : b.per;
     size_t nb = WINO_WS_CAP > f.fixed ? (WINO_WS_CAP - f.fixed) / per : 1;
+    if (nb > WINO_CHUNK_FLOATS / per) nb = WINO_CHUNK_FLOATS / per;
     if (nb < 1) nb = 1;
     if (nb > (size_t)s->n) nb = (size_t)s->n;
     return f.fixed + nb * per;
@@ -152,7 +159,8 @@ static an_status chunk_images(const an_conv_shape *s, const wino_geom *g, an_buf
     if (ws.off + room > UINT_MAX) room = ws.off < UINT_MAX ? UINT_MAX - ws.off : 0;
     if (room < need)
         return an_error(AN_ERR_UNSUPPORTED, "conv winograd: workspace past 2^32 floats");
-    size_t n = (room - g->fixed) / g->per;
+    size_t n = (room - g->fixed) / g->per, cache = WINO_CHUNK_FLOATS / g->per;
+    if (n > cache) n = cache > 0 ? cache : 1;
     *nb = n > (size_t)s->n ? s->n : (int)n;
     return AN_OK;
 }
@@ -257,17 +265,18 @@ static an_status plan(const an_conv_shape *s, int m, int dir, an_buf ws, size_t 
     return chunk_images(s, g, ws, ws_floats, nb);
 }
 
-/* The forward's and dx's shared sequence: filters, then per chunk inputs, products, outputs. */
+/* The forward's and dx's shared sequence: filters, then per chunk inputs, products, outputs.
+ * pre.mem: the filters' transform is already there (the forward's layout), w is not read. */
 static an_status run_conv(an_dev *d, const an_conv_shape *s, int m, int dir, an_buf src, an_buf w,
-                          an_buf b, an_buf dst, an_buf ws, size_t ws_floats) {
+                          an_buf pre, an_buf b, an_buf dst, an_buf ws, size_t ws_floats) {
     wino_geom g;
     char opts[4096];
     int nb;
     AN_TRY(plan(s, m, dir, ws, ws_floats, &g, opts, sizeof opts, &nb));
-    an_buf u = ws, v = an_buf_at(ws, g.fixed);
+    an_buf u = pre.mem ? pre : ws, v = an_buf_at(ws, g.fixed);
     an_buf mm = an_buf_at(v, g.a2 * (size_t)g.cin * (size_t)nb * g.tiles);
     size_t in_img = (size_t)g.cin * g.ih * g.iw, out_img = (size_t)g.cout * g.oh * g.ow;
-    AN_TRY(filters(d, opts, s, dir == WINO_DX, w, u));
+    if (!pre.mem) AN_TRY(filters(d, opts, s, dir == WINO_DX, w, u));
     for (int n0 = 0; n0 < s->n; n0 += nb) {
         int cnt = s->n - n0 < nb ? s->n - n0 : nb;
         AN_TRY(inputs(d, opts, &g, cnt, an_buf_at(src, (size_t)n0 * in_img), v));
@@ -279,13 +288,39 @@ static an_status run_conv(an_dev *d, const an_conv_shape *s, int m, int dir, an_
 
 an_status an_conv_winograd_forward(an_dev *d, const an_conv_shape *s, int m, an_buf x, an_buf w,
                                    an_buf b, an_buf y, an_buf ws, size_t ws_floats) {
-    return run_conv(d, s, m, WINO_FWD, x, w, b, y, ws, ws_floats);
+    an_buf none = {NULL, 0};
+    return run_conv(d, s, m, WINO_FWD, x, w, none, b, y, ws, ws_floats);
+}
+
+size_t an_conv_winograd_filter_floats(const an_conv_shape *s, int m) {
+    if (pick_m(s, &m) != AN_OK) return 0;
+    wino_geom g;
+    geom_of(s, m, WINO_FWD, &g);
+    return g.fixed;
+}
+
+an_status an_conv_winograd_transform_filters(an_dev *d, const an_conv_shape *s, int m, an_buf w,
+                                             an_buf u) {
+    wino_geom g;
+    char opts[4096];
+    AN_TRY(pick_m(s, &m));
+    geom_of(s, m, WINO_FWD, &g);
+    AN_TRY(options_of(&g, opts, sizeof opts));
+    return filters(d, opts, s, 0, w, u);
+}
+
+an_status an_conv_winograd_forward_transformed(an_dev *d, const an_conv_shape *s, int m, an_buf x,
+                                               an_buf u, an_buf b, an_buf y, an_buf ws,
+                                               size_t ws_floats) {
+    if (!u.mem) return an_error(AN_ERR_INVALID_ARG, "conv winograd: no transformed filters");
+    an_buf none = {NULL, 0};
+    return run_conv(d, s, m, WINO_FWD, x, none, u, b, y, ws, ws_floats);
 }
 
 an_status an_conv_winograd_backward_data(an_dev *d, const an_conv_shape *s, int m, an_buf w,
                                          an_buf dy, an_buf dx, an_buf ws, size_t ws_floats) {
     an_buf none = {NULL, 0};
-    return run_conv(d, s, m, WINO_DX, dy, w, none, dx, ws, ws_floats);
+    return run_conv(d, s, m, WINO_DX, dy, w, none, none, dx, ws, ws_floats);
 }
 
 an_status an_conv_winograd_backward_weights(an_dev *d, const an_conv_shape *s, int m, an_buf x,

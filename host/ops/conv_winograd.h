@@ -27,6 +27,15 @@ size_t an_conv_winograd_workspace_floats(const an_conv_shape *s, int m);
 /* m = 0: the default tile for the kernel size. */
 an_status an_conv_winograd_forward(an_dev *d, const an_conv_shape *s, int m, an_buf x, an_buf w,
                                    an_buf b, an_buf y, an_buf ws, size_t ws_floats);
+/* Inference with fixed weights: the forward's filter transform done once. filter_floats is
+ * the size of u; transform_filters fills it from w; forward_transformed is the forward reading
+ * u in place of w (its workspace as for the forward). */
+size_t an_conv_winograd_filter_floats(const an_conv_shape *s, int m);
+an_status an_conv_winograd_transform_filters(an_dev *d, const an_conv_shape *s, int m, an_buf w,
+                                             an_buf u);
+an_status an_conv_winograd_forward_transformed(an_dev *d, const an_conv_shape *s, int m, an_buf x,
+                                               an_buf u, an_buf b, an_buf y, an_buf ws,
+                                               size_t ws_floats);
 an_status an_conv_winograd_backward_data(an_dev *d, const an_conv_shape *s, int m, an_buf w,
                                          an_buf dy, an_buf dx, an_buf ws, size_t ws_floats);
 an_status an_conv_winograd_backward_weights(an_dev *d, const an_conv_shape *s, int m, an_buf x,

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ops/conv_winograd.h"
 #include "ops/tune_cache.h"
 #include "util/clock.h"
 
@@ -170,6 +171,17 @@ an_status an_conv_forward_choice(an_dev *d, const an_conv_shape *s, an_conv_choi
                                  an_buf w, an_buf b, an_buf y, an_buf ws, size_t ws_floats) {
     an_gemm_backend prev = an_gemm_prefer(c.gemm);
     an_status st = an_conv_forward(d, s, c.algo, x, w, b, y, ws, ws_floats);
+    an_gemm_prefer(prev);
+    return st;
+}
+
+an_status an_conv_forward_choice_transformed(an_dev *d, const an_conv_shape *s, an_conv_choice c,
+                                            an_buf x, an_buf u, an_buf b, an_buf y, an_buf ws,
+                                            size_t ws_floats) {
+    if (c.algo != AN_CONV_WINOGRAD)
+        return an_error(AN_ERR_INVALID_ARG, "conv: transformed filters are Winograd's only");
+    an_gemm_backend prev = an_gemm_prefer(c.gemm);
+    an_status st = an_conv_winograd_forward_transformed(d, s, 0, x, u, b, y, ws, ws_floats);
     an_gemm_prefer(prev);
     return st;
 }

@@ -107,6 +107,10 @@ void an_tune_inject_fault(an_conv_choice c, int wrong);
  * computes dx with cd, and dw and db with cw; any of dx, dw, db with mem == NULL is skipped. */
 an_status an_conv_forward_choice(an_dev *d, const an_conv_shape *s, an_conv_choice c, an_buf x,
                                  an_buf w, an_buf b, an_buf y, an_buf ws, size_t ws_floats);
+/* The forward of a Winograd choice from filters already transformed (conv_winograd.h). */
+an_status an_conv_forward_choice_transformed(an_dev *d, const an_conv_shape *s, an_conv_choice c,
+                                            an_buf x, an_buf u, an_buf b, an_buf y, an_buf ws,
+                                            size_t ws_floats);
 an_status an_conv_backward_choice(an_dev *d, const an_conv_shape *s, an_conv_choice cd,
                                   an_conv_choice cw, an_buf x, an_buf w, an_buf dy, an_buf dx,
                                   an_buf dw, an_buf db, an_buf ws, size_t ws_floats);

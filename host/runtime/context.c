@@ -10,8 +10,11 @@
 struct an_profile {
     cl_event *events;
     const char **tags;
-    int n, cap;
+    cl_kernel *kernels; /* the launch's kernel (retained) when by_kernel, else NULL */
+    int n, cap, by_kernel;
 };
+
+static an_status profile_keep(an_dev *d, cl_event ev, cl_kernel k);
 
 an_status an_devs_open(const an_device_info *infos, int n, an_dev *devs) {
     if (n < 1 || n > AN_MAX_SELECTED)
@@ -185,7 +188,7 @@ an_status an_launch(an_dev *d, cl_kernel k, cl_uint dims, const size_t *gws, con
         return an_error_context(an_cl_fail(err, "clEnqueueNDRangeKernel", __FILE__, __LINE__),
                                 "launching kernel %s on %s", name, d->info.name);
     }
-    if (d->prof) return an_profile_event(d, ev);
+    if (d->prof) return profile_keep(d, ev, d->prof->by_kernel ? k : NULL);
     return AN_OK;
 }
 
@@ -194,6 +197,10 @@ an_status an_profile_event(an_dev *d, cl_event ev) {
         clReleaseEvent(ev);
         return AN_OK;
     }
+    return profile_keep(d, ev, NULL);
+}
+
+static an_status profile_keep(an_dev *d, cl_event ev, cl_kernel k) {
     an_profile *p = d->prof;
     if (p->n == p->cap) {
         int cap = p->cap ? p->cap * 2 : 256;
@@ -201,15 +208,25 @@ an_status an_profile_event(an_dev *d, cl_event ev) {
         if (e) p->events = e;
         const char **t = realloc(p->tags, (size_t)cap * sizeof *t);
         if (t) p->tags = t;
-        if (!e || !t) {
+        cl_kernel *ks = realloc(p->kernels, (size_t)cap * sizeof *ks);
+        if (ks) p->kernels = ks;
+        if (!e || !t || !ks) {
             clReleaseEvent(ev);
             return an_error(AN_ERR_NOMEM, "out of host memory recording profile events");
         }
         p->cap = cap;
     }
+    if (k) clRetainKernel(k);
     p->events[p->n] = ev;
     p->tags[p->n] = d->tag ? d->tag : "";
+    p->kernels[p->n] = k;
     p->n++;
+    return AN_OK;
+}
+
+an_status an_profile_by_kernel(an_dev *d, int by_kernel) {
+    AN_TRY(an_profile_start(d));
+    d->prof->by_kernel = by_kernel != 0;
     return AN_OK;
 }
 
@@ -220,7 +237,10 @@ an_status an_profile_start(an_dev *d) {
 }
 
 static void profile_clear(an_profile *p) {
-    for (int i = 0; i < p->n; i++) clReleaseEvent(p->events[i]);
+    for (int i = 0; i < p->n; i++) {
+        clReleaseEvent(p->events[i]);
+        if (p->kernels[i]) clReleaseKernel(p->kernels[i]);
+    }
     p->n = 0;
 }
 
@@ -245,10 +265,17 @@ an_status an_profile_collect(an_dev *d, an_profile_row **rows, int *nrows) {
             return an_cl_fail(e1 != CL_SUCCESS ? e1 : e2, "clGetEventProfilingInfo", __FILE__,
                               __LINE__);
         }
+        char kname[sizeof r->kernel] = "";
+        if (p->kernels[i] && clGetKernelInfo(p->kernels[i], CL_KERNEL_FUNCTION_NAME,
+                                             sizeof kname, kname, NULL) != CL_SUCCESS)
+            snprintf(kname, sizeof kname, "?");
         int j = 0;
-        while (j < nr && strncmp(r[j].tag, p->tags[i], sizeof r[j].tag - 1) != 0) j++;
+        while (j < nr && (strncmp(r[j].tag, p->tags[i], sizeof r[j].tag - 1) != 0 ||
+                          strcmp(r[j].kernel, kname) != 0))
+            j++;
         if (j == nr) {
             snprintf(r[j].tag, sizeof r[j].tag, "%s", p->tags[i]);
+            snprintf(r[j].kernel, sizeof r[j].kernel, "%s", kname);
             nr++;
         }
         r[j].ms += (double)(t1 - t0) * 1e-6;
@@ -265,6 +292,7 @@ void an_profile_stop(an_dev *d) {
     profile_clear(d->prof);
     free(d->prof->events);
     free(d->prof->tags);
+    free(d->prof->kernels);
     free(d->prof);
     d->prof = NULL;
 }

@@ -78,14 +78,17 @@ an_status an_read(an_dev *d, an_buf src, float *dst, size_t count);
 an_status an_fill(an_dev *d, an_buf dst, float value, size_t count);
 an_status an_finish(an_dev *d);
 
-/* Profiling: when on, every launch's event is kept under d->tag ("" if NULL). */
+/* Profiling: when on, every launch's event is kept under d->tag ("" if NULL). by_kernel != 0
+ * also splits each tag's rows by kernel function (an_profile_row.kernel). */
 an_status an_profile_start(an_dev *d);
+an_status an_profile_by_kernel(an_dev *d, int by_kernel);
 /* Keep another command's event (a copy) under d->tag; takes ownership of ev (released when
  * profiling is off). */
 an_status an_profile_event(an_dev *d, cl_event ev);
 typedef struct an_profile_row {
     char tag[64];
-    double ms;   /* summed device time of the tag's kernels */
+    char kernel[48]; /* the kernel function when split by kernel; "" for copies, other events */
+    double ms;       /* summed device time of the tag's kernels */
     int launches;
 } an_profile_row;
 /* Waits for the queue, sums the kept events per tag (in first-seen order), and clears them. */
