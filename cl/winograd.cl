@@ -69,11 +69,12 @@ __kernel void wino_input(int8 d, __global const float *x, uint x_off, __global f
  * u[xi][k][ci] (the forward's and the weight gradient's layout). flip != 0: g = w[k][ci] turned
  * by 180 degrees, written to u[xi][c][k % KG] with c = (k / KG) * CG + ci: the filters of the
  * input gradient, a convolution from K to C channels.
- * d: s0 K, s1 CG, s2 KG, s3 C, s4 flip. Global size (K, CG). */
+ * d: s0 K, s1 CG, s2 KG, s3 C, s4 flip. Global size (CG, K), or (K, CG) with flip: neighbouring
+ * work-items write neighbouring elements of u. */
 __kernel void wino_filter(int8 d, __global const float *w, uint w_off, __global float *u,
                           uint u_off) {
-    int k = get_global_id(0), ci = get_global_id(1);
     int nk = d.s0, cg = d.s1, kg = d.s2, flip = d.s4;
+    int k = get_global_id(flip ? 0 : 1), ci = get_global_id(flip ? 1 : 0);
     __global const float *wp = w + w_off + ((uint)k * cg + ci) * (WR * WR);
     float g[WR][WR], t1[WA][WR];
 #pragma unroll
@@ -187,10 +188,11 @@ __kernel void wino_dy(int8 d, __global const float *dy, uint dy_off, __global fl
 }
 
 /* The weight gradient from its transform: dw[k][ci] = G^T du G of du[xi][k][ci] (the transpose of
- * wino_filter without flip). d: s0 K, s1 CG. Global size (K, CG). */
+ * wino_filter without flip). d: s0 K, s1 CG. Global size (CG, K): neighbouring work-items read
+ * neighbouring elements of du. */
 __kernel void wino_filter_grad(int8 d, __global const float *du, uint du_off, __global float *dw,
                                uint dw_off) {
-    int k = get_global_id(0), ci = get_global_id(1);
+    int k = get_global_id(1), ci = get_global_id(0);
     int nk = d.s0, cg = d.s1;
     __global const float *up = du + du_off + (uint)k * cg + ci;
     uint step = (uint)nk * cg;

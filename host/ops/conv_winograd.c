@@ -208,8 +208,9 @@ static cl_int8 int8_of(int a, int b, int c, int e, int f, int g, int h) {
 static an_status filters(an_dev *d, const char *opts, const an_conv_shape *s, int flip, an_buf w,
                          an_buf u) {
     int cg = s->c / s->groups, kg = s->k / s->groups;
+    size_t k = (size_t)s->k, c = (size_t)cg;
     return launch_io(d, opts, "wino_filter", int8_of(s->k, cg, kg, s->c, flip, 0, 0), w, u,
-                     (size_t)s->k, (size_t)cg);
+                     flip ? k : c, flip ? c : k);
 }
 
 /* Inputs' transform of cnt images from src into v. */
@@ -347,5 +348,5 @@ an_status an_conv_winograd_backward_weights(an_dev *d, const an_conv_shape *s, i
                                    an_buf_at(du, grp * kg * cg), cg, (size_t)s->k * cg, g.a2));
     }
     return launch_io(d, opts, "wino_filter_grad", int8_of(s->k, (int)cg, 0, 0, 0, 0, 0), du, dw,
-                     (size_t)s->k, cg);
+                     cg, (size_t)s->k);
 }
