@@ -74,7 +74,7 @@ def skip(why):
 
 
 def main(argv):
-    test_api, work = argv[1], argv[2]
+    test_api, work = os.path.abspath(argv[1]), os.path.abspath(argv[2])
     src = os.environ["ALEXNET_SOURCE_DIR"]
     alexnet = os.environ["ALEXNET_BIN"]
     try:
@@ -130,7 +130,8 @@ def main(argv):
         anw = os.path.join(work, name + ".anw")
         dump = os.path.join(work, name)
         model_path = os.path.join(work, name + ".onnx")
-        subprocess.run([test_api, "--make-weights", net, str(seed), anw], check=True)
+        # (in DIR: a file named like a built-in net, as build/alexnet, would be read instead)
+        subprocess.run([test_api, "--make-weights", net, str(seed), anw], check=True, cwd=work)
         if name in GAIN:  # the paper's std 0.01 makes LRN (alpha 1e-4, k 2) a no-op
             meta, tensors = anweights.read(anw)
             for t, g in GAIN[name].items():
