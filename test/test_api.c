@@ -10,7 +10,8 @@
  * steps on one batch lower its loss; saved weights reopened give the same logits; probabilities
  * are softmax(logits) and sum to 1; classify_jpeg = preprocess + forward; JPEG preprocessing
  * of a grey net equals the channel mean of an RGB net's; forwards from two threads on two
- * networks equal the serial ones; every misuse fails with its status and a message. */
+ * networks equal the serial ones, and so does the two-tower split over two devices; every misuse
+ * fails with its status and a message. */
 #include <pthread.h>
 
 #include "alexnet/alexnet.h"
@@ -211,6 +212,30 @@ static void check_threads(an_devices *d, const char *weights, const float *x, in
     }
 }
 
+/* The two-tower split over "ID,ID" (the default device opened twice, as `--device A,B`): the
+ * same logits as one device (model.h: bitwise on devices of one kind). */
+static void check_two_towers(const char *desc, const char *weights, const float *x, int count,
+                             const float *ref, size_t nout) {
+    char spec[80];
+    const char *sp = strchr(desc, ' ');
+    int idlen = sp ? (int)(sp - desc) : 0;
+    snprintf(spec, sizeof spec, "%.*s,%.*s", idlen, desc, idlen, desc);
+    an_devices *d2 = NULL;
+    an_network *n = NULL;
+    int nd = 0;
+    float *out = malloc(nout * sizeof(float));
+    check_poison(out, nout);
+    CHECK_OK(an_devices_open(spec, &d2));
+    if (d2) CHECK_OK(an_devices_count(d2, &nd));
+    CHECK(nd == 2, "%s opens %d devices", spec, nd);
+    if (d2) CHECK_OK(an_network_open(d2, weights, NULL, &n));
+    if (n) CHECK_OK(an_network_forward(n, x, count, AN_OUTPUT_LOGITS, out));
+    if (n) check_close("logits on two devices", out, ref, nout, 1e-6f, 1e-5f);
+    an_network_close(n);
+    CHECK_OK(an_devices_close(d2));
+    free(out);
+}
+
 static int run_checks(const char *dir) {
     an_device_info *list;
     int ndev;
@@ -311,6 +336,7 @@ static int run_checks(const char *dir) {
     free(jpg);
 
     check_threads(d, weights, x, B, logits2, B * K);
+    check_two_towers(desc, weights, x, B, logits2, B * K);
     check_errors(d, inf, x, labels, dir);
     an_network_close(inf);
     an_network_close(tr);

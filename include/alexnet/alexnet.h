@@ -4,7 +4,8 @@
  * Two opaque handles: an_devices (one or two opened OpenCL devices) and an_network (a net placed
  * on them, with its parameters). Every function returns an an_status (alexnet/status.h): AN_OK,
  * or an error whose message an_last_error() returns on the same thread until the next failing
- * call. Nothing here prints or exits. Out-parameters are written only on success.
+ * call. Nothing here prints or exits. A failing call leaves its handle out-parameters (*out)
+ * unset; arrays it was to fill (out, probabilities) have unspecified contents.
  *
  * Thread safety:
  *  - Every function may be called from any thread, on any handle, at any time, except that a
