@@ -18,8 +18,9 @@ endforeach()
 set_target_properties(alexnetcl PROPERTIES POSITION_INDEPENDENT_CODE ON
                       C_VISIBILITY_PRESET hidden OUTPUT_NAME alexnet EXPORT_NAME alexnet_static)
 # Installed users see only include/; the build tree also host/ (the internal headers).
+set(AN_BUILD_INCLUDES ${CMAKE_SOURCE_DIR}/include ${CMAKE_SOURCE_DIR}/host)
 set_target_properties(alexnetcl PROPERTIES INTERFACE_INCLUDE_DIRECTORIES
-    "$<BUILD_INTERFACE:${CMAKE_SOURCE_DIR}/include;${CMAKE_SOURCE_DIR}/host>;$<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>")
+    "$<BUILD_INTERFACE:${AN_BUILD_INCLUDES}>;$<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>")
 
 file(GLOB AN_API_SOURCES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/host/api/*.c)
 add_library(alexnet_shared SHARED ${AN_API_SOURCES})

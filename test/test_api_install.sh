@@ -71,7 +71,8 @@ fi
 images=("$work/a.jpg" "$work/b.jpg")
 photo=/usr/share/matplotlib/mpl-data/sample_data/grace_hopper.jpg
 [ -f "$photo" ] && images=("$photo" "${images[@]}")
-"$bin" classify --weights "$work/w.anw" --top 10 "${images[@]}" >"$work/cli.txt" 2>"$work/cli.err" ||
+"$bin" classify --weights "$work/w.anw" --top 10 "${images[@]}" >"$work/cli.txt" \
+  2>"$work/cli.err" ||
   bad "alexnet classify: $(cat "$work/cli.err")"
 for exe in classify_pc cmake-shared/classify cmake-static/classify; do
   [ -x "$work/$exe" ] || continue

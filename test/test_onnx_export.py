@@ -78,7 +78,7 @@ def main(argv):
     src = os.environ["ALEXNET_SOURCE_DIR"]
     alexnet = os.environ["ALEXNET_BIN"]
     try:
-        import onnx  # noqa: F401
+        import onnx
     except ImportError:
         skip("no onnx module for /usr/bin/python3 (Debian: apt-get install python3-onnx)")
     try:
@@ -91,8 +91,6 @@ def main(argv):
     if subprocess.run([alexnet, "devices"], capture_output=True).returncode != 0:
         skip("no OpenCL device")
     sys.path.insert(0, os.path.join(src, "tools"))
-    import onnx
-    import weights_to_onnx
     import anweights
     from PIL import Image
 

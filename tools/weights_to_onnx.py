@@ -132,9 +132,9 @@ def convert(meta, tensors, opset=13):
                 if groups * wt.shape[1] != c or wt.shape[2:] != (k, k):
                     raise ExportError("%s.weight %s does not fit %d input channels, k=%d"
                                       % (lname, list(wt.shape), c, k))
-                x = b.op("Conv", [x, b.const(lname + ".weight", wt), b.const(lname + ".bias", bias)],
-                         lname, group=groups, kernel_shape=[k, k], strides=[s, s],
-                         pads=[p, p, p, p])
+                params = [b.const(lname + ".weight", wt), b.const(lname + ".bias", bias)]
+                x = b.op("Conv", [x] + params, lname, group=groups, kernel_shape=[k, k],
+                         strides=[s, s], pads=[p, p, p, p])
                 h, w = (h + 2 * p - k) // s + 1, (w + 2 * p - k) // s + 1
             else:
                 if not flat:
@@ -150,9 +150,11 @@ def convert(meta, tensors, opset=13):
                 else:
                     rows = out // groups
                     parts = b.split(x, groups, c, lname)
-                    outs = [b.op("Gemm", [part, b.const(lname + ".weight", wt[g * rows:(g + 1) * rows]),
-                                          b.const(lname + ".bias", bias[g * rows:(g + 1) * rows])],
-                                 lname, transB=1) for g, part in enumerate(parts)]
+                    outs = []
+                    for g, part in enumerate(parts):
+                        rw = b.const(lname + ".weight", wt[g * rows:(g + 1) * rows])
+                        rb = b.const(lname + ".bias", bias[g * rows:(g + 1) * rows])
+                        outs.append(b.op("Gemm", [part, rw, rb], lname, transB=1))
                     x = b.op("Concat", outs, lname + "_cat", axis=1)
             c = out
             dist = "split" if kv.get("tower", "all") == "all" else "one"

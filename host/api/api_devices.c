@@ -10,7 +10,8 @@ void an_api_lock(void) { pthread_mutex_lock(&api_lock); }
 void an_api_unlock(void) { pthread_mutex_unlock(&api_lock); }
 
 an_status an_version(int *major, int *minor, int *patch) {
-    if (!major || !minor || !patch) return an_error(AN_ERR_INVALID_ARG, "an_version: NULL argument");
+    if (!major || !minor || !patch)
+        return an_error(AN_ERR_INVALID_ARG, "an_version: NULL argument");
     *major = AN_VERSION_MAJOR;
     *minor = AN_VERSION_MINOR;
     *patch = AN_VERSION_PATCH;

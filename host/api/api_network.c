@@ -58,7 +58,8 @@ static an_status network_make(an_devices *d, an_net *net, const an_network_opts 
     mo.tune_progress = o->progress;
     mo.tune_ctx = o->progress_ctx;
     an_status s = an_model_create(net, d->devs, d->n, &mo, &n->m);
-    if (s == AN_OK) s = weights ? an_model_load_weights(n->m, weights) : an_model_init(n->m, o->seed);
+    if (s == AN_OK)
+        s = weights ? an_model_load_weights(n->m, weights) : an_model_init(n->m, o->seed);
     if (s == AN_OK) s = an_jpeg_create(&n->jpeg);
     if (s == AN_OK) {
         n->rgb = malloc(3 * hw * sizeof(float));
