@@ -9,16 +9,31 @@ pkgs=(build-essential cmake pkg-config ocl-icd-opencl-dev opencl-headers pocl-op
       python3-matplotlib dataset-fashion-mnist)
 case "$what" in
   run) ;;
-  test) pkgs+=(oclgrind python3-torch python3-torchvision clang) ;;
+  test) pkgs+=(oclgrind python3-torch python3-torchvision clang python3-onnx) ;;
   bench) pkgs+=(python3-torch python3-torchvision libopenblas0-pthread) ;;
   *) echo "usage: tools/setup.sh [run|test|bench]" >&2; exit 2 ;;
 esac
+# ONNX Runtime (test_onnx_export) is not packaged by Debian: from PyPI when PyPI is reachable
+# (--no-deps: numpy and protobuf come from Debian and must stay Debian's; onnxruntime imports
+# without its optional extras).
+pypi_onnxruntime() {
+  [ "$what" = test ] || return 0
+  /usr/bin/python3 -c "import onnxruntime" 2>/dev/null && return 0
+  if timeout 300 /usr/bin/python3 -m pip install -q --no-deps --break-system-packages onnxruntime \
+       >/dev/null 2>&1 && /usr/bin/python3 -c "import onnxruntime" 2>/dev/null; then
+    echo "setup: installed onnxruntime from PyPI"
+  else
+    echo "setup: onnxruntime could not be installed from PyPI (unreachable?): test_onnx_export" \
+         "will be skipped" >&2
+  fi
+}
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if [ ${#missing[@]} -eq 0 ]; then
   echo "setup: all ${#pkgs[@]} packages present"
+  pypi_onnxruntime
   exit 0
 fi
 echo "setup: installing ${missing[*]}"
@@ -30,3 +45,4 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 "${sudo[@]}" apt-get update -q
 "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+pypi_onnxruntime

@@ -1,35 +1,29 @@
 /* host/cli/cmd_classify.c - `alexnet classify`: the K most likely classes of JPEG images under a
- * weights file. Each image is decoded, its shorter side rescaled to the net's stored size
- * (an_eval_stored_size: 256 for 224/227 inputs) with the central square kept, as `prepare` does,
- * then centre-cropped to the net's input and normalised per the net, exactly as `alexnet eval`
- * sees a raw folder. A file that cannot be read or decoded is named on stderr and skipped; the
- * others are still classified and the exit status is 1. */
+ * weights file, through the public API (include/alexnet/alexnet.h). Each image is decoded, its
+ * shorter side rescaled to the net's stored size (256 for 224/227 inputs) with the central
+ * square kept, as `prepare` does, then centre-cropped to the net's input and normalised per the
+ * net, exactly as `alexnet eval` sees a raw folder (an_network_preprocess_jpeg). A file that
+ * cannot be read or decoded is named on stderr and skipped; the others are still classified and
+ * the exit status is 1. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "alexnet/alexnet.h"
 #include "cli/cli.h"
-#include "data/image.h"
 #include "data/jpeg.h"
-#include "net/model.h"
-#include "net/weights.h"
 #include "train/evaluate.h"
-#include "train/feed.h"
 
 #define MAX_IMAGES 100000
 #define BATCH 16
 
 typedef struct classifier {
-    const an_net *net;
-    an_model *m;
-    an_view_config view;
+    an_network *n;
+    an_network_info info;
     int size, top, json;
-    an_jpeg *jpeg;
-    an_resizer rs;
-    an_image dec, fit;
     uint8_t *file;
     size_t file_cap;
-    float *rgb, *in, *logits; /* BATCH × 3×H×W, BATCH × C×H×W, BATCH × K */
+    float *in, *logits;       /* BATCH × C×H×W, BATCH × K */
     double *probs;            /* K */
     int *idx;                 /* top */
     int printed;              /* results printed so far (JSON commas) */
@@ -38,17 +32,15 @@ typedef struct classifier {
 static an_status load_image(classifier *c, const char *path, float *out) {
     size_t len = 0;
     AN_TRY(an_read_file(path, &c->file, &c->file_cap, &len));
-    AN_TRY(an_jpeg_decode(c->jpeg, c->file, len, c->size, &c->dec));
-    AN_TRY(an_image_fit(&c->rs, &c->dec, c->size, &c->fit));
-    an_view_image(&c->view, c->fit.px, c->size, NULL, 0, 0, 0, out);
-    return AN_OK;
+    return an_network_preprocess_jpeg(c->n, c->file, len, c->size, out);
 }
 
 static void print_one(classifier *c, const char *image, const float *logits) {
-    const an_net *net = c->net;
-    an_softmax_d(logits, net->classes, c->probs);
-    an_top_k(c->probs, net->classes, c->top, c->idx);
+    int K = c->info.classes;
+    an_softmax_d(logits, K, c->probs);
+    an_top_k(c->probs, K, c->top, c->idx);
     char unnamed[32];
+    const char *name;
     if (c->json) {
         printf("%s\n  {\"image\": ", c->printed ? "," : "");
         cli_json_string(stdout, image);
@@ -56,8 +48,9 @@ static void print_one(classifier *c, const char *image, const float *logits) {
         for (int j = 0; j < c->top; j++) {
             int k = c->idx[j];
             snprintf(unnamed, sizeof unnamed, "class %d", k);
+            if (an_network_class_name(c->n, k, &name) != AN_OK || !name) name = unnamed;
             printf("%s{\"class\": %d, \"name\": ", j ? ", " : "", k);
-            cli_json_string(stdout, net->nclass_names ? net->class_names[k] : unnamed);
+            cli_json_string(stdout, name);
             printf(", \"probability\": %.9g}", c->probs[k]);
         }
         printf("]}");
@@ -66,39 +59,31 @@ static void print_one(classifier *c, const char *image, const float *logits) {
         for (int j = 0; j < c->top; j++) {
             int k = c->idx[j];
             snprintf(unnamed, sizeof unnamed, "class %d", k);
-            printf("  %8.4f%%  %4d  %s\n", 100.0 * c->probs[k], k,
-                   net->nclass_names ? net->class_names[k] : unnamed);
+            if (an_network_class_name(c->n, k, &name) != AN_OK || !name) name = unnamed;
+            printf("  %8.4f%%  %4d  %s\n", 100.0 * c->probs[k], k, name);
         }
     }
     c->printed++;
 }
 
-/* Forward the n images loaded into c->rgb and print their results. */
+/* Forward the n images loaded into c->in and print their results. */
 static an_status run_batch(classifier *c, const char *const *names, int n) {
-    const an_net *net = c->net;
-    const float *x = c->rgb;
-    if (net->input.c != 3) {
-        an_batch b = {.images = c->rgb, .labels = NULL, .count = n, .views = 1};
-        AN_TRY(an_feed_images(net, &b, 0, c->in));
-        x = c->in;
-    }
-    AN_TRY(an_model_forward(c->m, x, NULL, n, 0, 0));
-    AN_TRY(an_model_read_logits(c->m, c->logits));
+    AN_TRY(an_network_forward(c->n, c->in, n, AN_OUTPUT_LOGITS, c->logits));
     for (int i = 0; i < n; i++)
-        print_one(c, names[i], c->logits + (size_t)i * (size_t)net->classes);
+        print_one(c, names[i], c->logits + (size_t)i * (size_t)c->info.classes);
     fflush(stdout);
     return AN_OK;
 }
 
 /* Classify every image; *failed counts those that could not be read. */
 static an_status classify_all(classifier *c, const char **images, int nimages, int *failed) {
-    size_t view = 3 * (size_t)c->net->input.h * (size_t)c->net->input.w;
+    size_t per = (size_t)c->info.channels * (size_t)c->info.height * (size_t)c->info.width;
     const char *names[BATCH];
     int n = 0;
     *failed = 0;
     if (c->json) printf("[");
     for (int i = 0; i < nimages; i++) {
-        an_status s = load_image(c, images[i], c->rgb + (size_t)n * view);
+        an_status s = load_image(c, images[i], c->in + (size_t)n * per);
         if (s != AN_OK) {
             fprintf(stderr, "alexnet classify: %s: %s\n", images[i], an_last_error());
             (*failed)++;
@@ -114,42 +99,36 @@ static an_status classify_all(classifier *c, const char **images, int nimages, i
     return AN_OK;
 }
 
-static an_status classifier_init(classifier *c, an_dev *devs, int ndev, const char *weights,
+static an_status classifier_init(classifier *c, an_devices *devs, const char *weights,
                                  int nimages) {
-    const an_net *net = c->net;
-    size_t hw = (size_t)net->input.h * (size_t)net->input.w;
-    if (net->input.h != net->input.w)
+    an_network_opts o;
+    AN_TRY(an_network_opts_default(&o));
+    o.batch = nimages < BATCH ? nimages : BATCH; /* no memory for images that never come */
+    o.progress = cli_tune_progress;
+    AN_TRY(an_network_open(devs, weights, &o, &c->n));
+    AN_TRY(an_network_get_info(c->n, &c->info));
+    const an_network_info *in = &c->info;
+    if (in->height != in->width)
         return an_error(AN_ERR_UNSUPPORTED, "net %s has a %d×%d input; only square inputs",
-                        net->name, net->input.h, net->input.w);
-    if (c->size < net->input.h)
+                        in->name, in->height, in->width);
+    if (c->size == 0) c->size = in->stored_size;
+    if (c->size < in->height)
         return an_error(AN_ERR_INVALID_ARG, "--size %d is smaller than the net's input %d", c->size,
-                        net->input.h);
-    c->view = an_feed_view(net, AN_CROP_CENTER, 0);
-    an_model_opts mo = an_model_defaults();
-    mo.batch = nimages < BATCH ? nimages : BATCH; /* no memory for images that never come */
-    mo.inference = 1;
-    mo.tune_progress = cli_tune_progress;
-    AN_TRY(an_model_create(net, devs, ndev, &mo, &c->m));
-    AN_TRY(an_model_load_weights(c->m, weights));
-    AN_TRY(an_jpeg_create(&c->jpeg));
-    c->rgb = malloc(BATCH * 3 * hw * sizeof(float));
-    c->in = malloc(BATCH * (size_t)net->input.c * hw * sizeof(float));
-    c->logits = malloc((size_t)BATCH * (size_t)net->classes * sizeof(float));
-    c->probs = malloc((size_t)net->classes * sizeof(double));
+                        in->height);
+    if (c->top > in->classes) c->top = in->classes;
+    size_t per = (size_t)in->channels * (size_t)in->height * (size_t)in->width;
+    c->in = malloc(BATCH * per * sizeof(float));
+    c->logits = malloc((size_t)BATCH * (size_t)in->classes * sizeof(float));
+    c->probs = malloc((size_t)in->classes * sizeof(double));
     c->idx = malloc((size_t)c->top * sizeof(int));
-    if (!c->rgb || !c->in || !c->logits || !c->probs || !c->idx)
+    if (!c->in || !c->logits || !c->probs || !c->idx)
         return an_error(AN_ERR_NOMEM, "out of memory");
     return AN_OK;
 }
 
 static void classifier_free(classifier *c) {
-    an_model_free(c->m);
-    if (c->jpeg) an_jpeg_destroy(c->jpeg);
-    an_resizer_free(&c->rs);
-    an_image_free(&c->dec);
-    an_image_free(&c->fit);
+    an_network_close(c->n);
     free(c->file);
-    free(c->rgb);
     free(c->in);
     free(c->logits);
     free(c->probs);
@@ -183,27 +162,22 @@ int cmd_classify(int argc, char **argv) {
         fprintf(stderr, "alexnet classify: --top must be at least 1 and --size positive\n");
         return 2;
     }
-    an_net *net = NULL;
-    an_status s = an_net_from_weights(weights, &net);
-    if (s != AN_OK) return cli_fail("classify", s);
-    classifier c;
-    memset(&c, 0, sizeof c);
-    c.net = net;
-    c.top = top < net->classes ? top : net->classes;
-    c.json = json;
-    c.size = size ? size : an_eval_stored_size(net);
-    an_dev devs[AN_MAX_SELECTED];
-    int ndev = 0;
-    if (cli_open_devices(&dev, 0, devs, &ndev)) {
-        an_net_free(net);
+    if (dev.no_kernel_cache) an_set_kernel_cache(0);
+    an_devices *devs = NULL;
+    if (an_devices_open(dev.device, &devs) != AN_OK) {
+        fprintf(stderr, "alexnet: %s\n", an_last_error());
         return 1;
     }
+    classifier c;
+    memset(&c, 0, sizeof c);
+    c.top = top;
+    c.json = json;
+    c.size = size;
     int failed = 0;
-    s = classifier_init(&c, devs, ndev, weights, nimages);
+    an_status s = classifier_init(&c, devs, weights, nimages);
     if (s == AN_OK) s = classify_all(&c, images, nimages, &failed);
     classifier_free(&c);
-    an_devs_close(devs, ndev);
-    an_net_free(net);
+    an_devices_close(devs);
     if (s != AN_OK) return cli_fail("classify", s);
     if (failed) fprintf(stderr, "alexnet classify: %d of %d images could not be read\n", failed,
                         nimages);

@@ -8,6 +8,8 @@
 #ifndef ALEXNET_STATUS_H
 #define ALEXNET_STATUS_H
 
+#include "alexnet/export.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -30,28 +32,28 @@ enum {
 };
 
 /* The symbolic name of a status: "CL_OUT_OF_RESOURCES", "AN_ERR_FORMAT", "AN_OK". */
-const char *an_status_name(an_status s);
+AN_API const char *an_status_name(an_status s);
 
 /* The message left by the last failing call on this thread ("" if none). */
-const char *an_last_error(void);
+AN_API const char *an_last_error(void);
 
 /* Record a message for status s (printf-style) and return s, so that callers write
  * `return an_error(AN_ERR_IO, "cannot open %s: %s", path, strerror(errno));`. */
-an_status an_error(an_status s, const char *fmt, ...)
+AN_API an_status an_error(an_status s, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
 
 /* Prepend context to the current message ("loading weights.bin: " + old message); returns s. */
-an_status an_error_context(an_status s, const char *fmt, ...)
+AN_API an_status an_error_context(an_status s, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
 
 /* Forget the current message. */
-void an_error_clear(void);
+AN_API void an_error_clear(void);
 
 #ifdef __cplusplus
 }
