@@ -35,6 +35,11 @@ typedef struct an_model_opts {
     an_tune_progress tune_progress; /* AN_CONV_AUTO's timing runs report here (may be NULL) */
     void *tune_ctx;
     int inference;           /* 1: forward only (see below); 0: a model that can train */
+    /* Fine-tuning: a learning-rate multiplier per layer (net->nlayers values, copied; NULL: all
+     * 1), on top of bias_lr_mult. 0 freezes a layer: the SGD step leaves its tensors alone and
+     * the backward computes no gradient of them, nor any input gradient below the first layer
+     * that learns. */
+    const float *layer_lr_mult;
 } an_model_opts;
 
 /* An inference model (opts.inference = 1) allocates the parameters and the activations only: no

@@ -151,16 +151,20 @@ static an_status backward_op(an_model *m, int i, int t) {
     an_dev *d = mt->d;
     mdev *md = &m->dev[an_model_dev_of(m, t)];
     size_t n = (size_t)m->n;
-    an_buf y = {mt->out, 0}, dy = {mt->dout, 0}, dx = mt->din;
+    an_buf y = {mt->out, 0}, dy = {mt->dout, 0}, dx = mt->din, dw = mt->dw, db = mt->db;
     an_shape is = l->in_tower, os = l->out_tower;
     size_t out_count = n * (size_t)an_shape_count(os);
     d->tag = l->name;
+    /* Fine-tuning: no gradient of a frozen layer's tensors, no input gradient that no layer
+     * that learns would use. */
+    if (an_model_lr_mult(m, i) == 0) dw = db = (an_buf){NULL, 0};
+    if (i <= m->first_trainable) dx = (an_buf){NULL, 0};
     switch (l->kind) {
     case AN_LAYER_CONV: {
         an_conv_shape s = an_model_conv_shape(m, i, m->n);
         return an_conv_backward_choice(d, &s, mt->conv[AN_TUNE_BACKWARD_DATA],
                                        mt->conv[AN_TUNE_BACKWARD_WEIGHTS], mt->in, mt->w, dy, dx,
-                                       mt->dw, mt->db, (an_buf){md->ws, 0}, md->ws_floats);
+                                       dw, db, (an_buf){md->ws, 0}, md->ws_floats);
     }
     case AN_LAYER_FC: {
         /* Per group g: dx[:, ig] = dy[:, og] · W_g and dW_g = dy[:, og]ᵀ · x[:, ig]. */
@@ -171,10 +175,11 @@ static an_status backward_op(an_model *m, int i, int t) {
             if (dx.mem)
                 AN_TRY(an_gemm(d, 0, 0, n, ig, og, 1.0f, dyg, out, wg, ig, 0.0f,
                                an_buf_at(dx, g * ig), in));
-            AN_TRY(an_gemm(d, 1, 0, og, ig, n, 1.0f, dyg, out, an_buf_at(mt->in, g * ig), in, 0.0f,
-                           an_buf_at(mt->dw, g * og * ig), ig));
+            if (dw.mem)
+                AN_TRY(an_gemm(d, 1, 0, og, ig, n, 1.0f, dyg, out, an_buf_at(mt->in, g * ig), in,
+                               0.0f, an_buf_at(dw, g * og * ig), ig));
         }
-        return an_bias_grad_fc(d, dy, mt->db, n, out);
+        return db.mem ? an_bias_grad_fc(d, dy, db, n, out) : AN_OK;
     }
     case AN_LAYER_RELU:
         return dx.mem ? an_relu_backward(d, y, dy, dx, out_count) : AN_OK;
@@ -265,7 +270,7 @@ an_status an_model_backward(an_model *m) {
     AN_TRY(an_model_refuse_inference(m, "the backward"));
     if (!m->train) return an_error(AN_ERR_INVALID_ARG, "backward needs a training forward first");
     if (!m->conv_bwd_chosen) AN_TRY(an_model_choose_conv_backward(m));
-    for (int i = m->net->nlayers - 1; i >= 0; i--) {
+    for (int i = m->net->nlayers - 1; i >= m->first_trainable && i >= 0; i--) {
         /* Towers that read their input in place write its gradient directly; gathered
          * gradients are then added to it, in tower order. */
         int written[AN_MAX_TOWERS] = {0};
@@ -278,7 +283,7 @@ an_status an_model_backward(an_model *m) {
             if (!m->L[i].t[t].gather) written[t] = 1;
         }
         for (int t = 0; t < m->T; t++) {
-            if (!m->L[i].t[t].runs || !m->L[i].t[t].gather || i == 0) continue;
+            if (!m->L[i].t[t].runs || !m->L[i].t[t].gather || i <= m->first_trainable) continue;
             AN_TRY(scatter_back(m, i, t, written));
         }
         for (int di = 0; di < m->ndev; di++) clFlush(m->devs[di].q);
@@ -290,6 +295,7 @@ an_status an_model_sgd(an_model *m, float lr, float momentum, float decay) {
     AN_TRY(an_model_refuse_inference(m, "the SGD step"));
     for (int di = 0; di < m->ndev; di++) {
         mdev *md = &m->dev[di];
+        if (!md->sgd.count) continue; /* every tensor it holds is frozen */
         m->devs[di].tag = "sgd";
         AN_TRY(an_sgd_step(&m->devs[di], &md->sgd, (an_buf){md->params, 0},
                            (an_buf){md->grads, 0}, (an_buf){md->momentum, 0}, lr, momentum, decay));

@@ -40,6 +40,12 @@ typedef struct an_train_config {
     long long max_iters;     /* stop (with a checkpoint) after this iteration (0: no limit) */
     int resume;
     an_conv_algo conv_algo;
+    /* Fine-tuning (host/train/finetune.h): start from this weights file's tensors (NULL: the
+     * paper's initialisation); net may then be NULL (the file's net). */
+    const char *init;
+    int classes_auto;        /* give the net's last layer the training set's class count */
+    const char *lr_mult;     /* "fc8=10,...": per-layer learning-rate multipliers (NULL: none) */
+    const char *freeze;      /* "conv1,conv2,...": layers not trained (NULL: none) */
 } an_train_config;
 
 /* The paper's recipe: batch 128, lr 0.01, momentum 0.9, decay 0.0005, 90 epochs, plateau

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# test/test_finetune.sh - `alexnet train --init`: a net trained briefly on ten Fashion-MNIST
+# classes is fine-tuned on two (footwear against clothing) with conv1..conv3 frozen and fc8 at
+# ten times the learning rate. The new fc8 is initialised afresh and named in the log, the run
+# reaches >= 98 % on the two-class test images within 80 steps, the frozen tensors are
+# bit-identical to the file's and the others have moved. Also: classes=N as a net option,
+# --classes net, and the options' errors. Skipped without Debian's dataset-fashion-mnist.
+set -u
+bin=${ALEXNET_BIN:?}
+src=${ALEXNET_SOURCE_DIR:?}
+fmnist=/usr/share/datasets/fashion-mnist
+if [ ! -e $fmnist/train-images-idx3-ubyte.gz ] && [ ! -e $fmnist/train-images-idx3-ubyte ]; then
+  echo "skipped: $fmnist not installed (apt-get install dataset-fashion-mnist)"; exit 77
+fi
+work=$(mktemp -d /tmp/an_finetune_XXXXXX)
+trap 'rm -rf "$work"' EXIT
+. "$(dirname "${BASH_SOURCE[0]}")/clitest.sh"
+check() { if eval "$1"; then ok; else bad "$2"; fi; }
+
+/usr/bin/python3 "$src/tools/fashion_mnist.py" "$work/jpeg" --limit 1000 >/dev/null || { echo "converter failed"; exit 1; }
+# Footwear (sandal, sneaker, ankle boot) against clothing (t-shirt, trouser, pullover, dress,
+# coat, shirt); bags are left out.
+for s in train val; do
+  mkdir -p "$work/two/$s/clothing" "$work/two/$s/footwear"
+  for k in 0 1 2 3 4 6; do for f in "$work/jpeg/$s/$k"-*/*; do ln -s "$f" "$work/two/$s/clothing/$k-${f##*/}"; done; done
+  for k in 5 7 9; do for f in "$work/jpeg/$s/$k"-*/*; do ln -s "$f" "$work/two/$s/footwear/$k-${f##*/}"; done; done
+done
+"$bin" prepare "$work/jpeg" "$work/ten" --size 32 --threads 2 >/dev/null 2>&1 || { echo "prepare failed"; exit 1; }
+"$bin" prepare "$work/two" "$work/two-data" --size 32 --threads 2 >/dev/null 2>&1 || { echo "prepare failed"; exit 1; }
+common=(--batch 50 --threads 2 --lr-policy fixed)
+
+# 1. The base: 2 epochs (40 steps) on ten classes.
+"$bin" train --data "$work/ten" --net alexnet-small --out "$work/base" "${common[@]}" --lr 0.05 --epochs 2 >"$work/base.log" 2>&1
+rc=$?
+check '[ $rc -eq 0 ] && [ -s "$work/base/final.weights" ]' "base training: rc $rc: $(tail -3 "$work/base.log")"
+
+# 2. Fine-tune on two classes (no --net: the file's; --classes auto by default with --init).
+"$bin" train --data "$work/two-data" --init "$work/base/final.weights" --out "$work/ft" "${common[@]}" \
+  --lr 0.02 --epochs 4 --freeze conv1,conv2,conv3 --lr-mult fc8=10 >"$work/ft.log" 2>&1
+rc=$?
+check '[ $rc -eq 0 ] && [ -s "$work/ft/final.weights" ]' "fine-tuning: rc $rc: $(tail -3 "$work/ft.log")"
+check 'grep -q "classes auto: the last layer gives 2 classes (the net.s were 10)" "$work/ft.log"' "classes auto logged: $(head -4 "$work/ft.log")"
+check 'grep -q "14 of 16 tensors copied; initialised afresh: fc8 (fc8.weight 10x128 in the file, 2x128 here)" "$work/ft.log"' "fresh fc8 named: $(grep fine-tuning "$work/ft.log")"
+check 'grep -q "frozen (no update, no gradient): conv1 conv2 conv3; learning-rate multipliers: fc8 x10" "$work/ft.log"' "frozen layers logged: $(grep frozen "$work/ft.log")"
+best=$(awk -F, 'NR>1 && (b=="" || $5<b) {b=$5} END {print b}' "$work/ft/log.csv")
+check 'awk "BEGIN {exit !($best <= 2.0)}"' "two-class test error should reach <= 2 % within 80 steps, best $best %: $(cat "$work/ft/log.csv")"
+cmp=$(/usr/bin/python3 - "$src/tools" "$work/base/final.weights" "$work/ft/final.weights" <<'PY'
+import sys
+sys.path.insert(0, sys.argv[1])
+import anweights
+_, a = anweights.read(sys.argv[2])
+meta, b = anweights.read(sys.argv[3])
+out = []
+for name in a:
+    layer = name.split(".")[0]
+    if layer == "fc8":
+        out.append("%s %s" % (name, "x".join(map(str, b[name].shape))))
+    elif layer in ("conv1", "conv2", "conv3"):
+        out.append("%s %s" % (name, "same" if a[name].tobytes() == b[name].tobytes() else "CHANGED"))
+    else:
+        out.append("%s %s" % (name, "moved" if (a[name] != b[name]).any() else "UNCHANGED"))
+out.append("classes " + meta.get("classes", "").replace("\n", "|"))
+print(" ".join(out))
+PY
+)
+check '[ "$(grep -o "conv[123]\.[a-z]* same" <<<"$cmp" | wc -l)" -eq 6 ]' "frozen conv1..conv3 must be bit-identical: $cmp"
+check '[ "$(grep -o "\(conv[45]\|fc[67]\)\.[a-z]* moved" <<<"$cmp" | wc -l)" -eq 8 ]' "conv4, conv5, fc6, fc7 must have learned: $cmp"
+check 'grep -q "fc8.weight 2x128 fc8.bias 2 " <<<"$cmp"' "fc8 has 2 outputs: $cmp"
+check 'grep -q "classes clothing|footwear" <<<"$cmp"' "the data set's class names are saved: $cmp"
+
+# 3. classes=N as a net option; --classes net refuses a mismatch; the options' errors.
+expect 0 "fc8 .*2" -- "$bin" summary --net alexnet-small:classes=2
+expect 0 "fc8 .*3" -- "$bin" summary --net alexnet-small:classes=3
+expect 1 "classes=N" -- "$bin" summary --net alexnet-small:classes=0
+expect 1 "has 10 classes but .* has 2.*--classes auto" -- "$bin" train --data "$work/two-data" \
+  --init "$work/base/final.weights" --classes net --out "$work/x1" "${common[@]}" --epochs 1
+expect 1 "no layer named 'conv9'.*conv1, conv2" -- "$bin" train --data "$work/two-data" \
+  --init "$work/base/final.weights" --freeze conv9 --out "$work/x2" "${common[@]}" --epochs 1
+expect 1 "no conv or fc layer named 'relu1'" -- "$bin" train --data "$work/two-data" \
+  --net alexnet-small:classes=2 --freeze relu1 --out "$work/x3" "${common[@]}" --epochs 1
+expect 1 "'fc8=x' is not LAYER=MULT" -- "$bin" train --data "$work/two-data" \
+  --net alexnet-small:classes=2 --lr-mult fc8=x --out "$work/x4" "${common[@]}" --epochs 1
+expect 1 "leave no layer .* that learns" -- "$bin" train --data "$work/two-data" \
+  --net alexnet-small:classes=2 --freeze conv1,conv2,conv3,conv4,conv5,fc6,fc7,fc8 \
+  --out "$work/x5" "${common[@]}" --epochs 1
+clitest_done test_finetune
