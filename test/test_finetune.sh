@@ -68,7 +68,30 @@ check '[ "$(grep -o "\(conv[45]\|fc[67]\)\.[a-z]* moved" <<<"$cmp" | wc -l)" -eq
 check 'grep -q "fc8.weight 2x128 fc8.bias 2 " <<<"$cmp"' "fc8 has 2 outputs: $cmp"
 check 'grep -q "classes clothing|footwear" <<<"$cmp"' "the data set's class names are saved: $cmp"
 
-# 3. classes=N as a net option; --classes net refuses a mismatch; the options' errors.
+# 3. eval --confusion on the fine-tuned net: the matrix sums to the image count, its diagonal to
+#    the top-1 correct, the printed per-class accuracies match its rows.
+"$bin" eval --weights "$work/ft/final.weights" --data "$work/two-data/val" --confusion "$work/cm.csv" \
+  --threads 2 --json >"$work/eval.json" 2>"$work/eval.err"
+rc=$?
+"$bin" eval --weights "$work/ft/final.weights" --data "$work/two-data/val" --confusion "$work/cm2.csv" \
+  --threads 2 >"$work/eval.txt" 2>&1
+sums=$(/usr/bin/python3 - "$work/eval.json" "$work/cm.csv" <<'PY'
+import csv, json, sys
+r = json.load(open(sys.argv[1]))
+rows = list(csv.reader(open(sys.argv[2])))
+names = rows[0][3:]
+cells = [[int(x) for x in row[3:]] for row in rows[1:]]
+total = sum(map(sum, cells))
+diag = sum(cells[i][i] for i in range(len(cells)))
+ok_rows = all(int(row[1]) == sum(c) for row, c in zip(rows[1:], cells))
+print(len(names), r["images"], total, round(r["images"] * (1 - r["top1_err"] / 100)), diag, ok_rows)
+PY
+)
+read -r ncls nimg total want_diag diag rows_ok <<<"$sums"
+check '[ $rc -eq 0 ] && [ "$ncls" = 2 ] && [ "$nimg" -gt 800 ] && [ "$total" = "$nimg" ] && [ "$diag" = "$want_diag" ] && [ "$rows_ok" = True ]' "confusion matrix: rc $rc, $sums: $(cat "$work/cm.csv" "$work/eval.err")"
+check 'cmp -s "$work/cm.csv" "$work/cm2.csv" && grep -q "most confused (true -> predicted):" "$work/eval.txt" && grep -q "% .* images  footwear" "$work/eval.txt"' "eval --confusion's report: $(cat "$work/eval.txt")"
+
+# 4. classes=N as a net option; --classes net refuses a mismatch; the options' errors.
 expect 0 "fc8 .*2" -- "$bin" summary --net alexnet-small:classes=2
 expect 0 "fc8 .*3" -- "$bin" summary --net alexnet-small:classes=3
 expect 1 "classes=N" -- "$bin" summary --net alexnet-small:classes=0
