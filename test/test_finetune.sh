@@ -91,7 +91,34 @@ read -r ncls nimg total want_diag diag rows_ok <<<"$sums"
 check '[ $rc -eq 0 ] && [ "$ncls" = 2 ] && [ "$nimg" -gt 800 ] && [ "$total" = "$nimg" ] && [ "$diag" = "$want_diag" ] && [ "$rows_ok" = True ]' "confusion matrix: rc $rc, $sums: $(cat "$work/cm.csv" "$work/eval.err")"
 check 'cmp -s "$work/cm.csv" "$work/cm2.csv" && grep -q "most confused (true -> predicted):" "$work/eval.txt" && grep -q "% .* images  footwear" "$work/eval.txt"' "eval --confusion's report: $(cat "$work/eval.txt")"
 
-# 4. classes=N as a net option; --classes net refuses a mismatch; the options' errors.
+# 4. features: fc8's (the logits) argmax gives eval's top-1 error on the same images (the same
+#    views and order as the labels file); fc7 with ten views of a raw JPEG folder has the right
+#    shape and is read before relu7 (negative values); numpy reads both.
+"$bin" features --weights "$work/ft/final.weights" --data "$work/two-data/val" --layer fc8 \
+  -o "$work/f8.npy" --threads 2 >"$work/f8.log" 2>&1
+rc8=$?
+mkdir -p "$work/few/clothing" "$work/few/footwear"
+for c in clothing footwear; do ls "$work/two/val/$c" | head -12 | while read -r f; do ln -s "$work/two/val/$c/$f" "$work/few/$c/$f"; done; done
+"$bin" features --weights "$work/ft/final.weights" --data "$work/few" --ten-crop \
+  -o "$work/f7.npy" --threads 2 >"$work/f7.log" 2>&1
+rc7=$?
+feat=$(/usr/bin/python3 - "$work" <<'PY'
+import json, sys
+import numpy as np
+w = sys.argv[1]
+f8, f7 = np.load(w + "/f8.npy"), np.load(w + "/f7.npy")
+lab = [int(l.split("\t")[0]) for l in open(w + "/f8.labels.txt")]
+names = set(l.rstrip("\n").split("\t")[1] for l in open(w + "/f8.labels.txt"))
+r = json.load(open(w + "/eval.json"))
+err = 100.0 * np.mean(np.argmax(f8, axis=1) != np.array(lab))
+print(f8.shape == (r["images"], 2), f7.shape == (24, 128), f7.dtype == np.float32,
+      abs(err - r["top1_err"]) < 1e-6, sorted(names) == ["clothing", "footwear"],
+      bool((f7 < 0).any()))
+PY
+)
+check '[ $rc8 -eq 0 ] && [ $rc7 -eq 0 ] && [ "$feat" = "True True True True True True" ]' "features: rc $rc8/$rc7, checks $feat: $(tail -2 "$work/f8.log") $(tail -2 "$work/f7.log")"
+
+# 5. classes=N as a net option; --classes net refuses a mismatch; the options' errors.
 expect 0 "fc8 .*2" -- "$bin" summary --net alexnet-small:classes=2
 expect 0 "fc8 .*3" -- "$bin" summary --net alexnet-small:classes=3
 expect 1 "classes=N" -- "$bin" summary --net alexnet-small:classes=0

@@ -15,5 +15,6 @@ int cmd_tune(int argc, char **argv);
 
 int cmd_train(int argc, char **argv);
 int cmd_filters(int argc, char **argv);
+int cmd_features(int argc, char **argv);
 
 #endif

@@ -340,6 +340,9 @@ an_status an_model_create(const an_net *net, an_dev *devs, int ndev, const an_mo
         return an_error(AN_ERR_UNSUPPORTED, "net %s must end with a softmax layer", net->name);
     an_model_opts opts = o ? *o : an_model_defaults();
     if (opts.batch < 1) return an_error(AN_ERR_INVALID_ARG, "batch must be at least 1");
+    if (opts.keep_layer < 0 || opts.keep_layer > net->nlayers)
+        return an_error(AN_ERR_INVALID_ARG, "keep_layer %d: net %s has %d layers",
+                        opts.keep_layer, net->name, net->nlayers);
     an_model *m = calloc(1, sizeof *m);
     if (!m) return an_error(AN_ERR_NOMEM, "out of host memory");
     m->net = net;

@@ -319,6 +319,34 @@ an_status an_model_read_logits(an_model *m, float *logits) {
     return an_read(&m->devs[0], mt->in, logits, (size_t)m->n * (size_t)m->K);
 }
 
+an_status an_model_read_layer(an_model *m, int i, float *out) {
+    if (i < 0 || i >= m->net->nlayers)
+        return an_error(AN_ERR_INVALID_ARG, "no layer %d in %s", i, m->net->name);
+    if (m->opts.inference && m->opts.keep_layer != i + 1)
+        return an_error(AN_ERR_INVALID_ARG, "layer %s's output is not kept by this inference "
+                        "model (an_model_opts.keep_layer)", m->net->layers[i].name);
+    const an_layer *l = &m->net->layers[i];
+    if (l->kind == AN_LAYER_SOFTMAX) /* whole, on tower 1's device */
+        return an_read(&m->devs[0], (an_buf){m->L[i].t[0].out, 0}, out,
+                       (size_t)m->n * (size_t)m->K);
+    size_t hw = (size_t)l->out.h * l->out.w, pitch = (size_t)l->out.c * hw;
+    int done = 0;
+    for (int t = 0; t < m->T; t++) {
+        int c0, c1;
+        if (!an_model_piece(m, i, t, &c0, &c1) || c0 < done) continue;
+        size_t cols = (size_t)(c1 - c0) * hw;
+        an_dev *d = &m->devs[an_model_dev_of(m, t)];
+        AN_TRY(an_finish(d));
+        size_t origin[3] = {0, 0, 0}, region[3] = {cols * sizeof(float), (size_t)m->n, 1};
+        size_t host_origin[3] = {(size_t)c0 * hw * sizeof(float), 0, 0};
+        CL_CHECK(clEnqueueReadBufferRect(d->q, m->L[i].t[t].out, CL_TRUE, origin, host_origin,
+                                         region, cols * sizeof(float), 0, pitch * sizeof(float),
+                                         0, out, 0, NULL, NULL));
+        done = c1;
+    }
+    return AN_OK;
+}
+
 an_status an_model_read_probs(an_model *m, float *probs) {
     if (m->train)
         return an_error(AN_ERR_INVALID_ARG, "a training forward computes no probabilities");
