@@ -5,7 +5,12 @@
 # reaches >= 98 % on the two-class test images within 80 steps, the frozen tensors are
 # bit-identical to the file's and the others have moved. Also: classes=N as a net option,
 # --classes net, and the options' errors. Skipped without Debian's dataset-fashion-mnist.
+# TensorBoard: the fine-tuning run's event file, read by our own reader (test_tensorboard --dump,
+# the first argument) and by tensorboard's EventAccumulator when $AN_TENSORBOARD_PYTHON (default
+# /usr/bin/python3) can import it (PyPI tensorboard; skipped with a message when not), holds the
+# losses and learning rates of iterations.csv and the validation errors of log.csv.
 set -u
+tbdump=${1:?usage: test_finetune.sh TEST_TENSORBOARD}
 bin=${ALEXNET_BIN:?}
 src=${ALEXNET_SOURCE_DIR:?}
 fmnist=/usr/share/datasets/fashion-mnist
@@ -118,7 +123,49 @@ PY
 )
 check '[ $rc8 -eq 0 ] && [ $rc7 -eq 0 ] && [ "$feat" = "True True True True True True" ]' "features: rc $rc8/$rc7, checks $feat: $(tail -2 "$work/f8.log") $(tail -2 "$work/f7.log")"
 
-# 5. classes=N as a net option; --classes net refuses a mismatch; the options' errors.
+# 5. TensorBoard's scalars equal the CSV logs.
+ev=$(ls "$work/ft"/events.out.tfevents.* 2>/dev/null | head -1)
+"$tbdump" --dump "$ev" >"$work/tb.csv" 2>&1
+rc=$?
+cmp_logs='
+import sys
+w, tb = sys.argv[1], sys.argv[2]
+it = [l.strip().split(",") for l in open(w + "/ft/iterations.csv")][1:]
+ep = [l.strip().split(",") for l in open(w + "/ft/log.csv")][1:]
+want = {("train/loss", int(r[0])): float(r[2]) for r in it}
+want.update({("train/lr", int(r[0])): float(r[3]) for r in it})
+want.update({("val/top1_err", int(r[1])): float(r[4]) for r in ep})
+want.update({("val/top5_err", int(r[1])): float(r[5]) for r in ep})
+got = {}
+if tb == "-":
+    for l in open(w + "/tb.csv"):
+        tag, step, v = l.strip().split(",")
+        got[(tag, int(step))] = float(v)
+else:
+    from tensorboard.backend.event_processing import event_accumulator as ea
+    acc = ea.EventAccumulator(tb, size_guidance={ea.SCALARS: 0})
+    acc.Reload()
+    for tag in acc.Tags()["scalars"]:
+        for e in acc.Scalars(tag):
+            got[(tag, e.step)] = e.value
+bad = [k for k in want if k not in got or abs(got[k] - want[k]) > 1e-4 + 1e-6 * abs(want[k])]
+ips = [k for k in got if k[0] == "train/images_per_s" and got[k] > 0]
+print(len(want), len(bad), len(ips), bad[:3])
+'
+res=$(/usr/bin/python3 -c "$cmp_logs" "$work" - 2>&1)
+check '[ $rc -eq 0 ] && [ -n "$ev" ] && [ "$res" = "144 0 68 []" ]' "tensorboard events (our reader): rc $rc, $ev: $res $(head -3 "$work/tb.csv")"
+tbpy=${AN_TENSORBOARD_PYTHON:-/usr/bin/python3}
+if "$tbpy" -c "import tensorboard" 2>/dev/null; then
+  res=$("$tbpy" -c "$cmp_logs" "$work" "$ev" 2>&1 | tail -1)
+  check '[ "$res" = "144 0 68 []" ]' "tensorboard's own reader: $res"
+else
+  echo "tensorboard's reader skipped: $tbpy cannot import tensorboard (pip install tensorboard)"
+fi
+"$bin" train --data "$work/two-data" --init "$work/base/final.weights" --out "$work/notb" "${common[@]}" \
+  --epochs 1 --max-iters 1 --tensorboard off >/dev/null 2>&1
+check '[ -s "$work/notb/iterations.csv" ] && ! ls "$work/notb"/events.* >/dev/null 2>&1' "--tensorboard off writes no event file"
+
+# 6. classes=N as a net option; --classes net refuses a mismatch; the options' errors.
 expect 0 "fc8 .*2" -- "$bin" summary --net alexnet-small:classes=2
 expect 0 "fc8 .*3" -- "$bin" summary --net alexnet-small:classes=3
 expect 1 "classes=N" -- "$bin" summary --net alexnet-small:classes=0

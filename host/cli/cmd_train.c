@@ -74,7 +74,7 @@ int cmd_train(int argc, char **argv) {
     cli_device_opts dev = {0};
     int resume = 0, no_lighting = 0;
     const char *seed = "1", *max_iters = "0";
-    const char *algo = "auto", *classes = NULL;
+    const char *algo = "auto", *classes = NULL, *tensorboard = "on";
     const cli_opt opts[] = {
         {"--data", CLI_STR, &c.data, "DIR",
          "data set: DIR/train and DIR/val (or DIR/test), prepared shards or JPEG folders", NULL},
@@ -115,6 +115,8 @@ int cmd_train(int argc, char **argv) {
          "net: the net's count must match", "auto|net"},
         {"--lr-mult", CLI_STR, &c.lr_mult, "L=M,...",
          "per-layer learning-rate multipliers, e.g. fc8=10", NULL},
+        {"--tensorboard", CLI_CHOICE, &tensorboard, "on|off",
+         "also write the scalars as TensorBoard event files in RUNDIR (default on)", "on|off"},
         {"--freeze", CLI_STR, &c.freeze, "L,...",
          "layers left as they are (no update, no gradient), e.g. conv1,conv2,conv3,conv4,conv5",
          NULL},
@@ -127,6 +129,7 @@ int cmd_train(int argc, char **argv) {
                        argv, NULL, 0, &npos);
     if (rc) return rc < 0 ? 0 : rc;
     c.resume = resume;
+    c.tensorboard = strcmp(tensorboard, "on") == 0;
     c.classes_auto = classes ? strcmp(classes, "auto") == 0 : c.init != NULL;
     c.lighting = !no_lighting;
     char *end;

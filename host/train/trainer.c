@@ -15,6 +15,7 @@
 #include "train/evaluate.h"
 #include "train/feed.h"
 #include "train/finetune.h"
+#include "train/tensorboard.h"
 #include "util/mkdir_p.h"
 #include "train/trainer.h"
 #include "util/atomic_file.h"
@@ -36,6 +37,7 @@ an_train_config an_train_defaults(void) {
     c.lighting = 1;
     c.keep = 3;
     c.conv_algo = AN_CONV_AUTO;
+    c.tensorboard = 1;
     return c;
 }
 
@@ -72,6 +74,7 @@ typedef struct trainer {
     double t0;
     an_dev *dev0;                 /* batches are loaded into memory mapped from its context */
     float *lr_mult;               /* per layer (fine-tuning), NULL: all 1 */
+    an_tb_writer tb;              /* TensorBoard events (tb.f NULL: off) */
     cl_mem batch_mem[4];
 } trainer;
 
@@ -304,6 +307,13 @@ static an_status end_epoch(trainer *t, int epoch) {
         t->progress(t->ctx, &p);
     }
     /* Plateau watches the validation top-1 error (the training loss without validation). */
+    double now = an_tb_now();
+    AN_TRY(an_tb_scalar(&t->tb, "train/epoch_loss", t->st.iteration, (float)train_loss, now));
+    if (t->val_dir[0]) {
+        AN_TRY(an_tb_scalar(&t->tb, "val/loss", t->st.iteration, (float)r.loss, now));
+        AN_TRY(an_tb_scalar(&t->tb, "val/top1_err", t->st.iteration, (float)r.top1_err, now));
+        AN_TRY(an_tb_scalar(&t->tb, "val/top5_err", t->st.iteration, (float)r.top5_err, now));
+    }
     double metric = t->val_dir[0] ? r.top1_err : train_loss;
     int better = metric < t->st.best_top1 - 1e-9;
     if (better) {
@@ -436,8 +446,11 @@ static an_status train_step(trainer *t, volatile sig_atomic_t *stop, FILE *log,
             t->st.lr);
     fflush(log);
     (*done_here)++;
-    report_iter(t, loss, (double)*done_here * t->c.batch / (an_now_s() - start), per_epoch,
-                start);
+    double rate = (double)*done_here * t->c.batch / (an_now_s() - start), now = an_tb_now();
+    AN_TRY(an_tb_scalar(&t->tb, "train/loss", t->st.iteration, loss, now));
+    AN_TRY(an_tb_scalar(&t->tb, "train/lr", t->st.iteration, (float)t->st.lr, now));
+    AN_TRY(an_tb_scalar(&t->tb, "train/images_per_s", t->st.iteration, (float)rate, now));
+    report_iter(t, loss, rate, per_epoch, start);
     if (t->st.iteration % per_epoch == 0) return end_epoch(t, t->st.epoch);
     if (t->c.ckpt_every > 0 && t->st.iteration % t->c.ckpt_every == 0) return checkpoint(t);
     return AN_OK;
@@ -480,6 +493,7 @@ static an_status setup(trainer *t, an_dev *devs, int ndev) {
         return an_error(AN_ERR_INVALID_ARG, "%s already holds a training run: continue it with "
                         "--resume, or give another --out (nothing there was changed)", t->c.out);
     AN_TRY(mkdir_one(p));
+    if (t->c.tensorboard) AN_TRY(an_tb_open(&t->tb, t->c.out));
     if (!t->c.resume) {
         char cfg[4096];
         kv_config(&t->c, t->net->name, cfg, sizeof cfg);
@@ -592,5 +606,6 @@ an_status an_train_run(const an_train_config *cfg, an_dev *devs, int ndev,
     free(t.momentum);
     free(t.images);
     free(t.lr_mult);
+    an_tb_close(&t.tb);
     return s;
 }
