@@ -165,7 +165,23 @@ fi
   --epochs 1 --max-iters 1 --tensorboard off >/dev/null 2>&1
 check '[ -s "$work/notb/iterations.csv" ] && ! ls "$work/notb"/events.* >/dev/null 2>&1' "--tensorboard off writes no event file"
 
-# 6. classes=N as a net option; --classes net refuses a mismatch; the options' errors.
+# 6. A raw folder where most files are bad (so that whole batches of them come up): batches are
+#    topped up with good images and the run goes on; a folder with no good image is refused
+#    before the first step.
+for c in clothing footwear; do
+  mkdir -p "$work/bad/train/$c" "$work/allbad/train/$c"
+  ls "$work/two/train/$c" | head -6 | while read -r f; do ln -s "$work/two/train/$c/$f" "$work/bad/train/$c/$f"; done
+  for k in $(seq 1 14); do echo "not a jpeg $k" >"$work/bad/train/$c/bad$k.JPEG"; cp "$work/bad/train/$c/bad$k.JPEG" "$work/allbad/train/$c/"; done
+done
+"$bin" train --data "$work/bad" --val none --init "$work/base/final.weights" --out "$work/badrun" \
+  --batch 4 --threads 2 --epochs 1 --max-iters 8 --no-lighting >"$work/bad.log" 2>&1
+rc=$?
+check '[ $rc -eq 0 ] && [ "$(wc -l < "$work/badrun/iterations.csv")" -eq 9 ]' "a folder of mostly bad files trains on: rc $rc: $(tail -3 "$work/bad.log")"
+expect 1 "no image of .*allbad/train could be read (28 files, 28 of them bad" -- "$bin" train \
+  --data "$work/allbad" --val none --init "$work/base/final.weights" --out "$work/allbadrun" \
+  --batch 4 --threads 2 --epochs 1 --no-lighting
+
+# 7. classes=N as a net option; --classes net refuses a mismatch; the options' errors.
 expect 0 "fc8 .*2" -- "$bin" summary --net alexnet-small:classes=2
 expect 0 "fc8 .*3" -- "$bin" summary --net alexnet-small:classes=3
 expect 1 "classes=N" -- "$bin" summary --net alexnet-small:classes=0

@@ -15,6 +15,7 @@
 #include "train/evaluate.h"
 #include "train/feed.h"
 #include "train/finetune.h"
+#include "train/refill.h"
 #include "train/tensorboard.h"
 #include "util/mkdir_p.h"
 #include "train/trainer.h"
@@ -75,6 +76,7 @@ typedef struct trainer {
     an_dev *dev0;                 /* batches are loaded into memory mapped from its context */
     float *lr_mult;               /* per layer (fine-tuning), NULL: all 1 */
     an_tb_writer tb;              /* TensorBoard events (tb.f NULL: off) */
+    an_refill refill;             /* batches topped up past bad files */
     cl_mem batch_mem[4];
 } trainer;
 
@@ -417,6 +419,7 @@ static an_status train_step(trainer *t, volatile sig_atomic_t *stop, FILE *log,
     }
     an_batch b;
     AN_TRY(an_loader_next(t->loader, &b));
+    AN_TRY(an_refill_batch(t->loader, &b, t->c.batch, &t->refill, t->train_dir));
     const float *images = an_feed_direct(t->net, &b);
     if (!images) {
         AN_TRY(an_feed_images(t->net, &b, 0, t->images));
@@ -607,5 +610,6 @@ an_status an_train_run(const an_train_config *cfg, an_dev *devs, int ndev,
     free(t.images);
     free(t.lr_mult);
     an_tb_close(&t.tb);
+    an_refill_free(&t.refill);
     return s;
 }
