@@ -15,3 +15,4 @@ an_add_test(test_model_infer_host_staged COMMAND test_model_infer ARGS alexnet-s
 # The issue's target: alexnet-owt's inference within 1.2 x (weights + two largest activations)
 an_add_test(test_model_infer_owt COMMAND test_model_infer ARGS alexnet-owt 1 1.2 LABELS net)
 an_add_test(test_features SOURCES test_features.c LABELS net ENV ${AN_TWO_DEVICES} TIMEOUT 120)
+an_add_test(test_freeze SOURCES test_freeze.c LABELS net ENV ${AN_TWO_DEVICES} TIMEOUT 120)
