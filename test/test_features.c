@@ -123,7 +123,8 @@ int main(void) {
     an_model_opts bad = o;
     bad.keep_layer = net->nlayers + 1;
     an_model *m = NULL;
-    CHECK(an_model_create(net, &rdev, 1, &bad, &m) == AN_ERR_INVALID_ARG, "keep_layer out of range");
+    CHECK(an_model_create(net, &rdev, 1, &bad, &m) == AN_ERR_INVALID_ARG,
+          "keep_layer out of range");
     unlink(path);
     for (int i = 0; i < net->nlayers; i++) free(act[i]);
     free(act);

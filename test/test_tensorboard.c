@@ -102,8 +102,9 @@ int main(int argc, char **argv) {
     CHECK_OK(an_tb_read(w.path, collect, &g, version));
     CHECK(strcmp(version, "brain.Event:2") == 0, "file_version '%s'", version);
     CHECK(g.n == 3 && strcmp(g.tag[1], "train/loss") == 0 && g.step[1] == 300 &&
-          g.value[1] == 0.125f && g.wall[1] == 1.7e9 + 0.25 && strcmp(g.tag[2], "val/top1_err") == 0 &&
-          g.step[2] == 1LL << 40 && g.value[2] == -3.5f && g.wall[0] == 0.0,
+          g.value[1] == 0.125f && g.wall[1] == 1.7e9 + 0.25 &&
+          strcmp(g.tag[2], "val/top1_err") == 0 && g.step[2] == 1LL << 40 &&
+          g.value[2] == -3.5f && g.wall[0] == 0.0,
           "scalars read back: %d", g.n);
 
     long size = file_size(w.path);

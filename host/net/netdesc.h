@@ -180,7 +180,7 @@ an_status an_net_parse(const char *text, const char *source, an_net **out);
 
 /* A built-in net by name ("alexnet", "caffenet", "alexnet-owt", "alexnet-small") or a
  * description file by path. A trailing ":key=value,..." changes the input (keys channels, size,
- * height, width) or the class count (classes), e.g. "alexnet-small:channels=3,size=32,classes=2". */
+ * height, width) or the class count (classes): "alexnet-small:channels=3,size=32,classes=2". */
 an_status an_net_load(const char *name_or_path, an_net **out);
 
 /* Give the net another input (0 keeps a value) and infer all shapes again. On failure (a shape

@@ -18,7 +18,8 @@ static an_status reserve(an_refill *r, int batch, size_t per_image) {
 }
 
 static void take(an_refill *r, int *n, const an_batch *b, int k) {
-    memcpy(r->images + (size_t)*n * r->per_image, b->images, (size_t)k * r->per_image * sizeof(float));
+    memcpy(r->images + (size_t)*n * r->per_image, b->images,
+           (size_t)k * r->per_image * sizeof(float));
     memcpy(r->labels + *n, b->labels, (size_t)k * sizeof(int));
     *n += k;
 }

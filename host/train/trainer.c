@@ -308,7 +308,6 @@ static an_status end_epoch(trainer *t, int epoch) {
         p.elapsed_s = secs;
         t->progress(t->ctx, &p);
     }
-    /* Plateau watches the validation top-1 error (the training loss without validation). */
     double now = an_tb_now();
     AN_TRY(an_tb_scalar(&t->tb, "train/epoch_loss", t->st.iteration, (float)train_loss, now));
     if (t->val_dir[0]) {
@@ -316,6 +315,7 @@ static an_status end_epoch(trainer *t, int epoch) {
         AN_TRY(an_tb_scalar(&t->tb, "val/top1_err", t->st.iteration, (float)r.top1_err, now));
         AN_TRY(an_tb_scalar(&t->tb, "val/top5_err", t->st.iteration, (float)r.top5_err, now));
     }
+    /* Plateau watches the validation top-1 error (the training loss without validation). */
     double metric = t->val_dir[0] ? r.top1_err : train_loss;
     int better = metric < t->st.best_top1 - 1e-9;
     if (better) {
@@ -534,9 +534,9 @@ static an_status setup(trainer *t, an_dev *devs, int ndev) {
     }
     if (cl && cl->n != t->net->classes)
         return an_error(AN_ERR_INVALID_ARG, "net %s has %d classes but %s has %d: pick a net with "
-                        "classes=%d (--net NAME:classes=%d, a net file's `net ... classes=` line, or "
-                        "--classes auto)", t->net->name, t->net->classes, t->train_dir, cl->n,
-                        cl->n, cl->n);
+                        "classes=%d (--net NAME:classes=%d, a net file's `net ... classes=` "
+                        "line, or --classes auto)", t->net->name, t->net->classes, t->train_dir,
+                        cl->n, cl->n, cl->n);
     if (cl) AN_TRY(an_net_set_class_names(t->net, cl->n, (const char *const *)cl->words));
     an_model_opts mo = an_model_defaults();
     mo.batch = t->c.batch;
