@@ -18,3 +18,5 @@ an_add_test(test_model_infer_owt COMMAND test_model_infer ARGS alexnet-owt 1 1.2
 # after new weights are set
 an_add_test(test_model_infer_winograd COMMAND test_model_infer ARGS alexnet-small 4 0 winograd
             LABELS net ENV ${AN_TWO_DEVICES})
+an_add_test(test_features SOURCES test_features.c LABELS net ENV ${AN_TWO_DEVICES} TIMEOUT 120)
+an_add_test(test_freeze SOURCES test_freeze.c LABELS net ENV ${AN_TWO_DEVICES} TIMEOUT 120)

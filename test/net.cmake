@@ -7,3 +7,5 @@ an_add_test(test_weights_py COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}
             $<TARGET_FILE:test_weights> LABELS net TIMEOUT 300)
 an_add_test(test_cli_summary COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_cli_summary.sh
             LABELS net cli TIMEOUT 60)
+an_add_test(test_cli_filters COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/test_cli_filters.py
+            LABELS net cli TIMEOUT 60)

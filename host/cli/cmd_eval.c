@@ -7,6 +7,7 @@
 #include "cli/cli.h"
 #include "net/model.h"
 #include "net/weights.h"
+#include "train/confusion.h"
 #include "train/evaluate.h"
 
 static void progress(void *ctx, size_t done, size_t total) {
@@ -58,8 +59,34 @@ static void check_class_order(const an_net *net, const an_classes *c) {
     }
 }
 
+/* Per-class accuracy and the most confused pairs (stdout), the matrix to csv. */
+static an_status report_confusion(const an_classes *c, const size_t *cm, const char *csv,
+                                  int json) {
+    const char **names = malloc((size_t)c->n * sizeof *names);
+    if (!names) return an_error(AN_ERR_NOMEM, "out of memory");
+    for (int k = 0; k < c->n; k++) names[k] = c->words[k] && *c->words[k] ? c->words[k] : c->ids[k];
+    an_status s = an_confusion_write_csv(csv, c->n, names, cm);
+    int pairs[20], np = an_confusion_top_pairs(c->n, cm, 10, pairs);
+    if (s == AN_OK && !json) {
+        printf("per-class accuracy (confusion matrix in %s):\n", csv);
+        for (int y = 0; y < c->n; y++) {
+            size_t row = 0;
+            for (int k = 0; k < c->n; k++) row += cm[(size_t)y * c->n + k];
+            printf("  %6.2f %%  %6zu images  %s\n",
+                   row ? 100.0 * (double)cm[(size_t)y * c->n + y] / (double)row : 0.0, row,
+                   names[y]);
+        }
+        printf("most confused (true -> predicted):%s\n", np ? "" : " none");
+        for (int i = 0; i < np; i++)
+            printf("  %6zu  %s -> %s\n", cm[(size_t)pairs[2 * i] * c->n + pairs[2 * i + 1]],
+                   names[pairs[2 * i]], names[pairs[2 * i + 1]]);
+    }
+    free(names);
+    return s;
+}
+
 int cmd_eval(int argc, char **argv) {
-    const char *weights = NULL, *data = NULL, *classes = NULL;
+    const char *weights = NULL, *data = NULL, *classes = NULL, *confusion = NULL;
     int ten_crop = 0, batch = 0, threads = 0, size = 0, json = 0;
     cli_device_opts dev = {0};
     const cli_opt opts[] = {
@@ -76,6 +103,8 @@ int cmd_eval(int argc, char **argv) {
         {"--classes", CLI_STR, &classes, "FILE",
          "raw folders: synset list fixing the class order (default: folder names)", NULL},
         {"--json", CLI_FLAG, &json, NULL, "print one JSON object", NULL},
+        {"--confusion", CLI_STR, &confusion, "FILE.csv",
+         "write the confusion matrix; print per-class accuracy and the most confused pairs", NULL},
         CLI_DEVICE_OPTIONS(dev),
         {0}};
     int npos;
@@ -122,7 +151,11 @@ int cmd_eval(int argc, char **argv) {
     mo.inference = 1;
     an_model *m = NULL;
     an_eval_result r;
+    size_t *cm = NULL;
     s = an_model_create(net, devs, ndev, &mo, &m);
+    if (s == AN_OK && confusion &&
+        !(cm = eo.confusion = calloc((size_t)net->classes * (size_t)net->classes, sizeof *cm)))
+        s = an_error(AN_ERR_NOMEM, "out of memory for a %d-class confusion matrix", net->classes);
     if (s == AN_OK) s = an_model_load_weights(m, weights);
     if (s == AN_OK) s = an_evaluate_loader(m, net, l, &eo, &r);
     if (s == AN_OK) {
@@ -133,7 +166,9 @@ int cmd_eval(int argc, char **argv) {
                 fprintf(stderr, "alexnet eval: skipped %s: %s\n", path, reason);
         }
         print_result(weights, data, net, &r, json);
+        if (cm) s = report_confusion(an_loader_classes(l), cm, confusion, json);
     }
+    free(cm);
     an_model_free(m);
     an_devs_close(devs, ndev);
     an_loader_close(l);

@@ -74,7 +74,7 @@ int cmd_train(int argc, char **argv) {
     cli_device_opts dev = {0};
     int resume = 0, no_lighting = 0;
     const char *seed = "1", *max_iters = "0";
-    const char *algo = "auto";
+    const char *algo = "auto", *classes = NULL, *tensorboard = "on";
     const cli_opt opts[] = {
         {"--data", CLI_STR, &c.data, "DIR",
          "data set: DIR/train and DIR/val (or DIR/test), prepared shards or JPEG folders", NULL},
@@ -107,6 +107,19 @@ int cmd_train(int argc, char **argv) {
          "auto|im2col|direct|fft|winograd"},
         {"--resume", CLI_FLAG, &resume, NULL,
          "continue the run in RUNDIR from its newest checkpoint", NULL},
+        {"--init", CLI_STR, &c.init, "FILE",
+         "fine-tune: start from a weights file's tensors (those of another shape start afresh); "
+         "--net defaults to the file's net", NULL},
+        {"--classes", CLI_CHOICE, &classes, "MODE",
+         "auto: the last layer gets the training set's class count (default with --init); "
+         "net: the net's count must match", "auto|net"},
+        {"--lr-mult", CLI_STR, &c.lr_mult, "L=M,...",
+         "per-layer learning-rate multipliers, e.g. fc8=10", NULL},
+        {"--tensorboard", CLI_CHOICE, &tensorboard, "on|off",
+         "also write the scalars as TensorBoard event files in RUNDIR (default on)", "on|off"},
+        {"--freeze", CLI_STR, &c.freeze, "L,...",
+         "layers left as they are (no update, no gradient), e.g. conv1,conv2,conv3,conv4,conv5",
+         NULL},
         CLI_DEVICE_OPTIONS(dev),
         {0},
     };
@@ -116,6 +129,8 @@ int cmd_train(int argc, char **argv) {
                        argv, NULL, 0, &npos);
     if (rc) return rc < 0 ? 0 : rc;
     c.resume = resume;
+    c.tensorboard = strcmp(tensorboard, "on") == 0;
+    c.classes_auto = classes ? strcmp(classes, "auto") == 0 : c.init != NULL;
     c.lighting = !no_lighting;
     char *end;
     errno = 0;
@@ -127,9 +142,9 @@ int cmd_train(int argc, char **argv) {
         return 2;
     }
     if (!an_conv_algo_parse(algo, &c.conv_algo)) c.conv_algo = AN_CONV_AUTO;
-    if (!c.out || (!resume && (!c.data || !c.net))) {
-        fprintf(stderr, "alexnet train: --data, --net and --out are needed (--out alone with "
-                        "--resume); see alexnet train --help\n");
+    if (!c.out || (!resume && (!c.data || (!c.net && !c.init)))) {
+        fprintf(stderr, "alexnet train: --data, --net (or --init) and --out are needed (--out "
+                        "alone with --resume); see alexnet train --help\n");
         return 2;
     }
     if (c.epochs == 0 && !resume) c.epochs = an_train_defaults().epochs;

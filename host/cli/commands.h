@@ -14,5 +14,7 @@ int cmd_bench(int argc, char **argv);
 int cmd_tune(int argc, char **argv);
 
 int cmd_train(int argc, char **argv);
+int cmd_filters(int argc, char **argv);
+int cmd_features(int argc, char **argv);
 
 #endif

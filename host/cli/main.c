@@ -18,6 +18,8 @@ static const command commands[] = {
     {"train", cmd_train, "train a net with SGD (the paper's recipe by default)"},
     {"eval", cmd_eval, "top-1/top-5 error and loss of a weights file on a data set"},
     {"classify", cmd_classify, "the most likely classes of JPEG images"},
+    {"features", cmd_features, "a layer's activations (fc7) per image as a .npy, with labels"},
+    {"filters", cmd_filters, "a conv layer's kernels as a PNG image grid (the paper's Figure 3)"},
     {"bench", cmd_bench, "per-layer device time, GFLOP/s, images/s of inference or training"},
     {"tune", cmd_tune, "time the conv algorithms of a net's layers; keep the fastest (cached)"},
     {"bench-gemm", cmd_bench_gemm, "GFLOP/s of the GEMM backends on AlexNet's shapes vs the FMA peak"},

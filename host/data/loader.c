@@ -278,6 +278,7 @@ void an_loader_position(const an_loader *l, uint64_t *epoch, uint64_t *index) {
 
 size_t an_loader_size(const an_loader *l) { return (size_t)l->n; }
 int an_loader_stored_size(const an_loader *l) { return l->size; }
+size_t an_loader_image_floats(const an_loader *l) { return l->per_image; }
 const an_classes *an_loader_classes(const an_loader *l) { return &l->classes; }
 const an_data_stats *an_loader_stats(const an_loader *l) { return l->have_stats ? &l->stats : NULL; }
 

@@ -78,6 +78,8 @@ void an_loader_position(const an_loader *l, uint64_t *epoch, uint64_t *index);
 /* Images per epoch (a raw folder's bad files included). */
 size_t an_loader_size(const an_loader *l);
 int an_loader_stored_size(const an_loader *l);
+/* Floats per image in a batch (all its views). */
+size_t an_loader_image_floats(const an_loader *l);
 const an_classes *an_loader_classes(const an_loader *l);
 /* The statistics in use (NULL when none were needed or found). */
 const an_data_stats *an_loader_stats(const an_loader *l);

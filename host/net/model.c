@@ -247,15 +247,19 @@ static an_status setup_device(an_model *m, int di) {
 
     an_sgd_segment *segs = calloc((size_t)md->layout.n + 1, sizeof *segs);
     if (!segs) return an_error(AN_ERR_NOMEM, "out of host memory");
+    size_t nseg = 0;
     for (int j = 0; j < md->layout.n; j++) {
         const an_layout_entry *e = &md->layout.e[j];
-        int bias = m->net->tensors[e->tensor].is_bias;
-        segs[j].start = e->offset;
-        segs[j].length = e->count;
-        segs[j].lr_mult = bias ? m->opts.bias_lr_mult : 1.0f;
-        segs[j].decay_mult = bias ? m->opts.bias_decay_mult : 1.0f;
+        const an_tensor *tn = &m->net->tensors[e->tensor];
+        float mult = an_model_lr_mult(m, tn->layer);
+        if (mult == 0) continue; /* frozen: left out of the step */
+        segs[nseg].start = e->offset;
+        segs[nseg].length = e->count;
+        segs[nseg].lr_mult = mult * (tn->is_bias ? m->opts.bias_lr_mult : 1.0f);
+        segs[nseg].decay_mult = tn->is_bias ? m->opts.bias_decay_mult : 1.0f;
+        nseg++;
     }
-    an_status s = an_sgd_table_create(d, segs, (size_t)md->layout.n, &md->sgd);
+    an_status s = nseg ? an_sgd_table_create(d, segs, nseg, &md->sgd) : AN_OK;
     free(segs);
     return s;
 }
@@ -315,6 +319,23 @@ static an_status plan_activations(an_model *m) {
     return s;
 }
 
+/* The per-layer multipliers, and the first layer that learns. */
+static an_status copy_lr_mult(an_model *m, const float *mult) {
+    const an_net *net = m->net;
+    m->first_trainable = net->nlayers;
+    if (mult) {
+        m->lr_mult = malloc((size_t)net->nlayers * sizeof *m->lr_mult);
+        if (!m->lr_mult) return an_error(AN_ERR_NOMEM, "out of host memory");
+        memcpy(m->lr_mult, mult, (size_t)net->nlayers * sizeof *m->lr_mult);
+    }
+    for (int i = net->nlayers - 1; i >= 0; i--) {
+        an_layer_kind k = net->layers[i].kind;
+        if ((k == AN_LAYER_CONV || k == AN_LAYER_FC) && an_model_lr_mult(m, i) != 0)
+            m->first_trainable = i;
+    }
+    return AN_OK;
+}
+
 an_status an_model_create(const an_net *net, an_dev *devs, int ndev, const an_model_opts *o,
                           an_model **out) {
     *out = NULL;
@@ -328,6 +349,9 @@ an_status an_model_create(const an_net *net, an_dev *devs, int ndev, const an_mo
         return an_error(AN_ERR_UNSUPPORTED, "net %s must end with a softmax layer", net->name);
     an_model_opts opts = o ? *o : an_model_defaults();
     if (opts.batch < 1) return an_error(AN_ERR_INVALID_ARG, "batch must be at least 1");
+    if (opts.keep_layer < 0 || opts.keep_layer > net->nlayers)
+        return an_error(AN_ERR_INVALID_ARG, "keep_layer %d: net %s has %d layers",
+                        opts.keep_layer, net->name, net->nlayers);
     an_model *m = calloc(1, sizeof *m);
     if (!m) return an_error(AN_ERR_NOMEM, "out of host memory");
     m->net = net;
@@ -340,6 +364,7 @@ an_status an_model_create(const an_net *net, an_dev *devs, int ndev, const an_mo
     m->K = net->layers[net->nlayers - 1].out.c;
     m->L = calloc((size_t)net->nlayers, sizeof *m->L);
     an_status s = m->L ? AN_OK : an_error(AN_ERR_NOMEM, "out of host memory");
+    if (s == AN_OK) s = copy_lr_mult(m, opts.layer_lr_mult);
     if (s == AN_OK) s = an_layout_whole(net, &m->whole);
     for (int di = 0; s == AN_OK && di < ndev; di++) s = setup_device(m, di);
     for (int i = 0; s == AN_OK && i < net->nlayers; i++) {
@@ -410,6 +435,7 @@ void an_model_free(an_model *m) {
     }
     an_layout_free(&m->whole);
     free(m->L);
+    free(m->lr_mult);
     free(m);
 }
 

@@ -35,6 +35,14 @@ typedef struct an_model_opts {
     an_tune_progress tune_progress; /* AN_CONV_AUTO's timing runs report here (may be NULL) */
     void *tune_ctx;
     int inference;           /* 1: forward only (see below); 0: a model that can train */
+    /* Fine-tuning: a learning-rate multiplier per layer (net->nlayers values, copied; NULL: all
+     * 1), on top of bias_lr_mult. 0 freezes a layer: the SGD step leaves its tensors alone and
+     * the backward computes no gradient of them, nor any input gradient below the first layer
+     * that learns. */
+    const float *layer_lr_mult;
+    /* Inference: layer keep_layer - 1's output is kept to the end of the forward, unshared, for
+     * an_model_read_layer (0: none). A training model keeps every layer's output anyway. */
+    int keep_layer;
 } an_model_opts;
 
 /* An inference model (opts.inference = 1) allocates the parameters and the activations only: no
@@ -80,6 +88,9 @@ an_status an_model_read_stats(an_model *m, float *loss, int *top1, int *top5);
 /* After a forward: the n × classes logits, or the probabilities (not after a train forward). */
 an_status an_model_read_logits(an_model *m, float *logits);
 an_status an_model_read_probs(an_model *m, float *probs);
+/* After a forward: layer i's output for the n images, whole (n × C×H×W, the towers' channel
+ * blocks in order). An inference model must have been made with keep_layer = i + 1. */
+an_status an_model_read_layer(an_model *m, int i, float *out);
 
 /* The parameters from a weights file of the model's net (host/net/weights.h). On one device
  * they are read straight into the mapped parameter buffer, with no host copy of them; with two,

@@ -56,11 +56,16 @@ struct an_model {
     int n;              /* images in the last forward */
     int train, has_labels;
     int conv_bwd_chosen;  /* the conv layers' backward choices are made (model_tune.c) */
+    float *lr_mult;       /* per layer (opts.layer_lr_mult's copy), NULL: all 1 */
+    int first_trainable;  /* the first conv/fc layer with a non-zero multiplier (nlayers: none) */
     uint32_t step;
     uint32_t params_gen; /* counts writes of the parameters (stale transformed filters) */
 };
 
 static inline int an_model_dev_of(const an_model *m, int t) { return t % m->ndev; }
+static inline float an_model_lr_mult(const an_model *m, int i) {
+    return m->lr_mult ? m->lr_mult[i] : 1.0f;
+}
 
 /* AN_OK for a model that can train; else an error naming `what` (a training call). */
 an_status an_model_refuse_inference(const an_model *m, const char *what);

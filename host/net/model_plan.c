@@ -77,7 +77,7 @@ static void lifetimes(const an_model *m, int reuse, pval *v) {
             }
             v[o] = (pval){dev, step_of(m, i, t, 1), step_of(m, i, t, 1), mt->out_floats, o};
             int in_place = l->kind == AN_LAYER_RELU || l->kind == AN_LAYER_DROPOUT;
-            if (reuse && in_place && i > 0 && !mt->gathers) {
+            if (reuse && in_place && i > 0 && !mt->gathers && i - 1 != m->opts.keep_layer - 1) {
                 int r = root_of(v, out_value(m, i - 1, t));
                 if (v[r].floats == mt->out_floats) {
                     v[o].root = r;
@@ -91,6 +91,9 @@ static void lifetimes(const an_model *m, int reuse, pval *v) {
     const mtower *sm = &m->L[last].t[0];
     read_at(v, an_plan_value(m, last, 0, 0), STEP_END);
     read_at(v, sm->gathers ? an_plan_value(m, last, 0, 1) : out_value(m, last - 1, 0), STEP_END);
+    for (int t = 0; m->opts.keep_layer > 0 && t < m->T; t++) /* an_model_read_layer's */
+        if (m->L[m->opts.keep_layer - 1].t[t].runs)
+            read_at(v, an_plan_value(m, m->opts.keep_layer - 1, t, 0), STEP_END);
 }
 
 /* The largest sum of two values live at one step, per device (the lifetimes without in-place

@@ -162,16 +162,20 @@ static an_status backward_op(an_model *m, int i, int t) {
     an_dev *d = mt->d;
     mdev *md = &m->dev[an_model_dev_of(m, t)];
     size_t n = (size_t)m->n;
-    an_buf y = {mt->out, 0}, dy = {mt->dout, 0}, dx = mt->din;
+    an_buf y = {mt->out, 0}, dy = {mt->dout, 0}, dx = mt->din, dw = mt->dw, db = mt->db;
     an_shape is = l->in_tower, os = l->out_tower;
     size_t out_count = n * (size_t)an_shape_count(os);
     d->tag = l->name;
+    /* Fine-tuning: no gradient of a frozen layer's tensors, no input gradient that no layer
+     * that learns would use. */
+    if (an_model_lr_mult(m, i) == 0) dw = db = (an_buf){NULL, 0};
+    if (i <= m->first_trainable) dx = (an_buf){NULL, 0};
     switch (l->kind) {
     case AN_LAYER_CONV: {
         an_conv_shape s = an_model_conv_shape(m, i, m->n);
         return an_conv_backward_choice(d, &s, mt->conv[AN_TUNE_BACKWARD_DATA],
                                        mt->conv[AN_TUNE_BACKWARD_WEIGHTS], mt->in, mt->w, dy, dx,
-                                       mt->dw, mt->db, (an_buf){md->ws, 0}, md->ws_floats);
+                                       dw, db, (an_buf){md->ws, 0}, md->ws_floats);
     }
     case AN_LAYER_FC: {
         /* Per group g: dx[:, ig] = dy[:, og] · W_g and dW_g = dy[:, og]ᵀ · x[:, ig]. */
@@ -182,10 +186,11 @@ static an_status backward_op(an_model *m, int i, int t) {
             if (dx.mem)
                 AN_TRY(an_gemm(d, 0, 0, n, ig, og, 1.0f, dyg, out, wg, ig, 0.0f,
                                an_buf_at(dx, g * ig), in));
-            AN_TRY(an_gemm(d, 1, 0, og, ig, n, 1.0f, dyg, out, an_buf_at(mt->in, g * ig), in, 0.0f,
-                           an_buf_at(mt->dw, g * og * ig), ig));
+            if (dw.mem)
+                AN_TRY(an_gemm(d, 1, 0, og, ig, n, 1.0f, dyg, out, an_buf_at(mt->in, g * ig), in,
+                               0.0f, an_buf_at(dw, g * og * ig), ig));
         }
-        return an_bias_grad_fc(d, dy, mt->db, n, out);
+        return db.mem ? an_bias_grad_fc(d, dy, db, n, out) : AN_OK;
     }
     case AN_LAYER_RELU:
         return dx.mem ? an_relu_backward(d, y, dy, dx, out_count) : AN_OK;
@@ -276,7 +281,7 @@ an_status an_model_backward(an_model *m) {
     AN_TRY(an_model_refuse_inference(m, "the backward"));
     if (!m->train) return an_error(AN_ERR_INVALID_ARG, "backward needs a training forward first");
     if (!m->conv_bwd_chosen) AN_TRY(an_model_choose_conv_backward(m));
-    for (int i = m->net->nlayers - 1; i >= 0; i--) {
+    for (int i = m->net->nlayers - 1; i >= m->first_trainable && i >= 0; i--) {
         /* Towers that read their input in place write its gradient directly; gathered
          * gradients are then added to it, in tower order. */
         int written[AN_MAX_TOWERS] = {0};
@@ -289,7 +294,7 @@ an_status an_model_backward(an_model *m) {
             if (!m->L[i].t[t].gather) written[t] = 1;
         }
         for (int t = 0; t < m->T; t++) {
-            if (!m->L[i].t[t].runs || !m->L[i].t[t].gather || i == 0) continue;
+            if (!m->L[i].t[t].runs || !m->L[i].t[t].gather || i <= m->first_trainable) continue;
             AN_TRY(scatter_back(m, i, t, written));
         }
         for (int di = 0; di < m->ndev; di++) clFlush(m->devs[di].q);
@@ -301,6 +306,7 @@ an_status an_model_sgd(an_model *m, float lr, float momentum, float decay) {
     AN_TRY(an_model_refuse_inference(m, "the SGD step"));
     for (int di = 0; di < m->ndev; di++) {
         mdev *md = &m->dev[di];
+        if (!md->sgd.count) continue; /* every tensor it holds is frozen */
         m->devs[di].tag = "sgd";
         AN_TRY(an_sgd_step(&m->devs[di], &md->sgd, (an_buf){md->params, 0},
                            (an_buf){md->grads, 0}, (an_buf){md->momentum, 0}, lr, momentum, decay));
@@ -322,6 +328,34 @@ an_status an_model_read_stats(an_model *m, float *loss, int *top1, int *top5) {
 an_status an_model_read_logits(an_model *m, float *logits) {
     const mtower *mt = &m->L[m->net->nlayers - 1].t[0];
     return an_read(&m->devs[0], mt->in, logits, (size_t)m->n * (size_t)m->K);
+}
+
+an_status an_model_read_layer(an_model *m, int i, float *out) {
+    if (i < 0 || i >= m->net->nlayers)
+        return an_error(AN_ERR_INVALID_ARG, "no layer %d in %s", i, m->net->name);
+    if (m->opts.inference && m->opts.keep_layer != i + 1)
+        return an_error(AN_ERR_INVALID_ARG, "layer %s's output is not kept by this inference "
+                        "model (an_model_opts.keep_layer)", m->net->layers[i].name);
+    const an_layer *l = &m->net->layers[i];
+    if (l->kind == AN_LAYER_SOFTMAX) /* whole, on tower 1's device */
+        return an_read(&m->devs[0], (an_buf){m->L[i].t[0].out, 0}, out,
+                       (size_t)m->n * (size_t)m->K);
+    size_t hw = (size_t)l->out.h * l->out.w, pitch = (size_t)l->out.c * hw;
+    int done = 0;
+    for (int t = 0; t < m->T; t++) {
+        int c0, c1;
+        if (!an_model_piece(m, i, t, &c0, &c1) || c0 < done) continue;
+        size_t cols = (size_t)(c1 - c0) * hw;
+        an_dev *d = &m->devs[an_model_dev_of(m, t)];
+        AN_TRY(an_finish(d));
+        size_t origin[3] = {0, 0, 0}, region[3] = {cols * sizeof(float), (size_t)m->n, 1};
+        size_t host_origin[3] = {(size_t)c0 * hw * sizeof(float), 0, 0};
+        CL_CHECK(clEnqueueReadBufferRect(d->q, m->L[i].t[t].out, CL_TRUE, origin, host_origin,
+                                         region, cols * sizeof(float), 0, pitch * sizeof(float),
+                                         0, out, 0, NULL, NULL));
+        done = c1;
+    }
+    return AN_OK;
 }
 
 an_status an_model_read_probs(an_model *m, float *probs) {

@@ -356,6 +356,45 @@ an_status an_net_set_input(an_net *net, int channels, int height, int width) {
     return AN_OK;
 }
 
+/* The last conv or fc layer gives the classes: give it `classes` outputs. A layer on all towers
+ * whose towers cannot share them evenly moves to tower 1 (it reads its input whole). */
+an_status an_net_set_classes(an_net *net, int classes) {
+    if (classes < 1 || classes > AN_MAX_CLASSES)
+        return an_error(AN_ERR_INVALID_ARG, "classes=%d: must be 1..%d", classes, AN_MAX_CLASSES);
+    int li = net->nlayers - 1;
+    while (li >= 0 && net->layers[li].kind != AN_LAYER_CONV && net->layers[li].kind != AN_LAYER_FC)
+        li--;
+    if (li < 0) return an_error(AN_ERR_INVALID_ARG, "net %s has no conv or fc layer to give %d "
+                                "classes", net->name, classes);
+    an_layer keep = net->layers[li];
+    int old = net->classes, nnames = net->nclass_names;
+    char **names = net->class_names;
+    net->class_names = NULL;
+    net->nclass_names = 0;
+    an_layer *L = &net->layers[li];
+    L->conv.out = classes;
+    if (L->tower == 0 && net->towers > 1 && classes % net->towers != 0) {
+        L->tower = 1;
+        L->input = AN_INPUT_CROSS;
+    }
+    net->classes = 0;
+    an_status s = an_net_infer(net);
+    if (s == AN_OK && net->classes != classes)
+        s = an_error(AN_ERR_INVALID_ARG, "net %s: its last layer %s does not give the classes",
+                     net->name, L->name);
+    if (s != AN_OK) {
+        net->layers[li] = keep;
+        net->classes = 0;
+        an_net_infer(net);
+        net->classes = old;
+        net->class_names = names;
+        net->nclass_names = nnames;
+        return an_error_context(s, "with classes=%d: ", classes);
+    }
+    free_names(names, nnames);
+    return AN_OK;
+}
+
 an_status an_net_set_class_names(an_net *net, int n, const char *const *names) {
     if (n != 0 && n != net->classes)
         return an_error(AN_ERR_INVALID_ARG, "%d class names for a net of %d classes", n,

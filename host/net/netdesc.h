@@ -180,12 +180,16 @@ an_status an_net_parse(const char *text, const char *source, an_net **out);
 
 /* A built-in net by name ("alexnet", "caffenet", "alexnet-owt", "alexnet-small") or a
  * description file by path. A trailing ":key=value,..." changes the input (keys channels, size,
- * height, width), e.g. "alexnet-small:channels=3,size=32". */
+ * height, width) or the class count (classes): "alexnet-small:channels=3,size=32,classes=2". */
 an_status an_net_load(const char *name_or_path, an_net **out);
 
 /* Give the net another input (0 keeps a value) and infer all shapes again. On failure (a shape
  * that no longer fits) the net is left as it was. */
 an_status an_net_set_input(an_net *net, int channels, int height, int width);
+
+/* Give the net `classes` outputs: its last conv or fc layer is resized (moved to tower 1 when
+ * the towers cannot share them evenly) and the class names are dropped. */
+an_status an_net_set_classes(an_net *net, int classes);
 
 /* Replace the class names (n must be 0 or net->classes); names are copied. */
 an_status an_net_set_class_names(an_net *net, int n, const char *const *names);

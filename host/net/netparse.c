@@ -483,8 +483,8 @@ static an_status load_base(const char *name, an_net **out) {
 }
 
 static an_status apply_overrides(an_net *net, const char *spec) {
-    int v[4] = {0, 0, 0, 0}; /* channels, size, height, width */
-    static const char *const keys[4] = {"channels", "size", "height", "width"};
+    int v[5] = {0, 0, 0, 0, 0}; /* channels, size, height, width, classes */
+    static const char *const keys[5] = {"channels", "size", "height", "width", "classes"};
     char buf[256];
     snprintf(buf, sizeof buf, "%s", spec);
     for (char *item = strtok(buf, ","); item; item = strtok(NULL, ",")) {
@@ -492,19 +492,20 @@ static an_status apply_overrides(an_net *net, const char *spec) {
         int k = -1;
         if (eq) {
             *eq = 0;
-            for (int i = 0; i < 4; i++)
+            for (int i = 0; i < 5; i++)
                 if (strcmp(item, keys[i]) == 0) k = i;
         }
         char *end = NULL;
         long x = eq ? strtol(eq + 1, &end, 10) : 0;
-        if (k < 0 || !end || end == eq + 1 || *end || x < 1 || x > (1 << 16))
-            return an_error(AN_ERR_INVALID_ARG,
-                            "net option '%s': expected channels=N, size=N, height=N or width=N",
-                            item);
+        long hi = k == 4 ? AN_MAX_CLASSES : 1 << 16;
+        if (k < 0 || !end || end == eq + 1 || *end || x < 1 || x > hi)
+            return an_error(AN_ERR_INVALID_ARG, "net option '%s': expected channels=N, size=N, "
+                            "height=N, width=N or classes=N", item);
         v[k] = (int)x;
     }
     int h = v[2] ? v[2] : v[1], w = v[3] ? v[3] : v[1];
-    return an_net_set_input(net, v[0], h, w);
+    AN_TRY(an_net_set_input(net, v[0], h, w));
+    return v[4] ? an_net_set_classes(net, v[4]) : AN_OK;
 }
 
 an_status an_net_load(const char *name_or_path, an_net **out) {

@@ -51,7 +51,7 @@ typedef struct scratch {
 } scratch;
 
 static an_status score_batch(const an_net *net, const an_batch *b, const float *logits,
-                             scratch *w, an_eval_result *r, double *loss_sum) {
+                             scratch *w, an_eval_result *r, double *loss_sum, size_t *confusion) {
     int K = net->classes, V = b->views;
     for (int i = 0; i < b->count; i++) {
         int y = b->labels[i];
@@ -74,6 +74,12 @@ static an_status score_batch(const an_net *net, const an_batch *b, const float *
         int greater = 0;
         for (int k = 0; k < K; k++) greater += w->avg[k] > w->avg[y];
         r->top1_correct += greater < 1;
+        if (confusion) {
+            int pred = y;
+            for (int k = 0; k < K && greater; k++)
+                if (w->avg[k] > w->avg[pred]) pred = k;
+            confusion[(size_t)y * (size_t)K + (size_t)pred]++;
+        }
         r->top5_correct += greater < 5;
         r->images++;
     }
@@ -143,7 +149,7 @@ an_status an_evaluate_loader(an_model *m, const an_net *net, an_loader *l, const
         r->views = b.views;
         if (b.count > 0) s = forward_batch(m, net, &b, o->model_batch, &in, &in_cap, &logits,
                                            &logits_cap);
-        if (s == AN_OK) s = score_batch(net, &b, logits, &w, r, &loss_sum);
+        if (s == AN_OK) s = score_batch(net, &b, logits, &w, r, &loss_sum, o->confusion);
         uint64_t pe, pi;
         an_loader_position(l, &pe, &pi);
         int last = pe != b.epoch || pi >= total;

@@ -29,6 +29,10 @@ typedef struct an_eval_opts {
     /* Called after every batch with the images done and the epoch's total (may be NULL). */
     void (*progress)(void *ctx, size_t done, size_t total);
     void *progress_ctx;
+    /* When not NULL: classes × classes counts, row the true class, column the prediction (the
+     * true class when it is top-1 correct, else the most likely class), added to (the caller
+     * zeroes it). Its diagonal sums to top1_correct, the whole to images. */
+    size_t *confusion;
 } an_eval_opts;
 
 typedef struct an_eval_result {

@@ -14,6 +14,9 @@
 #include "train/checkpoint.h"
 #include "train/evaluate.h"
 #include "train/feed.h"
+#include "train/finetune.h"
+#include "train/refill.h"
+#include "train/tensorboard.h"
 #include "util/mkdir_p.h"
 #include "train/trainer.h"
 #include "util/atomic_file.h"
@@ -35,6 +38,7 @@ an_train_config an_train_defaults(void) {
     c.lighting = 1;
     c.keep = 3;
     c.conv_algo = AN_CONV_AUTO;
+    c.tensorboard = 1;
     return c;
 }
 
@@ -70,6 +74,9 @@ typedef struct trainer {
     void *ctx;
     double t0;
     an_dev *dev0;                 /* batches are loaded into memory mapped from its context */
+    float *lr_mult;               /* per layer (fine-tuning), NULL: all 1 */
+    an_tb_writer tb;              /* TensorBoard events (tb.f NULL: off) */
+    an_refill refill;             /* batches topped up past bad files */
     cl_mem batch_mem[4];
 } trainer;
 
@@ -110,11 +117,13 @@ static void kv_config(const an_train_config *c, const char *net_name, char *buf,
     snprintf(buf, n,
              "net=%s\ndata=%s\nval=%s\nbatch=%d\nepochs=%d\nlr=%.17g\nmomentum=%.17g\n"
              "weight_decay=%.17g\nlr_policy=%s\npatience=%d\nstep_epochs=%d\ngamma=%.17g\n"
-             "seed=%llu\nlighting=%d\nckpt_every=%d\nkeep=%d\nconv_algo=%s\n",
+             "seed=%llu\nlighting=%d\nckpt_every=%d\nkeep=%d\nconv_algo=%s\ninit=%s\n"
+             "lr_mult=%s\nfreeze=%s\n",
              net_name, c->data ? c->data : "", c->val ? c->val : "", c->batch, c->epochs, c->lr,
              c->momentum, c->weight_decay, c->lr_policy, c->patience, c->step_epochs, c->gamma,
              (unsigned long long)c->seed, c->lighting, c->ckpt_every, c->keep,
-             an_conv_algo_name(c->conv_algo));
+             an_conv_algo_name(c->conv_algo), c->init ? c->init : "",
+             c->lr_mult ? c->lr_mult : "", c->freeze ? c->freeze : "");
 }
 
 static void kv_state(const run_state *s, char *buf, size_t n) {
@@ -217,11 +226,15 @@ static an_status load_resume(trainer *t, an_ckpt *ck) {
     snprintf(path, sizeof path, "%s/ckpt-%012lld.ckpt", dir, its[n - 1]);
     AN_TRY(an_ckpt_load(path, ck));
     const char *kv = ck->kv;
-    static char s_policy[32], s_data[4096], s_val[4096];
+    static char s_policy[32], s_data[4096], s_val[4096], s_mult[1024], s_freeze[1024];
     an_kv_get(kv, "lr_policy", s_policy, sizeof s_policy);
     an_kv_get(kv, "data", s_data, sizeof s_data);
     an_kv_get(kv, "val", s_val, sizeof s_val);
     t->c.lr_policy = s_policy;
+    an_kv_get(kv, "lr_mult", s_mult, sizeof s_mult);
+    an_kv_get(kv, "freeze", s_freeze, sizeof s_freeze);
+    t->c.lr_mult = s_mult;
+    t->c.freeze = s_freeze;
     if (!t->cfg->data || !*t->cfg->data) t->c.data = s_data;
     if (!t->cfg->val) t->c.val = s_val[0] ? s_val : NULL;
     if (t->cfg->epochs <= 0) t->c.epochs = (int)kv_num(kv, "epochs", 90);
@@ -294,6 +307,13 @@ static an_status end_epoch(trainer *t, int epoch) {
         p.val_top5 = r.top5_err;
         p.elapsed_s = secs;
         t->progress(t->ctx, &p);
+    }
+    double now = an_tb_now();
+    AN_TRY(an_tb_scalar(&t->tb, "train/epoch_loss", t->st.iteration, (float)train_loss, now));
+    if (t->val_dir[0]) {
+        AN_TRY(an_tb_scalar(&t->tb, "val/loss", t->st.iteration, (float)r.loss, now));
+        AN_TRY(an_tb_scalar(&t->tb, "val/top1_err", t->st.iteration, (float)r.top1_err, now));
+        AN_TRY(an_tb_scalar(&t->tb, "val/top5_err", t->st.iteration, (float)r.top5_err, now));
     }
     /* Plateau watches the validation top-1 error (the training loss without validation). */
     double metric = t->val_dir[0] ? r.top1_err : train_loss;
@@ -399,6 +419,7 @@ static an_status train_step(trainer *t, volatile sig_atomic_t *stop, FILE *log,
     }
     an_batch b;
     AN_TRY(an_loader_next(t->loader, &b));
+    AN_TRY(an_refill_batch(t->loader, &b, t->c.batch, &t->refill, t->train_dir));
     const float *images = an_feed_direct(t->net, &b);
     if (!images) {
         AN_TRY(an_feed_images(t->net, &b, 0, t->images));
@@ -428,8 +449,11 @@ static an_status train_step(trainer *t, volatile sig_atomic_t *stop, FILE *log,
             t->st.lr);
     fflush(log);
     (*done_here)++;
-    report_iter(t, loss, (double)*done_here * t->c.batch / (an_now_s() - start), per_epoch,
-                start);
+    double rate = (double)*done_here * t->c.batch / (an_now_s() - start), now = an_tb_now();
+    AN_TRY(an_tb_scalar(&t->tb, "train/loss", t->st.iteration, loss, now));
+    AN_TRY(an_tb_scalar(&t->tb, "train/lr", t->st.iteration, (float)t->st.lr, now));
+    AN_TRY(an_tb_scalar(&t->tb, "train/images_per_s", t->st.iteration, (float)rate, now));
+    report_iter(t, loss, rate, per_epoch, start);
     if (t->st.iteration % per_epoch == 0) return end_epoch(t, t->st.epoch);
     if (t->c.ckpt_every > 0 && t->st.iteration % t->c.ckpt_every == 0) return checkpoint(t);
     return AN_OK;
@@ -456,6 +480,7 @@ static an_status train_loop(trainer *t, volatile sig_atomic_t *stop) {
 }
 
 static an_status setup(trainer *t, an_dev *devs, int ndev) {
+    if (!t->net && t->c.init) AN_TRY(an_finetune_net(t->c.init, t->c.net, &t->net));
     if (!t->net) AN_TRY(an_net_load(t->c.net, &t->net));
     AN_TRY(an_net_to_text(t->net, &t->net_text));
     resolve_data(t);
@@ -471,6 +496,7 @@ static an_status setup(trainer *t, an_dev *devs, int ndev) {
         return an_error(AN_ERR_INVALID_ARG, "%s already holds a training run: continue it with "
                         "--resume, or give another --out (nothing there was changed)", t->c.out);
     AN_TRY(mkdir_one(p));
+    if (t->c.tensorboard) AN_TRY(an_tb_open(&t->tb, t->c.out));
     if (!t->c.resume) {
         char cfg[4096];
         kv_config(&t->c, t->net->name, cfg, sizeof cfg);
@@ -498,10 +524,19 @@ static an_status setup(trainer *t, an_dev *devs, int ndev) {
     }
     AN_TRY(s);
     const an_classes *cl = an_loader_classes(t->loader);
+    if (cl && cl->n != t->net->classes && t->c.classes_auto && !t->c.resume) {
+        int old = t->net->classes;
+        AN_TRY(an_net_set_classes(t->net, cl->n));
+        free(t->net_text);
+        t->net_text = NULL;
+        AN_TRY(an_net_to_text(t->net, &t->net_text));
+        note(t, "classes auto: the last layer gives %d classes (the net's were %d)", cl->n, old);
+    }
     if (cl && cl->n != t->net->classes)
         return an_error(AN_ERR_INVALID_ARG, "net %s has %d classes but %s has %d: pick a net with "
-                        "classes=%d (a net file's `net ... classes=` line)", t->net->name,
-                        t->net->classes, t->train_dir, cl->n, cl->n);
+                        "classes=%d (--net NAME:classes=%d, a net file's `net ... classes=` "
+                        "line, or --classes auto)", t->net->name, t->net->classes, t->train_dir,
+                        cl->n, cl->n, cl->n);
     if (cl) AN_TRY(an_net_set_class_names(t->net, cl->n, (const char *const *)cl->words));
     an_model_opts mo = an_model_defaults();
     mo.batch = t->c.batch;
@@ -509,6 +544,11 @@ static an_status setup(trainer *t, an_dev *devs, int ndev) {
     mo.conv_algo = t->c.conv_algo;
     mo.tune_progress = tune_note;
     mo.tune_ctx = t;
+    AN_TRY(an_finetune_mults(t->net, t->c.lr_mult, t->c.freeze, &t->lr_mult));
+    mo.layer_lr_mult = t->lr_mult;
+    char desc[1200];
+    an_finetune_describe(t->net, t->lr_mult, desc, sizeof desc);
+    if (desc[0]) note(t, "%s", desc);
     AN_TRY(an_model_create(t->net, devs, ndev, &mo, &t->model));
     size_t W = an_model_whole_floats(t->model);
     t->params = malloc(W * sizeof(float));
@@ -544,6 +584,10 @@ an_status an_train_run(const an_train_config *cfg, an_dev *devs, int ndev,
                              ck.floats, an_model_whole_floats(t.model));
             if (s == AN_OK) s = an_model_set_params(t.model, ck.params);
             if (s == AN_OK) s = an_model_set_momentum(t.model, ck.momentum);
+        } else if (cfg->init) {
+            char report[1600];
+            s = an_finetune_init(t.model, t.net, cfg->init, cfg->seed, report, sizeof report);
+            if (s == AN_OK) note(&t, "%s", report);
         } else {
             s = an_model_init(t.model, cfg->seed);
         }
@@ -564,5 +608,8 @@ an_status an_train_run(const an_train_config *cfg, an_dev *devs, int ndev,
     free(t.params);
     free(t.momentum);
     free(t.images);
+    free(t.lr_mult);
+    an_tb_close(&t.tb);
+    an_refill_free(&t.refill);
     return s;
 }

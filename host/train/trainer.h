@@ -9,6 +9,9 @@
  *   checkpoints/ckpt-<iteration>.ckpt   the last cfg->keep checkpoints (host/train/checkpoint.h)
  *   best.ckpt, best.weights  the epoch with the lowest validation top-1 error
  *   final.weights            the parameters when training ends (a weights file, for eval/classify)
+ *   events.out.tfevents.*    with cfg->tensorboard: train/loss, train/lr, train/images_per_s per
+ *                            iteration, val/loss, val/top1_err, val/top5_err, train/epoch_loss per
+ *                            epoch, one file per process (host/train/tensorboard.h)
  * Resuming (cfg->resume) loads the newest checkpoint and continues the same stream: the same
  * images in the same order, the same dropout masks, the same learning rate, so the losses equal
  * those of a run that was never stopped (on the same devices). Library code: it reports through
@@ -40,6 +43,13 @@ typedef struct an_train_config {
     long long max_iters;     /* stop (with a checkpoint) after this iteration (0: no limit) */
     int resume;
     an_conv_algo conv_algo;
+    /* Fine-tuning (host/train/finetune.h): start from this weights file's tensors (NULL: the
+     * paper's initialisation); net may then be NULL (the file's net). */
+    const char *init;
+    int classes_auto;        /* give the net's last layer the training set's class count */
+    const char *lr_mult;     /* "fc8=10,...": per-layer learning-rate multipliers (NULL: none) */
+    const char *freeze;      /* "conv1,conv2,...": layers not trained (NULL: none) */
+    int tensorboard;         /* also write the scalars as TensorBoard events (default 1) */
 } an_train_config;
 
 /* The paper's recipe: batch 128, lr 0.01, momentum 0.9, decay 0.0005, 90 epochs, plateau
