@@ -11,7 +11,9 @@
  *   final.weights            the parameters when training ends (a weights file, for eval/classify)
  * Resuming (cfg->resume) loads the newest checkpoint and continues the same stream: the same
  * images in the same order, the same dropout masks, the same learning rate, so the losses equal
- * those of a run that was never stopped (on the same devices). Library code: it reports through
+ * those of a run that was never stopped (on the same devices). In a data-parallel job (dist)
+ * batch stays the global batch, every rank trains its share, and rank 0 alone writes the run
+ * directory; a run may be resumed with any number of ranks. Library code: it reports through
  * the progress callback and never prints. */
 #ifndef AN_TRAIN_TRAINER_H
 #define AN_TRAIN_TRAINER_H
@@ -40,6 +42,7 @@ typedef struct an_train_config {
     long long max_iters;     /* stop (with a checkpoint) after this iteration (0: no limit) */
     int resume;
     an_conv_algo conv_algo;
+    struct an_dist_job *dist;    /* a data-parallel MPI job (train/distributed.h); NULL: one process */
 } an_train_config;
 
 /* The paper's recipe: batch 128, lr 0.01, momentum 0.9, decay 0.0005, 90 epochs, plateau
