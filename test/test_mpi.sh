@@ -4,7 +4,8 @@
 #   1. two ranks against one process: losses within 2e-5 and parameters and momentum within
 #      |a-b| <= 2e-7 + 1e-4·|b| (float32 sums in another order: each rank sums its 32 images'
 #      gradients, the halves are then added, where one process sums 64 at once);
-#   2. one rank: bitwise the plain run (losses, parameters, momentum);
+#   2. one rank: bitwise the plain run (losses, parameters, momentum); two ranks on two devices
+#      each (the towers split): bitwise two ranks on one device each;
 #   3. a 2-rank run resumed with 1 rank, and a 1-rank run resumed with 2, equal the straight run
 #      (to the same tolerance);
 #   4. a batch that does not divide among the ranks, and a rank whose device does not exist, end
@@ -49,6 +50,14 @@ check 'losses_close "$work/a/iterations.csv" "$work/two/iterations.csv" 4 >"$wor
 check 'diffck "$(ck "$work/a" 4)" "$(ck "$work/two" 4)" --atol 2e-7 --rtol 1e-4 >"$work/d3" 2>&1' 'two ranks'\'' parameters: $(cat "$work/d3")'
 check '[ ! -e "$work/two/iterations.csv.tmp" ] && [ $(ls "$work/two/checkpoints" | wc -l) -eq 1 ]' 'rank 0 alone writes the run: $(ls "$work/two" "$work/two/checkpoints")'
 
+# 2b: each rank on two devices (the towers split, POCL_DEVICES="pthread pthread" in mpi.cmake):
+#     bitwise the two ranks on one device each; and ranks with different device counts refused.
+mpi 2 "$bin" train "${common[@]}" --device 0:0,0:1 --out "$work/twodev" --max-iters 4 >"$work/twodev.log" 2>&1; rc=$?
+check '[ $rc -eq 0 ] && cmp -s "$work/two/iterations.csv" "$work/twodev/iterations.csv"' 'two devices per rank: rc $rc $(diff "$work/two/iterations.csv" "$work/twodev/iterations.csv") $(tail -3 "$work/twodev.log")'
+check 'diffck "$(ck "$work/two" 4)" "$(ck "$work/twodev" 4)" --exact >"$work/d8" 2>&1' 'two devices per rank, parameters: $(cat "$work/d8")'
+mpi 2 "$bin" train "${common[@]}" --device-per-rank "0:0/0:0,0:1" --out "$work/mixed" --max-iters 2 >"$work/mixed.log" 2>&1; rc=$?
+check '[ $rc -ne 0 ] && grep -q "different numbers of devices" "$work/mixed.log"' 'ranks on 1 and 2 devices: rc $rc $(cat "$work/mixed.log")'
+
 # 3: resume across rank counts, 2 then 4 steps.
 mpi 2 "$bin" train "${common[@]}" --out "$work/r21" --max-iters 2 >/dev/null 2>&1
 "$bin" train --out "$work/r21" --resume --max-iters 4 --threads 1 >"$work/r21.log" 2>&1; rc=$?
@@ -88,7 +97,7 @@ check '[ -n "$victim" ]' 'rank 1'\''s process not found'
 wait $mpid
 rc=$?
 mpid=
-check '[ $rc -ne 0 ] && grep -q "rank 1" "$work/k.log"' 'killed rank 1: rc $rc, the job'\''s output should name rank 1: $(tail -8 "$work/k.log")'
+check '[ $rc -ne 0 ] && grep -q "process rank 1" "$work/k.log"' 'killed rank 1: rc $rc, the job'\''s output should name rank 1: $(tail -8 "$work/k.log")'
 newest=$(ls "$work/k/checkpoints" | grep '^ckpt-[0-9]*\.ckpt$' | sort | tail -1)
 it=$((10#$(sed 's/ckpt-\([0-9]*\)\.ckpt/\1/' <<<"$newest")))
 "$bin" train --out "$work/k" --resume --max-iters $((it + 1)) --threads 1 >"$work/k2.log" 2>&1; rc=$?

@@ -194,6 +194,12 @@ static int train_ranked(an_train_config *cp, cli_device_opts *devo, const char *
                                an_dist_stop_flag(dist, &stop_requested));
     if (pc.bar_open) fputc('\n', stderr);
     an_devs_close(devs, ndev);
+    an_dist_stats ds = an_dist_get_stats(dist);
+    if (an_dist_rank(dist) == 0 && ds.steps > 0)
+        fprintf(stderr, "data-parallel over %d ranks: %lld steps, %.2f MiB reduced per step and "
+                "rank, %.2f s in MPI_Allreduce, %.2f s copying gradients to and from the "
+                "device (rank 0)\n", an_dist_size(dist), ds.steps,
+                (double)ds.step_bytes / 1048576.0, ds.reduce_s, ds.copy_s);
     if (s == AN_ERR_INTERRUPTED) {
         if (an_dist_rank(dist) == 0) fprintf(stderr, "alexnet train: %s\n", an_last_error());
         return stop_requested == SIGINT ? 130 : 143;

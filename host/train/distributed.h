@@ -73,8 +73,14 @@ an_status an_dist_step(an_dist_job *d, an_model *m, int count, float *loss);
  * rank; NULL d or one rank: r as it is. */
 an_status an_dist_reduce_eval(an_dist_job *d, an_eval_result *r);
 
-/* Bytes this rank sent to the reduction in its last an_dist_step (the gradient floats of every
- * device and the few statistics). */
-size_t an_dist_step_bytes(const an_dist_job *d);
+/* What the reductions of an_dist_step cost this rank so far: steps, bytes it gave to the
+ * reductions per step (the gradient floats of every device and three statistics), seconds in
+ * MPI_Allreduce and seconds copying gradients between the devices and the host. */
+typedef struct an_dist_stats {
+    long long steps;
+    size_t step_bytes;
+    double reduce_s, copy_s;
+} an_dist_stats;
+an_dist_stats an_dist_get_stats(const an_dist_job *d);
 
 #endif

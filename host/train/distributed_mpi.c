@@ -16,7 +16,7 @@ struct an_dist_job {
     volatile sig_atomic_t stop;    /* agreed by every rank at the same step */
     float *grads;                  /* host staging of a device's gradients */
     size_t grads_cap;
-    size_t step_bytes;
+    an_dist_stats stats;
 };
 
 int an_dist_built(void) { return 1; }
@@ -80,12 +80,30 @@ int an_dist_rank(const an_dist_job *d) { return d ? d->rank : 0; }
 int an_dist_size(const an_dist_job *d) { return d ? d->size : 1; }
 int an_dist_local_rank(const an_dist_job *d) { return d ? d->local_rank : 0; }
 const char *an_dist_host(const an_dist_job *d) { return d ? d->host : ""; }
-size_t an_dist_step_bytes(const an_dist_job *d) { return d ? d->step_bytes : 0; }
+an_dist_stats an_dist_get_stats(const an_dist_job *d) {
+    an_dist_stats z = {0, 0, 0, 0};
+    return d ? d->stats : z;
+}
 
 volatile sig_atomic_t *an_dist_stop_flag(an_dist_job *d, volatile sig_atomic_t *raw) {
     if (!d) return raw;
     d->raw_stop = raw;
     return &d->stop;
+}
+
+/* Every rank must reduce buffers of the same sizes: the same net on the same number of
+ * devices. Checked once, at the first step. */
+static an_status same_buffers(an_model *m) {
+    long long mine[3] = {an_model_devices(m), (long long)an_model_dev_grad_floats(m, 0),
+                         (long long)an_model_dev_grad_floats(m, 1)};
+    long long lo[3], hi[3];
+    MPI_TRY(MPI_Allreduce(mine, lo, 3, MPI_LONG_LONG, MPI_MIN, MPI_COMM_WORLD));
+    MPI_TRY(MPI_Allreduce(mine, hi, 3, MPI_LONG_LONG, MPI_MAX, MPI_COMM_WORLD));
+    if (memcmp(lo, hi, sizeof lo) != 0)
+        return an_error(AN_ERR_INVALID_ARG, "the ranks run the net on different numbers of "
+                        "devices (%lld to %lld; this rank %lld): give every rank as many devices "
+                        "(--device, --device-per-rank or ALEXNET_DEVICE)", lo[0], hi[0], mine[0]);
+    return AN_OK;
 }
 
 an_status an_dist_step(an_dist_job *d, an_model *m, int count, float *loss) {
@@ -99,12 +117,16 @@ an_status an_dist_step(an_dist_job *d, an_model *m, int count, float *loss) {
     }
     /* The global batch's count and loss sum, and whether any rank was asked to stop. */
     double s[3] = {(double)count, (double)count * (double)*loss, raw ? 1.0 : 0.0};
+    double t0 = MPI_Wtime();
     MPI_TRY(MPI_Allreduce(MPI_IN_PLACE, s, 3, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD));
+    d->stats.reduce_s += MPI_Wtime() - t0;
     if (s[0] < 1)
         return an_error(AN_ERR_FORMAT, "no rank had an image in this batch (all unreadable)");
     *loss = (float)(s[1] / s[0]);
     d->stop = s[2] > 0;
-    d->step_bytes = sizeof s;
+    d->stats.steps++;
+    d->stats.step_bytes = sizeof s;
+    if (d->stats.steps == 1) AN_TRY(same_buffers(m));
     /* This rank's gradient is the mean over its count images: weighed by count / total, the
      * sum is the mean over the global batch. */
     float w = (float)((double)count / s[0]);
@@ -116,16 +138,21 @@ an_status an_dist_step(an_dist_job *d, an_model *m, int count, float *loss) {
             d->grads = g;
             d->grads_cap = n;
         }
+        t0 = MPI_Wtime();
         AN_TRY(an_model_read_dev_grads(m, i, d->grads));
         for (size_t k = 0; k < n; k++) d->grads[k] *= w;
+        double t1 = MPI_Wtime();
         /* MPI counts are ints: a buffer of more than 2^31 - 1 floats goes in pieces. */
         for (size_t k = 0; k < n; k += (size_t)INT32_MAX) {
             int c = n - k < (size_t)INT32_MAX ? (int)(n - k) : INT32_MAX;
             MPI_TRY(MPI_Allreduce(MPI_IN_PLACE, d->grads + k, c, MPI_FLOAT, MPI_SUM,
                                   MPI_COMM_WORLD));
         }
-        d->step_bytes += n * sizeof(float);
+        double t2 = MPI_Wtime();
         AN_TRY(an_model_write_dev_grads(m, i, d->grads));
+        d->stats.step_bytes += n * sizeof(float);
+        d->stats.reduce_s += t2 - t1;
+        d->stats.copy_s += (t1 - t0) + (MPI_Wtime() - t2);
     }
     return AN_OK;
 }
