@@ -53,6 +53,6 @@ an_status an_dist_reduce_eval(an_dist_job *d, an_eval_result *r) {
 
 an_dist_stats an_dist_get_stats(const an_dist_job *d) {
     (void)d;
-    an_dist_stats z = {0, 0, 0, 0};
+    an_dist_stats z = {0, 0, 0, 0, 0};
     return z;
 }
