@@ -13,11 +13,11 @@ an_status an_dist_init(an_dist_job **out) {
         const char *v = getenv(names[i]);
         if (v && atoi(v) > 1)
             return an_error(AN_ERR_UNSUPPORTED, "this alexnet was built without MPI (CMake "
-                            "found none, or -DALEXNET_MPI=OFF), but runs under an MPI launcher that started %d "
-                            "processes (%s): each would train alone into the same run directory. "
-                            "Install Open MPI (apt-get install libopenmpi-dev openmpi-bin, or "
-                            "tools/setup.sh) and build again, or run one process", atoi(v),
-                            names[i]);
+                            "found none, or -DALEXNET_MPI=OFF), but runs under an MPI launcher "
+                            "that started %d processes (%s): each would train alone into the same "
+                            "run directory. Install Open MPI (apt-get install libopenmpi-dev "
+                            "openmpi-bin, or tools/setup.sh) and build again, or run one process",
+                            atoi(v), names[i]);
     }
     return AN_OK;
 }

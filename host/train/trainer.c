@@ -290,8 +290,9 @@ static an_status end_epoch(trainer *t, int epoch) {
              t->st.iteration, train_loss, r.loss, r.top1_err, r.top5_err, t->st.lr, secs);
     snprintf(path, sizeof path, "%s/log.csv", t->c.out);
     if (IS_ROOT(t))
-        append_line(path, "epoch,iteration,train_loss,val_loss,val_top1_err,val_top5_err,lr,seconds\n",
-                line);
+        append_line(path,
+                    "epoch,iteration,train_loss,val_loss,val_top1_err,val_top5_err,lr,seconds\n",
+                    line);
     if (t->progress) {
         an_train_progress p;
         memset(&p, 0, sizeof p);

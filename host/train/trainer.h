@@ -42,7 +42,7 @@ typedef struct an_train_config {
     long long max_iters;     /* stop (with a checkpoint) after this iteration (0: no limit) */
     int resume;
     an_conv_algo conv_algo;
-    struct an_dist_job *dist;    /* a data-parallel MPI job (train/distributed.h); NULL: one process */
+    struct an_dist_job *dist; /* a data-parallel MPI job (train/distributed.h); NULL: alone */
 } an_train_config;
 
 /* The paper's recipe: batch 128, lr 0.01, momentum 0.9, decay 0.0005, 90 epochs, plateau
