@@ -196,10 +196,11 @@ static int train_ranked(an_train_config *cp, cli_device_opts *devo, const char *
     an_devs_close(devs, ndev);
     an_dist_stats ds = an_dist_get_stats(dist);
     if (an_dist_rank(dist) == 0 && ds.steps > 0)
-        fprintf(stderr, "data-parallel over %d ranks: %lld steps, %.2f MiB reduced per step and "
-                "rank, %.2f s in MPI_Allreduce, %.2f s copying gradients to and from the "
-                "device (rank 0)\n", an_dist_size(dist), ds.steps,
-                (double)ds.step_bytes / 1048576.0, ds.reduce_s, ds.copy_s);
+        fprintf(stderr, "data-parallel over %d ranks: %lld steps, %.3f MiB reduced per step and "
+                "rank; rank 0 spent %.2f s waiting for the others, %.2f s in the gradients' "
+                "MPI_Allreduce, %.2f s copying them to and from the device\n",
+                an_dist_size(dist), ds.steps, (double)ds.step_bytes / 1048576.0, ds.wait_s,
+                ds.reduce_s, ds.copy_s);
     if (s == AN_ERR_INTERRUPTED) {
         if (an_dist_rank(dist) == 0) fprintf(stderr, "alexnet train: %s\n", an_last_error());
         return stop_requested == SIGINT ? 130 : 143;

@@ -75,11 +75,13 @@ an_status an_dist_reduce_eval(an_dist_job *d, an_eval_result *r);
 
 /* What the reductions of an_dist_step cost this rank so far: steps, bytes it gave to the
  * reductions per step (the gradient floats of every device and three statistics), seconds in
- * MPI_Allreduce and seconds copying gradients between the devices and the host. */
+ * the first, small MPI_Allreduce of a step (mostly waiting for the slowest rank: it is where the
+ * ranks meet), seconds in the gradients' MPI_Allreduce (the transfer) and seconds copying
+ * gradients between the devices and the host. */
 typedef struct an_dist_stats {
     long long steps;
     size_t step_bytes;
-    double reduce_s, copy_s;
+    double wait_s, reduce_s, copy_s;
 } an_dist_stats;
 an_dist_stats an_dist_get_stats(const an_dist_job *d);
 

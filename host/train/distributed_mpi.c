@@ -81,7 +81,7 @@ int an_dist_size(const an_dist_job *d) { return d ? d->size : 1; }
 int an_dist_local_rank(const an_dist_job *d) { return d ? d->local_rank : 0; }
 const char *an_dist_host(const an_dist_job *d) { return d ? d->host : ""; }
 an_dist_stats an_dist_get_stats(const an_dist_job *d) {
-    an_dist_stats z = {0, 0, 0, 0};
+    an_dist_stats z = {0, 0, 0, 0, 0};
     return d ? d->stats : z;
 }
 
@@ -119,7 +119,7 @@ an_status an_dist_step(an_dist_job *d, an_model *m, int count, float *loss) {
     double s[3] = {(double)count, (double)count * (double)*loss, raw ? 1.0 : 0.0};
     double t0 = MPI_Wtime();
     MPI_TRY(MPI_Allreduce(MPI_IN_PLACE, s, 3, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD));
-    d->stats.reduce_s += MPI_Wtime() - t0;
+    d->stats.wait_s += MPI_Wtime() - t0;
     if (s[0] < 1)
         return an_error(AN_ERR_FORMAT, "no rank had an image in this batch (all unreadable)");
     *loss = (float)(s[1] / s[0]);
