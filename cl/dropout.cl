@@ -3,7 +3,7 @@
  * The keep/drop decision of an element is a pure function of (seed, step, layer, layer-wide
  * element index), with the counter layout of host/ref/philox.h (this file holds a copy of that
  * algorithm in OpenCL C; test_dropout checks that the two give identical masks):
- *   e = row * layer_cols + col_offset + col, group = e / 4, lane = e % 4,
+ *   e = (row_offset + row) * layer_cols + col_offset + col, group = e / 4, lane = e % 4,
  *   counter = {lo32(group), hi32(group), step, layer}, key = {lo32(seed), hi32(seed)},
  *   dropped when philox4x32_10(counter, key)[lane] < threshold (= floor(p * 2^32)).
  * dropout_apply computes y = keep ? x * scale : 0 over a rows × cols tile stored densely: the
@@ -43,9 +43,11 @@ void dropout_philox4x32_10(uint *c, uint k0, uint k1) {
  * its four outputs to those of elements 4g..4g+3 that belong to the tile row. */
 __kernel void dropout_apply(__global const float *x, uint x_off, __global float *y, uint y_off,
                             uint cols, uint layer_cols, uint col_offset, uint seed_lo,
-                            uint seed_hi, uint step, uint layer, uint threshold, float scale) {
+                            uint seed_hi, uint step, uint layer, uint threshold, float scale,
+                            uint row_offset) {
     uint r = get_global_id(1);
-    ulong e0 = (ulong)r * layer_cols + col_offset; /* the row's first element, layer-wide */
+    /* the row's first element, layer-wide (rows count from the whole batch's first image) */
+    ulong e0 = ((ulong)row_offset + r) * layer_cols + col_offset;
     ulong group = (e0 >> 2) + get_global_id(0);
     ulong first = group << 2;
     if (first >= e0 + cols) return;

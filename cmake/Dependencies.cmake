@@ -30,3 +30,18 @@ if(NOT LIBJPEG_FOUND)
   message(FATAL_ERROR "libjpeg-turbo (libjpeg API) not found through pkg-config. On Debian: "
                       "apt-get install libjpeg62-turbo-dev pkg-config (or run tools/setup.sh).")
 endif()
+
+# MPI (optional): `mpirun -np N alexnet train` trains data-parallel (host/train/distributed.h).
+# Without it the binary is as before and refuses to run as several ranks.
+option(ALEXNET_MPI "Data-parallel training over MPI when an MPI is found" ON)
+set(AN_HAVE_MPI OFF)
+if(ALEXNET_MPI)
+  find_package(MPI COMPONENTS C QUIET)
+  if(MPI_C_FOUND)
+    set(AN_HAVE_MPI ON)
+    message(STATUS "MPI found (${MPI_C_LIBRARIES}): data-parallel training on")
+  else()
+    message(STATUS "MPI not found: no data-parallel training (apt-get install libopenmpi-dev "
+                   "openmpi-bin, or tools/setup.sh)")
+  endif()
+endif()

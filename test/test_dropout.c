@@ -1,7 +1,8 @@
 /* test/test_dropout.c - dropout on the device against the double reference: the kernel's Philox
  * masks are bit-identical to the C reference's, the keep rate is 1 - p within 5 sigma, a layer
  * computed as two tower tiles (column offsets) equals the whole layer exactly, inference is the
- * identity, and the backward regenerates the forward's mask. `--small` keeps to small shapes.
+ * identity, and the backward regenerates the forward's mask; a batch split into row shares
+ * (row_offset) equals the whole batch exactly. `--small` keeps to small shapes.
  * Tolerance of values: |e| <= 2.5e-7|ref| (one float multiply by a rounded 1/(1-p)). */
 #include "devtest.h"
 
@@ -12,7 +13,7 @@ static an_dev dev;
 
 /* Forward (training), mask, keep rate, inference and backward of one rows × cols layer. */
 static void test_layer(size_t rows, size_t cols, double p, uint64_t seed, uint32_t step) {
-    an_dropout_cfg cfg = {seed, step, 6, p};
+    an_dropout_cfg cfg = {seed, step, 6, p, 0};
     size_t n = rows * cols;
     float *x = malloc(n * sizeof *x), *got = malloc(n * sizeof *got),
           *want = malloc(n * sizeof *want);
@@ -82,7 +83,7 @@ static void test_layer(size_t rows, size_t cols, double p, uint64_t seed, uint32
 /* A rows × f layer computed as two tiles [0, f0) and [f0, f) in separate dense buffers equals the
  * whole layer computed at once, exactly. */
 static void test_split(size_t rows, size_t f, size_t f0, double p, uint64_t seed) {
-    an_dropout_cfg cfg = {seed, 41, 7, p};
+    an_dropout_cfg cfg = {seed, 41, 7, p, 0};
     size_t n = rows * f, f1 = f - f0;
     float *x = malloc(n * sizeof *x), *whole = malloc(n * sizeof *whole);
     float *t0 = malloc(rows * f0 * sizeof *t0), *t1 = malloc(rows * f1 * sizeof *t1);
@@ -113,9 +114,50 @@ static void test_split(size_t rows, size_t f, size_t f0, double p, uint64_t seed
     free(x), free(whole), free(t0), free(t1);
 }
 
+/* A batch of rows split into shares [0, r0) and [r0, rows) (data-parallel ranks), each given
+ * its first row as row_offset, equals the whole batch computed at once, exactly: forward and
+ * backward. */
+static void test_rows(size_t rows, size_t r0, size_t cols, double p, uint64_t seed) {
+    an_dropout_cfg cfg = {seed, 12, 5, p, 0}, c1 = cfg;
+    c1.row_offset = (uint32_t)r0;
+    size_t n = rows * cols, n0 = r0 * cols;
+    float *x = malloc(n * sizeof *x), *whole = malloc(n * sizeof *whole),
+          *parts = malloc(n * sizeof *parts);
+    check_fill_uniform(x, n, seed, 0.5f, 1.5f);
+    for (int dir = 0; dir < 2; dir++) {
+        an_buf bx = dt_upload(&dev, x, n), by = dt_upload(&dev, NULL, n);
+        an_buf b0 = dt_upload(&dev, x, n0), b1 = dt_upload(&dev, x + n0, n - n0);
+        if (dir == 0) {
+            CHECK_OK(an_dropout_forward(&dev, &cfg, 1, bx, by, rows, cols, cols, 0));
+            CHECK_OK(an_dropout_forward(&dev, &cfg, 1, b0, b0, r0, cols, cols, 0));
+            CHECK_OK(an_dropout_forward(&dev, &c1, 1, b1, b1, rows - r0, cols, cols, 0));
+        } else {
+            CHECK_OK(an_dropout_backward(&dev, &cfg, bx, by, rows, cols, cols, 0));
+            CHECK_OK(an_dropout_backward(&dev, &cfg, b0, b0, r0, cols, cols, 0));
+            CHECK_OK(an_dropout_backward(&dev, &c1, b1, b1, rows - r0, cols, cols, 0));
+        }
+        CHECK_OK(an_read(&dev, by, whole, n));
+        CHECK_OK(an_read(&dev, b0, parts, n0));
+        CHECK_OK(an_read(&dev, b1, parts + n0, n - n0));
+        CHECK(memcmp(whole, parts, n * sizeof *x) == 0,
+              "%s %zux%zu split at row %zu: the shares differ from the whole batch",
+              dir ? "backward" : "forward", rows, cols, r0);
+        an_free(&bx.mem);
+        an_free(&by.mem);
+        an_free(&b0.mem);
+        an_free(&b1.mem);
+    }
+    /* and the reference agrees on the second share's mask */
+    unsigned char *k_whole = malloc(n), *k1 = malloc(n - n0);
+    an_ref_dropout_mask(&cfg, k_whole, rows, cols, cols, 0);
+    an_ref_dropout_mask(&c1, k1, rows - r0, cols, cols, 0);
+    CHECK(memcmp(k_whole + n0, k1, n - n0) == 0, "reference mask with row_offset %zu", r0);
+    free(x), free(whole), free(parts), free(k_whole), free(k1);
+}
+
 /* A small tile far into a huge layer: element indexes above 2^32 use the counter's high word. */
 static void test_far(void) {
-    an_dropout_cfg cfg = {77, 3, 8, 0.5};
+    an_dropout_cfg cfg = {77, 3, 8, 0.5, 0};
     size_t rows = 4, cols = 40, layer_cols = (size_t)3 << 30, col_offset = layer_cols - cols;
     size_t n = rows * cols;
     float x[160], got[160];
@@ -141,6 +183,7 @@ int main(int argc, char **argv) {
     test_layer(2, 4096, 0.5, 0x123456789abcdefull, 100);
     test_layer(1, 999, 0.0, 4, 1);
     test_split(3, 21, 10, 0.5, 5);
+    test_rows(8, 4, 19, 0.5, 6);
     test_far();
     if (!small) {
         test_layer(128, 4096, 0.5, 0xfeedfacecafebeefull, 7);
@@ -150,7 +193,7 @@ int main(int argc, char **argv) {
         test_split(5, 1001, 500, 0.5, 11);
     }
     an_buf none = {NULL, 0};
-    an_dropout_cfg bad = {1, 0, 0, 1.0};
+    an_dropout_cfg bad = {1, 0, 0, 1.0, 0};
     CHECK(an_dropout_forward(&dev, &bad, 1, none, none, 1, 1, 1, 0) == AN_ERR_INVALID_ARG,
           "p = 1 is refused");
     an_devs_close(&dev, 1);

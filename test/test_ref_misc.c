@@ -62,7 +62,7 @@ static void test_philox(void) {
               an_dropout_threshold(0.25) == 0x40000000u,
           "dropout thresholds");
     /* the element layout: lanes of one counter, then the next counter */
-    an_dropout_cfg c = {0x299f31d0a4093822ull, 0x13198a2e, 0x03707344, 0.5};
+    an_dropout_cfg c = {0x299f31d0a4093822ull, 0x13198a2e, 0x03707344, 0.5, 0};
     uint32_t ctr[4] = {0x243f6a88, 0x05a308d3, 0x13198a2e, 0x03707344}, key[2] = {0xa4093822,
                                                                                  0x299f31d0};
     uint32_t out[4];
@@ -130,7 +130,7 @@ static void test_bias_fd(size_t outer, size_t c, size_t inner, int relu) {
 
 static void test_dropout_fd(void) {
     enum { R = 3, C = 11, LC = 30, CO = 7 };
-    an_dropout_cfg cfg = {42, 9, 2, 0.4};
+    an_dropout_cfg cfg = {42, 9, 2, 0.4, 0};
     double x[R * C], y[R * C], w[R * C], dx[R * C], fd[R * C];
     fill(x, R * C, 6, -1, 1);
     fill(w, R * C, 7, -1, 1);

@@ -6,7 +6,7 @@ set -euo pipefail
 what=${1:-run}
 pkgs=(build-essential cmake pkg-config ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo
       libclblast-dev libclfft-dev libturbojpeg0-dev libjpeg62-turbo-dev python3 python3-numpy python3-pil
-      python3-matplotlib dataset-fashion-mnist)
+      python3-matplotlib dataset-fashion-mnist openmpi-bin libopenmpi-dev)
 case "$what" in
   run) ;;
   test) pkgs+=(oclgrind python3-torch python3-torchvision clang python3-onnx) ;;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "train/distributed.h"
 #include "train/trainer.h"
 
 static volatile sig_atomic_t stop_requested;
@@ -69,12 +70,24 @@ static void on_progress(void *vctx, const an_train_progress *p) {
     }
 }
 
+/* A rank's failure, named, before the job is ended. */
+static int rank_fail(an_dist_job *dist, an_status s) {
+    if (an_dist_size(dist) <= 1) return cli_fail("train", s);
+    fprintf(stderr, "alexnet train: rank %d of %d (on %s) failed: %s; ending the job\n",
+            an_dist_rank(dist), an_dist_size(dist), an_dist_host(dist), an_last_error());
+    fflush(stderr);
+    return 1;
+}
+
+static int train_ranked(an_train_config *cp, cli_device_opts *devo, const char *per_rank,
+                        an_dist_job *dist);
+
 int cmd_train(int argc, char **argv) {
     an_train_config c = an_train_defaults();
     cli_device_opts dev = {0};
     int resume = 0, no_lighting = 0;
     const char *seed = "1", *max_iters = "0";
-    const char *algo = "auto", *classes = NULL, *tensorboard = "on";
+    const char *algo = "auto", *classes = NULL, *tensorboard = "on", *per_rank = NULL;
     const cli_opt opts[] = {
         {"--data", CLI_STR, &c.data, "DIR",
          "data set: DIR/train and DIR/val (or DIR/test), prepared shards or JPEG folders", NULL},
@@ -120,6 +133,9 @@ int cmd_train(int argc, char **argv) {
         {"--freeze", CLI_STR, &c.freeze, "L,...",
          "layers left as they are (no update, no gradient), e.g. conv1,conv2,conv3,conv4,conv5",
          NULL},
+        {"--device-per-rank", CLI_STR, &per_rank, "SPEC/SPEC/..",
+         "under mpirun: the device(s) of each rank by its rank on its machine (local rank k takes "
+         "entry k mod count; instead of --device)", NULL},
         CLI_DEVICE_OPTIONS(dev),
         {0},
     };
@@ -154,22 +170,56 @@ int cmd_train(int argc, char **argv) {
                         "positive, --gamma in (0, 1], --momentum and --weight-decay >= 0\n");
         return 2;
     }
+    if (per_rank && dev.device) {
+        fprintf(stderr, "alexnet train: give --device or --device-per-rank, not both\n");
+        return 2;
+    }
+    an_dist_job *dist;
+    if (an_dist_init(&dist) != AN_OK) return cli_fail("train", AN_ERR_UNSUPPORTED);
+    c.dist = dist;
+    int rc_dist = train_ranked(&c, &dev, per_rank, dist);
+    /* A failed rank ends them all (the others may wait in a reduction); a stop is agreed. */
+    if (rc_dist == 1 && an_dist_size(dist) > 1) an_dist_abort(dist, rc_dist);
+    an_dist_finish(dist);
+    return rc_dist;
+}
+
+/* The run on this rank (or the one process): its devices, then the trainer. */
+static int train_ranked(an_train_config *cp, cli_device_opts *devo, const char *per_rank,
+                        an_dist_job *dist) {
+    an_train_config c = *cp;
+    cli_device_opts dev = *devo;
+    char spec[256];
+    if (per_rank) {
+        if (an_dist_device_spec(per_rank, an_dist_local_rank(dist), spec, sizeof spec) != AN_OK)
+            return rank_fail(dist, AN_ERR_INVALID_ARG);
+        dev.device = spec;
+    }
     an_dev devs[AN_MAX_SELECTED];
     int ndev;
-    if (cli_open_devices(&dev, 0, devs, &ndev)) return 1;
+    if (cli_open_devices(&dev, 0, devs, &ndev))
+        return an_dist_size(dist) > 1 ? rank_fail(dist, AN_ERR_NOT_FOUND) : 1;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     progress_ctx pc = {cli_is_tty(), 10, 0};
-    an_status s = an_train_run(&c, devs, ndev, on_progress, &pc, &stop_requested);
+    an_status s = an_train_run(&c, devs, ndev, an_dist_rank(dist) == 0 ? on_progress : NULL, &pc,
+                               an_dist_stop_flag(dist, &stop_requested));
     if (pc.bar_open) fputc('\n', stderr);
     an_devs_close(devs, ndev);
+    an_dist_stats ds = an_dist_get_stats(dist);
+    if (an_dist_rank(dist) == 0 && ds.steps > 0)
+        fprintf(stderr, "data-parallel over %d ranks: %lld steps, %.3f MiB reduced per step and "
+                "rank; rank 0 spent %.2f s waiting for the others, %.2f s in the gradients' "
+                "MPI_Allreduce, %.2f s copying them to and from the device\n",
+                an_dist_size(dist), ds.steps, (double)ds.step_bytes / 1048576.0, ds.wait_s,
+                ds.reduce_s, ds.copy_s);
     if (s == AN_ERR_INTERRUPTED) {
-        fprintf(stderr, "alexnet train: %s\n", an_last_error());
+        if (an_dist_rank(dist) == 0) fprintf(stderr, "alexnet train: %s\n", an_last_error());
         return stop_requested == SIGINT ? 130 : 143;
     }
-    if (s != AN_OK) return cli_fail("train", s);
+    if (s != AN_OK) return an_dist_size(dist) > 1 ? rank_fail(dist, s) : cli_fail("train", s);
     return 0;
 }

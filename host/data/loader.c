@@ -114,10 +114,15 @@ static void assign(an_loader *l, slot *s) {
     }
     uint64_t count = l->n - l->fill_index < B ? l->n - l->fill_index : B;
     if (!l->perm_valid || l->perm_epoch != l->fill_epoch) make_perm(l, l->fill_epoch);
-    for (uint64_t i = 0; i < count; i++) s->items[i] = l->perm[l->fill_index + i];
+    uint64_t lo = 0, hi = count; /* this loader's share of the batch */
+    if (l->cfg.parts > 1) {
+        lo = count * (uint64_t)l->cfg.part / (uint64_t)l->cfg.parts;
+        hi = count * (uint64_t)(l->cfg.part + 1) / (uint64_t)l->cfg.parts;
+    }
+    for (uint64_t i = lo; i < hi; i++) s->items[i - lo] = l->perm[l->fill_index + i];
     s->epoch = l->fill_epoch;
-    s->start = l->fill_index;
-    s->expected = (int)count;
+    s->start = l->fill_index + lo;
+    s->expected = (int)(hi - lo);
     s->done = 0;
     s->seq = l->fill_seq++;
     l->fill_index += count;
@@ -214,6 +219,10 @@ static void *worker_main(void *arg) {
     while (!l->stop) {
         if (l->work_seq < l->fill_seq) {
             slot *s = &l->slots[l->work_seq % (uint64_t)l->nslots];
+            if (s->expected == 0) { /* an empty share of a short last batch */
+                l->work_seq++;
+                continue;
+            }
             int i = l->work_item++;
             if (l->work_item >= s->expected) {
                 l->work_seq++;
@@ -462,6 +471,8 @@ an_status an_loader_open(const char *path, const an_loader_config *cfg, an_loade
         return an_error(AN_ERR_INVALID_ARG, "unknown crop or normalisation mode");
     if (cfg->buffers < 0 || cfg->buffers == 1 || cfg->buffers > MAX_BUFFERS)
         return an_error(AN_ERR_INVALID_ARG, "buffers %d (2 or 3)", cfg->buffers);
+    if (cfg->parts < 0 || (cfg->parts > 0 && (cfg->part < 0 || cfg->part >= cfg->parts)))
+        return an_error(AN_ERR_INVALID_ARG, "loader part %d of %d", cfg->part, cfg->parts);
     if (!cfg->alloc.alloc != !cfg->alloc.release)
         return an_error(AN_ERR_INVALID_ARG, "an allocator needs both alloc and release");
     an_loader *l = calloc(1, sizeof *l);
@@ -494,14 +505,16 @@ an_status an_loader_open(const char *path, const an_loader_config *cfg, an_loade
     l->nslots = cfg->buffers ? cfg->buffers : 3;
     l->perm = malloc(l->n * sizeof *l->perm);
     if (!l->perm) s = an_error(AN_ERR_NOMEM, "out of memory");
+    /* A share holds at most ceil(batch / parts) images. */
+    int cap = cfg->parts > 1 ? (cfg->batch + cfg->parts - 1) / cfg->parts : cfg->batch;
     for (int k = 0; s == AN_OK && k < l->nslots; k++) {
         slot *sl = &l->slots[k];
-        size_t bytes = (size_t)cfg->batch * l->per_image * sizeof(float);
+        size_t bytes = (size_t)cap * l->per_image * sizeof(float);
         sl->images = cfg->alloc.alloc ? cfg->alloc.alloc(cfg->alloc.ctx, bytes, k)
                                       : default_alloc(NULL, bytes, k);
-        sl->labels = malloc((size_t)cfg->batch * sizeof *sl->labels);
-        sl->items = malloc((size_t)cfg->batch * sizeof *sl->items);
-        sl->ok = malloc((size_t)cfg->batch);
+        sl->labels = malloc((size_t)cap * sizeof *sl->labels);
+        sl->items = malloc((size_t)cap * sizeof *sl->items);
+        sl->ok = malloc((size_t)cap);
         if (!sl->images || !sl->labels || !sl->items || !sl->ok)
             s = an_error(AN_ERR_NOMEM, "out of memory for %d batch buffers of %zu bytes", l->nslots, bytes);
     }

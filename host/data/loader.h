@@ -54,6 +54,11 @@ typedef struct an_loader_config {
     const char *labels;     /* raw flat folders: the ground-truth list */
     int label_base;         /* first label's number in `labels` (ILSVRC: 1) */
     an_host_allocator alloc;/* zeros: malloc */
+    /* Data-parallel share (parts > 1): of every batch of c images this loader produces only
+     * images [part·c/parts, (part+1)·c/parts), with the stream's own positions (so the same
+     * views), and its positions advance by whole batches: `parts` loaders with part 0 .. parts-1
+     * together give exactly one loader's batches. 0, 0: the whole batch. */
+    int part, parts;
 } an_loader_config;
 
 /* batch 128, 3 buffers, all CPUs, no shuffle, centre view of 227, label_base 1. */

@@ -30,6 +30,8 @@ typedef struct an_model_opts {
     int batch;               /* the largest batch a forward may be given */
     an_conv_algo conv_algo;  /* for every conv layer (AN_CONV_AUTO by default) */
     uint64_t seed;           /* dropout masks: a pure function of (seed, step, layer, element) */
+    int first_image;         /* dropout: the row in the whole batch of this model's image 0 (a
+                                data-parallel rank's share; 0 otherwise) */
     float bias_lr_mult;      /* learning-rate multiplier of biases (1: the paper; Caffe users: 2) */
     float bias_decay_mult;   /* weight-decay multiplier of biases (1: the paper; Caffe: 0) */
     an_tune_progress tune_progress; /* AN_CONV_AUTO's timing runs report here (may be NULL) */
@@ -106,6 +108,14 @@ an_status an_model_get_momentum(an_model *m, float *whole);
 an_status an_model_set_momentum(an_model *m, const float *whole);
 /* The whole layout itself (entries name every tensor's place in those buffers). */
 const an_layout *an_model_whole_layout(const an_model *m);
+
+/* Data-parallel training (host/train/distributed.h): the devices the model runs on, and device
+ * i's flat gradient buffer (its layout's total floats, padding included, which stays zero) to or
+ * from the host; the read waits for the backward. Host model code in model_dist.c. */
+int an_model_devices(const an_model *m);
+size_t an_model_dev_grad_floats(const an_model *m, int i);
+an_status an_model_read_dev_grads(an_model *m, int i, float *host);
+an_status an_model_write_dev_grads(an_model *m, int i, const float *host);
 
 /* Crossover traffic so far: bytes moved between devices (0 on one device) and copies made. */
 unsigned long long an_model_xfer_bytes(const an_model *m);

@@ -38,6 +38,7 @@ static an_dropout_cfg dropout_cfg_of(const an_model *m, int i) {
     c.step = m->step;
     c.layer = (uint32_t)i;
     c.p = m->net->layers[i].dropout_p;
+    c.row_offset = (uint32_t)m->opts.first_image;
     return c;
 }
 

@@ -16,7 +16,8 @@ static an_status apply(an_dev *d, const char *op, const an_dropout_cfg *cfg, int
     if (cols > layer_cols || col_offset > layer_cols - cols)
         return an_error(AN_ERR_INVALID_ARG, "%s: tile columns [%zu, %zu) outside a layer of %zu",
                         op, col_offset, col_offset + cols, layer_cols);
-    if (layer_cols > UINT32_MAX || (cols && rows > UINT32_MAX / cols))
+    if (layer_cols > UINT32_MAX || (cols && rows > UINT32_MAX / cols) ||
+        (uint64_t)cfg->row_offset + rows > UINT32_MAX)
         return an_error(AN_ERR_INVALID_ARG, "%s: %zu x %zu elements exceed 2^32", op, rows, cols);
     size_t n = rows * cols;
     if (x.off > UINT32_MAX - n || y.off > UINT32_MAX - n)
@@ -26,7 +27,7 @@ static an_status apply(an_dev *d, const char *op, const an_dropout_cfg *cfg, int
     AN_TRY(an_kernel(d, "dropout", NULL, "dropout_apply", &k));
     cl_uint c = (cl_uint)cols, lc = (cl_uint)layer_cols, co = (cl_uint)col_offset,
             slo = (cl_uint)cfg->seed, shi = (cl_uint)(cfg->seed >> 32), step = cfg->step,
-            layer = cfg->layer;
+            layer = cfg->layer, row0 = cfg->row_offset;
     cl_uint thr = training ? an_dropout_threshold(cfg->p) : 0;
     cl_float scale = training ? (float)(1.0 / (1.0 - cfg->p)) : 1.0f;
     AN_TRY(op_arg_buf(k, 0, x));
@@ -40,6 +41,7 @@ static an_status apply(an_dev *d, const char *op, const an_dropout_cfg *cfg, int
     AN_ARG(k, 10, layer);
     AN_ARG(k, 11, thr);
     AN_ARG(k, 12, scale);
+    AN_ARG(k, 13, row0);
     /* dimension 0 over the counter groups of a row (a row's cols elements span at most
      * cols/4 + 2 groups of four), 1 over rows */
     size_t wg = d->info.max_work_group < WG ? d->info.max_work_group : WG;

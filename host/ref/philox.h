@@ -7,7 +7,8 @@
  *
  * Dropout's use of it (the one layout, shared by the reference and the kernel):
  *   element index e of a layer (row * layer_cols + col over the whole layer, whichever tower
- *   holds the element), group = e / 4, lane = e % 4;
+ *   holds the element; row counts from the whole batch's first image, i.e. row_offset + the
+ *   tile's row), group = e / 4, lane = e % 4;
  *   counter = { low32(group), high32(group), step, layer },  key = { low32(seed), high32(seed) };
  *   bits = philox4x32_10(counter, key)[lane];  the element is dropped when bits < threshold,
  *   threshold = floor(p * 2^32), so it is kept with probability 1 - threshold / 2^32 (1 - p to
@@ -55,6 +56,8 @@ typedef struct an_dropout_cfg {
     uint32_t step;  /* training iteration (a new mask every step) */
     uint32_t layer; /* an id distinct for every dropout layer of the net */
     double p;       /* drop probability, 0 <= p < 1 (the paper: 0.5) */
+    uint32_t row_offset; /* the tile's first row in the whole batch (a data-parallel rank's
+                            share starts at rank·batch/ranks; 0 otherwise) */
 } an_dropout_cfg;
 
 /* floor(p * 2^32) for 0 <= p < 1: an element is dropped when its bits are below this. */

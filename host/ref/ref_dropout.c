@@ -5,8 +5,8 @@ void an_ref_dropout_mask(const an_dropout_cfg *cfg, unsigned char *keep, size_t 
                          size_t layer_cols, size_t col_offset) {
     for (size_t r = 0; r < rows; r++)
         for (size_t c = 0; c < cols; c++)
-            keep[r * cols + c] =
-                (unsigned char)an_dropout_keep(cfg, (uint64_t)r * layer_cols + col_offset + c);
+            keep[r * cols + c] = (unsigned char)an_dropout_keep(
+                cfg, ((uint64_t)cfg->row_offset + r) * layer_cols + col_offset + c);
 }
 
 static void apply(const an_dropout_cfg *cfg, const double *x, double *y, size_t rows, size_t cols,
@@ -15,7 +15,8 @@ static void apply(const an_dropout_cfg *cfg, const double *x, double *y, size_t 
     for (size_t r = 0; r < rows; r++)
         for (size_t c = 0; c < cols; c++) {
             size_t at = r * cols + c;
-            int keep = an_dropout_keep(cfg, (uint64_t)r * layer_cols + col_offset + c);
+            uint64_t e = ((uint64_t)cfg->row_offset + r) * layer_cols + col_offset + c;
+            int keep = an_dropout_keep(cfg, e);
             y[at] = keep ? x[at] * scale : 0.0;
         }
 }

@@ -163,8 +163,9 @@ an_status an_evaluate_loader(an_model *m, const an_net *net, an_loader *l, const
     free(w.logp);
     if (s != AN_OK) return s;
     r->seconds = an_now_s() - t0;
-    if (r->images == 0) return an_error(AN_ERR_FORMAT, "no image of the data set could be read");
-    double n = (double)r->images;
+    if (r->images == 0 && o->parts <= 1)
+        return an_error(AN_ERR_FORMAT, "no image of the data set could be read");
+    double n = r->images ? (double)r->images : 1; /* a rank's empty share: rates of 0 */
     r->top1_err = 100.0 * (n - (double)r->top1_correct) / n;
     r->top5_err = 100.0 * (n - (double)r->top5_correct) / n;
     r->loss = loss_sum / n;
@@ -181,6 +182,8 @@ an_status an_eval_open_loader(const an_net *net, const char *path, const an_eval
     c.batch = o->batch > 0 ? o->batch : (o->model_batch >= views ? o->model_batch / views : 1);
     c.threads = o->threads;
     c.classes = o->classes;
+    c.part = o->part;
+    c.parts = o->parts;
     char *idx = an_path_join(path, "index.bin");
     if (!idx) return an_error(AN_ERR_NOMEM, "out of memory");
     int shards = access(idx, F_OK) == 0;

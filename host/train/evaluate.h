@@ -26,6 +26,8 @@ typedef struct an_eval_opts {
     int threads;        /* loader threads (0: all CPUs) */
     int size;           /* raw folders: the stored side (0: an_eval_stored_size(net)) */
     const char *classes;/* raw folders: a synset list fixing the class order (may be NULL) */
+    int part, parts;    /* data-parallel ranks: score only this share of every batch (the
+                           loader's part/parts; 0, 0: all), the counts to be summed over ranks */
     /* Called after every batch with the images done and the epoch's total (may be NULL). */
     void (*progress)(void *ctx, size_t done, size_t total);
     void *progress_ctx;

@@ -12,6 +12,7 @@
 
 #include "net/weights.h"
 #include "train/checkpoint.h"
+#include "train/distributed.h"
 #include "train/evaluate.h"
 #include "train/feed.h"
 #include "train/finetune.h"
@@ -41,6 +42,9 @@ an_train_config an_train_defaults(void) {
     c.tensorboard = 1;
     return c;
 }
+
+/* Rank 0 of a data-parallel job (or the one process) writes the run directory. */
+#define IS_ROOT(t) (an_dist_rank((t)->c.dist) == 0)
 
 static int is_dir(const char *p) {
     struct stat st;
@@ -160,8 +164,9 @@ static int list_checkpoints(const char *dir, long long *iters, int max) {
     int n = 0;
     for (struct dirent *e; (e = readdir(d));) {
         long long it;
-        char tail;
-        if (sscanf(e->d_name, "ckpt-%lld.ckp%c", &it, &tail) == 2 && tail == 't' && n < max)
+        int end = -1; /* the whole name: not a killed writer's ckpt-N.ckpt.tmp.PID */
+        if (sscanf(e->d_name, "ckpt-%lld.ckpt%n", &it, &end) == 1 && end > 0 &&
+            !e->d_name[end] && n < max)
             iters[n++] = it;
     }
     closedir(d);
@@ -175,6 +180,7 @@ static int list_checkpoints(const char *dir, long long *iters, int max) {
 }
 
 static an_status checkpoint(trainer *t) {
+    if (!IS_ROOT(t)) return AN_OK;
     char dir[4200], path[4300];
     snprintf(dir, sizeof dir, "%s/checkpoints", t->c.out);
     snprintf(path, sizeof path, "%s/ckpt-%012lld.ckpt", dir, t->st.iteration);
@@ -281,9 +287,14 @@ static an_status end_epoch(trainer *t, int epoch) {
     r.loss = r.top1_err = r.top5_err = -1;
     if (t->val_dir[0]) {
         an_eval_opts eo = an_eval_defaults();
-        eo.model_batch = t->c.batch;
+        int first;
+        AN_TRY(an_dist_share(t->c.dist, t->c.batch, &eo.model_batch, &first));
+        eo.batch = t->c.batch;
+        eo.part = an_dist_rank(t->c.dist);
+        eo.parts = an_dist_size(t->c.dist);
         eo.threads = t->c.threads;
         AN_TRY(an_evaluate(t->model, t->net, t->val_dir, &eo, &r));
+        AN_TRY(an_dist_reduce_eval(t->c.dist, &r));
     }
     double train_loss = t->st.epoch_iters ? t->st.epoch_loss_sum / (double)t->st.epoch_iters : 0;
     double secs = t->st.seconds + an_now_s() - t->t0;
@@ -291,8 +302,10 @@ static an_status end_epoch(trainer *t, int epoch) {
     snprintf(line, sizeof line, "%d,%lld,%.6f,%.6f,%.4f,%.4f,%.6g,%.1f\n", epoch + 1,
              t->st.iteration, train_loss, r.loss, r.top1_err, r.top5_err, t->st.lr, secs);
     snprintf(path, sizeof path, "%s/log.csv", t->c.out);
-    append_line(path, "epoch,iteration,train_loss,val_loss,val_top1_err,val_top5_err,lr,seconds\n",
-                line);
+    if (IS_ROOT(t))
+        append_line(path,
+                    "epoch,iteration,train_loss,val_loss,val_top1_err,val_top5_err,lr,seconds\n",
+                    line);
     if (t->progress) {
         an_train_progress p;
         memset(&p, 0, sizeof p);
@@ -336,7 +349,7 @@ static an_status end_epoch(trainer *t, int epoch) {
     t->st.epoch = epoch + 1;
     t->st.epoch_loss_sum = 0;
     t->st.epoch_iters = 0;
-    if (better) {
+    if (better && IS_ROOT(t)) {
         snprintf(path, sizeof path, "%s/best.ckpt", t->c.out);
         AN_TRY(save_checkpoint(t, path));
         snprintf(path, sizeof path, "%s/best.weights", t->c.out);
@@ -427,11 +440,14 @@ static an_status train_step(trainer *t, volatile sig_atomic_t *stop, FILE *log,
     }
     AN_TRY(an_model_forward(t->model, images, b.labels, b.count, 1, (uint32_t)t->st.iteration));
     AN_TRY(an_model_backward(t->model));
+    float dist_loss = 0; /* the global batch's mean loss, once the gradients are summed */
+    if (t->c.dist) AN_TRY(an_dist_step(t->c.dist, t->model, b.count, &dist_loss));
     AN_TRY(an_model_sgd(t->model, (float)t->st.lr, (float)t->c.momentum,
                         (float)t->c.weight_decay));
     float loss;
     int top1, top5;
     AN_TRY(an_model_read_stats(t->model, &loss, &top1, &top5));
+    if (t->c.dist) loss = dist_loss;
     if (!isfinite(loss))
         return an_error(AN_ERR_NONFINITE,
                         "the training loss became %g at iteration %lld (epoch %d): training "
@@ -445,9 +461,11 @@ static an_status train_step(trainer *t, volatile sig_atomic_t *stop, FILE *log,
     an_loader_position(t->loader, &pe, &pi);
     t->st.pos_epoch = pe;
     t->st.pos_index = pi;
-    fprintf(log, "%lld,%d,%.7f,%.6g\n", t->st.iteration, t->st.epoch + 1, (double)loss,
-            t->st.lr);
-    fflush(log);
+    if (log) {
+        fprintf(log, "%lld,%d,%.7f,%.6g\n", t->st.iteration, t->st.epoch + 1, (double)loss,
+                t->st.lr);
+        fflush(log);
+    }
     (*done_here)++;
     double rate = (double)*done_here * t->c.batch / (an_now_s() - start), now = an_tb_now();
     AN_TRY(an_tb_scalar(&t->tb, "train/loss", t->st.iteration, loss, now));
@@ -465,8 +483,8 @@ static an_status train_loop(trainer *t, volatile sig_atomic_t *stop) {
         return an_error(AN_ERR_INVALID_ARG, "the training set %s has %zu images, fewer than one "
                         "batch of %d: use a smaller --batch", t->train_dir,
                         an_loader_size(t->loader), t->c.batch);
-    FILE *log = open_iteration_log(t);
-    if (!log)
+    FILE *log = IS_ROOT(t) ? open_iteration_log(t) : NULL;
+    if (!log && IS_ROOT(t))
         return an_error(AN_ERR_IO, "cannot write %s/iterations.csv: %s", t->c.out,
                         strerror(errno));
     double start = an_now_s();
@@ -475,7 +493,7 @@ static an_status train_loop(trainer *t, volatile sig_atomic_t *stop) {
     an_status s = AN_OK;
     while (s == AN_OK && !done && t->st.epoch < t->c.epochs)
         s = train_step(t, stop, log, per_epoch, start, &done_here, &done);
-    fclose(log);
+    if (log) fclose(log);
     return s;
 }
 
@@ -496,13 +514,15 @@ static an_status setup(trainer *t, an_dev *devs, int ndev) {
         return an_error(AN_ERR_INVALID_ARG, "%s already holds a training run: continue it with "
                         "--resume, or give another --out (nothing there was changed)", t->c.out);
     AN_TRY(mkdir_one(p));
-    if (t->c.tensorboard) AN_TRY(an_tb_open(&t->tb, t->c.out));
-    if (!t->c.resume) {
+    if (t->c.tensorboard && IS_ROOT(t)) AN_TRY(an_tb_open(&t->tb, t->c.out));
+    if (!t->c.resume && IS_ROOT(t)) {
         char cfg[4096];
         kv_config(&t->c, t->net->name, cfg, sizeof cfg);
         snprintf(p, sizeof p, "%s/config.txt", t->c.out);
         AN_TRY(an_write_atomic(p, cfg, strlen(cfg)));
     }
+    int local_batch, first_image;
+    AN_TRY(an_dist_share(t->c.dist, t->c.batch, &local_batch, &first_image));
     an_loader_config lc = an_loader_defaults();
     lc.view = an_feed_view(t->net, AN_CROP_TRAIN, t->c.lighting);
     lc.batch = t->c.batch;
@@ -514,6 +534,8 @@ static an_status setup(trainer *t, an_dev *devs, int ndev) {
     lc.start_index = t->st.pos_index;
     lc.buffers = 3;
     lc.alloc = (an_host_allocator){batch_alloc, batch_release, t};
+    lc.part = an_dist_rank(t->c.dist);
+    lc.parts = an_dist_size(t->c.dist);
     t->dev0 = &devs[0];
     an_status s = an_loader_open(t->train_dir, &lc, &t->loader);
     if (s != AN_OK && t->c.lighting) {
@@ -539,7 +561,8 @@ static an_status setup(trainer *t, an_dev *devs, int ndev) {
                         cl->n, cl->n, cl->n);
     if (cl) AN_TRY(an_net_set_class_names(t->net, cl->n, (const char *const *)cl->words));
     an_model_opts mo = an_model_defaults();
-    mo.batch = t->c.batch;
+    mo.batch = local_batch;
+    mo.first_image = first_image;
     mo.seed = t->c.seed;
     mo.conv_algo = t->c.conv_algo;
     mo.tune_progress = tune_note;
@@ -594,7 +617,7 @@ an_status an_train_run(const an_train_config *cfg, an_dev *devs, int ndev,
     }
     an_ckpt_free(&ck);
     if (s == AN_OK) s = train_loop(&t, stop);
-    if (s == AN_OK && t.st.epoch >= t.c.epochs) {
+    if (s == AN_OK && t.st.epoch >= t.c.epochs && IS_ROOT(&t)) {
         char path[4300];
         snprintf(path, sizeof path, "%s/final.weights", t.c.out);
         s = an_model_get_params(t.model, t.params);

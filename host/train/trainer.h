@@ -14,7 +14,9 @@
  *                            epoch, one file per process (host/train/tensorboard.h)
  * Resuming (cfg->resume) loads the newest checkpoint and continues the same stream: the same
  * images in the same order, the same dropout masks, the same learning rate, so the losses equal
- * those of a run that was never stopped (on the same devices). Library code: it reports through
+ * those of a run that was never stopped (on the same devices). In a data-parallel job (dist)
+ * batch stays the global batch, every rank trains its share, and rank 0 alone writes the run
+ * directory; a run may be resumed with any number of ranks. Library code: it reports through
  * the progress callback and never prints. */
 #ifndef AN_TRAIN_TRAINER_H
 #define AN_TRAIN_TRAINER_H
@@ -50,6 +52,7 @@ typedef struct an_train_config {
     const char *lr_mult;     /* "fc8=10,...": per-layer learning-rate multipliers (NULL: none) */
     const char *freeze;      /* "conv1,conv2,...": layers not trained (NULL: none) */
     int tensorboard;         /* also write the scalars as TensorBoard events (default 1) */
+    struct an_dist_job *dist; /* a data-parallel MPI job (train/distributed.h); NULL: alone */
 } an_train_config;
 
 /* The paper's recipe: batch 128, lr 0.01, momentum 0.9, decay 0.0005, 90 epochs, plateau
