@@ -48,5 +48,12 @@ write_basic_package_version_file(${CMAKE_BINARY_DIR}/alexnet-clConfigVersion.cma
 install(FILES ${CMAKE_BINARY_DIR}/alexnet-clConfig.cmake
               ${CMAKE_BINARY_DIR}/alexnet-clConfigVersion.cmake
         DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/alexnet-cl)
+# A static link needs the MPI libraries too when the library was built with them.
+set(AN_PC_LIBS_PRIVATE "-lpthread -lm")
+if(AN_HAVE_MPI)
+  foreach(lib IN LISTS MPI_C_LIBRARIES)
+    string(APPEND AN_PC_LIBS_PRIVATE " ${lib}")
+  endforeach()
+endif()
 configure_file(cmake/alexnet.pc.in ${CMAKE_BINARY_DIR}/alexnet.pc @ONLY)
 install(FILES ${CMAKE_BINARY_DIR}/alexnet.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

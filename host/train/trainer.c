@@ -81,6 +81,7 @@ typedef struct trainer {
     float *lr_mult;               /* per layer (fine-tuning), NULL: all 1 */
     an_tb_writer tb;              /* TensorBoard events (tb.f NULL: off) */
     an_refill refill;             /* batches topped up past bad files */
+    int local_batch;              /* this rank's share of a batch (the batch when alone) */
     cl_mem batch_mem[4];
 } trainer;
 
@@ -432,7 +433,7 @@ static an_status train_step(trainer *t, volatile sig_atomic_t *stop, FILE *log,
     }
     an_batch b;
     AN_TRY(an_loader_next(t->loader, &b));
-    AN_TRY(an_refill_batch(t->loader, &b, t->c.batch, &t->refill, t->train_dir));
+    AN_TRY(an_refill_batch(t->loader, &b, t->local_batch, &t->refill, t->train_dir));
     const float *images = an_feed_direct(t->net, &b);
     if (!images) {
         AN_TRY(an_feed_images(t->net, &b, 0, t->images));
@@ -523,6 +524,7 @@ static an_status setup(trainer *t, an_dev *devs, int ndev) {
     }
     int local_batch, first_image;
     AN_TRY(an_dist_share(t->c.dist, t->c.batch, &local_batch, &first_image));
+    t->local_batch = local_batch;
     an_loader_config lc = an_loader_defaults();
     lc.view = an_feed_view(t->net, AN_CROP_TRAIN, t->c.lighting);
     lc.batch = t->c.batch;
