@@ -7,8 +7,8 @@
 # stored images and mirrors, no PCA lighting: the images are grey), evaluate on the official test
 # set (centre crop and its mirror averaged), classify a few test images and plot the curves.
 # Uses the default device (the first GPU, else PoCL on the CPU); EPOCHS (default 4: training
-# about 8 minutes on a quiet 2-core CPU by the README's estimate; EPOCHS=12 for about 25), NET (default
-# alexnet-fmnist) and DEMO_DIR (default demo-out/) can be set; extra arguments go to
+# about 8 minutes on a quiet 2-core CPU by the README's estimate; EPOCHS=12 for about 25),
+# NET (default alexnet-fmnist) and DEMO_DIR (default demo-out/) can be set; extra arguments go to
 # `alexnet train`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
