@@ -21,10 +21,12 @@ rm -rf "$dir"
 "$te" --fixtures "$dir" >/dev/null || { echo "FAIL: test_eval --fixtures $dir"; exit 1; }
 tree=$dir/tree
 
-# Known answer: every image scores softmax(bias), with and without ten views, in chunks.
-for opts in "" "--ten-crop" "--batch 4" "--ten-crop --batch 3 --threads 1"; do
+# Known answer: every image scores softmax(bias), with and without ten views (or the centre and
+# its mirror), in chunks.
+for opts in "" "--ten-crop" "--flip" "--batch 4" "--ten-crop --batch 3 --threads 1"; do
   out=$("$bin" eval --weights "$dir/const.anw" --data "$tree" --json $opts 2>"$dir/err"); rc=$?
-  if [ $rc -eq 0 ] && DIR=$dir VIEWS=$([[ $opts == *ten* ]] && echo 10 || echo 1) "$py" -c '
+  views=$([[ $opts == *ten* ]] && echo 10 || { [[ $opts == *flip* ]] && echo 2 || echo 1; })
+  if [ $rc -eq 0 ] && DIR=$dir VIEWS=$views "$py" -c '
 import glob, json, math, os, sys
 d = json.load(sys.stdin)
 dirp = os.environ["DIR"]
@@ -45,6 +47,8 @@ assert d["classes"] == 10 and d["images_per_s"] > 0
     bad "eval const $opts: rc $rc: $out $(cat "$dir/err")"; fi
 done
 expect 0 "top-1 error 86.67 %  top-5 error 33.33 %" -- "$bin" eval --weights "$dir/const.anw" --data "$tree"
+expect 0 "centre and mirror averaged" -- "$bin" eval --weights "$dir/const.anw" --data "$tree" --flip
+expect 2 "give one of --ten-crop and --flip" -- "$bin" eval --weights "$dir/const.anw" --data "$tree" --ten-crop --flip
 
 # classify: the known probabilities, per-file errors that do not stop the others.
 out=$("$bin" classify --weights "$dir/const.anw" --json "$tree/c0/i0.jpg" "$dir/bad.jpg" \

@@ -20,5 +20,5 @@ done
 out=$("$bin" train --data d --net alexnet --out o --batch many 2>&1); rc=$?
 [ $rc -eq 2 ] && grep -q "whole number" <<<"$out" && ok || bad "train --batch many: rc $rc: $out"
 out=$("$bin" train --data d --net alexnet --out o --lr-policy never 2>&1); rc=$?
-[ $rc -eq 2 ] && grep -q "plateau|step|fixed" <<<"$out" && ok || bad "train --lr-policy never: rc $rc: $out"
+[ $rc -eq 2 ] && grep -q "plateau|step|cosine|fixed" <<<"$out" && ok || bad "train --lr-policy never: rc $rc: $out"
 clitest_done test_cli_help

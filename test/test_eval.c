@@ -1,7 +1,8 @@
 /* test/test_eval.c - the evaluation loop (host/train/evaluate.h) against a per-image reference.
  *
  *   test_eval DIR             the tests: top-k and softmax helpers against a sort and direct
- *                             sums; an_evaluate (centre crop and ten views, RGB and grey nets,
+ *                             sums; the centre-and-mirror views; an_evaluate (centre crop, centre
+ *                             and mirror, and ten views, RGB and grey nets,
  *                             partial batches, forwards chunked below the loader batch) against
  *                             decoding every image alone and forwarding every view alone with a
  *                             double softmax on the host; a constant net's exact known answer;
@@ -226,7 +227,7 @@ typedef struct ref_result {
 } ref_result;
 
 /* Every image decoded alone, every view forwarded alone, probabilities averaged in double. */
-static an_status reference(an_model *m, const an_net *net, const char *tree, int ten,
+static an_status reference(an_model *m, const an_net *net, const char *tree, an_crop_mode crop,
                            ref_result *r) {
     memset(r, 0, sizeof *r);
     an_source src;
@@ -237,10 +238,11 @@ static an_status reference(an_model *m, const an_net *net, const char *tree, int
     an_image dec = {0}, fit = {0};
     uint8_t *file = NULL;
     size_t cap = 0, len;
-    int K = net->classes, C = net->input.c, side = net->input.h, V = ten ? 10 : 1;
+    int K = net->classes, C = net->input.c, side = net->input.h;
+    int V = crop == AN_CROP_TEN ? 10 : crop == AN_CROP_FLIP ? 2 : 1;
     int size = an_eval_stored_size(net);
     size_t hw = (size_t)side * (size_t)side;
-    an_view_config v = an_feed_view(net, ten ? AN_CROP_TEN : AN_CROP_CENTER, 0);
+    an_view_config v = an_feed_view(net, crop, 0);
     float *views = malloc(10 * 3 * hw * sizeof(float)), *x = malloc(3 * hw * sizeof(float));
     float logits[NCLASS];
     double avg[NCLASS];
@@ -304,6 +306,31 @@ static void compare(const char *what, const an_eval_result *r, const ref_result 
     CHECK(r->bad == 1, "%s: %zu bad files, want the one", what, r->bad);
 }
 
+/* AN_CROP_FLIP's two views are the centre crop and that crop mirrored left to right. */
+static void test_flip_views(void) {
+    enum { S = 9, N = 6 };
+    uint8_t px[S * S * 3];
+    uint64_t seed = 77;
+    for (int i = 0; i < S * S * 3; i++) px[i] = (uint8_t)(check_rand_u64(&seed) % 256);
+    an_view_config c = an_view_center(N), f = an_view_flip(N);
+    c.norm = f.norm = AN_NORM_NONE;
+    float centre[3 * N * N], views[2 * 3 * N * N];
+    check_poison(views, 2 * 3 * N * N);
+    CHECK(an_view_count(&f) == 2, "flip: %d views", an_view_count(&f));
+    an_view_image(&c, px, S, NULL, 0, 0, 0, centre);
+    an_view_image(&f, px, S, NULL, 0, 0, 0, views);
+    int bad = 0;
+    for (int ch = 0; ch < 3; ch++)
+        for (int y = 0; y < N; y++)
+            for (int x = 0; x < N; x++) {
+                float want = px[((y + 1) * S + x + 1) * 3 + ch];
+                bad += centre[(ch * N + y) * N + x] != want;
+                bad += views[(ch * N + y) * N + x] != want;
+                bad += views[((3 + ch) * N + y) * N + (N - 1 - x)] != want;
+            }
+    CHECK(bad == 0, "flip views: %d pixels differ from the centre crop and its mirror", bad);
+}
+
 /* One net's checks: centre and ten views against the reference, a loader reused for a second
  * epoch. */
 static void test_net(an_dev *dev, const char *dir, int channels, int size, int random) {
@@ -319,19 +346,22 @@ static void test_net(an_dev *dev, const char *dir, int channels, int size, int r
     CHECK_OK(make_params(net, random, &w));
     if (!m || !w) return;
     CHECK_OK(an_model_set_params(m, w));
-    for (int ten = 0; ten <= 1; ten++) {
+    for (int mode = 0; mode < 3; mode++) {
+        int ten = mode == 1, flip = mode == 2, V = ten ? 10 : flip ? 2 : 1;
         snprintf(what, sizeof what, "%s %dx%d %s", random ? "random" : "const", channels, size,
-                 ten ? "ten views" : "centre");
+                 ten ? "ten views" : flip ? "centre and mirror" : "centre");
         an_eval_opts o = an_eval_defaults();
         o.ten_crop = ten;
+        o.flip = flip;
         o.batch = 4;                /* 15 images: three full batches and a partial one */
         o.model_batch = ten ? 16 : 3; /* forwards of 16,16,8 views, or 3,1 images */
         o.threads = 2;
         an_eval_result r;
         CHECK_OK(an_evaluate(m, net, tree, &o, &r));
         ref_result ref;
-        CHECK_OK(reference(m, net, tree, ten, &ref));
-        compare(what, &r, &ref, ten ? 10 : 1);
+        CHECK_OK(reference(m, net, tree, ten ? AN_CROP_TEN : flip ? AN_CROP_FLIP : AN_CROP_CENTER,
+                           &ref));
+        compare(what, &r, &ref, V);
         if (!random) {
             /* every image gets softmax(BIAS): class 1 is the top, classes 1,9,3,6,7 the top five */
             double p[NCLASS], loss = 0;
@@ -390,6 +420,7 @@ int main(int argc, char **argv) {
         return 2;
     }
     test_helpers();
+    test_flip_views();
     CHECK(make_tree(argv[1]) == 0, "cannot write the image tree under %s", argv[1]);
     an_device_info *list;
     int n;

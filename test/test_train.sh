@@ -100,7 +100,7 @@ check '[ "$far" = 0 ]' "winograd losses differ from im2col's: $(paste -d, "$work
 "$bin" train --bogus >/dev/null 2>&1; rc=$?
 check '[ $rc -eq 2 ]' "unknown flag exits 2, not $rc"
 "$bin" train "${common[@]}" --out "$work/g" --lr-policy sometimes >"$work/g.log" 2>&1; rc=$?
-check '[ $rc -eq 2 ] && grep -q "plateau|step|fixed" "$work/g.log"' "bad choice shows the choices: rc $rc $(cat "$work/g.log")"
+check '[ $rc -eq 2 ] && grep -q "plateau|step|cosine|fixed" "$work/g.log"' "bad choice shows the choices: rc $rc $(cat "$work/g.log")"
 "$bin" train "${common[@]}" --out "$work/g" --batch 0 >/dev/null 2>&1; rc=$?
 check '[ $rc -eq 2 ]' "--batch 0 refused with 2, not $rc"
 "$bin" train --data "$work/data" --net no-such-net --out "$work/h" >"$work/h.log" 2>&1; rc=$?

@@ -1,5 +1,6 @@
 /* host/cli/cmd_eval.c - `alexnet eval`: a weights file's top-1 and top-5 error, mean loss and
- * speed on a data set (prepared shards or a folder-per-class tree), centre crop or ten views. */
+ * speed on a data set (prepared shards or a folder-per-class tree), centre crop, centre and
+ * mirror, or ten views. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,7 +34,9 @@ static void print_result(const char *weights, const char *data, const an_net *ne
         return;
     }
     printf("%s on %s (%s): %zu images, %s\n", net->name, data, weights, r->images,
-           r->views == 10 ? "ten views averaged" : "centre crop");
+           r->views == 10 ? "ten views averaged"
+           : r->views == 2 ? "centre and mirror averaged"
+                           : "centre crop");
     printf("top-1 error %.2f %%  top-5 error %.2f %%  loss %.4f  %.1f images/s (%.2f s)\n",
            r->top1_err, r->top5_err, r->loss, r->images_per_s, r->seconds);
     if (r->bad) printf("bad files skipped: %zu\n", r->bad);
@@ -87,7 +90,7 @@ static an_status report_confusion(const an_classes *c, const size_t *cm, const c
 
 int cmd_eval(int argc, char **argv) {
     const char *weights = NULL, *data = NULL, *classes = NULL, *confusion = NULL;
-    int ten_crop = 0, batch = 0, threads = 0, size = 0, json = 0;
+    int ten_crop = 0, flip = 0, batch = 0, threads = 0, size = 0, json = 0;
     cli_device_opts dev = {0};
     const cli_opt opts[] = {
         {"--weights", CLI_STR, &weights, "FILE", "weights file (required)", NULL},
@@ -95,6 +98,8 @@ int cmd_eval(int argc, char **argv) {
          "prepared split (index.bin) or folder-per-class tree of JPEGs (required)", NULL},
         {"--ten-crop", CLI_FLAG, &ten_crop, NULL,
          "average the softmax of ten views (corners, centre and their mirrors)", NULL},
+        {"--flip", CLI_FLAG, &flip, NULL,
+         "average the softmax of the centre crop and its mirror (two views)", NULL},
         {"--batch", CLI_INT, &batch, "N", "images per batch (default 128; 16 with --ten-crop)",
          NULL},
         {"--threads", CLI_INT, &threads, "N", "loader threads (default: all CPUs)", NULL},
@@ -108,11 +113,16 @@ int cmd_eval(int argc, char **argv) {
         CLI_DEVICE_OPTIONS(dev),
         {0}};
     int npos;
-    int rc = cli_parse("eval", "--weights FILE --data DIR [--ten-crop] [--batch N] [--json]", opts,
-                       argc, argv, NULL, 0, &npos);
+    int rc = cli_parse("eval", "--weights FILE --data DIR [--ten-crop|--flip] [--batch N] [--json]",
+                       opts, argc, argv, NULL, 0, &npos);
     if (rc) return rc < 0 ? 0 : rc;
     if (!weights || !data) {
         fprintf(stderr, "alexnet eval: --weights FILE and --data DIR are required\n");
+        return 2;
+    }
+    if (ten_crop && flip) {
+        fprintf(stderr, "alexnet eval: --ten-crop already holds the mirrored centre; give one of "
+                        "--ten-crop and --flip\n");
         return 2;
     }
     if (batch < 0 || threads < 0 || size < 0) {
@@ -122,7 +132,8 @@ int cmd_eval(int argc, char **argv) {
     an_eval_opts eo = an_eval_defaults();
     eo.ten_crop = ten_crop;
     eo.batch = batch ? batch : ten_crop ? 16 : 128;
-    eo.model_batch = eo.batch * (ten_crop ? 10 : 1);
+    eo.flip = flip;
+    eo.model_batch = eo.batch * (ten_crop ? 10 : flip ? 2 : 1);
     eo.threads = threads;
     eo.size = size;
     eo.classes = classes;

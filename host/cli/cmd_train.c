@@ -103,7 +103,10 @@ int cmd_train(int argc, char **argv) {
          "epochs in all (default 90; with --resume, the run's own unless given)", NULL},
         {"--lr-policy", CLI_CHOICE, &c.lr_policy, "POLICY",
          "divide the lr by 1/gamma when validation error stops improving, every --step-epochs, "
-         "or never", "plateau|step|fixed"},
+         "decay it to 0 along a half cosine over the run, or never", "plateau|step|cosine|fixed"},
+        {"--warmup-epochs", CLI_FLOAT, &c.warmup_epochs, "E",
+         "raise the lr linearly from lr/W to lr over the first E epochs' W steps (default 0)",
+         NULL},
         {"--patience", CLI_INT, &c.patience, "N", "plateau: epochs without improvement", NULL},
         {"--step-epochs", CLI_INT, &c.step_epochs, "N", "step: epochs between lr drops", NULL},
         {"--gamma", CLI_FLOAT, &c.gamma, "G", "lr factor at each drop", NULL},
@@ -165,9 +168,11 @@ int cmd_train(int argc, char **argv) {
     }
     if (c.epochs == 0 && !resume) c.epochs = an_train_defaults().epochs;
     if (c.batch < 1 || c.epochs < 0 || c.lr <= 0 || c.keep < 1 || c.patience < 1 ||
-        c.gamma <= 0 || c.gamma > 1 || c.momentum < 0 || c.weight_decay < 0) {
+        c.gamma <= 0 || c.gamma > 1 || c.momentum < 0 || c.weight_decay < 0 ||
+        !(c.warmup_epochs >= 0)) {
         fprintf(stderr, "alexnet train: --batch, --epochs, --keep, --patience and --lr must be "
-                        "positive, --gamma in (0, 1], --momentum and --weight-decay >= 0\n");
+                        "positive, --gamma in (0, 1], --momentum, --weight-decay and "
+                        "--warmup-epochs >= 0\n");
         return 2;
     }
     if (per_rank && dev.device) {

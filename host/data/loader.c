@@ -466,7 +466,7 @@ an_status an_loader_open(const char *path, const an_loader_config *cfg, an_loade
     const an_view_config *v = &cfg->view;
     if (cfg->batch < 1) return an_error(AN_ERR_INVALID_ARG, "batch size %d", cfg->batch);
     if (v->input < 1) return an_error(AN_ERR_INVALID_ARG, "input size %d", v->input);
-    if (v->crop < AN_CROP_TRAIN || v->crop > AN_CROP_TEN || v->norm < AN_NORM_NONE ||
+    if (v->crop < AN_CROP_TRAIN || v->crop > AN_CROP_FLIP || v->norm < AN_NORM_NONE ||
         v->norm > AN_NORM_MEAN_STD)
         return an_error(AN_ERR_INVALID_ARG, "unknown crop or normalisation mode");
     if (cfg->buffers < 0 || cfg->buffers == 1 || cfg->buffers > MAX_BUFFERS)

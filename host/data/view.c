@@ -14,7 +14,13 @@ an_view_config an_view_ten(int input) {
     return (an_view_config){.input = input, .crop = AN_CROP_TEN, .norm = AN_NORM_MEAN_IMAGE};
 }
 
-int an_view_count(const an_view_config *v) { return v->crop == AN_CROP_TEN ? 10 : 1; }
+an_view_config an_view_flip(int input) {
+    return (an_view_config){.input = input, .crop = AN_CROP_FLIP, .norm = AN_NORM_MEAN_IMAGE};
+}
+
+int an_view_count(const an_view_config *v) {
+    return v->crop == AN_CROP_TEN ? 10 : v->crop == AN_CROP_FLIP ? 2 : 1;
+}
 
 uint64_t an_mix64(uint64_t x) {
     x += 0x9E3779B97F4A7C15ull;
@@ -115,6 +121,14 @@ void an_view_image(const an_view_config *v, const uint8_t *px, int size, const a
         an_view_ten_corners(size, v->input, x0, y0, fl);
         for (int i = 0; i < 10; i++) {
             an_view_draw d = {.x0 = x0[i], .y0 = y0[i], .flip = fl[i]};
+            an_view_extract(v, px, size, stats, &d, out + i * per);
+        }
+        return;
+    }
+    if (v->crop == AN_CROP_FLIP) {
+        int c = (size - v->input) / 2;
+        for (int i = 0; i < 2; i++) {
+            an_view_draw d = {.x0 = c, .y0 = c, .flip = i};
             an_view_extract(v, px, size, stats, &d, out + i * per);
         }
         return;

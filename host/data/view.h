@@ -19,7 +19,8 @@
 
 #include "data/shard.h"
 
-typedef enum { AN_CROP_TRAIN = 0, AN_CROP_CENTER = 1, AN_CROP_TEN = 2 } an_crop_mode;
+/* AN_CROP_FLIP: the centre crop and its mirror (2 views). */
+typedef enum { AN_CROP_TRAIN = 0, AN_CROP_CENTER = 1, AN_CROP_TEN = 2, AN_CROP_FLIP = 3 } an_crop_mode;
 typedef enum {
     AN_NORM_NONE = 0,
     AN_NORM_MEAN_IMAGE = 1,
@@ -41,8 +42,9 @@ typedef struct an_view_config {
 an_view_config an_view_train(int input);
 an_view_config an_view_center(int input);
 an_view_config an_view_ten(int input);
+an_view_config an_view_flip(int input);
 
-/* Views per image: 10 for AN_CROP_TEN, else 1. */
+/* Views per image: 10 for AN_CROP_TEN, 2 for AN_CROP_FLIP, else 1. */
 int an_view_count(const an_view_config *v);
 
 /* The random choices for one image: crop corner, flip, lighting per channel (pixel units). */

@@ -142,8 +142,8 @@ an_status an_evaluate_loader(an_model *m, const an_net *net, an_loader *l, const
         an_batch b;
         s = an_loader_next(l, &b);
         if (s != AN_OK) break;
-        if (b.views != 1 && b.views != 10) {
-            s = an_error(AN_ERR_INVALID_ARG, "%d views per image (1 or 10)", b.views);
+        if (b.views != 1 && b.views != 2 && b.views != 10) {
+            s = an_error(AN_ERR_INVALID_ARG, "%d views per image (1, 2 or 10)", b.views);
             break;
         }
         r->views = b.views;
@@ -176,9 +176,10 @@ an_status an_evaluate_loader(an_model *m, const an_net *net, an_loader *l, const
 an_status an_eval_open_loader(const an_net *net, const char *path, const an_eval_opts *o,
                               an_loader **out) {
     *out = NULL;
-    int views = o->ten_crop ? 10 : 1;
+    int views = o->ten_crop ? 10 : o->flip ? 2 : 1;
     an_loader_config c = an_loader_defaults();
-    c.view = an_feed_view(net, o->ten_crop ? AN_CROP_TEN : AN_CROP_CENTER, 0);
+    c.view = an_feed_view(net, o->ten_crop ? AN_CROP_TEN : o->flip ? AN_CROP_FLIP : AN_CROP_CENTER,
+                          0);
     c.batch = o->batch > 0 ? o->batch : (o->model_batch >= views ? o->model_batch / views : 1);
     c.threads = o->threads;
     c.classes = o->classes;

@@ -20,6 +20,7 @@
 
 typedef struct an_eval_opts {
     int ten_crop;       /* the ten views per image instead of the centre crop */
+    int flip;           /* (without ten_crop) the centre crop and its mirror */
     int batch;          /* images per loader batch (0: model_batch / views) */
     int model_batch;    /* the batch the model was created with (required); a loader batch's
                            batch × views rows are forwarded in chunks of this many */

@@ -11,6 +11,7 @@ static int is_bgr(const an_net *net) {
 an_view_config an_feed_view(const an_net *net, an_crop_mode crop, int lighting) {
     an_view_config v = crop == AN_CROP_TRAIN   ? an_view_train(net->input.h)
                        : crop == AN_CROP_TEN ? an_view_ten(net->input.h)
+                       : crop == AN_CROP_FLIP ? an_view_flip(net->input.h)
                                              : an_view_center(net->input.h);
     v.lighting = crop == AN_CROP_TRAIN && lighting;
     v.norm = AN_NORM_MEAN_STD;

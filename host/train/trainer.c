@@ -18,6 +18,7 @@
 #include "train/finetune.h"
 #include "train/refill.h"
 #include "train/tensorboard.h"
+#include "train/schedule.h"
 #include "util/mkdir_p.h"
 #include "train/trainer.h"
 #include "util/atomic_file.h"
@@ -82,6 +83,8 @@ typedef struct trainer {
     an_tb_writer tb;              /* TensorBoard events (tb.f NULL: off) */
     an_refill refill;             /* batches topped up past bad files */
     int local_batch;              /* this rank's share of a batch (the batch when alone) */
+    an_sched sched;               /* the learning-rate schedule (train/schedule.h) */
+    double step_lr;               /* the rate of the last step (warm-up and cosine included) */
     cl_mem batch_mem[4];
 } trainer;
 
@@ -123,12 +126,12 @@ static void kv_config(const an_train_config *c, const char *net_name, char *buf,
              "net=%s\ndata=%s\nval=%s\nbatch=%d\nepochs=%d\nlr=%.17g\nmomentum=%.17g\n"
              "weight_decay=%.17g\nlr_policy=%s\npatience=%d\nstep_epochs=%d\ngamma=%.17g\n"
              "seed=%llu\nlighting=%d\nckpt_every=%d\nkeep=%d\nconv_algo=%s\ninit=%s\n"
-             "lr_mult=%s\nfreeze=%s\n",
+             "lr_mult=%s\nfreeze=%s\nwarmup_epochs=%.17g\n",
              net_name, c->data ? c->data : "", c->val ? c->val : "", c->batch, c->epochs, c->lr,
              c->momentum, c->weight_decay, c->lr_policy, c->patience, c->step_epochs, c->gamma,
              (unsigned long long)c->seed, c->lighting, c->ckpt_every, c->keep,
              an_conv_algo_name(c->conv_algo), c->init ? c->init : "",
-             c->lr_mult ? c->lr_mult : "", c->freeze ? c->freeze : "");
+             c->lr_mult ? c->lr_mult : "", c->freeze ? c->freeze : "", c->warmup_epochs);
 }
 
 static void kv_state(const run_state *s, char *buf, size_t n) {
@@ -252,6 +255,7 @@ static an_status load_resume(trainer *t, an_ckpt *ck) {
     t->c.patience = (int)kv_num(kv, "patience", t->c.patience);
     t->c.step_epochs = (int)kv_num(kv, "step_epochs", t->c.step_epochs);
     t->c.gamma = kv_num(kv, "gamma", t->c.gamma);
+    t->c.warmup_epochs = kv_num(kv, "warmup_epochs", 0);
     char seed[32];
     if (an_kv_get(kv, "seed", seed, sizeof seed)) t->c.seed = strtoull(seed, NULL, 10);
     t->c.lighting = (int)kv_num(kv, "lighting", t->c.lighting);
@@ -332,21 +336,10 @@ static an_status end_epoch(trainer *t, int epoch) {
     /* Plateau watches the validation top-1 error (the training loss without validation). */
     double metric = t->val_dir[0] ? r.top1_err : train_loss;
     int better = metric < t->st.best_top1 - 1e-9;
-    if (better) {
-        t->st.best_top1 = metric;
-        t->st.bad_epochs = 0;
-    } else {
-        t->st.bad_epochs++;
-    }
+    if (better) t->st.best_top1 = metric;
     double old = t->st.lr;
-    if (strcmp(t->c.lr_policy, "plateau") == 0 && t->st.bad_epochs >= t->c.patience) {
-        t->st.lr *= t->c.gamma;
-        t->st.bad_epochs = 0;
-    } else if (strcmp(t->c.lr_policy, "step") == 0 && t->c.step_epochs > 0 &&
-               (epoch + 1) % t->c.step_epochs == 0) {
-        t->st.lr *= t->c.gamma;
-    }
-    if (t->st.lr != old) note(t, "learning rate %.6g -> %.6g", old, t->st.lr);
+    if (an_sched_epoch_end(&t->sched, epoch, better, &t->st.bad_epochs, &t->st.lr))
+        note(t, "learning rate %.6g -> %.6g", old, t->st.lr);
     t->st.epoch = epoch + 1;
     t->st.epoch_loss_sum = 0;
     t->st.epoch_iters = 0;
@@ -370,7 +363,7 @@ static void report_iter(trainer *t, double loss, double rate, long long per_epoc
     p.iters_per_epoch = per_epoch;
     p.iter_in_epoch = t->st.iteration - (long long)t->st.epoch * per_epoch;
     p.loss = loss;
-    p.lr = t->st.lr;
+    p.lr = t->step_lr;
     p.images_per_s = rate;
     long long left = (long long)t->c.epochs * per_epoch - t->st.iteration;
     if (t->c.max_iters > 0 && t->c.max_iters - t->st.iteration < left)
@@ -443,7 +436,10 @@ static an_status train_step(trainer *t, volatile sig_atomic_t *stop, FILE *log,
     AN_TRY(an_model_backward(t->model));
     float dist_loss = 0; /* the global batch's mean loss, once the gradients are summed */
     if (t->c.dist) AN_TRY(an_dist_step(t->c.dist, t->model, b.count, &dist_loss));
-    AN_TRY(an_model_sgd(t->model, (float)t->st.lr, (float)t->c.momentum,
+    double lr = an_sched_lr(&t->sched, t->st.iteration, t->st.lr);
+    t->step_lr = lr;
+    if (t->sched.policy == AN_LR_COSINE) t->st.lr = lr;
+    AN_TRY(an_model_sgd(t->model, (float)lr, (float)t->c.momentum,
                         (float)t->c.weight_decay));
     float loss;
     int top1, top5;
@@ -463,14 +459,13 @@ static an_status train_step(trainer *t, volatile sig_atomic_t *stop, FILE *log,
     t->st.pos_epoch = pe;
     t->st.pos_index = pi;
     if (log) {
-        fprintf(log, "%lld,%d,%.7f,%.6g\n", t->st.iteration, t->st.epoch + 1, (double)loss,
-                t->st.lr);
+        fprintf(log, "%lld,%d,%.7f,%.6g\n", t->st.iteration, t->st.epoch + 1, (double)loss, lr);
         fflush(log);
     }
     (*done_here)++;
     double rate = (double)*done_here * t->c.batch / (an_now_s() - start), now = an_tb_now();
     AN_TRY(an_tb_scalar(&t->tb, "train/loss", t->st.iteration, loss, now));
-    AN_TRY(an_tb_scalar(&t->tb, "train/lr", t->st.iteration, (float)t->st.lr, now));
+    AN_TRY(an_tb_scalar(&t->tb, "train/lr", t->st.iteration, (float)lr, now));
     AN_TRY(an_tb_scalar(&t->tb, "train/images_per_s", t->st.iteration, (float)rate, now));
     report_iter(t, loss, rate, per_epoch, start);
     if (t->st.iteration % per_epoch == 0) return end_epoch(t, t->st.epoch);
@@ -484,6 +479,11 @@ static an_status train_loop(trainer *t, volatile sig_atomic_t *stop) {
         return an_error(AN_ERR_INVALID_ARG, "the training set %s has %zu images, fewer than one "
                         "batch of %d: use a smaller --batch", t->train_dir,
                         an_loader_size(t->loader), t->c.batch);
+    t->sched = (an_sched){AN_LR_PLATEAU, t->c.lr, t->c.gamma, t->c.patience, t->c.step_epochs,
+                          t->c.warmup_epochs, per_epoch, t->c.epochs};
+    if (!an_lr_policy_parse(t->c.lr_policy, &t->sched.policy))
+        return an_error(AN_ERR_INVALID_ARG, "unknown learning-rate policy '%s' (plateau, step, "
+                        "cosine or fixed)", t->c.lr_policy);
     FILE *log = IS_ROOT(t) ? open_iteration_log(t) : NULL;
     if (!log && IS_ROOT(t))
         return an_error(AN_ERR_IO, "cannot write %s/iterations.csv: %s", t->c.out,

@@ -34,10 +34,11 @@ typedef struct an_train_config {
     int batch, threads;
     int epochs;              /* in all; on resume, 0 means the run's own */
     double lr, momentum, weight_decay;
-    const char *lr_policy;   /* "plateau", "step" or "fixed" */
+    const char *lr_policy;   /* "plateau", "step", "cosine" or "fixed" (train/schedule.h) */
     int patience;            /* plateau: epochs without a better validation top-1 error */
     int step_epochs;         /* step: divide every this many epochs */
     double gamma;            /* the factor (0.1: divide by 10) */
+    double warmup_epochs;    /* linear warm-up over this many epochs (0: none) */
     uint64_t seed;
     int lighting;            /* PCA lighting augmentation (needs prepared statistics) */
     int ckpt_every;          /* also checkpoint every N iterations (0: at epoch ends only) */

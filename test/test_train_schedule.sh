@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# test/test_train_schedule.sh - `alexnet train`'s short-run schedule on a small slice of
+# Fashion-MNIST: the rates that --lr-policy cosine with --warmup-epochs logs equal the formula
+# (host/train/schedule.h), plateau with warm-up ramps and then keeps --lr, a resumed cosine run
+# equals an uninterrupted one (the checkpoint keeps the warm-up), bad values are refused, and
+# alexnet-fmnist gives the same losses on one device and on two.
+set -u
+bin=${ALEXNET_BIN:?}
+src=${ALEXNET_SOURCE_DIR:?}
+work=$(mktemp -d /tmp/an_sched_XXXXXX)
+trap 'rm -rf "$work"' EXIT
+. "$(dirname "${BASH_SOURCE[0]}")/clitest.sh"
+check() { if eval "$1"; then ok; else bad "$2"; fi; }
+
+/usr/bin/python3 "$src/tools/fashion_mnist.py" "$work/jpeg" --limit 200 >/dev/null || { echo "converter failed"; exit 1; }
+"$bin" prepare "$work/jpeg" "$work/data" --size 32 >/dev/null 2>&1 || { echo "prepare failed"; exit 1; }
+common=(--data "$work/data" --net alexnet-small --batch 20 --threads 2 --no-lighting)
+n=$(( $(find "$work/jpeg/train" -name '*.JPEG' | wc -l) / 20 )) # iterations per epoch
+
+# 1. cosine over 2 epochs after a warm-up of 0.5 epochs: iteration i (1-based) ran at
+#    lr·i/W for i <= W = round(0.5·n), then lr·(1 + cos(π·(i−1−W)/(2n−W)))/2.
+"$bin" train "${common[@]}" --out "$work/a" --epochs 2 --lr 0.05 --lr-policy cosine \
+  --warmup-epochs 0.5 >"$work/a.log" 2>&1
+rc=$?
+check '[ $rc -eq 0 ] && [ $(wc -l < "$work/a/iterations.csv") -eq $((2 * n + 1)) ]' "cosine run: rc $rc, $(tail -3 "$work/a.log")"
+worst=$(awk -F, -v n="$n" 'NR > 1 {
+    i = $1; W = int(0.5 * n + 0.5); T = 2 * n; lr = 0.05
+    c = (i - 1 - W) / (T - W); if (c < 0) c = 0
+    want = lr * 0.5 * (1 + cos(3.141592653589793 * c))
+    if (i <= W) want *= i / W
+    d = $4 - want; if (d < 0) d = -d; d /= want; if (d > m) m = d
+  } END { printf "%.3g", m }' "$work/a/iterations.csv")
+check 'awk "BEGIN {exit !($worst < 1e-5)}"' "cosine + warm-up rates off the formula by $worst (relative)"
+check 'grep -q "^warmup_epochs=0.5$" "$work/a/config.txt" && grep -q "^lr_policy=cosine$" "$work/a/config.txt"' "config.txt records the schedule: $(cat "$work/a/config.txt")"
+
+# 2. plateau with a warm-up of 1 epoch: the first epoch ramps to --lr, the second starts at it.
+"$bin" train "${common[@]}" --out "$work/p" --epochs 2 --max-iters $((n + 1)) --lr 0.04 \
+  --warmup-epochs 1 >"$work/p.log" 2>&1
+first=$(awk -F, 'NR == 2 {print $4}' "$work/p/iterations.csv")
+at_n=$(awk -F, -v n="$n" '$1 == n {print $4}' "$work/p/iterations.csv")
+check 'awk "BEGIN {exit !($first > 0.04 / $n * 0.999 && $first < 0.04 / $n * 1.001 && $at_n == 0.04)}"' "plateau warm-up: first lr $first (want 0.04/$n), lr at $n: $at_n (want 0.04)"
+
+# 3. Resume: stop the cosine run at 7 (inside the warm-up), resume; the same rates and losses.
+"$bin" train "${common[@]}" --out "$work/b" --epochs 2 --lr 0.05 --lr-policy cosine \
+  --warmup-epochs 0.5 --max-iters 7 >/dev/null 2>&1
+"$bin" train --out "$work/b" --resume --threads 2 >"$work/b.log" 2>&1
+check 'cmp -s "$work/a/iterations.csv" "$work/b/iterations.csv"' "resumed cosine run differs: $(diff "$work/a/iterations.csv" "$work/b/iterations.csv" | head -4) $(tail -2 "$work/b.log")"
+
+# 4. Bad values are refused before anything runs.
+expect 2 "warmup-epochs >= 0" -- "$bin" train "${common[@]}" --out "$work/x" --warmup-epochs -1
+expect 2 "one of plateau|step|cosine|fixed" -- "$bin" train "${common[@]}" --out "$work/x" --lr-policy linear
+check '[ ! -e "$work/x" ]' "a refused run leaves no run directory"
+
+# 5. alexnet-fmnist, towers on one device and on two (POCL_DEVICES="pthread pthread"): the same
+#    losses, bit for bit, over 3 steps.
+for d in one:0:0 two:0:0,0:1; do
+  "$bin" train --data "$work/data" --net alexnet-fmnist --batch 16 --threads 2 --lr 0.03 \
+    --lr-policy cosine --warmup-epochs 0.3 --epochs 1 --max-iters 3 --device "${d#*:}" \
+    --out "$work/f-${d%%:*}" >"$work/f.log" 2>&1 || bad "alexnet-fmnist on ${d#*:}: $(tail -2 "$work/f.log")"
+done
+check '[ $(wc -l < "$work/f-one/iterations.csv") -eq 4 ] && cmp -s "$work/f-one/iterations.csv" "$work/f-two/iterations.csv"' "alexnet-fmnist on one device and two: $(diff "$work/f-one/iterations.csv" "$work/f-two/iterations.csv" | head -4)"
+clitest_done test_train_schedule
