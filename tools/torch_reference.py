@@ -175,8 +175,9 @@ def make_params(tensors, seed):
     return out
 
 
-def forward(net, layers, params, x):
-    """Logits of the whole-net view (dropout is the identity: p = 0)."""
+def forward(net, layers, params, x, training=False):
+    """Logits of the whole-net view (dropout is the identity unless training: then each dropout
+    layer drops with its p, as tools/train_torch.py trains)."""
     p = iter(params)
     for L in layers:
         k = L["kind"]
@@ -205,6 +206,8 @@ def forward(net, layers, params, x):
                 x = F.adaptive_avg_pool2d(x, L["adaptive"])
             else:
                 x = F.avg_pool2d(x, L["k"], L["stride"])
+        elif k == "dropout" and training:
+            x = F.dropout(x, float(L.get("p", 0.5)), True)
         elif k == "softmax":
             break
     return x.reshape(x.shape[0], -1)

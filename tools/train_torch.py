@@ -74,8 +74,8 @@ def header(path):
 
 
 class Net(torch.nn.Module):
-    """The description's layers in the whole-net view, with dropout (torch_reference.forward's
-    arithmetic plus dropout at training time)."""
+    """The description's layers in the whole-net view, trainable: torch_reference.forward's
+    arithmetic, with dropout at training time."""
 
     def __init__(self, path, seed):
         super().__init__()
@@ -91,41 +91,8 @@ class Net(torch.nn.Module):
                 self.params.append(torch.nn.Parameter(torch.full(bs, bias)))
 
     def forward(self, x):
-        p = iter(self.params)
-        for L in self.layers:
-            k = L["kind"]
-            if k == "conv":
-                w, b = next(p), next(p)
-                x = F.conv2d(x, w, b, stride=L["stride"], padding=L["pad"],
-                             groups=L["groups_whole"])
-            elif k == "fc":
-                w, b = next(p), next(p)
-                gr = L["groups_whole"]
-                x = x.reshape(x.shape[0], -1)
-                if gr == 1:
-                    x = F.linear(x, w, b)
-                else:
-                    x = x.reshape(x.shape[0], gr, -1)
-                    x = torch.einsum("ngi,goi->ngo", x, w.reshape(gr, -1, w.shape[1]))
-                    x = x.reshape(x.shape[0], -1) + b
-            elif k == "relu":
-                x = F.relu(x)
-            elif k == "lrn":
-                n = int(L.get("size", 5))
-                alpha = float(L.get("alpha", 1e-4)) * (n if L["paper"] else 1)
-                beta, kk = float(L.get("beta", 0.75)), float(L.get("k", 2))
-                chunks = torch.chunk(x, L["groups"], dim=1)
-                x = torch.cat([F.local_response_norm(c, n, alpha, beta, kk) for c in chunks], 1)
-            elif k == "maxpool":
-                x = F.max_pool2d(x, L["k"], L["stride"], L["pad"])
-            elif k == "avgpool":
-                x = (F.adaptive_avg_pool2d(x, L["adaptive"]) if "adaptive" in L
-                     else F.avg_pool2d(x, L["k"], L["stride"]))
-            elif k == "dropout":
-                x = F.dropout(x, float(L.get("p", 0.5)), self.training)
-            elif k == "softmax":
-                break
-        return x.reshape(x.shape[0], -1)
+        return torch_reference.forward(self.net, self.layers, list(self.params), x,
+                                       self.training)
 
 
 def lr_at(a, it, per_epoch, policy_lr):
