@@ -1,7 +1,8 @@
 /* test/test_lrn.c - the OpenCL LRN (host/ops/lrn.c, cl/lrn.cl) against the double reference
  * (host/ref/ref_lrn.c) on random inputs: odd sizes, batch 1, even and oversized windows, both
  * alpha conventions, beta = 0.75 (its own kernel variant) and others, and AlexNet's lrn1
- * (96x55x55) and lrn2 (256x27x27) at batch 2. Every tensor
+ * (96x55x55) and lrn2 (256x27x27) at batch 2, planes of 16, 8 and 4 pixels (vectors on CPUs)
+ * and alexnet-fmnist's lrn1 (24x28x28) and lrn2 (64x13x13). Every tensor
  * sits at a nonzero offset inside a larger buffer; outputs are poisoned with NaN first, and the
  * poison around them must survive (nothing written out of bounds).
  * Tolerances, |got - ref| <= atol + rtol*|ref|: y 1e-6 + 4e-6|ref|, scale 1e-7 + 1e-6|ref|,
@@ -35,6 +36,14 @@ static const lrn_case cases[] = {
     {2, 3, 2, 3, 9, 0.2f, 0.75f, 2.0f, AN_LRN_ALPHA_PAPER, 3, 1}, /* window wider than C */
     {1, 4, 3, 3, 1, 0.4f, 1.0f, 0.5f, AN_LRN_ALPHA_PAPER, 3, 1},  /* window of one */
     {1, 1, 1, 1, 5, 0.3f, 0.75f, 2.0f, AN_LRN_ALPHA_PER_N, 3, 1},
+    /* planes of 16, 8 and 4 pixels: CPUs take that many per work-item, as a vector (and the
+     * plane's last pixels one at a time, as in 5x3 and 55x55) */
+    {3, 10, 4, 4, 5, 0.3f, 0.75f, 1.3f, AN_LRN_ALPHA_PAPER, 3, 1},
+    {1, 6, 2, 4, 4, 0.5f, 0.6f, 1.0f, AN_LRN_ALPHA_PER_N, 3, 1},
+    {2, 5, 2, 2, 3, 0.4f, 0.75f, 2.0f, AN_LRN_ALPHA_PAPER, 3, 1},
+    {1, 3, 4, 4, 9, 0.2f, 1.5f, 2.0f, AN_LRN_ALPHA_PAPER, 3, 1}, /* 16 pixels, window > C */
+    {2, 24, 28, 28, 5, 1e-4f, 0.75f, 2.0f, AN_LRN_ALPHA_PAPER, 10, 0}, /* alexnet-fmnist lrn1 */
+    {3, 64, 13, 13, 5, 1e-4f, 0.75f, 2.0f, AN_LRN_ALPHA_PAPER, 10, 0}, /* and lrn2 */
     {2, 96, 55, 55, 5, 1e-4f, 0.75f, 2.0f, AN_LRN_ALPHA_PAPER, 10, 0}, /* lrn1 */
     {2, 96, 55, 55, 5, 1e-4f, 0.75f, 2.0f, AN_LRN_ALPHA_PER_N, 10, 0},
     {2, 256, 27, 27, 5, 1e-4f, 0.75f, 2.0f, AN_LRN_ALPHA_PAPER, 10, 0}, /* lrn2 */
