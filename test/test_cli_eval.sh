@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# test/test_cli_eval.sh TEST_EVAL DIR - `alexnet eval`, `alexnet classify` and tools/plot_log.py.
+# test/test_cli_eval.sh TEST_EVAL DIR - `alexnet eval`, `alexnet classify`, `alexnet features` on
+# listed JPEG files, and tools/plot_log.py.
 #
 # Fixtures from `test_eval --fixtures DIR`: a tree of 15 JPEGs in 10 classes plus a broken file,
 # const.anw (every image gets softmax(bias.txt), so the errors and loss are known exactly: top-1
@@ -98,8 +99,56 @@ for x, y in zip(a, m):
    [ "$(grep -c "case/.*JPEG: " "$dir/err")" -eq 5 ]; then ok; else
   bad "classify with damaged files: rc $rc: $mixed vs alone $alone; $(cat "$dir/err")"; fi
 
-# Random weights, RGB and grey nets: eval's errors and loss from classify's probabilities.
+# features on JPEG files named on the command line: a row per readable file in the given order,
+# the labels file naming each row's file, the damaged and missing files named on stderr (exit 1
+# as classify); softmax of fc8 (the logits) equals classify's probabilities (the public API's
+# decoding path); the rows equal those of --data on the same tree, with one view and with ten.
 mapfile -t images < <(cd "$tree" && ls c*/i*.jpg | sort)
+rm -f "$dir/fl.npy" "$dir/fl.labels.txt"
+(cd "$dir" && "$bin" features --weights random.anw --layer fc8 -o fl.npy tree/c3/i2.jpg bad.jpg \
+   missing.jpg tree/c0/i0.jpg tree/c1/i0.jpg >"$dir/fl.out" 2>"$dir/err"); rc=$?
+cl=$(cd "$dir" && "$bin" classify --weights random.anw --json --top 10 tree/c3/i2.jpg \
+     tree/c0/i0.jpg tree/c1/i0.jpg 2>/dev/null)
+if [ $rc -eq 1 ] && DIR=$dir "$py" -c '
+import json, os, sys
+import numpy as np
+d = os.environ["DIR"]
+f = np.load(d + "/fl.npy")
+lab = [l.rstrip("\n").split("\t") for l in open(d + "/fl.labels.txt")]
+cl = json.load(sys.stdin)
+assert f.shape == (3, 10) and f.dtype == np.float32, f.shape
+assert lab == [["-1", "tree/c3/i2.jpg"], ["-1", "tree/c0/i0.jpg"], ["-1", "tree/c1/i0.jpg"]], lab
+for row, e in zip(f.astype(np.float64), cl):
+    p = np.exp(row - row.max())
+    p /= p.sum()
+    got = {t["class"]: t["probability"] for t in e["top"]}
+    assert max(abs(p[k] - got[k]) for k in range(10)) < 1e-6, (p, got)
+' <<<"$cl" && grep -q "skipped bad.jpg: " "$dir/err" && grep -q "skipped missing.jpg: .*No such file" "$dir/err" \
+   && grep -q "2 of 5 images could not be read" "$dir/err" && grep -q "3 images x 10" "$dir/fl.out"; then ok; else
+  bad "features on listed files: rc $rc: $(cat "$dir/fl.out" "$dir/err") $cl"; fi
+for opts in "" "--ten-crop"; do
+  "$bin" features --weights "$dir/random.anw" --layer fc6 --data "$tree" -o "$dir/fd.npy" --threads 2 $opts >/dev/null 2>&1
+  rc1=$?
+  (cd "$tree" && "$bin" features --weights ../random.anw --layer fc6 -o ../fi.npy --threads 1 --batch 4 $opts "${images[@]}" >/dev/null 2>&1)
+  rc2=$?
+  if [ $rc1 -eq 0 ] && [ $rc2 -eq 0 ] && DIR=$dir "$py" -c '
+import os
+import numpy as np
+d = os.environ["DIR"]
+a, b = np.load(d + "/fd.npy"), np.load(d + "/fi.npy")
+names = [l.rstrip("\n").split("\t")[1] for l in open(d + "/fi.labels.txt")]
+la = [l.split("\t")[0] for l in open(d + "/fd.labels.txt")]
+assert a.shape == b.shape == (15, a.shape[1]) and a.shape[1] > 1, (a.shape, b.shape)
+assert names == sorted(names) and la == [n.split("/")[0][1:] for n in names], (names, la)
+assert np.array_equal(a, b) and np.abs(a).max() > 0, np.abs(a - b).max()
+'; then ok; else bad "features --data vs listed files ($opts): rc $rc1/$rc2"; fi
+done
+expect 1 "none of the 2 images could be read" -- "$bin" features --weights "$dir/random.anw" -o "$dir/x.npy" "$dir/bad.jpg" "$dir/missing.jpg"
+expect 2 "not both" -- "$bin" features --weights "$dir/random.anw" --data "$tree" -o "$dir/x.npy" "$dir/bad.jpg"
+expect 2 "are required" -- "$bin" features --weights "$dir/random.anw" -o "$dir/x.npy"
+expect 0 "-1<TAB>path" -- "$bin" features --help
+
+# Random weights, RGB and grey nets: eval's errors and loss from classify's probabilities.
 for w in random grey; do
   ev=$("$bin" eval --weights "$dir/$w.anw" --data "$tree" --json --batch 4 2>/dev/null)
   cl=$(cd "$tree" && "$bin" classify --weights "$dir/$w.anw" --json --top 10 "${images[@]}")
