@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# test/test_cli_eval.sh TEST_EVAL DIR - `alexnet eval`, `alexnet classify`, `alexnet features` on
-# listed JPEG files, and tools/plot_log.py.
+# test/test_cli_eval.sh TEST_EVAL DIR - `alexnet eval` (and its confusion heat map), `alexnet
+# classify`, `alexnet features` on listed JPEG files, tools/plot_log.py and tools/plot_confusion.py.
 #
 # Fixtures from `test_eval --fixtures DIR`: a tree of 15 JPEGs in 10 classes plus a broken file,
 # const.anw (every image gets softmax(bias.txt), so the errors and loss are known exactly: top-1
@@ -206,6 +206,37 @@ else
   echo "note: one OpenCL device only; the two-device check did not run (POCL_DEVICES=\"pthread pthread\")"
 fi
 
+# eval --confusion X.png: the heat map (a PNG of 10·32 + 8 pixels square whose cells' colours are
+# the CSV's rows normalised) and X.csv beside it, summing to the images scored; X.csv alone
+# writes no PNG.
+rm -f "$dir/cm.png" "$dir/cm.csv" "$dir/cm2.csv" "$dir/cm2.png"
+ev=$("$bin" eval --weights "$dir/random.anw" --data "$tree" --json --confusion "$dir/cm.png" 2>/dev/null); rc=$?
+txt=$("$bin" eval --weights "$dir/random.anw" --data "$tree" --confusion "$dir/cm2.csv" 2>/dev/null); rc2=$?
+if [ $rc -eq 0 ] && [ $rc2 -eq 0 ] && [ ! -e "$dir/cm2.png" ] && cmp -s "$dir/cm.csv" "$dir/cm2.csv" &&
+   grep -q "confusion matrix in .*cm2.csv)" <<<"$txt" && EV=$ev DIR=$dir "$py" -c '
+import csv, json, os
+from PIL import Image
+d = os.environ["DIR"]
+ev = json.loads(os.environ["EV"])
+rows = list(csv.reader(open(d + "/cm.csv")))
+cells = [[int(x) for x in r[3:]] for r in rows[1:]]
+assert len(cells) == 10 and sum(map(sum, cells)) == ev["images"] == 15, cells
+assert sum(cells[i][i] for i in range(10)) == round(15 * (1 - ev["top1_err"] / 100)), cells
+assert open(d + "/cm.png", "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+im = Image.open(d + "/cm.png")
+im.load()
+assert im.size == (328, 328) and im.mode == "RGB", (im.size, im.mode)
+dark = (8, 48, 107)
+for y in range(10):
+    n = sum(cells[y])
+    for p in range(10):
+        got = im.getpixel((4 + 32 * p + 15, 4 + 32 * y + 15))
+        f = cells[y][p] / n if n else None
+        want = tuple(192 for c in dark) if f is None else tuple(255 + (c - 255) * f for c in dark)
+        assert all(abs(g - w) <= 0.5 for g, w in zip(got, want)), (y, p, got, want)
+assert im.getpixel((0, 0)) == (255, 255, 255) and im.getpixel((327, 327)) == (255, 255, 255)
+'; then ok; else bad "eval --confusion X.png: rc $rc/$rc2: $ev $txt $(cat "$dir/cm.csv" 2>&1)"; fi
+
 # A synset list naming the net's classes in another order draws a warning.
 for k in 9 8 7 6 5 4 3 2 1 0; do echo "c$k Cls $k"; done >"$dir/reversed.txt"
 expect 0 "warning: the net's class 0 \"Cls 0\" is the data set's class 9" -- "$bin" eval --weights "$dir/const.anw" --data "$tree" --classes "$dir/reversed.txt"
@@ -236,5 +267,12 @@ for f in "$dir/log.png" "$dir/out.png"; do
 done
 printf 'epoch,foo\n1,2\n' >"$dir/none.csv"
 expect 1 "no column to plot" -- "$py" "$src/tools/plot_log.py" "$dir/none.csv"
+
+# tools/plot_confusion.py: the labelled heat map of eval's CSV; another CSV is refused.
+rm -f "$dir/cm_plot.png"
+expect 0 "wrote .*cm_plot.png (10 classes)" -- "$py" "$src/tools/plot_confusion.py" "$dir/cm.csv" -o "$dir/cm_plot.png" --counts
+if [ "$(head -c 8 "$dir/cm_plot.png" 2>/dev/null | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] &&
+   [ "$(stat -c %s "$dir/cm_plot.png")" -gt 5000 ]; then ok; else bad "$dir/cm_plot.png is not a PNG"; fi
+expect 1 "not eval's confusion CSV" -- "$py" "$src/tools/plot_confusion.py" "$dir/log.csv"
 
 clitest_done test_cli_eval

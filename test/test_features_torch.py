@@ -4,16 +4,17 @@
 A randomly initialised torchvision AlexNet (seeded; nothing is downloaded) is saved as .pth and
 converted by tools/torchvision_to_weights.py; `alexnet features` is run on JPEGs made here (RGB of
 256x256, 320x256 and 256x300, and a greyscale one) for conv1, conv5, pool5, fc6, fc7 and relu7,
-and for fc7 with --ten-crop (two of the images). The reference is the same torchvision model in float64 on the same
-input: the images decoded by PIL (the same libjpeg-turbo decoding, docs/DATA.md), their central
-square of 256 (their shorter side is 256, so nothing is resized) and its centre 224 crop (or the
-ten views, averaged after the layer), normalised as torchvision's transforms do. A layer passes
+and for fc7 with --ten-crop (two of the images). The reference is the same torchvision model in
+float64 on the same input: the images decoded by PIL (the same libjpeg-turbo decoding,
+docs/DATA.md), their central square of 256 (their shorter side is 256, so nothing is resized)
+and its centre 224 crop (or the ten views, averaged after the layer), normalised as
+torchvision's transforms do. A layer passes
 when max|ours - torch| <= 1e-5 * max|torch| and every element is within 1e-4 of it relative
 (plus 1e-5 * max|torch|); the measured figures are printed. The rows must come in the order the
 files were named, and the labels file must name them.
 
 Usage: test_features_torch.py   (ALEXNET_BIN and ALEXNET_SOURCE_DIR from ctest)
-Exit 77 (skipped) when torch or torchvision cannot be imported.
+Exit 77 (skipped) when torch, torchvision or PIL cannot be imported.
 """
 import os
 import subprocess
