@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# test/test_cli_eval.sh TEST_EVAL DIR - `alexnet eval`, `alexnet classify` and tools/plot_log.py.
+# test/test_cli_eval.sh TEST_EVAL DIR - `alexnet eval` (and its confusion heat map), `alexnet
+# classify`, `alexnet features` on listed JPEG files, tools/plot_log.py and tools/plot_confusion.py.
 #
 # Fixtures from `test_eval --fixtures DIR`: a tree of 15 JPEGs in 10 classes plus a broken file,
 # const.anw (every image gets softmax(bias.txt), so the errors and loss are known exactly: top-1
@@ -98,8 +99,56 @@ for x, y in zip(a, m):
    [ "$(grep -c "case/.*JPEG: " "$dir/err")" -eq 5 ]; then ok; else
   bad "classify with damaged files: rc $rc: $mixed vs alone $alone; $(cat "$dir/err")"; fi
 
-# Random weights, RGB and grey nets: eval's errors and loss from classify's probabilities.
+# features on JPEG files named on the command line: a row per readable file in the given order,
+# the labels file naming each row's file, the damaged and missing files named on stderr (exit 1
+# as classify); softmax of fc8 (the logits) equals classify's probabilities (the public API's
+# decoding path); the rows equal those of --data on the same tree, with one view and with ten.
 mapfile -t images < <(cd "$tree" && ls c*/i*.jpg | sort)
+rm -f "$dir/fl.npy" "$dir/fl.labels.txt"
+(cd "$dir" && "$bin" features --weights random.anw --layer fc8 -o fl.npy tree/c3/i2.jpg bad.jpg \
+   missing.jpg tree/c0/i0.jpg tree/c1/i0.jpg >"$dir/fl.out" 2>"$dir/err"); rc=$?
+cl=$(cd "$dir" && "$bin" classify --weights random.anw --json --top 10 tree/c3/i2.jpg \
+     tree/c0/i0.jpg tree/c1/i0.jpg 2>/dev/null)
+if [ $rc -eq 1 ] && DIR=$dir "$py" -c '
+import json, os, sys
+import numpy as np
+d = os.environ["DIR"]
+f = np.load(d + "/fl.npy")
+lab = [l.rstrip("\n").split("\t") for l in open(d + "/fl.labels.txt")]
+cl = json.load(sys.stdin)
+assert f.shape == (3, 10) and f.dtype == np.float32, f.shape
+assert lab == [["-1", "tree/c3/i2.jpg"], ["-1", "tree/c0/i0.jpg"], ["-1", "tree/c1/i0.jpg"]], lab
+for row, e in zip(f.astype(np.float64), cl):
+    p = np.exp(row - row.max())
+    p /= p.sum()
+    got = {t["class"]: t["probability"] for t in e["top"]}
+    assert max(abs(p[k] - got[k]) for k in range(10)) < 1e-6, (p, got)
+' <<<"$cl" && grep -q "skipped bad.jpg: " "$dir/err" && grep -q "skipped missing.jpg: .*No such file" "$dir/err" \
+   && grep -q "2 of 5 images could not be read" "$dir/err" && grep -q "3 images x 10" "$dir/fl.out"; then ok; else
+  bad "features on listed files: rc $rc: $(cat "$dir/fl.out" "$dir/err") $cl"; fi
+for opts in "" "--ten-crop"; do
+  "$bin" features --weights "$dir/random.anw" --layer fc6 --data "$tree" -o "$dir/fd.npy" --threads 2 $opts >/dev/null 2>&1
+  rc1=$?
+  (cd "$tree" && "$bin" features --weights ../random.anw --layer fc6 -o ../fi.npy --threads 1 --batch 4 $opts "${images[@]}" >/dev/null 2>&1)
+  rc2=$?
+  if [ $rc1 -eq 0 ] && [ $rc2 -eq 0 ] && DIR=$dir "$py" -c '
+import os
+import numpy as np
+d = os.environ["DIR"]
+a, b = np.load(d + "/fd.npy"), np.load(d + "/fi.npy")
+names = [l.rstrip("\n").split("\t")[1] for l in open(d + "/fi.labels.txt")]
+la = [l.split("\t")[0] for l in open(d + "/fd.labels.txt")]
+assert a.shape == b.shape == (15, a.shape[1]) and a.shape[1] > 1, (a.shape, b.shape)
+assert names == sorted(names) and la == [n.split("/")[0][1:] for n in names], (names, la)
+assert np.array_equal(a, b) and np.abs(a).max() > 0, np.abs(a - b).max()
+'; then ok; else bad "features --data vs listed files ($opts): rc $rc1/$rc2"; fi
+done
+expect 1 "none of the 2 images could be read" -- "$bin" features --weights "$dir/random.anw" -o "$dir/x.npy" "$dir/bad.jpg" "$dir/missing.jpg"
+expect 2 "not both" -- "$bin" features --weights "$dir/random.anw" --data "$tree" -o "$dir/x.npy" "$dir/bad.jpg"
+expect 2 "are required" -- "$bin" features --weights "$dir/random.anw" -o "$dir/x.npy"
+expect 0 "-1<TAB>path" -- "$bin" features --help
+
+# Random weights, RGB and grey nets: eval's errors and loss from classify's probabilities.
 for w in random grey; do
   ev=$("$bin" eval --weights "$dir/$w.anw" --data "$tree" --json --batch 4 2>/dev/null)
   cl=$(cd "$tree" && "$bin" classify --weights "$dir/$w.anw" --json --top 10 "${images[@]}")
@@ -157,6 +206,37 @@ else
   echo "note: one OpenCL device only; the two-device check did not run (POCL_DEVICES=\"pthread pthread\")"
 fi
 
+# eval --confusion X.png: the heat map (a PNG of 10·32 + 8 pixels square whose cells' colours are
+# the CSV's rows normalised) and X.csv beside it, summing to the images scored; X.csv alone
+# writes no PNG.
+rm -f "$dir/cm.png" "$dir/cm.csv" "$dir/cm2.csv" "$dir/cm2.png"
+ev=$("$bin" eval --weights "$dir/random.anw" --data "$tree" --json --confusion "$dir/cm.png" 2>/dev/null); rc=$?
+txt=$("$bin" eval --weights "$dir/random.anw" --data "$tree" --confusion "$dir/cm2.csv" 2>/dev/null); rc2=$?
+if [ $rc -eq 0 ] && [ $rc2 -eq 0 ] && [ ! -e "$dir/cm2.png" ] && cmp -s "$dir/cm.csv" "$dir/cm2.csv" &&
+   grep -q "confusion matrix in .*cm2.csv)" <<<"$txt" && EV=$ev DIR=$dir "$py" -c '
+import csv, json, os
+from PIL import Image
+d = os.environ["DIR"]
+ev = json.loads(os.environ["EV"])
+rows = list(csv.reader(open(d + "/cm.csv")))
+cells = [[int(x) for x in r[3:]] for r in rows[1:]]
+assert len(cells) == 10 and sum(map(sum, cells)) == ev["images"] == 15, cells
+assert sum(cells[i][i] for i in range(10)) == round(15 * (1 - ev["top1_err"] / 100)), cells
+assert open(d + "/cm.png", "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+im = Image.open(d + "/cm.png")
+im.load()
+assert im.size == (328, 328) and im.mode == "RGB", (im.size, im.mode)
+dark = (8, 48, 107)
+for y in range(10):
+    n = sum(cells[y])
+    for p in range(10):
+        got = im.getpixel((4 + 32 * p + 15, 4 + 32 * y + 15))
+        f = cells[y][p] / n if n else None
+        want = tuple(192 for c in dark) if f is None else tuple(255 + (c - 255) * f for c in dark)
+        assert all(abs(g - w) <= 0.5 for g, w in zip(got, want)), (y, p, got, want)
+assert im.getpixel((0, 0)) == (255, 255, 255) and im.getpixel((327, 327)) == (255, 255, 255)
+'; then ok; else bad "eval --confusion X.png: rc $rc/$rc2: $ev $txt $(cat "$dir/cm.csv" 2>&1)"; fi
+
 # A synset list naming the net's classes in another order draws a warning.
 for k in 9 8 7 6 5 4 3 2 1 0; do echo "c$k Cls $k"; done >"$dir/reversed.txt"
 expect 0 "warning: the net's class 0 \"Cls 0\" is the data set's class 9" -- "$bin" eval --weights "$dir/const.anw" --data "$tree" --classes "$dir/reversed.txt"
@@ -187,5 +267,12 @@ for f in "$dir/log.png" "$dir/out.png"; do
 done
 printf 'epoch,foo\n1,2\n' >"$dir/none.csv"
 expect 1 "no column to plot" -- "$py" "$src/tools/plot_log.py" "$dir/none.csv"
+
+# tools/plot_confusion.py: the labelled heat map of eval's CSV; another CSV is refused.
+rm -f "$dir/cm_plot.png"
+expect 0 "wrote .*cm_plot.png (10 classes)" -- "$py" "$src/tools/plot_confusion.py" "$dir/cm.csv" -o "$dir/cm_plot.png" --counts
+if [ "$(head -c 8 "$dir/cm_plot.png" 2>/dev/null | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] &&
+   [ "$(stat -c %s "$dir/cm_plot.png")" -gt 5000 ]; then ok; else bad "$dir/cm_plot.png is not a PNG"; fi
+expect 1 "not eval's confusion CSV" -- "$py" "$src/tools/plot_confusion.py" "$dir/log.csv"
 
 clitest_done test_cli_eval

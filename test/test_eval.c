@@ -6,7 +6,9 @@
  *                             partial batches, forwards chunked below the loader batch) against
  *                             decoding every image alone and forwarding every view alone with a
  *                             double softmax on the host; a constant net's exact known answer;
- *                             a second epoch of one loader; a class-count mismatch refused.
+ *                             a second epoch of one loader; a class-count mismatch refused;
+ *                             the confusion heat map's geometry and colours (host/train/
+ *                             confusion.h) on random matrices with empty rows.
  *   test_eval --fixtures DIR  write what test_cli_eval.sh needs: DIR/tree (15 JPEGs in 10 classes
  *                             and a bad file), const.anw (all weights 0, fc8.bias = BIAS: every
  *                             image gets softmax(BIAS)), random.anw (random weights, fc8 ×30),
@@ -29,6 +31,7 @@
 #include "net/layout.h"
 #include "net/model.h"
 #include "net/weights.h"
+#include "train/confusion.h"
 #include "train/evaluate.h"
 #include "train/feed.h"
 
@@ -219,6 +222,59 @@ static void test_helpers(void) {
     CHECK_OK(an_net_set_input(net, 3, 32, 32));
     CHECK(an_eval_stored_size(net) == 37, "32 -> 37, got %d", an_eval_stored_size(net));
     an_net_free(net);
+}
+
+/* The heat map of random K-class matrices (every third row empty): its side, its border, every
+ * pixel of every cell (the row's fraction from white to dark blue, grey when empty, grid lines
+ * on big cells). */
+static void test_confusion_image(void) {
+    static const int Ks[] = {1, 2, 7, 20, 21, 33, 640, 1000};
+    const uint8_t dark[3] = AN_CONFUSION_DARK;
+    uint64_t seed = 15;
+    for (size_t t = 0; t < sizeof Ks / sizeof Ks[0]; t++) {
+        int K = Ks[t], want_cell = 640 / K < 1 ? 1 : 640 / K > 32 ? 32 : 640 / K;
+        size_t *cm = calloc((size_t)K * K, sizeof *cm);
+        if (!cm) return;
+        for (int y = 0; y < K; y++)
+            for (int p = 0; p < K; p++)
+                if (K == 1 || y % 3 != 1)
+                    cm[(size_t)y * K + p] =
+                        check_rand_u64(&seed) % 4 == 0 ? 0 : check_rand_u64(&seed) % 50;
+        uint8_t *px = NULL;
+        int side = 0;
+        CHECK_OK(an_confusion_image(K, cm, &px, &side));
+        int cell = an_confusion_cell(K), B = AN_CONFUSION_BORDER;
+        CHECK(cell == want_cell && side == K * cell + 2 * B, "K %d: cell %d side %d", K, cell,
+              side);
+        size_t bad = 0, border = 0;
+        for (int i = 0; px && i < side; i++)
+            for (int j = 0; j < side; j++) {
+                const uint8_t *q = px + ((size_t)i * side + j) * 3;
+                int y = (i - B) / cell, p = (j - B) / cell;
+                uint8_t want[3];
+                if (i < B || j < B || i >= side - B || j >= side - B) {
+                    border += q[0] != 255 || q[1] != 255 || q[2] != 255;
+                    continue;
+                }
+                double row = 0, n = (double)cm[(size_t)y * K + p];
+                for (int k = 0; k < K; k++) row += (double)cm[(size_t)y * K + k];
+                int grid = cell >= 8 && ((i - B) % cell == cell - 1 || (j - B) % cell == cell - 1);
+                for (int c = 0; c < 3; c++)
+                    want[c] = grid ? AN_CONFUSION_GRID
+                              : row == 0 ? AN_CONFUSION_EMPTY
+                              : (uint8_t)lround(255 - (255 - dark[c]) * n / row);
+                bad += memcmp(q, want, 3) != 0;
+            }
+        CHECK(px && bad == 0 && border == 0, "K %d: %zu cell pixels and %zu border pixels wrong", K,
+              bad, border);
+        free(px);
+        free(cm);
+    }
+    uint8_t *px = (uint8_t *)&seed;
+    int side = 7;
+    size_t one = 1;
+    CHECK(an_confusion_image(0, &one, &px, &side) == AN_ERR_INVALID_ARG && !px && side == 0,
+          "0 classes refused");
 }
 
 typedef struct ref_result {
@@ -421,6 +477,7 @@ int main(int argc, char **argv) {
     }
     test_helpers();
     test_flip_views();
+    test_confusion_image();
     CHECK(make_tree(argv[1]) == 0, "cannot write the image tree under %s", argv[1]);
     an_device_info *list;
     int n;

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cli/cli.h"
 #include "net/model.h"
@@ -62,16 +63,21 @@ static void check_class_order(const an_net *net, const an_classes *c) {
     }
 }
 
-/* Per-class accuracy and the most confused pairs (stdout), the matrix to csv. */
+/* Per-class accuracy and the most confused pairs (stdout), the matrix to csv, and its heat map
+ * to png when png is not NULL. */
 static an_status report_confusion(const an_classes *c, const size_t *cm, const char *csv,
-                                  int json) {
+                                  const char *png, int json) {
     const char **names = malloc((size_t)c->n * sizeof *names);
     if (!names) return an_error(AN_ERR_NOMEM, "out of memory");
     for (int k = 0; k < c->n; k++) names[k] = c->words[k] && *c->words[k] ? c->words[k] : c->ids[k];
     an_status s = an_confusion_write_csv(csv, c->n, names, cm);
+    if (s == AN_OK && png) s = an_confusion_write_png(png, c->n, cm);
     int pairs[20], np = an_confusion_top_pairs(c->n, cm, 10, pairs);
     if (s == AN_OK && !json) {
-        printf("per-class accuracy (confusion matrix in %s):\n", csv);
+        if (png)
+            printf("per-class accuracy (confusion matrix in %s, its heat map in %s):\n", csv, png);
+        else
+            printf("per-class accuracy (confusion matrix in %s):\n", csv);
         for (int y = 0; y < c->n; y++) {
             size_t row = 0;
             for (int k = 0; k < c->n; k++) row += cm[(size_t)y * c->n + k];
@@ -108,8 +114,10 @@ int cmd_eval(int argc, char **argv) {
         {"--classes", CLI_STR, &classes, "FILE",
          "raw folders: synset list fixing the class order (default: folder names)", NULL},
         {"--json", CLI_FLAG, &json, NULL, "print one JSON object", NULL},
-        {"--confusion", CLI_STR, &confusion, "FILE.csv",
-         "write the confusion matrix; print per-class accuracy and the most confused pairs", NULL},
+        {"--confusion", CLI_STR, &confusion, "FILE.csv|FILE.png",
+         "write the confusion matrix; print per-class accuracy and the most confused pairs. "
+         "FILE.png: also its heat map (rows the true class, columns the predicted, each row "
+         "normalised, white 0 to dark blue 1), with the CSV beside it as FILE.csv", NULL},
         CLI_DEVICE_OPTIONS(dev),
         {0}};
     int npos;
@@ -138,6 +146,20 @@ int cmd_eval(int argc, char **argv) {
     eo.size = size;
     eo.classes = classes;
     if (cli_is_tty() && !json) eo.progress = progress;
+
+    /* --confusion X.png: the heat map there, the CSV as X.csv. */
+    char csv_buf[4200];
+    const char *csv = confusion, *png = NULL;
+    size_t cl = confusion ? strlen(confusion) : 0;
+    if (cl > 4 && strcasecmp(confusion + cl - 4, ".png") == 0) {
+        if (cl >= sizeof csv_buf) {
+            fprintf(stderr, "alexnet eval: --confusion: the path is too long\n");
+            return 2;
+        }
+        snprintf(csv_buf, sizeof csv_buf, "%.*s.csv", (int)(cl - 4), confusion);
+        csv = csv_buf;
+        png = confusion;
+    }
 
     an_net *net = NULL;
     an_status s = an_net_from_weights(weights, &net);
@@ -177,7 +199,7 @@ int cmd_eval(int argc, char **argv) {
                 fprintf(stderr, "alexnet eval: skipped %s: %s\n", path, reason);
         }
         print_result(weights, data, net, &r, json);
-        if (cm) s = report_confusion(an_loader_classes(l), cm, confusion, json);
+        if (cm) s = report_confusion(an_loader_classes(l), cm, csv, png, json);
     }
     free(cm);
     an_model_free(m);

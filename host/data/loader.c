@@ -430,6 +430,24 @@ static an_status open_folder(an_loader *l, const char *path) {
     return AN_OK;
 }
 
+static an_status open_files(an_loader *l) {
+    l->src.items = calloc(l->cfg.nfiles, sizeof *l->src.items);
+    if (!l->src.items) return an_error(AN_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < l->cfg.nfiles; i++) {
+        if (i > (size_t)INT32_MAX) return an_error(AN_ERR_INVALID_ARG, "too many files");
+        if (!(l->src.items[i].path = strdup(l->cfg.files[i])))
+            return an_error(AN_ERR_NOMEM, "out of memory");
+        l->src.items[i].label = (int)i;
+        l->src.n = i + 1;
+    }
+    l->cfg.files = NULL; /* not kept: the caller's strings need not outlive the open */
+    l->size = l->cfg.size ? l->cfg.size : 256;
+    l->n = l->src.n;
+    l->is_bad = calloc(l->n, 1);
+    if (!l->is_bad) return an_error(AN_ERR_NOMEM, "out of memory");
+    return AN_OK;
+}
+
 static an_status load_stats(an_loader *l, const char *path) {
     const an_view_config *v = &l->cfg.view;
     int need = v->norm == AN_NORM_MEAN_IMAGE || v->norm == AN_NORM_MEAN_CHANNEL ||
@@ -438,6 +456,8 @@ static an_status load_stats(an_loader *l, const char *path) {
     an_status s;
     if (l->cfg.stats) {
         s = an_data_stats_load(l->cfg.stats, &l->stats);
+    } else if (l->cfg.nfiles) {
+        s = an_error(AN_ERR_NOT_FOUND, "no statistics file was given for the listed images");
     } else {
         snprintf(file, sizeof file, "%s/stats.bin", path);
         s = an_data_stats_load(file, &l->stats);
@@ -484,7 +504,8 @@ an_status an_loader_open(const char *path, const an_loader_config *cfg, an_loade
     pthread_cond_init(&l->ready, NULL);
     char idx[4096];
     snprintf(idx, sizeof idx, "%s/index.bin", path);
-    an_status s = access(idx, F_OK) == 0 ? open_shards(l, path) : open_folder(l, path);
+    an_status s = cfg->nfiles ? open_files(l)
+                  : access(idx, F_OK) == 0 ? open_shards(l, path) : open_folder(l, path);
     if (s == AN_OK && v->input > l->size)
         s = an_error(AN_ERR_INVALID_ARG, "input %d is larger than the stored images (%d)", v->input,
                      l->size);

@@ -9,9 +9,10 @@
  *                                              c.start_epoch/c.start_index to resume exactly)
  *     an_loader_close(l);
  *
- * The source is a prepared split (a folder with index.bin: shards) or a folder of JPEGs (a
- * folder-per-class tree, or a flat folder with a label list), which is decoded, resized and
- * centre-cropped on the fly exactly as `prepare` would. A stream is a pure function of
+ * The source is a prepared split (a folder with index.bin: shards), a folder of JPEGs (a
+ * folder-per-class tree, or a flat folder with a label list) or a list of JPEG files given by the
+ * caller (`files`); JPEGs are decoded, resized and centre-cropped on the fly exactly as `prepare`
+ * would. A stream is a pure function of
  * (seed, epoch, position): epoch e's order is a permutation drawn from (seed, e) (identity when
  * shuffle is off), and image k of it gets its crop, flip and lighting from (seed, e, k), so the
  * batches do not depend on the number of threads, and resuming at (epoch, index) continues the
@@ -53,6 +54,12 @@ typedef struct an_loader_config {
     const char *classes;    /* raw folders: a synset list fixing the class order */
     const char *labels;     /* raw flat folders: the ground-truth list */
     int label_base;         /* first label's number in `labels` (ILSVRC: 1) */
+    /* When nfiles > 0: these JPEG files, in this order, instead of a data set at path (path is
+     * then only named in messages, and statistics come from `stats` alone). There are no
+     * classes; image k's label is k, so that a batch's labels say which files it holds once bad
+     * ones are skipped. The strings are copied: they need only last through an_loader_open. */
+    const char *const *files;
+    size_t nfiles;
     an_host_allocator alloc;/* zeros: malloc */
     /* Data-parallel share (parts > 1): of every batch of c images this loader produces only
      * images [part·c/parts, (part+1)·c/parts), with the stream's own positions (so the same

@@ -185,15 +185,20 @@ an_status an_eval_open_loader(const an_net *net, const char *path, const an_eval
     c.classes = o->classes;
     c.part = o->part;
     c.parts = o->parts;
-    char *idx = an_path_join(path, "index.bin");
-    if (!idx) return an_error(AN_ERR_NOMEM, "out of memory");
-    int shards = access(idx, F_OK) == 0;
-    free(idx);
+    c.files = o->files;
+    c.nfiles = o->nfiles;
+    int shards = 0;
+    if (!o->nfiles) {
+        char *idx = an_path_join(path, "index.bin");
+        if (!idx) return an_error(AN_ERR_NOMEM, "out of memory");
+        shards = access(idx, F_OK) == 0;
+        free(idx);
+    }
     c.size = o->size > 0 ? o->size : shards ? 0 : an_eval_stored_size(net);
     an_loader *l;
     AN_TRY(an_loader_open(path, &c, &l));
     const an_classes *cl = an_loader_classes(l);
-    if (cl->n != net->classes) {
+    if (!o->nfiles && cl->n != net->classes) {
         an_status s = an_error(AN_ERR_INVALID_ARG, "the data set %s has %d classes but net %s (%s) "
                                "has %d", path, cl->n, net->name, net->source, net->classes);
         an_loader_close(l);

@@ -27,6 +27,10 @@ typedef struct an_eval_opts {
     int threads;        /* loader threads (0: all CPUs) */
     int size;           /* raw folders: the stored side (0: an_eval_stored_size(net)) */
     const char *classes;/* raw folders: a synset list fixing the class order (may be NULL) */
+    /* When nfiles > 0, an_eval_open_loader lists these JPEG files (the loader's `files`: no
+     * classes, image k's label is k) instead of a data set, with a raw folder's view and size. */
+    const char *const *files;
+    size_t nfiles;
     int part, parts;    /* data-parallel ranks: score only this share of every batch (the
                            loader's part/parts; 0, 0: all), the counts to be summed over ranks */
     /* Called after every batch with the images done and the epoch's total (may be NULL). */
@@ -62,7 +66,8 @@ an_status an_evaluate(an_model *m, const an_net *net, const char *path, const an
                       an_eval_result *r);
 
 /* The loader an_evaluate uses: the net's centre or ten-crop view, o's batch, threads, size and
- * classes; refuses a data set whose class count differs from the net's (naming both). */
+ * classes (or o's files); refuses a data set whose class count differs from the net's (naming
+ * both). A list of files has no classes: it is for an_features_run, not for scoring. */
 an_status an_eval_open_loader(const an_net *net, const char *path, const an_eval_opts *o,
                               an_loader **out);
 

@@ -78,6 +78,6 @@ an_status an_features_run(an_model *m, const an_net *net, an_loader *l, int li, 
     free(mean);
     free(in);
     if (s == AN_OK && images == 0)
-        return an_error(AN_ERR_FORMAT, "no image of the data set could be read");
+        return an_error(AN_ERR_FORMAT, "none of the %zu images could be read", total);
     return s;
 }
