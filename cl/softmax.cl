@@ -6,6 +6,10 @@
  *   SM_LABELS=0:            out = softmax(x).
  *   SM_LABELS=1, SM_GRAD=0: out = softmax(x), and per-row loss and rank into stats.
  *   SM_LABELS=1, SM_GRAD=1: out = (softmax(x) - onehot(label)) * grad_scale, and the stats.
+ *   SM_LABELS=1, SM_GRAD=1, SM_SMOOTH=1: label smoothing by the argument eps: the targets are
+ *     q = (1 - eps) onehot(label) + eps / k, out = (softmax(x) - q) * grad_scale, and the row
+ *     loss is the cross-entropy against q, log-sum-exp - (1 - eps) x[label] - (eps / k) sum x
+ *     (one more reduction). Without SM_SMOOTH the arithmetic is that of eps = 0 exactly.
  * stats layout (floats): [0] mean loss, [1] top-1 correct, [2] top-5 correct (written by
  * softmax_stats), then per row r: [3 + 2r] loss = log-sum-exp - x[label], [4 + 2r] rank = how
  * many classes come before the label (logit greater, or equal with a lower index). A label
@@ -19,6 +23,9 @@
 #endif
 #ifndef SM_GRAD
 #define SM_GRAD 0
+#endif
+#ifndef SM_SMOOTH
+#define SM_SMOOTH 0
 #endif
 
 float sm_reduce_max(__local float *buf, float v) {
@@ -53,7 +60,11 @@ void softmax_rows(__global const float *x, uint x_off, __global float *out, uint
                   __global const int *labels, uint labels_off, __global float *stats,
                   uint stats_off,
 #endif
-                  uint k, float grad_scale) {
+                  uint k, float grad_scale
+#if SM_SMOOTH
+                  , float eps
+#endif
+                  ) {
     __local float buf[SM_WG];
     uint row = get_group_id(0), l = get_local_id(0);
     __global const float *xr = x + x_off + (size_t)row * k;
@@ -77,15 +88,26 @@ void softmax_rows(__global const float *x, uint x_off, __global float *out, uint
         before += (v > xy || (v == xy && j < y)) ? 1.0f : 0.0f;
     }
     before = sm_reduce_sum(buf, before); /* exact: counts below 2^24 */
+#if SM_SMOOTH
+    float sx = 0.0f;
+    for (uint j = l; j < k; j += SM_WG) sx += xr[j] - m;
+    sx = sm_reduce_sum(buf, sx);
+    float eps_k = eps / (float)k;
+    float loss = lse - (1.0f - eps) * (xy - m) - eps_k * sx;
+#else
+    float loss = lse - (xy - m);
+#endif
     if (l == 0) {
-        stats[stats_off + 3 + 2 * row] = lse - (xy - m);
+        stats[stats_off + 3 + 2 * row] = loss;
         stats[stats_off + 4 + 2 * row] = valid ? before : (float)k;
     }
 #endif
 
     for (uint j = l; j < k; j += SM_WG) {
         float p = exp(xr[j] - m - lse);
-#if SM_GRAD
+#if SM_GRAD && SM_SMOOTH
+        p = (p - ((j == y ? 1.0f - eps : 0.0f) + eps_k)) * grad_scale;
+#elif SM_GRAD
         if (j == y) p -= 1.0f;
         p *= grad_scale;
 #endif

@@ -1,8 +1,9 @@
-/* test/test_ref_misc.c - the double references of activation, dropout, softmax cross-entropy,
- * SGD and concat proven on their own: Philox4x32-10 against the published known answers
- * (Random123's kat_vectors), every backward against central finite differences of a scalar loss
- * L = sum(w * y) (|e| <= 1e-7 + 1e-6|ref|), split as concat's adjoint, SGD and ranks against hand
- * computations, and large logits staying finite. */
+/* test/test_ref_misc.c - the double references of activation, dropout, softmax cross-entropy
+ * (plain and label-smoothed), SGD and concat proven on their own: Philox4x32-10 against the
+ * published known answers (Random123's kat_vectors), every backward against central finite
+ * differences of a scalar loss L = sum(w * y) (|e| <= 1e-7 + 1e-6|ref|), split as concat's
+ * adjoint, SGD, ranks and a smoothed loss against hand computations, and large logits staying
+ * finite. */
 #include "check.h"
 
 #include "ref/philox.h"
@@ -156,25 +157,25 @@ static void test_dropout_fd(void) {
     CHECK(memcmp(x, y, sizeof x) == 0, "inference is the identity");
 }
 
-static void test_softmax_fd(size_t n, size_t k, double range) {
+static void test_softmax_fd(size_t n, size_t k, double range, double eps) {
     double *x = malloc(n * k * sizeof *x), *g = malloc(n * k * sizeof *g),
            *fd = malloc(n * k * sizeof *fd), *p = malloc(n * k * sizeof *p);
     int *labels = malloc(n * sizeof *labels);
     uint64_t s = 8;
     fill(x, n * k, 9, -range, range);
     for (size_t r = 0; r < n; r++) labels[r] = (int)(check_rand_u64(&s) % k);
-    an_ref_softmax_xent(x, labels, n, k, p, g, NULL, NULL);
+    an_ref_softmax_xent_smooth(x, labels, n, k, eps, p, g, NULL, NULL);
     for (size_t i = 0; i < n * k; i++) {
         double v = x[i];
         x[i] = v + FD_H;
-        double lp = an_ref_softmax_xent(x, labels, n, k, NULL, NULL, NULL, NULL).mean_loss;
+        double lp = an_ref_softmax_xent_smooth(x, labels, n, k, eps, NULL, NULL, NULL, NULL).mean_loss;
         x[i] = v - FD_H;
-        double lm = an_ref_softmax_xent(x, labels, n, k, NULL, NULL, NULL, NULL).mean_loss;
+        double lm = an_ref_softmax_xent_smooth(x, labels, n, k, eps, NULL, NULL, NULL, NULL).mean_loss;
         x[i] = v;
         fd[i] = (lp - lm) / (2 * FD_H);
     }
-    char what[64];
-    snprintf(what, sizeof what, "softmax xent %zux%zu dlogits vs fd", n, k);
+    char what[80];
+    snprintf(what, sizeof what, "softmax xent %zux%zu eps %g dlogits vs fd", n, k, eps);
     expect_close(what, g, fd, n * k);
     double *q = malloc(n * k * sizeof *q);
     an_ref_softmax(x, q, n, k);
@@ -197,6 +198,13 @@ static void test_softmax_cases(void) {
     double want = log(exp(1.0) + 2 * exp(3.0) + exp(2.0)) - 1;
     CHECK(fabs(st.mean_loss - want) < 1e-12 && st.top1 == 0 && st.top5 == 1,
           "loss %.15g want %.15g, top1 %zu top5 %zu", st.mean_loss, want, st.top1, st.top5);
+    /* label smoothing 0.3 over 4 classes: sum_j q_j (-log p_j) with q = 0.7 onehot + 0.075 */
+    double lse = log(exp(1.0) + 2 * exp(3.0) + exp(2.0)), sm = 0;
+    for (int j = 0; j < 4; j++) sm += ((j == 0 ? 0.7 : 0.0) + 0.075) * (lse - x[j]);
+    size_t rank_s;
+    st = an_ref_softmax_xent_smooth(x, l3, 1, 4, 0.3, NULL, NULL, NULL, &rank_s);
+    CHECK(fabs(st.mean_loss - sm) < 1e-12 && rank_s == 3 && st.top5 == 1,
+          "smoothed loss %.15g want %.15g, rank %zu", st.mean_loss, sm, rank_s);
     /* ±1000: finite, the exact answer */
     const double big[3] = {1000, -1000, 999};
     const int lb[1] = {2};
@@ -249,9 +257,12 @@ int main(void) {
     test_bias_fd(2, 7, 1, 0);
     test_bias_fd(1, 3, 9, 0);
     test_dropout_fd();
-    test_softmax_fd(3, 7, 3);
-    test_softmax_fd(1, 1, 3);
-    test_softmax_fd(2, 10, 30);
+    test_softmax_fd(3, 7, 3, 0);
+    test_softmax_fd(1, 1, 3, 0);
+    test_softmax_fd(2, 10, 30, 0);
+    test_softmax_fd(3, 10, 3, 0.1);
+    test_softmax_fd(2, 7, 30, 0.3);
+    test_softmax_fd(1, 1, 3, 0.3);
     test_softmax_cases();
     test_sgd();
     test_concat_adjoint(2, 3, 5, 7);

@@ -1,7 +1,9 @@
 /* test/test_softmax.c - softmax and softmax cross-entropy on the device against the double
  * reference: probabilities, the gradient (softmax - onehot)/n, per-row losses and ranks, mean loss
  * and top-1/top-5 counts, on AlexNet's 1000 classes and odd shapes, with logits of ±1000, with
- * many ties, and with an invalid label. `--small` keeps to small shapes.
+ * many ties, and with an invalid label; the backward with label smoothing 0.1 and 0.3 (targets
+ * (1 - eps) onehot + eps/k) against the smoothed reference, with 10 and 1000 classes, while the
+ * forwards stay plain. `--small` keeps to small shapes.
  * Tolerances: prob |e| <= 1e-7 + 2e-5|ref|; gradient |e| <= 1e-6/n + 2e-5|ref|; losses
  * |e| <= 1e-5 + 1e-5|ref|; ranks and top-k counts exact (the same comparisons of the same
  * floats). */
@@ -36,21 +38,27 @@ static void make_logits(float *x, size_t n, size_t k, int kind, uint64_t seed) {
         for (size_t j = 0; j < k; j++) x[j] = j == k / 2 ? 1000.0f : -1000.0f;
 }
 
-static void test_case(size_t n, size_t k, int kind, uint64_t seed) {
+/* One shape: the forwards against the plain reference, the backward against the reference with
+ * label smoothing eps (0: plain). */
+static void test_case(size_t n, size_t k, int kind, uint64_t seed, float eps) {
     size_t nk = n * k, ns = AN_SOFTMAX_STATS_LEN(n);
     float *x = malloc(nk * sizeof *x), *got = malloc(nk * sizeof *got),
           *want = malloc(nk * sizeof *want), *stats = malloc(ns * sizeof *stats);
     int *labels = malloc(n * sizeof *labels);
     double *xd = malloc(nk * sizeof *xd), *pd = malloc(nk * sizeof *pd),
-           *gd = malloc(nk * sizeof *gd), *lossd = malloc(n * sizeof *lossd);
-    size_t *rank = malloc(n * sizeof *rank);
+           *gd = malloc(nk * sizeof *gd), *lossd = malloc(n * sizeof *lossd),
+           *lossd_s = malloc(n * sizeof *lossd_s);
+    size_t *rank = malloc(n * sizeof *rank), *rank_s = malloc(n * sizeof *rank_s);
     make_logits(x, n, k, kind, seed);
     for (size_t r = 0; r < n; r++) labels[r] = (int)(check_rand_u64(&seed) % k);
     if (kind == WIDE) labels[0] = (int)(k / 2 + (k > 1)) % (int)k; /* the -1000 next to 1000 */
     for (size_t i = 0; i < nk; i++) xd[i] = x[i];
-    an_ref_xent_stats st = an_ref_softmax_xent(xd, labels, n, k, pd, gd, lossd, rank);
-    char what[96];
-    const char *kname = kind == PLAIN ? "plain" : kind == WIDE ? "+-1000" : "ties";
+    an_ref_xent_stats st0 = an_ref_softmax_xent(xd, labels, n, k, pd, NULL, lossd, rank);
+    an_ref_xent_stats st_s =
+        an_ref_softmax_xent_smooth(xd, labels, n, k, eps, NULL, gd, lossd_s, rank_s);
+    char what[128], kname[32];
+    snprintf(kname, sizeof kname, "%s eps %g",
+             kind == PLAIN ? "plain" : kind == WIDE ? "+-1000" : "ties", (double)eps);
 
     an_buf bx = dt_upload(&dev, x, nk), bl = upload_labels(labels, n),
            bo = dt_upload(&dev, NULL, nk), bs = dt_upload(&dev, NULL, ns);
@@ -59,7 +67,7 @@ static void test_case(size_t n, size_t k, int kind, uint64_t seed) {
         CHECK_OK(an_fill(&dev, bs, NAN, ns));
         if (mode == 0) CHECK_OK(an_softmax_forward(&dev, bx, bo, n, k));
         if (mode == 1) CHECK_OK(an_softmax_xent_forward(&dev, bx, bl, bo, bs, n, k));
-        if (mode == 2) CHECK_OK(an_softmax_xent_backward(&dev, bx, bl, bo, bs, n, k));
+        if (mode == 2) CHECK_OK(an_softmax_xent_backward(&dev, bx, bl, bo, bs, n, k, eps));
         CHECK_OK(an_read(&dev, bo, got, nk));
         for (size_t i = 0; i < nk; i++) want[i] = (float)(mode == 2 ? gd[i] : pd[i]);
         snprintf(what, sizeof what, "%s %zux%zu %s", mode == 2 ? "dlogits" : "prob", n, k, kname);
@@ -68,12 +76,15 @@ static void test_case(size_t n, size_t k, int kind, uint64_t seed) {
         if (mode == 0) continue;
 
         CHECK_OK(an_read(&dev, bs, stats, ns));
+        const double *lw = mode == 2 ? lossd_s : lossd;
+        const size_t *rw = mode == 2 ? rank_s : rank;
+        an_ref_xent_stats st = mode == 2 ? st_s : st0;
         float *wl = malloc(n * sizeof *wl), *gl = malloc(n * sizeof *gl);
         size_t rank_bad = 0;
         for (size_t r = 0; r < n; r++) {
-            wl[r] = (float)lossd[r];
+            wl[r] = (float)lw[r];
             gl[r] = stats[3 + 2 * r];
-            rank_bad += stats[4 + 2 * r] != (float)rank[r];
+            rank_bad += stats[4 + 2 * r] != (float)rw[r];
         }
         snprintf(what, sizeof what, "row loss %zux%zu %s mode %d", n, k, kname, mode);
         check_close(what, gl, wl, n, 1e-5f, 1e-5f);
@@ -91,7 +102,7 @@ static void test_case(size_t n, size_t k, int kind, uint64_t seed) {
     an_free(&bo.mem);
     an_free(&bs.mem);
     free(x), free(got), free(want), free(stats), free(labels), free(xd), free(pd), free(gd),
-        free(lossd), free(rank);
+        free(lossd), free(lossd_s), free(rank), free(rank_s);
 }
 
 /* A label outside [0, k) makes its row's loss (and the mean) NaN and leaves other rows alone. */
@@ -102,12 +113,21 @@ static void test_bad_label(void) {
     check_fill_uniform(x, 30, 99, -1, 1);
     an_buf bx = dt_upload(&dev, x, 30), bl = upload_labels(labels, n),
            bo = dt_upload(&dev, NULL, 30), bs = dt_upload(&dev, NULL, 9);
-    CHECK_OK(an_softmax_xent_backward(&dev, bx, bl, bo, bs, n, k));
-    CHECK_OK(an_read(&dev, bs, stats, 9));
-    CHECK(isnan(stats[0]) && isnan(stats[5]) && stats[6] == 10.0f && !isnan(stats[3]) &&
-              !isnan(stats[7]),
-          "invalid label: mean %g, row losses %g %g %g, rank %g", stats[0], stats[3], stats[5],
-          stats[7], stats[6]);
+    for (int smooth = 0; smooth < 2; smooth++) {
+        CHECK_OK(an_fill(&dev, bs, 0.0f, 9));
+        CHECK_OK(an_softmax_xent_backward(&dev, bx, bl, bo, bs, n, k, smooth ? 0.1f : 0.0f));
+        CHECK_OK(an_read(&dev, bs, stats, 9));
+        CHECK(isnan(stats[0]) && isnan(stats[5]) && stats[6] == 10.0f && !isnan(stats[3]) &&
+                  !isnan(stats[7]),
+              "invalid label (smoothing %d): mean %g, row losses %g %g %g, rank %g", smooth,
+              stats[0], stats[3], stats[5], stats[7], stats[6]);
+    }
+    /* smoothing outside [0, 1) is refused */
+    const float bad_eps[3] = {-0.1f, 1.0f, NAN};
+    for (int i = 0; i < 3; i++)
+        CHECK(an_softmax_xent_backward(&dev, bx, bl, bo, bs, n, k, bad_eps[i]) ==
+                  AN_ERR_INVALID_ARG,
+              "label smoothing %g accepted", (double)bad_eps[i]);
     an_free(&bx.mem);
     an_free(&bl.mem);
     an_free(&bo.mem);
@@ -117,17 +137,25 @@ static void test_bad_label(void) {
 int main(int argc, char **argv) {
     int small = argc > 1 && strcmp(argv[1], "--small") == 0;
     if (!dt_open(&dev, 1)) return 1;
-    test_case(1, 1, PLAIN, 1);
-    test_case(3, 7, PLAIN, 2);
-    test_case(4, 10, TIES, 3);
-    test_case(2, 67, WIDE, 4);
+    test_case(1, 1, PLAIN, 1, 0);
+    test_case(3, 7, PLAIN, 2, 0);
+    test_case(4, 10, TIES, 3, 0);
+    test_case(2, 67, WIDE, 4, 0);
+    test_case(1, 1, PLAIN, 11, 0.3f);
+    test_case(6, 10, PLAIN, 12, 0.1f);
+    test_case(5, 10, TIES, 13, 0.3f);
+    test_case(2, 67, WIDE, 14, 0.1f);
     test_bad_label();
     if (!small) {
-        test_case(1, 1000, PLAIN, 5);
-        test_case(2, 1000, WIDE, 6);
-        test_case(128, 1000, PLAIN, 7);
-        test_case(64, 1000, TIES, 8);
-        test_case(5, 4096, PLAIN, 9);
+        test_case(1, 1000, PLAIN, 5, 0);
+        test_case(2, 1000, WIDE, 6, 0);
+        test_case(128, 1000, PLAIN, 7, 0);
+        test_case(64, 1000, TIES, 8, 0);
+        test_case(5, 4096, PLAIN, 9, 0);
+        test_case(32, 1000, PLAIN, 15, 0.1f);
+        test_case(16, 1000, PLAIN, 16, 0.3f);
+        test_case(2, 1000, WIDE, 17, 0.3f);
+        test_case(8, 1000, TIES, 18, 0.1f);
     }
     an_devs_close(&dev, 1);
     return check_done("test_softmax");

@@ -459,6 +459,15 @@ an_status an_model_refuse_inference(const an_model *m, const char *what) {
                     "inference = 0 to train", what, m->net->name);
 }
 
+an_status an_model_set_label_smoothing(an_model *m, float eps) {
+    AN_TRY(an_model_refuse_inference(m, "label smoothing"));
+    if (!(eps >= 0.0f && eps < 1.0f))
+        return an_error(AN_ERR_INVALID_ARG, "label smoothing %g: it must be in [0, 1)",
+                        (double)eps);
+    m->label_smoothing = eps;
+    return AN_OK;
+}
+
 unsigned long long an_model_xfer_bytes(const an_model *m) {
     unsigned long long b = 0;
     for (int i = 0; i < m->net->nlayers; i++)

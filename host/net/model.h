@@ -85,6 +85,12 @@ an_status an_model_backward(an_model *m);
 /* The paper's update on every device: v = momentum·v − decay·lr·w − lr·g; w = w + v. */
 an_status an_model_sgd(an_model *m, float lr, float momentum, float decay);
 
+/* Label smoothing of the training loss from now on: a training forward's loss (the stats) and
+ * gradient are the cross-entropy against (1 - eps) onehot(label) + eps / classes
+ * (host/ops/softmax.h); forwards that do not train keep the plain loss. 0 (the default) is the
+ * plain loss; eps outside [0, 1), or an inference model, is refused. */
+an_status an_model_set_label_smoothing(an_model *m, float eps);
+
 /* After a forward with labels: mean loss, top-1 and top-5 correct counts of the n images. */
 an_status an_model_read_stats(an_model *m, float *loss, int *top1, int *top5);
 /* After a forward: the n × classes logits, or the probabilities (not after a train forward). */

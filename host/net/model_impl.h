@@ -55,6 +55,7 @@ struct an_model {
     mlayer *L;
     int n;              /* images in the last forward */
     int train, has_labels;
+    float label_smoothing; /* the training loss's (an_model_set_label_smoothing; 0: none) */
     int conv_bwd_chosen;  /* the conv layers' backward choices are made (model_tune.c) */
     float *lr_mult;       /* per layer (opts.layer_lr_mult's copy), NULL: all 1 */
     int first_trainable;  /* the first conv/fc layer with a non-zero multiplier (nlayers: none) */

@@ -149,7 +149,9 @@ static an_status forward_op(an_model *m, int i, int t) {
         mdev *d0 = &m->dev[0];
         size_t K = (size_t)m->K;
         an_buf labels = {d0->labels, 0}, stats = {d0->stats, 0};
-        if (m->train) return an_softmax_xent_backward(d, mt->in, labels, mt->din, stats, n, K);
+        if (m->train)
+            return an_softmax_xent_backward(d, mt->in, labels, mt->din, stats, n, K,
+                                            m->label_smoothing);
         if (m->has_labels) return an_softmax_xent_forward(d, mt->in, labels, y, stats, n, K);
         return an_softmax_forward(d, mt->in, y, n, K);
     }

@@ -28,9 +28,14 @@ an_status an_softmax_forward(an_dev *d, an_buf x, an_buf prob, size_t n, size_t 
 an_status an_softmax_xent_forward(an_dev *d, an_buf logits, an_buf labels, an_buf prob,
                                   an_buf stats, size_t n, size_t k);
 
-/* Training (forward and backward fused): dlogits = (softmax(logits) - onehot(labels)) / n, the
- * gradient of the mean loss, and stats as the forward gives them. */
+/* Training (forward and backward fused): dlogits = (softmax(logits) - q) / n, the gradient of
+ * the mean loss, and stats as the forward gives them, except that with label smoothing eps the
+ * targets are q = (1 - eps) onehot(labels) + eps / k and the row losses are the cross-entropy
+ * against q, log-sum-exp - (1 - eps) logits[label] - (eps / k) sum_j logits[j], as PyTorch's
+ * cross_entropy(label_smoothing=eps). Ranks and top-k counts are those of the plain forward.
+ * eps = 0 is the plain loss (its own kernel, the arithmetic it always had); eps outside [0, 1)
+ * is refused. */
 an_status an_softmax_xent_backward(an_dev *d, an_buf logits, an_buf labels, an_buf dlogits,
-                                   an_buf stats, size_t n, size_t k);
+                                   an_buf stats, size_t n, size_t k, float label_smoothing);
 
 #endif

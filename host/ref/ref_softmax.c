@@ -1,4 +1,5 @@
-/* host/ref/ref_softmax.c - CPU reference (double) of softmax and softmax cross-entropy. */
+/* host/ref/ref_softmax.c - CPU reference (double) of softmax and softmax cross-entropy, plain or
+ * with label smoothing. */
 #include "ref/ref_softmax.h"
 
 #include <math.h>
@@ -25,19 +26,30 @@ void an_ref_softmax(const double *x, double *y, size_t n, size_t k) {
 an_ref_xent_stats an_ref_softmax_xent(const double *logits, const int *labels, size_t n, size_t k,
                                       double *prob, double *dlogits, double *row_loss,
                                       size_t *row_rank) {
+    return an_ref_softmax_xent_smooth(logits, labels, n, k, 0.0, prob, dlogits, row_loss,
+                                      row_rank);
+}
+
+an_ref_xent_stats an_ref_softmax_xent_smooth(const double *logits, const int *labels, size_t n,
+                                             size_t k, double eps, double *prob, double *dlogits,
+                                             double *row_loss, size_t *row_rank) {
     an_ref_xent_stats st = {0, 0, 0};
+    double uniform = eps / (double)k;
     double total = 0;
     for (size_t r = 0; r < n; r++) {
         const double *x = logits + r * k;
         size_t y = (size_t)labels[r];
         double m, ls;
         row_lse(x, k, &m, &ls);
-        double loss = ls - (x[y] - m);
+        double shifted_sum = 0; /* sum_j (x[j] - m) */
+        for (size_t j = 0; j < k; j++) shifted_sum += x[j] - m;
+        double loss = ls - (1 - eps) * (x[y] - m) - uniform * shifted_sum;
         size_t rank = 0;
         for (size_t j = 0; j < k; j++) {
             double p = exp(x[j] - m - ls);
+            double q = (j == y ? 1 - eps : 0.0) + uniform;
             if (prob) prob[r * k + j] = p;
-            if (dlogits) dlogits[r * k + j] = (p - (j == y ? 1.0 : 0.0)) / (double)n;
+            if (dlogits) dlogits[r * k + j] = (p - q) / (double)n;
             if (x[j] > x[y] || (x[j] == x[y] && j < y)) rank++;
         }
         if (row_loss) row_loss[r] = loss;

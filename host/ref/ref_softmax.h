@@ -25,4 +25,13 @@ an_ref_xent_stats an_ref_softmax_xent(const double *logits, const int *labels, s
                                       double *prob, double *dlogits, double *row_loss,
                                       size_t *row_rank);
 
+/* The same with label smoothing eps in [0, 1): cross-entropy against the targets
+ * q = (1 - eps) onehot(label) + eps / k, so row r's loss is
+ * sum_j q_j (lse - x[r][j]) = lse - (1 - eps) x[r][label] - (eps / k) sum_j x[r][j] (lse the
+ * row's log-sum-exp), mean_loss their mean, and dlogits (prob - q) / n. Ranks and top-k are
+ * those of the labels, as above. eps = 0 gives an_ref_softmax_xent's figures. */
+an_ref_xent_stats an_ref_softmax_xent_smooth(const double *logits, const int *labels, size_t n,
+                                             size_t k, double eps, double *prob, double *dlogits,
+                                             double *row_loss, size_t *row_rank);
+
 #endif
