@@ -2,8 +2,9 @@
 # test/test_train_schedule.sh - `alexnet train`'s short-run schedule on a small slice of
 # Fashion-MNIST: the rates that --lr-policy cosine with --warmup-epochs logs equal the formula
 # (host/train/schedule.h), plateau with warm-up ramps and then keeps --lr, a resumed cosine run
-# equals an uninterrupted one (the checkpoint keeps the warm-up), bad values are refused, and
-# alexnet-fmnist gives the same losses on one device and on two.
+# equals an uninterrupted one (the checkpoint keeps the warm-up), bad values are refused,
+# --label-smoothing changes the training loss as its formula says, survives a resume and leaves
+# the validation loss plain, and alexnet-fmnist gives the same losses on one device and on two.
 set -u
 bin=${ALEXNET_BIN:?}
 src=${ALEXNET_SOURCE_DIR:?}
@@ -51,7 +52,36 @@ expect 2 "warmup-epochs >= 0" -- "$bin" train "${common[@]}" --out "$work/x" --w
 expect 2 "one of plateau|step|cosine|fixed" -- "$bin" train "${common[@]}" --out "$work/x" --lr-policy linear
 check '[ ! -e "$work/x" ]' "a refused run leaves no run directory"
 
-# 5. alexnet-fmnist, towers on one device and on two (POCL_DEVICES="pthread pthread"): the same
+# 5. --label-smoothing EPS, from run a's weights (--init: logits that are not all equal). For
+#    fixed logits a row's smoothed loss is (1 - EPS)·L0 + EPS·U, L0 the plain loss and
+#    U = log-sum-exp − mean logit, which exceeds log 10 unless the logits are equal (Jensen). So
+#    the first step's losses at EPS 0, 0.1, 0.3 (the same weights, batch and dropout masks)
+#    differ and lie on a line in EPS whose value at 1 is above log 10. config.txt records EPS;
+#    a resumed run keeps it (the same losses as an uninterrupted one); the validation loss
+#    stays plain: that of `alexnet eval` on final.weights.
+ls_common=("${common[@]}" --init "$work/a/final.weights" --epochs 1 --lr 0.02)
+"$bin" train "${ls_common[@]}" --out "$work/s" --label-smoothing 0.1 >"$work/s.log" 2>&1
+rc=$?
+check '[ $rc -eq 0 ] && [ $(wc -l < "$work/s/iterations.csv") -eq $((n + 1)) ]' "smoothed run: $(tail -3 "$work/s.log")"
+check 'awk -F= '"'"'$1 == "label_smoothing" && $2 == 0.1 {f = 1} END {exit !f}'"'"' "$work/s/config.txt"' "config.txt lacks label_smoothing=0.1: $(cat "$work/s/config.txt")"
+"$bin" train "${ls_common[@]}" --out "$work/r" --label-smoothing 0.1 --max-iters 3 >/dev/null 2>&1
+"$bin" train --out "$work/r" --resume --threads 2 >"$work/r.log" 2>&1
+check 'cmp -s "$work/s/iterations.csv" "$work/r/iterations.csv"' "resumed smoothed run differs: $(diff "$work/s/iterations.csv" "$work/r/iterations.csv" | head -4) $(tail -2 "$work/r.log")"
+for e in 0 0.3; do
+  "$bin" train "${ls_common[@]}" --out "$work/s$e" --label-smoothing $e --max-iters 1 >"$work/s$e.log" 2>&1 || bad "smoothing $e: $(tail -2 "$work/s$e.log")"
+done
+first() { awk -F, 'NR == 2 {print $3}' "$1/iterations.csv"; }
+l0=$(first "$work/s0") l1=$(first "$work/s") l3=$(first "$work/s0.3")
+check 'awk -v a="$l0" -v b="$l1" -v c="$l3" "BEGIN {u = a + (b - a) / 0.1; d = c - a - 3 * (b - a)
+  exit !((b - a) * (b - a) > 1e-8 && d * d < 1e-10 && u > log(10) + 1e-3)}"' "first-step losses at EPS 0, 0.1, 0.3: $l0 $l1 $l3 (want them apart, on a line in EPS whose value at 1 is above log 10)"
+val=$(awk -F, 'NR == 2 {print $4}' "$work/s/log.csv")
+plain=$("$bin" eval --weights "$work/s/final.weights" --data "$work/data/val" --batch 20 --threads 2 --json 2>/dev/null | sed -n 's/.*"loss": \([0-9.e+-]*\).*/\1/p')
+check 'awk -v v="$val" -v p="$plain" "BEGIN {d = v - p; if (d < 0) d = -d; exit !(p != \"\" && d < 1e-5)}"' "validation loss of the smoothed run $val, plain eval loss $plain"
+expect 2 "label-smoothing wants 0 <= EPS < 1" -- "$bin" train "${common[@]}" --out "$work/x" --label-smoothing 1
+expect 2 "label-smoothing wants 0 <= EPS < 1" -- "$bin" train "${common[@]}" --out "$work/x" --label-smoothing -0.1
+check '[ ! -e "$work/x" ]' "a refused smoothing leaves no run directory"
+
+# 6. alexnet-fmnist, towers on one device and on two (POCL_DEVICES="pthread pthread"): the same
 #    losses, bit for bit, over 3 steps.
 for d in one:0:0 two:0:0,0:1; do
   "$bin" train --data "$work/data" --net alexnet-fmnist --batch 16 --threads 2 --lr 0.03 \

@@ -107,6 +107,9 @@ int cmd_train(int argc, char **argv) {
         {"--warmup-epochs", CLI_FLOAT, &c.warmup_epochs, "E",
          "raise the lr linearly from lr/W to lr over the first E epochs' W steps (default 0)",
          NULL},
+        {"--label-smoothing", CLI_FLOAT, &c.label_smoothing, "EPS",
+         "train against targets (1-EPS)*onehot + EPS/classes, 0 <= EPS < 1 (default 0); "
+         "validation loss and errors stay plain", NULL},
         {"--patience", CLI_INT, &c.patience, "N", "plateau: epochs without improvement", NULL},
         {"--step-epochs", CLI_INT, &c.step_epochs, "N", "step: epochs between lr drops", NULL},
         {"--gamma", CLI_FLOAT, &c.gamma, "G", "lr factor at each drop", NULL},
@@ -173,6 +176,11 @@ int cmd_train(int argc, char **argv) {
         fprintf(stderr, "alexnet train: --batch, --epochs, --keep, --patience and --lr must be "
                         "positive, --gamma in (0, 1], --momentum, --weight-decay and "
                         "--warmup-epochs >= 0\n");
+        return 2;
+    }
+    if (!(c.label_smoothing >= 0 && c.label_smoothing < 1)) {
+        fprintf(stderr, "alexnet train: --label-smoothing wants 0 <= EPS < 1 (got %g)\n",
+                c.label_smoothing);
         return 2;
     }
     if (per_rank && dev.device) {

@@ -126,12 +126,13 @@ static void kv_config(const an_train_config *c, const char *net_name, char *buf,
              "net=%s\ndata=%s\nval=%s\nbatch=%d\nepochs=%d\nlr=%.17g\nmomentum=%.17g\n"
              "weight_decay=%.17g\nlr_policy=%s\npatience=%d\nstep_epochs=%d\ngamma=%.17g\n"
              "seed=%llu\nlighting=%d\nckpt_every=%d\nkeep=%d\nconv_algo=%s\ninit=%s\n"
-             "lr_mult=%s\nfreeze=%s\nwarmup_epochs=%.17g\n",
+             "lr_mult=%s\nfreeze=%s\nwarmup_epochs=%.17g\nlabel_smoothing=%.17g\n",
              net_name, c->data ? c->data : "", c->val ? c->val : "", c->batch, c->epochs, c->lr,
              c->momentum, c->weight_decay, c->lr_policy, c->patience, c->step_epochs, c->gamma,
              (unsigned long long)c->seed, c->lighting, c->ckpt_every, c->keep,
              an_conv_algo_name(c->conv_algo), c->init ? c->init : "",
-             c->lr_mult ? c->lr_mult : "", c->freeze ? c->freeze : "", c->warmup_epochs);
+             c->lr_mult ? c->lr_mult : "", c->freeze ? c->freeze : "", c->warmup_epochs,
+             c->label_smoothing);
 }
 
 static void kv_state(const run_state *s, char *buf, size_t n) {
@@ -256,6 +257,7 @@ static an_status load_resume(trainer *t, an_ckpt *ck) {
     t->c.step_epochs = (int)kv_num(kv, "step_epochs", t->c.step_epochs);
     t->c.gamma = kv_num(kv, "gamma", t->c.gamma);
     t->c.warmup_epochs = kv_num(kv, "warmup_epochs", 0);
+    t->c.label_smoothing = kv_num(kv, "label_smoothing", 0);
     char seed[32];
     if (an_kv_get(kv, "seed", seed, sizeof seed)) t->c.seed = strtoull(seed, NULL, 10);
     t->c.lighting = (int)kv_num(kv, "lighting", t->c.lighting);
@@ -575,6 +577,7 @@ static an_status setup(trainer *t, an_dev *devs, int ndev) {
     an_finetune_describe(t->net, t->lr_mult, desc, sizeof desc);
     if (desc[0]) note(t, "%s", desc);
     AN_TRY(an_model_create(t->net, devs, ndev, &mo, &t->model));
+    AN_TRY(an_model_set_label_smoothing(t->model, (float)t->c.label_smoothing));
     size_t W = an_model_whole_floats(t->model);
     t->params = malloc(W * sizeof(float));
     t->momentum = malloc(W * sizeof(float));
@@ -597,6 +600,9 @@ an_status an_train_run(const an_train_config *cfg, an_dev *devs, int ndev,
     t.t0 = an_now_s();
     if (cfg->batch < 1 || (cfg->epochs < 1 && !cfg->resume) || cfg->lr <= 0 || cfg->keep < 1)
         return an_error(AN_ERR_INVALID_ARG, "--batch, --epochs, --lr and --keep must be positive");
+    if (!(cfg->label_smoothing >= 0 && cfg->label_smoothing < 1))
+        return an_error(AN_ERR_INVALID_ARG, "--label-smoothing %g: it must be in [0, 1)",
+                        cfg->label_smoothing);
     an_ckpt ck;
     memset(&ck, 0, sizeof ck);
     an_status s = AN_OK;

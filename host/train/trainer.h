@@ -4,7 +4,8 @@
  * A run lives in one directory (cfg->out):
  *   config.txt               the configuration it was started with (key=value)
  *   log.csv                  one line per epoch: epoch, iteration, train_loss, val_loss,
- *                            val_top1_err, val_top5_err, lr, seconds
+ *                            val_top1_err, val_top5_err, lr, seconds (train_loss and the
+ *                            iterations' loss are smoothed with label_smoothing, val_loss not)
  *   iterations.csv           one line per iteration: iteration, epoch, loss, lr
  *   checkpoints/ckpt-<iteration>.ckpt   the last cfg->keep checkpoints (host/train/checkpoint.h)
  *   best.ckpt, best.weights  the epoch with the lowest validation top-1 error
@@ -39,6 +40,8 @@ typedef struct an_train_config {
     int step_epochs;         /* step: divide every this many epochs */
     double gamma;            /* the factor (0.1: divide by 10) */
     double warmup_epochs;    /* linear warm-up over this many epochs (0: none) */
+    double label_smoothing;  /* training loss against (1 - eps) onehot + eps / classes, in [0, 1)
+                                (0: none); validation losses and errors stay plain */
     uint64_t seed;
     int lighting;            /* PCA lighting augmentation (needs prepared statistics) */
     int ckpt_every;          /* also checkpoint every N iterations (0: at epoch ends only) */
