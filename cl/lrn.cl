@@ -12,9 +12,10 @@
  * last, shorter run one pixel at a time), walking down the channels with the window's values in
  * a shift register: each input is read once, and the per-work-item cost is spread over all the
  * channels. Values outside the channels are zeros, so each sum runs over the window in
- * ascending channel order from 0, as a direct gather would. The backward writes only its own dx: no races. scale > 0 (the host requires
- * k > 0 and alpha >= 0), so the power is exp2(-beta log2 s), or rsqrt(s) sqrt(rsqrt(s)) when
- * built with -DLRN_BETA_3_4=1 (beta = 0.75, the paper's; several times cheaper than pow on CPUs).
+ * ascending channel order from 0, as a direct gather would. The backward writes only its own
+ * dx: no races. scale > 0 (the host requires k > 0 and alpha >= 0), so the power is
+ * exp2(-beta log2 s), or rsqrt(s) sqrt(rsqrt(s)) when built with -DLRN_BETA_3_4=1 (beta = 0.75,
+ * the paper's; several times cheaper than pow on CPUs).
  * The host builds with -DLRN_LO, -DLRN_HI (the window's reach, clipped to c - 1: the same
  * windows once clipped to the channels) and -DLRN_W = 1, 4, 8 or 16. */
 #ifndef LRN_BETA_3_4

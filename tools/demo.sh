@@ -7,9 +7,9 @@
 # label smoothing 0.1; mirrors, no crops and no PCA lighting: the images are grey and already
 # centred), evaluate on the official test set (the image and its mirror averaged), classify a
 # few test images and plot the curves. Uses the default device (the first GPU, else PoCL on the
-# CPU); EPOCHS (default 7: training about 8 minutes on a quiet 2-core CPU, README; EPOCHS=24 for
-# about 27), NET (default alexnet-fmnist) and DEMO_DIR (default demo-out/) can be set; extra
-# arguments go to `alexnet train`.
+# CPU); EPOCHS (default 7: training about 9 minutes on a quiet 2-core CPU, README; about 80 s
+# more per epoch), NET (default alexnet-fmnist) and DEMO_DIR (default demo-out/) can be set;
+# extra arguments go to `alexnet train`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/setup.sh run

@@ -77,7 +77,8 @@ int cmd_features(int argc, char **argv) {
     static const char *images[MAX_IMAGES];
     int nimages;
     int rc = cli_parse("features",
-                       "--weights FILE [--layer fc7] (--data DIR | IMAGE...) -o OUT.npy", opts, argc, argv, images, MAX_IMAGES, &nimages);
+                       "--weights FILE [--layer fc7] (--data DIR | IMAGE...) -o OUT.npy", opts,
+                       argc, argv, images, MAX_IMAGES, &nimages);
     if (rc) return rc < 0 ? 0 : rc;
     if (!weights || !out || (!data && nimages == 0)) {
         fprintf(stderr, "alexnet features: --weights FILE, --data DIR (or IMAGE files) and "
