@@ -23,16 +23,7 @@ sys.path.insert(0, os.path.join(SRC, "tools"))
 import anweights  # noqa: E402
 
 GAP, TOWER_GAP = 2, 8
-passed = failed = 0
-
-
-def check(cond, msg):
-    global passed, failed
-    if cond:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL: " + msg, file=sys.stderr)
+from pycheck import check, done  # noqa: E402
 
 
 def net_text(name, towers, channels, order, out1, k1):
@@ -157,5 +148,4 @@ with tempfile.TemporaryDirectory() as d:
     rc, out = run("--weights", os.path.join(d, "rgb2.anw"))
     check(rc == 2 and "-o FILE.png" in out, "no -o: rc %d: %s" % (rc, out))
 
-print("test_cli_filters: %d passed, %d failed" % (passed, failed))
-sys.exit(1 if failed else 0)
+sys.exit(done("test_cli_filters"))

@@ -32,16 +32,7 @@ STD = np.array([0.229, 0.224, 0.225])
 REL_MAX = 1e-5   # max |ours - torch| over max |torch|, per layer
 REL_ELEM = 1e-4  # per element, relative to itself (plus REL_MAX * max |torch|)
 
-passed = failed = 0
-
-
-def check(cond, msg):
-    global passed, failed
-    if cond:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL: " + msg, file=sys.stderr)
+from pycheck import check, done  # noqa: E402
 
 
 def make_images(d, Image):
@@ -162,8 +153,7 @@ def main():
         compare("fc7 ten (%.1f s)" % secs, ours, ten)
         check(np.abs(ten - ref["fc7"][2:]).max() > 100 * REL_MAX * np.abs(ten).max(),
               "the ten views' mean differs from the centre crop (else the check above is void)")
-    print("test_features_torch: %d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return done("test_features_torch")
 
 
 if __name__ == "__main__":

@@ -23,16 +23,7 @@ SRC = os.environ.get("ALEXNET_SOURCE_DIR",
 sys.path.insert(0, os.path.join(SRC, "tools"))
 import anweights  # noqa: E402
 
-passed = failed = 0
-
-
-def check(cond, msg):
-    global passed, failed
-    if cond:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL: " + msg, file=sys.stderr)
+from pycheck import check, done  # noqa: E402
 
 
 def run(*args, expect_failure=False):
@@ -157,8 +148,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="test_weights_py-") as d:
         test_round_trip(tool, d)
         test_torchvision(tool, d)
-    print("test_weights_py: %d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return done("test_weights_py")
 
 
 if __name__ == "__main__":
