@@ -4,7 +4,8 @@
 # (host/train/schedule.h), plateau with warm-up ramps and then keeps --lr, a resumed cosine run
 # equals an uninterrupted one (the checkpoint keeps the warm-up), bad values are refused,
 # --label-smoothing changes the training loss as its formula says, survives a resume and leaves
-# the validation loss plain, and alexnet-fmnist gives the same losses on one device and on two.
+# the validation loss plain, --translate P changes the training views, survives a resume and is
+# refused outside 0..input-1, and alexnet-fmnist gives the same losses on one device and on two.
 set -u
 bin=${ALEXNET_BIN:?}
 src=${ALEXNET_SOURCE_DIR:?}
@@ -89,4 +90,18 @@ for d in one:0:0 two:0:0,0:1; do
     --out "$work/f-${d%%:*}" >"$work/f.log" 2>&1 || bad "alexnet-fmnist on ${d#*:}: $(tail -2 "$work/f.log")"
 done
 check '[ $(wc -l < "$work/f-one/iterations.csv") -eq 4 ] && cmp -s "$work/f-one/iterations.csv" "$work/f-two/iterations.csv"' "alexnet-fmnist on one device and two: $(diff "$work/f-one/iterations.csv" "$work/f-two/iterations.csv" | head -4)"
+# 7. --translate P, from run a's weights: the first steps' losses differ from those of P = 0
+#    (the same weights and seed: only the views moved); config.txt records P; a resumed run
+#    keeps it; P past the net's input (28) or below 0 is refused before a run directory exists.
+tr_common=("${common[@]}" --init "$work/a/final.weights" --epochs 1 --lr 0.02 --max-iters 6)
+"$bin" train "${tr_common[@]}" --out "$work/t2" --translate 2 >"$work/t2.log" 2>&1 || bad "translate 2: $(tail -2 "$work/t2.log")"
+"$bin" train "${tr_common[@]}" --out "$work/t0" >"$work/t0.log" 2>&1 || bad "translate 0: $(tail -2 "$work/t0.log")"
+check '[ $(wc -l < "$work/t2/iterations.csv") -eq 7 ] && ! cmp -s <(cut -d, -f3 "$work/t0/iterations.csv") <(cut -d, -f3 "$work/t2/iterations.csv")' "translate 2 gave the losses of translate 0: $(head -3 "$work/t2/iterations.csv")"
+check 'grep -qx "translate=2" "$work/t2/config.txt"' "config.txt lacks translate=2: $(cat "$work/t2/config.txt")"
+"$bin" train "${tr_common[@]}" --out "$work/t2r" --translate 2 --max-iters 3 >/dev/null 2>&1
+"$bin" train --out "$work/t2r" --resume --max-iters 6 --threads 2 >"$work/t2r.log" 2>&1
+check 'cmp -s "$work/t2/iterations.csv" "$work/t2r/iterations.csv"' "resumed translated run differs: $(diff "$work/t2/iterations.csv" "$work/t2r/iterations.csv" | head -4) $(tail -2 "$work/t2r.log")"
+expect 1 "net's input is 28 pixels, so P must be 0 to 27" -- "$bin" train "${common[@]}" --out "$work/x" --translate 28
+expect 2 "translate wants P >= 0" -- "$bin" train "${common[@]}" --out "$work/x" --translate -1
+check '[ ! -e "$work/x" ]' "a refused translation leaves no run directory"
 clitest_done test_train_schedule

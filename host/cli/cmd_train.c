@@ -116,6 +116,9 @@ int cmd_train(int argc, char **argv) {
         {"--seed", CLI_STR, &seed, "S", "seed of initialisation, shuffling, augmentation, dropout",
          NULL},
         {"--no-lighting", CLI_FLAG, &no_lighting, NULL, "no PCA lighting augmentation", NULL},
+        {"--translate", CLI_INT, &c.translate, "P",
+         "also shift each training crop by up to P pixels past the image's edges, black outside "
+         "(random translations for images stored at the input size; default 0)", NULL},
         {"--checkpoint-every", CLI_INT, &c.ckpt_every, "N",
          "also checkpoint every N iterations (0: at epoch ends)", NULL},
         {"--keep", CLI_INT, &c.keep, "K", "checkpoints to keep", NULL},
@@ -181,6 +184,10 @@ int cmd_train(int argc, char **argv) {
     if (!(c.label_smoothing >= 0 && c.label_smoothing < 1)) {
         fprintf(stderr, "alexnet train: --label-smoothing wants 0 <= EPS < 1 (got %g)\n",
                 c.label_smoothing);
+        return 2;
+    }
+    if (c.translate < 0) {
+        fprintf(stderr, "alexnet train: --translate wants P >= 0 pixels (got %d)\n", c.translate);
         return 2;
     }
     if (per_rank && dev.device) {

@@ -489,6 +489,9 @@ an_status an_loader_open(const char *path, const an_loader_config *cfg, an_loade
     if (v->crop < AN_CROP_TRAIN || v->crop > AN_CROP_FLIP || v->norm < AN_NORM_NONE ||
         v->norm > AN_NORM_MEAN_STD)
         return an_error(AN_ERR_INVALID_ARG, "unknown crop or normalisation mode");
+    if (v->translate < 0 || v->translate >= v->input)
+        return an_error(AN_ERR_INVALID_ARG, "translation by up to %d pixels of a %d-pixel view "
+                        "(0 to %d)", v->translate, v->input, v->input - 1);
     if (cfg->buffers < 0 || cfg->buffers == 1 || cfg->buffers > MAX_BUFFERS)
         return an_error(AN_ERR_INVALID_ARG, "buffers %d (2 or 3)", cfg->buffers);
     if (cfg->parts < 0 || (cfg->parts > 0 && (cfg->part < 0 || cfg->part >= cfg->parts)))

@@ -43,11 +43,12 @@ static double normal(uint64_t *s) {
 void an_view_random(const an_view_config *v, int size, const an_data_stats *stats, uint64_t seed,
                     uint64_t epoch, uint64_t pos, an_view_draw *d) {
     uint64_t s = an_mix64(an_mix64(an_mix64(seed) ^ epoch) ^ pos);
-    int range = size - v->input + 1;
+    int t = v->crop == AN_CROP_TRAIN && v->translate > 0 ? v->translate : 0;
+    int range = size - v->input + 1 + 2 * t;
     *d = (an_view_draw){0};
     if (v->crop == AN_CROP_TRAIN) {
-        d->x0 = (int)(unit(&s) * range);
-        d->y0 = (int)(unit(&s) * range);
+        d->x0 = (int)(unit(&s) * range) - t;
+        d->y0 = (int)(unit(&s) * range) - t;
         d->flip = v->flip && unit(&s) < 0.5;
         if (v->lighting && stats) {
             double sigma = v->lighting_std > 0 ? v->lighting_std : 0.1;
@@ -73,6 +74,27 @@ void an_view_ten_corners(int size, int input, int x0[10], int y0[10], int flip[1
     }
 }
 
+static int clamp(int v, int hi) { return v < 0 ? 0 : v > hi ? hi : v; }
+
+/* A view whose crop reaches past the image's edges: black outside, the mean image (when given)
+ * read at the nearest pixel. Only translated training crops come here. */
+static void extract_outside(const uint8_t *px, int size, const float *mimg, const float add[3],
+                            const float mul[3], const an_view_draw *d, int n, float *out) {
+    for (int c = 0; c < 3; c++)
+        for (int y = 0; y < n; y++) {
+            int sy = d->y0 + y;
+            float *dst = out + ((size_t)c * n + y) * n;
+            for (int x = 0; x < n; x++) {
+                int sx = d->x0 + x;
+                int inside = sx >= 0 && sx < size && sy >= 0 && sy < size;
+                size_t at = ((size_t)clamp(sy, size - 1) * size + clamp(sx, size - 1)) * 3 + c;
+                float p = inside ? (float)px[at] : 0.0f;
+                float m = mimg ? mimg[at] : 0.0f;
+                dst[d->flip ? n - 1 - x : x] = (p + add[c] - m) * mul[c];
+            }
+        }
+}
+
 void an_view_extract(const an_view_config *v, const uint8_t *px, int size,
                      const an_data_stats *stats, const an_view_draw *d, float *out) {
     static const float tv_mean[3] = {0.485f, 0.456f, 0.406f}, tv_std[3] = {0.229f, 0.224f, 0.225f};
@@ -89,6 +111,10 @@ void an_view_extract(const an_view_config *v, const uint8_t *px, int size,
             add[c] -= 255.0f * m;
             mul[c] = 1.0f / (255.0f * s);
         }
+    }
+    if (d->x0 < 0 || d->y0 < 0 || d->x0 + n > size || d->y0 + n > size) {
+        extract_outside(px, size, mimg, add, mul, d, n, out);
+        return;
     }
     for (int c = 0; c < 3; c++) {
         float *o = out + (size_t)c * n * n;

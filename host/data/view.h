@@ -1,12 +1,14 @@
 /* host/data/view.h - turning a stored size×size RGB image into the net's float input views.
  *
- * Training: a random input×input crop, a horizontal flip with probability 0.5 and "fancy PCA"
- * lighting (add Σ_i p_i·α_i·λ_i to every pixel, α_i ~ N(0, σ) per image and use, σ = 0.1),
- * then normalisation. The paper's formula is not scale-free: as in the common implementations
+ * Training: a random input×input crop (optionally translated past the image's edges,
+ * `translate`), a horizontal flip with probability 0.5 and "fancy PCA" lighting (add
+ * Σ_i p_i·α_i·λ_i to every pixel, α_i ~ N(0, σ) per image and use, σ = 0.1), then
+ * normalisation. The paper's formula is not scale-free: as in the common implementations
  * (fb.resnet.torch), p_i, λ_i are those of the covariance of pixels on [0,1], so that in pixel
  * units the shift is Σ_i p_i·α_i·λ_i/255 with λ_i the stored (0..255)² eigenvalues: a few
- * levels for ImageNet (λ_1 ≈ 0.2 on [0,1]). Evaluation: the centre crop, or ten crops in torchvision's TenCrop order:
- * top-left, top-right, bottom-left, bottom-right, centre, then the same five mirrored.
+ * levels for ImageNet (λ_1 ≈ 0.2 on [0,1]). Evaluation: the centre crop, or ten crops in
+ * torchvision's TenCrop order: top-left, top-right, bottom-left, bottom-right, centre, then the
+ * same five mirrored.
  * Output is float CHW, RGB. Normalisation, with pixels p in 0..255 and lighting l:
  *   NONE          p + l
  *   MEAN_IMAGE    p + l - mean_image[y][x]   (the paper's: the mean at the source pixel)
@@ -34,6 +36,10 @@ typedef struct an_view_config {
     int flip;             /* AN_CROP_TRAIN: mirror with probability 0.5 */
     int lighting;         /* AN_CROP_TRAIN: PCA lighting (needs statistics) */
     float lighting_std;   /* σ of α (0 means the paper's 0.1) */
+    int translate;        /* AN_CROP_TRAIN: the crop's corner may also lie up to this many pixels
+                             beyond the stored image's edges (a random translation); the view
+                             reads black (0) outside the image, and the mean image, when that is
+                             the normalisation, at its nearest pixel (0: crops stay inside) */
     an_norm_mode norm;
     float mean[3], std[3];/* AN_NORM_MEAN_STD: per channel on [0,1] (0s mean torchvision's) */
 } an_view_config;

@@ -125,11 +125,11 @@ static void kv_config(const an_train_config *c, const char *net_name, char *buf,
     snprintf(buf, n,
              "net=%s\ndata=%s\nval=%s\nbatch=%d\nepochs=%d\nlr=%.17g\nmomentum=%.17g\n"
              "weight_decay=%.17g\nlr_policy=%s\npatience=%d\nstep_epochs=%d\ngamma=%.17g\n"
-             "seed=%llu\nlighting=%d\nckpt_every=%d\nkeep=%d\nconv_algo=%s\ninit=%s\n"
+             "seed=%llu\nlighting=%d\ntranslate=%d\nckpt_every=%d\nkeep=%d\nconv_algo=%s\ninit=%s\n"
              "lr_mult=%s\nfreeze=%s\nwarmup_epochs=%.17g\nlabel_smoothing=%.17g\n",
              net_name, c->data ? c->data : "", c->val ? c->val : "", c->batch, c->epochs, c->lr,
              c->momentum, c->weight_decay, c->lr_policy, c->patience, c->step_epochs, c->gamma,
-             (unsigned long long)c->seed, c->lighting, c->ckpt_every, c->keep,
+             (unsigned long long)c->seed, c->lighting, c->translate, c->ckpt_every, c->keep,
              an_conv_algo_name(c->conv_algo), c->init ? c->init : "",
              c->lr_mult ? c->lr_mult : "", c->freeze ? c->freeze : "", c->warmup_epochs,
              c->label_smoothing);
@@ -261,6 +261,7 @@ static an_status load_resume(trainer *t, an_ckpt *ck) {
     char seed[32];
     if (an_kv_get(kv, "seed", seed, sizeof seed)) t->c.seed = strtoull(seed, NULL, 10);
     t->c.lighting = (int)kv_num(kv, "lighting", t->c.lighting);
+    t->c.translate = (int)kv_num(kv, "translate", 0);
     t->st.iteration = (long long)kv_num(kv, "iteration", 0);
     t->st.epoch = (int)kv_num(kv, "epoch", 0);
     t->st.pos_epoch = (unsigned long long)kv_num(kv, "pos_epoch", 0);
@@ -504,6 +505,9 @@ static an_status setup(trainer *t, an_dev *devs, int ndev) {
     if (!t->net && t->c.init) AN_TRY(an_finetune_net(t->c.init, t->c.net, &t->net));
     if (!t->net) AN_TRY(an_net_load(t->c.net, &t->net));
     AN_TRY(an_net_to_text(t->net, &t->net_text));
+    if (t->c.translate < 0 || t->c.translate >= t->net->input.h)
+        return an_error(AN_ERR_INVALID_ARG, "--translate %d: the net's input is %d pixels, so P "
+                        "must be 0 to %d", t->c.translate, t->net->input.h, t->net->input.h - 1);
     resolve_data(t);
     AN_TRY(an_mkdir_p(t->c.out));
     char p[4300];
@@ -529,6 +533,7 @@ static an_status setup(trainer *t, an_dev *devs, int ndev) {
     t->local_batch = local_batch;
     an_loader_config lc = an_loader_defaults();
     lc.view = an_feed_view(t->net, AN_CROP_TRAIN, t->c.lighting);
+    lc.view.translate = t->c.translate;
     lc.batch = t->c.batch;
     lc.threads = t->c.threads;
     lc.seed = t->c.seed;

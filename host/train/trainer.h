@@ -44,6 +44,8 @@ typedef struct an_train_config {
                                 (0: none); validation losses and errors stay plain */
     uint64_t seed;
     int lighting;            /* PCA lighting augmentation (needs prepared statistics) */
+    int translate;           /* also shift training crops up to this many pixels past the
+                                images' edges, black outside (0: crops stay inside) */
     int ckpt_every;          /* also checkpoint every N iterations (0: at epoch ends only) */
     int keep;                /* checkpoints kept (the newest) */
     long long max_iters;     /* stop (with a checkpoint) after this iteration (0: no limit) */
