@@ -5,6 +5,7 @@ an_add_test(test_data_decode SOURCES test_data_decode.c LABELS data
 an_add_test(test_data_geometry SOURCES test_data_geometry.c LABELS data TIMEOUT 60)
 an_add_test(test_data_augment SOURCES test_data_augment.c LABELS data TIMEOUT 60)
 an_add_test(test_data_translate SOURCES test_data_translate.c LABELS data TIMEOUT 60)
+an_add_test(test_data_erase SOURCES test_data_erase.c LABELS data TIMEOUT 60)
 an_add_test(test_data_pipeline SOURCES test_data_pipeline.c LABELS data
             ARGS ${CMAKE_CURRENT_BINARY_DIR}/data-pipeline TIMEOUT 120)
 an_add_test(test_data_bad SOURCES test_data_bad.c LABELS data

@@ -5,7 +5,8 @@
 # equals an uninterrupted one (the checkpoint keeps the warm-up), bad values are refused,
 # --label-smoothing changes the training loss as its formula says, survives a resume and leaves
 # the validation loss plain, --translate P changes the training views, survives a resume and is
-# refused outside 0..input-1, and alexnet-fmnist gives the same losses on one device and on two.
+# refused outside 0..input-1, --erase P likewise (refused outside [0, 1]), and alexnet-fmnist
+# gives the same losses on one device and on two.
 set -u
 bin=${ALEXNET_BIN:?}
 src=${ALEXNET_SOURCE_DIR:?}
@@ -104,4 +105,14 @@ check 'cmp -s "$work/t2/iterations.csv" "$work/t2r/iterations.csv"' "resumed tra
 expect 1 "net's input is 28 pixels, so P must be 0 to 27" -- "$bin" train "${common[@]}" --out "$work/x" --translate 28
 expect 2 "translate wants P >= 0" -- "$bin" train "${common[@]}" --out "$work/x" --translate -1
 check '[ ! -e "$work/x" ]' "a refused translation leaves no run directory"
+# 8. --erase P (random erasing) the same way: other losses than P = 0, recorded, resumed, bounds.
+"$bin" train "${tr_common[@]}" --out "$work/e5" --erase 0.5 >"$work/e5.log" 2>&1 || bad "erase 0.5: $(tail -2 "$work/e5.log")"
+check '[ $(wc -l < "$work/e5/iterations.csv") -eq 7 ] && ! cmp -s <(cut -d, -f3 "$work/t0/iterations.csv") <(cut -d, -f3 "$work/e5/iterations.csv")' "erase 0.5 gave the losses of erase 0: $(head -3 "$work/e5/iterations.csv")"
+check 'grep -qx "erase=0.5" "$work/e5/config.txt"' "config.txt lacks erase=0.5: $(cat "$work/e5/config.txt")"
+"$bin" train "${tr_common[@]}" --out "$work/e5r" --erase 0.5 --max-iters 3 >/dev/null 2>&1
+"$bin" train --out "$work/e5r" --resume --max-iters 6 --threads 2 >"$work/e5r.log" 2>&1
+check 'cmp -s "$work/e5/iterations.csv" "$work/e5r/iterations.csv"' "resumed erasing run differs: $(diff "$work/e5/iterations.csv" "$work/e5r/iterations.csv" | head -4) $(tail -2 "$work/e5r.log")"
+expect 2 "erase wants 0 <= P <= 1" -- "$bin" train "${common[@]}" --out "$work/x" --erase 1.5
+expect 2 "erase wants 0 <= P <= 1" -- "$bin" train "${common[@]}" --out "$work/x" --erase -0.1
+check '[ ! -e "$work/x" ]' "a refused erasure leaves no run directory"
 clitest_done test_train_schedule

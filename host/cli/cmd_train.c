@@ -119,6 +119,9 @@ int cmd_train(int argc, char **argv) {
         {"--translate", CLI_INT, &c.translate, "P",
          "also shift each training crop by up to P pixels past the image's edges, black outside "
          "(random translations for images stored at the input size; default 0)", NULL},
+        {"--erase", CLI_FLOAT, &c.erase, "P",
+         "with probability P zero a random rectangle (2-40 % of the area) of each training "
+         "view, after normalisation (random erasing; default 0)", NULL},
         {"--checkpoint-every", CLI_INT, &c.ckpt_every, "N",
          "also checkpoint every N iterations (0: at epoch ends)", NULL},
         {"--keep", CLI_INT, &c.keep, "K", "checkpoints to keep", NULL},
@@ -184,6 +187,10 @@ int cmd_train(int argc, char **argv) {
     if (!(c.label_smoothing >= 0 && c.label_smoothing < 1)) {
         fprintf(stderr, "alexnet train: --label-smoothing wants 0 <= EPS < 1 (got %g)\n",
                 c.label_smoothing);
+        return 2;
+    }
+    if (!(c.erase >= 0 && c.erase <= 1)) {
+        fprintf(stderr, "alexnet train: --erase wants 0 <= P <= 1 (got %g)\n", c.erase);
         return 2;
     }
     if (c.translate < 0) {

@@ -1,7 +1,8 @@
 /* host/data/view.h - turning a stored size×size RGB image into the net's float input views.
  *
  * Training: a random input×input crop (optionally translated past the image's edges,
- * `translate`), a horizontal flip with probability 0.5 and "fancy PCA" lighting (add
+ * `translate`), a horizontal flip with probability 0.5, optionally an erased rectangle
+ * (`erase`), and "fancy PCA" lighting (add
  * Σ_i p_i·α_i·λ_i to every pixel, α_i ~ N(0, σ) per image and use, σ = 0.1), then
  * normalisation. The paper's formula is not scale-free: as in the common implementations
  * (fb.resnet.torch), p_i, λ_i are those of the covariance of pixels on [0,1], so that in pixel
@@ -40,6 +41,9 @@ typedef struct an_view_config {
                              beyond the stored image's edges (a random translation); the view
                              reads black (0) outside the image, and the mean image, when that is
                              the normalisation, at its nearest pixel (0: crops stay inside) */
+    float erase;          /* AN_CROP_TRAIN: with this probability set a random rectangle of the
+                             view to 0 after normalisation ("random erasing", Zhong et al. 2017:
+                             area 2-40 % of the view, aspect 0.3-3.3; 0: never) */
     an_norm_mode norm;
     float mean[3], std[3];/* AN_NORM_MEAN_STD: per channel on [0,1] (0s mean torchvision's) */
 } an_view_config;
@@ -57,6 +61,7 @@ int an_view_count(const an_view_config *v);
 typedef struct an_view_draw {
     int x0, y0, flip;
     float light[3];
+    int ex, ey, ew, eh;  /* the erased rectangle in view coordinates (ew 0: none) */
 } an_view_draw;
 
 /* The draw for position `pos` of epoch `epoch` of a stream with this seed: a pure function, so a

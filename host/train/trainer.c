@@ -125,11 +125,11 @@ static void kv_config(const an_train_config *c, const char *net_name, char *buf,
     snprintf(buf, n,
              "net=%s\ndata=%s\nval=%s\nbatch=%d\nepochs=%d\nlr=%.17g\nmomentum=%.17g\n"
              "weight_decay=%.17g\nlr_policy=%s\npatience=%d\nstep_epochs=%d\ngamma=%.17g\n"
-             "seed=%llu\nlighting=%d\ntranslate=%d\nckpt_every=%d\nkeep=%d\nconv_algo=%s\ninit=%s\n"
+             "seed=%llu\nlighting=%d\ntranslate=%d\nerase=%.17g\nckpt_every=%d\nkeep=%d\nconv_algo=%s\ninit=%s\n"
              "lr_mult=%s\nfreeze=%s\nwarmup_epochs=%.17g\nlabel_smoothing=%.17g\n",
              net_name, c->data ? c->data : "", c->val ? c->val : "", c->batch, c->epochs, c->lr,
              c->momentum, c->weight_decay, c->lr_policy, c->patience, c->step_epochs, c->gamma,
-             (unsigned long long)c->seed, c->lighting, c->translate, c->ckpt_every, c->keep,
+             (unsigned long long)c->seed, c->lighting, c->translate, c->erase, c->ckpt_every, c->keep,
              an_conv_algo_name(c->conv_algo), c->init ? c->init : "",
              c->lr_mult ? c->lr_mult : "", c->freeze ? c->freeze : "", c->warmup_epochs,
              c->label_smoothing);
@@ -262,6 +262,7 @@ static an_status load_resume(trainer *t, an_ckpt *ck) {
     if (an_kv_get(kv, "seed", seed, sizeof seed)) t->c.seed = strtoull(seed, NULL, 10);
     t->c.lighting = (int)kv_num(kv, "lighting", t->c.lighting);
     t->c.translate = (int)kv_num(kv, "translate", 0);
+    t->c.erase = kv_num(kv, "erase", 0);
     t->st.iteration = (long long)kv_num(kv, "iteration", 0);
     t->st.epoch = (int)kv_num(kv, "epoch", 0);
     t->st.pos_epoch = (unsigned long long)kv_num(kv, "pos_epoch", 0);
@@ -534,6 +535,7 @@ static an_status setup(trainer *t, an_dev *devs, int ndev) {
     an_loader_config lc = an_loader_defaults();
     lc.view = an_feed_view(t->net, AN_CROP_TRAIN, t->c.lighting);
     lc.view.translate = t->c.translate;
+    lc.view.erase = (float)t->c.erase;
     lc.batch = t->c.batch;
     lc.threads = t->c.threads;
     lc.seed = t->c.seed;
@@ -605,6 +607,8 @@ an_status an_train_run(const an_train_config *cfg, an_dev *devs, int ndev,
     t.t0 = an_now_s();
     if (cfg->batch < 1 || (cfg->epochs < 1 && !cfg->resume) || cfg->lr <= 0 || cfg->keep < 1)
         return an_error(AN_ERR_INVALID_ARG, "--batch, --epochs, --lr and --keep must be positive");
+    if (!(cfg->erase >= 0 && cfg->erase <= 1))
+        return an_error(AN_ERR_INVALID_ARG, "--erase %g: it must be in [0, 1]", cfg->erase);
     if (!(cfg->label_smoothing >= 0 && cfg->label_smoothing < 1))
         return an_error(AN_ERR_INVALID_ARG, "--label-smoothing %g: it must be in [0, 1)",
                         cfg->label_smoothing);

@@ -46,6 +46,8 @@ typedef struct an_train_config {
     int lighting;            /* PCA lighting augmentation (needs prepared statistics) */
     int translate;           /* also shift training crops up to this many pixels past the
                                 images' edges, black outside (0: crops stay inside) */
+    double erase;            /* random erasing: the probability of zeroing a rectangle of a
+                                training view (host/data/view.h; 0: never) */
     int ckpt_every;          /* also checkpoint every N iterations (0: at epoch ends only) */
     int keep;                /* checkpoints kept (the newest) */
     long long max_iters;     /* stop (with a checkpoint) after this iteration (0: no limit) */
