@@ -51,8 +51,8 @@ static void check_corners(int size, int input, int translate) {
         mx = h[i] > mx ? h[i] : mx;
     }
     double expect = (double)draws / r;
-    printf("  size %d, input %d, translate %d: corners %d..%d, counts %d..%d (expected %.0f)\n", size,
-           input, translate, lo, lo + r - 1, mn, mx, expect);
+    printf("  size %d, input %d, translate %d: corners %d..%d, counts %d..%d (expected %.0f)\n",
+           size, input, translate, lo, lo + r - 1, mn, mx, expect);
     CHECK(mn > 0.9 * expect && mx < 1.1 * expect, "corners not uniform: %d..%d", mn, mx);
     free(h);
 }

@@ -125,11 +125,13 @@ static void kv_config(const an_train_config *c, const char *net_name, char *buf,
     snprintf(buf, n,
              "net=%s\ndata=%s\nval=%s\nbatch=%d\nepochs=%d\nlr=%.17g\nmomentum=%.17g\n"
              "weight_decay=%.17g\nlr_policy=%s\npatience=%d\nstep_epochs=%d\ngamma=%.17g\n"
-             "seed=%llu\nlighting=%d\ntranslate=%d\nerase=%.17g\nckpt_every=%d\nkeep=%d\nconv_algo=%s\ninit=%s\n"
+             "seed=%llu\nlighting=%d\ntranslate=%d\nerase=%.17g\nckpt_every=%d\nkeep=%d\n"
+             "conv_algo=%s\ninit=%s\n"
              "lr_mult=%s\nfreeze=%s\nwarmup_epochs=%.17g\nlabel_smoothing=%.17g\n",
              net_name, c->data ? c->data : "", c->val ? c->val : "", c->batch, c->epochs, c->lr,
              c->momentum, c->weight_decay, c->lr_policy, c->patience, c->step_epochs, c->gamma,
-             (unsigned long long)c->seed, c->lighting, c->translate, c->erase, c->ckpt_every, c->keep,
+             (unsigned long long)c->seed, c->lighting, c->translate, c->erase, c->ckpt_every,
+             c->keep,
              an_conv_algo_name(c->conv_algo), c->init ? c->init : "",
              c->lr_mult ? c->lr_mult : "", c->freeze ? c->freeze : "", c->warmup_epochs,
              c->label_smoothing);
