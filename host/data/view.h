@@ -4,11 +4,11 @@
  * `translate`), a horizontal flip with probability 0.5, optionally an erased rectangle
  * (`erase`), and "fancy PCA" lighting (add Σ_i p_i·α_i·λ_i to every pixel, α_i ~ N(0, σ) per
  * image and use, σ = 0.1), then normalisation. The paper's formula is not scale-free: as in
- * the common implementations (fb.resnet.torch), p_i, λ_i are those of the covariance of pixels on [0,1], so that in pixel
- * units the shift is Σ_i p_i·α_i·λ_i/255 with λ_i the stored (0..255)² eigenvalues: a few
- * levels for ImageNet (λ_1 ≈ 0.2 on [0,1]). Evaluation: the centre crop, or ten crops in
- * torchvision's TenCrop order: top-left, top-right, bottom-left, bottom-right, centre, then the
- * same five mirrored.
+ * the common implementations (fb.resnet.torch), p_i, λ_i are those of the covariance of pixels
+ * on [0,1], so that in pixel units the shift is Σ_i p_i·α_i·λ_i/255 with λ_i the stored
+ * (0..255)² eigenvalues: a few levels for ImageNet (λ_1 ≈ 0.2 on [0,1]). Evaluation: the
+ * centre crop, or ten crops in torchvision's TenCrop order: top-left, top-right, bottom-left,
+ * bottom-right, centre, then the same five mirrored.
  * Output is float CHW, RGB. Normalisation, with pixels p in 0..255 and lighting l:
  *   NONE          p + l
  *   MEAN_IMAGE    p + l - mean_image[y][x]   (the paper's: the mean at the source pixel)
