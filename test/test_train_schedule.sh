@@ -91,28 +91,27 @@ for d in one:0:0 two:0:0,0:1; do
     --out "$work/f-${d%%:*}" >"$work/f.log" 2>&1 || bad "alexnet-fmnist on ${d#*:}: $(tail -2 "$work/f.log")"
 done
 check '[ $(wc -l < "$work/f-one/iterations.csv") -eq 4 ] && cmp -s "$work/f-one/iterations.csv" "$work/f-two/iterations.csv"' "alexnet-fmnist on one device and two: $(diff "$work/f-one/iterations.csv" "$work/f-two/iterations.csv" | head -4)"
-# 7. --translate P, from run a's weights: the first steps' losses differ from those of P = 0
-#    (the same weights and seed: only the views moved); config.txt records P; a resumed run
-#    keeps it; P past the net's input (28) or below 0 is refused before a run directory exists.
+# 7-8. A view option (--translate 2, then --erase 0.5), from run a's weights: the first steps'
+#    losses differ from those without it (the same weights and seed: only the views changed);
+#    config.txt records it; a resumed run keeps it; values out of range (--translate past the
+#    net's input, 28, or below 0; --erase outside [0, 1]) are refused before a run directory
+#    exists.
 tr_common=("${common[@]}" --init "$work/a/final.weights" --epochs 1 --lr 0.02 --max-iters 6)
-"$bin" train "${tr_common[@]}" --out "$work/t2" --translate 2 >"$work/t2.log" 2>&1 || bad "translate 2: $(tail -2 "$work/t2.log")"
-"$bin" train "${tr_common[@]}" --out "$work/t0" >"$work/t0.log" 2>&1 || bad "translate 0: $(tail -2 "$work/t0.log")"
-check '[ $(wc -l < "$work/t2/iterations.csv") -eq 7 ] && ! cmp -s <(cut -d, -f3 "$work/t0/iterations.csv") <(cut -d, -f3 "$work/t2/iterations.csv")' "translate 2 gave the losses of translate 0: $(head -3 "$work/t2/iterations.csv")"
-check 'grep -qx "translate=2" "$work/t2/config.txt"' "config.txt lacks translate=2: $(cat "$work/t2/config.txt")"
-"$bin" train "${tr_common[@]}" --out "$work/t2r" --translate 2 --max-iters 3 >/dev/null 2>&1
-"$bin" train --out "$work/t2r" --resume --max-iters 6 --threads 2 >"$work/t2r.log" 2>&1
-check 'cmp -s "$work/t2/iterations.csv" "$work/t2r/iterations.csv"' "resumed translated run differs: $(diff "$work/t2/iterations.csv" "$work/t2r/iterations.csv" | head -4) $(tail -2 "$work/t2r.log")"
+"$bin" train "${tr_common[@]}" --out "$work/v0" >"$work/v0.log" 2>&1 || bad "no view option: $(tail -2 "$work/v0.log")"
+view_option() { # view_option NAME VALUE: run with --NAME VALUE, check its effect, record, resume
+  local d="$work/$1" key=$1=$2
+  "$bin" train "${tr_common[@]}" --out "$d" --$1 $2 >"$d.log" 2>&1 || bad "$1 $2: $(tail -2 "$d.log")"
+  check '[ $(wc -l < "$d/iterations.csv") -eq 7 ] && ! cmp -s <(cut -d, -f3 "$work/v0/iterations.csv") <(cut -d, -f3 "$d/iterations.csv")' "$1 $2 gave the losses without it: $(head -3 "$d/iterations.csv")"
+  check 'grep -qx "$key" "$d/config.txt"' "config.txt lacks $key: $(cat "$d/config.txt")"
+  "$bin" train "${tr_common[@]}" --out "$d-r" --$1 $2 --max-iters 3 >/dev/null 2>&1
+  "$bin" train --out "$d-r" --resume --max-iters 6 --threads 2 >"$d-r.log" 2>&1
+  check 'cmp -s "$d/iterations.csv" "$d-r/iterations.csv"' "resumed $1 run differs: $(diff "$d/iterations.csv" "$d-r/iterations.csv" | head -4) $(tail -2 "$d-r.log")"
+}
+view_option translate 2
+view_option erase 0.5
 expect 1 "net's input is 28 pixels, so P must be 0 to 27" -- "$bin" train "${common[@]}" --out "$work/x" --translate 28
 expect 2 "translate wants P >= 0" -- "$bin" train "${common[@]}" --out "$work/x" --translate -1
-check '[ ! -e "$work/x" ]' "a refused translation leaves no run directory"
-# 8. --erase P (random erasing) the same way: other losses than P = 0, recorded, resumed, bounds.
-"$bin" train "${tr_common[@]}" --out "$work/e5" --erase 0.5 >"$work/e5.log" 2>&1 || bad "erase 0.5: $(tail -2 "$work/e5.log")"
-check '[ $(wc -l < "$work/e5/iterations.csv") -eq 7 ] && ! cmp -s <(cut -d, -f3 "$work/t0/iterations.csv") <(cut -d, -f3 "$work/e5/iterations.csv")' "erase 0.5 gave the losses of erase 0: $(head -3 "$work/e5/iterations.csv")"
-check 'grep -qx "erase=0.5" "$work/e5/config.txt"' "config.txt lacks erase=0.5: $(cat "$work/e5/config.txt")"
-"$bin" train "${tr_common[@]}" --out "$work/e5r" --erase 0.5 --max-iters 3 >/dev/null 2>&1
-"$bin" train --out "$work/e5r" --resume --max-iters 6 --threads 2 >"$work/e5r.log" 2>&1
-check 'cmp -s "$work/e5/iterations.csv" "$work/e5r/iterations.csv"' "resumed erasing run differs: $(diff "$work/e5/iterations.csv" "$work/e5r/iterations.csv" | head -4) $(tail -2 "$work/e5r.log")"
 expect 2 "erase wants 0 <= P <= 1" -- "$bin" train "${common[@]}" --out "$work/x" --erase 1.5
 expect 2 "erase wants 0 <= P <= 1" -- "$bin" train "${common[@]}" --out "$work/x" --erase -0.1
-check '[ ! -e "$work/x" ]' "a refused erasure leaves no run directory"
+check '[ ! -e "$work/x" ]' "a refused view option leaves no run directory"
 clitest_done test_train_schedule
