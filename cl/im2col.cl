@@ -131,18 +131,23 @@ __kernel void conv_bias_add(int16 sh, __global const float *b, uint b_off, __glo
     for (int p = 0; p < ohw; p++) yp[p] += bk;
 }
 
-/* db[k] = sum over images and pixels of dy[n][k][p] (NB = all images). gws {K} */
+/* db[k] = sum over images and pixels of dy[n][k][p] (NB = all images). gws {K}. Each plane is
+ * summed in eight interleaved partial sums (p = 8q + j into sum j, the tail into sum 0, then
+ * added pairwise): eight independent chains the compiler can put in one vector register, where
+ * one chain waited on each add (conv1 of alexnet-fmnist has only 12 work-items per tower). */
 __kernel void conv_bias_grad(int16 sh, __global const float *dy, uint dy_off, __global float *db,
                              uint db_off) {
     const int k = get_global_id(0);
     if (k >= SH_K) return;
-    const int ohw = SH_OH * SH_OW;
+    const int ohw = SH_OH * SH_OW, body = ohw & ~7;
     float s = 0.0f;
     for (int n = 0; n < SH_NB; n++) {
         const __global float *p = dy + dy_off + ((size_t)n * SH_K + k) * ohw;
-        float t = 0.0f;
-        for (int i = 0; i < ohw; i++) t += p[i];
-        s += t;
+        float a[8] = {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f};
+        for (int i = 0; i < body; i += 8)
+            for (int j = 0; j < 8; j++) a[j] += p[i + j];
+        for (int i = body; i < ohw; i++) a[0] += p[i];
+        s += ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]));
     }
     db[db_off + k] = s;
 }
