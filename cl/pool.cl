@@ -87,6 +87,29 @@ __kernel void maxpool_backward(uint count, int h, int w, int oh, int ow, int kh,
  * kernel gathers them (output row, then column, ascending), so the sums are bit for bit the
  * same. Same scan order and tie rule as the general forward. */
 #ifdef POOL_OW
+/* Stride 2 (AlexNet's): V outputs of the row at once, while the loads stay inside the row. For
+ * each tap a vector load of 2V inputs from the window's even column at or below it, whose even
+ * or odd lanes are that tap of V neighbouring windows; the same scan and tie rule lane by lane
+ * (the first tap is compared with itself and never taken). LANES: 0, 2, ..., 2V - 2. */
+#define POOL_ROW_BLOCK(V, V2, LANES)                                                             \
+    for (; ox + V <= POOL_OW && 2 * ox + ((POOL_KW - 1) & ~1) + 2 * V <= POOL_W; ox += V) {     \
+        __global const float *bp = xp + 2 * ox;                                                  \
+        float##V m = vload##V2(0, bp).even;                                                      \
+        int##V best = (int##V)(row0 + 2 * ox) + LANES;                                           \
+        for (int dy = 0; dy < POOL_KH; dy++) {                                                   \
+            for (int dx = 0; dx < POOL_KW; dx++) {                                               \
+                float##V2 raw = vload##V2(0, bp + dy * POOL_W + (dx & ~1));                      \
+                float##V v = (dx & 1) ? raw.odd : raw.even;                                      \
+                int##V at = (int##V)(row0 + 2 * ox + dy * POOL_W + dx) + LANES;                  \
+                int##V take = ~isnan(m) & ((v > m) | isnan(v));                                  \
+                m = select(m, v, take);                                                          \
+                best = select(best, at, take);                                                   \
+            }                                                                                    \
+        }                                                                                        \
+        vstore##V(m, 0, yr + ox);                                                                \
+        if (ar) vstore##V(best, 0, ar + ox);                                                     \
+    }
+
 __kernel void maxpool_forward_rows(uint rows, __global const float *x, uint x_off,
                                    __global float *y, uint y_off, __global int *argmax,
                                    uint argmax_off) {
@@ -96,7 +119,15 @@ __kernel void maxpool_forward_rows(uint rows, __global const float *x, uint x_of
     int oy = r - plane * POOL_OH;
     __global const float *xp = x + x_off + plane * (POOL_H * POOL_W) + oy * POOL_SH * POOL_W;
     uint o = r * POOL_OW;
-    for (int ox = 0; ox < POOL_OW; ox++) {
+    int ox = 0;
+#if POOL_SW == 2
+    __global float *yr = y + y_off + o;
+    __global int *ar = argmax ? argmax + argmax_off + o : 0;
+    int row0 = oy * POOL_SH * POOL_W;
+    POOL_ROW_BLOCK(8, 16, (int8)(0, 2, 4, 6, 8, 10, 12, 14))
+    POOL_ROW_BLOCK(4, 8, (int4)(0, 2, 4, 6))
+#endif
+    for (; ox < POOL_OW; ox++) {
         __global const float *wp = xp + ox * POOL_SW;
         float m = wp[0];
         int best = 0;
@@ -113,6 +144,41 @@ __kernel void maxpool_forward_rows(uint rows, __global const float *x, uint x_of
     }
 }
 
+/* Window 3, stride 2 (AlexNet's): input column 2j lies in the windows of outputs j - 1 and j,
+ * column 2j + 1 in output j's only. V even and V odd columns at once where those outputs exist
+ * and the columns lie in the row: each output row's argmax and dy at j - 1 and j as vector
+ * loads, summed per column in the general kernel's order (output row, then column). */
+#define POOL_BWD_BLOCK(V, V2, LANES)                                                             \
+    for (; j + V <= POOL_OW && 2 * (j + V) <= POOL_W; j += V) {                                  \
+        int##V me = (int##V)(lo + 2 * j) + LANES;                                                \
+        float##V even = 0.0f, odd = 0.0f, zero = 0.0f;                                           \
+        for (int oy = oy0; oy <= oy1; oy++) {                                                    \
+            __global const int *ar = ap + oy * POOL_OW + j;                                      \
+            __global const float *gr = gp + oy * POOL_OW + j;                                    \
+            int##V a1 = vload##V(0, ar - 1), a0 = vload##V(0, ar);                               \
+            float##V g1 = vload##V(0, gr - 1), g0 = vload##V(0, gr);                             \
+            even += select(zero, g1, a1 == me);                                                  \
+            even += select(zero, g0, a0 == me);                                                  \
+            odd += select(zero, g0, a0 == me + 1);                                               \
+        }                                                                                        \
+        float##V2 out;                                                                           \
+        out.even = even;                                                                         \
+        out.odd = odd;                                                                           \
+        vstore##V2(out, 0, dxp + 2 * j);                                                         \
+    }
+
+/* dx of input column ix of row iy from the outputs whose windows hold it, as the general
+ * kernel sums them. */
+inline float pool_column_grad(int ix, int lo, int oy0, int oy1, __global const int *ap,
+                              __global const float *gp) {
+    int ox0 = first_out(ix, POOL_KW, POOL_SW, 0), ox1 = last_out(ix, POOL_SW, 0, POOL_OW);
+    float acc = 0.0f;
+    for (int oy = oy0; oy <= oy1; oy++)
+        for (int ox = ox0; ox <= ox1; ox++)
+            if (ap[oy * POOL_OW + ox] == lo + ix) acc += gp[oy * POOL_OW + ox];
+    return acc;
+}
+
 __kernel void maxpool_backward_rows(uint rows, __global const int *argmax, uint argmax_off,
                                     __global const float *dy, uint dy_off, __global float *dx,
                                     uint dx_off) {
@@ -120,11 +186,23 @@ __kernel void maxpool_backward_rows(uint rows, __global const int *argmax, uint 
     if (r >= rows) return;
     uint plane = r / POOL_H;
     int iy = r - plane * POOL_H;
-    float acc[POOL_W];
-    for (int ix = 0; ix < POOL_W; ix++) acc[ix] = 0.0f;
     int oy0 = first_out(iy, POOL_KH, POOL_SH, 0), oy1 = last_out(iy, POOL_SH, 0, POOL_OH);
     uint obase = plane * (POOL_OH * POOL_OW);
-    int lo = iy * POOL_W, hi = lo + POOL_W;
+    int lo = iy * POOL_W;
+    __global float *dxp = dx + dx_off + r * POOL_W;
+#if POOL_SW == 2 && POOL_KW == 3
+    __global const int *ap = argmax + argmax_off + obase;
+    __global const float *gp = dy + dy_off + obase;
+    int j = 1;
+    POOL_BWD_BLOCK(8, 16, (int8)(0, 2, 4, 6, 8, 10, 12, 14))
+    POOL_BWD_BLOCK(4, 8, (int4)(0, 2, 4, 6))
+    for (int ix = 0; ix < 2 && ix < POOL_W; ix++)
+        dxp[ix] = pool_column_grad(ix, lo, oy0, oy1, ap, gp);
+    for (int ix = 2 * j; ix < POOL_W; ix++) dxp[ix] = pool_column_grad(ix, lo, oy0, oy1, ap, gp);
+#else
+    int hi = lo + POOL_W;
+    float acc[POOL_W];
+    for (int ix = 0; ix < POOL_W; ix++) acc[ix] = 0.0f;
     for (int oy = oy0; oy <= oy1; oy++) {
         __global const int *ap = argmax + argmax_off + obase + oy * POOL_OW;
         __global const float *dp = dy + dy_off + obase + oy * POOL_OW;
@@ -133,8 +211,8 @@ __kernel void maxpool_backward_rows(uint rows, __global const int *argmax, uint 
             if (a >= lo && a < hi) acc[a - lo] += dp[ox];
         }
     }
-    __global float *dxp = dx + dx_off + r * POOL_W;
     for (int ix = 0; ix < POOL_W; ix++) dxp[ix] = acc[ix];
+#endif
 }
 #endif
 

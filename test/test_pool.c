@@ -43,6 +43,10 @@ static const pool_case cases[] = {
     {MAX, 1, 2, 7, 7, {3, 3, 2, 2, 0, 0}, NANS, 1},   /* the row kernels (no padding) */
     {MAX, 1, 2, 8, 9, {2, 2, 3, 3, 0, 0}, RANDOM, 1}, /* ... with rows no window covers */
     {MAX, 2, 3, 9, 9, {2, 3, 2, 1, 0, 0}, TIES, 1},
+    {MAX, 2, 3, 28, 28, {3, 3, 2, 2, 0, 0}, NANS, 1}, /* stride 2: 8 and 4 outputs at once, */
+    {MAX, 1, 2, 13, 13, {3, 3, 2, 2, 0, 0}, TIES, 1}, /* then one by one */
+    {MAX, 1, 2, 20, 20, {2, 2, 2, 2, 0, 0}, NANS, 1},
+    {MAX, 2, 3, 28, 28, {3, 3, 2, 2, 0, 0}, TIES, 1},
     {MAX, 2, 96, 55, 55, {3, 3, 2, 2, 0, 0}, RANDOM, 0},  /* pool1 */
     {MAX, 2, 256, 27, 27, {3, 3, 2, 2, 0, 0}, RANDOM, 0}, /* pool2 */
     {MAX, 2, 256, 13, 13, {3, 3, 2, 2, 0, 0}, RANDOM, 0}, /* pool5 */
