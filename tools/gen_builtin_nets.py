@@ -7,7 +7,10 @@ The built-in nets are compiled in as text, byte for byte the same as their nets/
 """
 import os
 
-NAMES = ["alexnet", "caffenet", "alexnet-owt", "alexnet-small", "alexnet-fmnist"]
+NAMES = [
+    "alexnet", "caffenet", "alexnet-owt", "alexnet-small", "alexnet-fmnist",
+    "alexnet-fmnist-wide",
+]
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 WIDTH = 88  # characters of text per C string literal, so lines stay within 100 columns
 

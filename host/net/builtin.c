@@ -240,13 +240,73 @@ static const char text_alexnet_fmnist[] =
     "fc      name=fc8 out=10 input=cross std=0.02 bias=0\n"
     "softmax name=prob\n";
 
-static const char *const names[] = {"alexnet", "caffenet", "alexnet-owt", "alexnet-small", "alexnet-fmnist", NULL};
+static const char text_alexnet_fmnist_wide[] =
+    "# alexnet-fmnist-wide.net - alexnet-fmnist (nets/alexnet-fmnist.net: the same layer kind"
+    "s, two\n"
+    "# towers, crossovers at conv3 and fc6-fc8, LRN after conv1 and conv2, overlapping 3×3/2 "
+    "max\n"
+    "# pooling, dropout 0.3 on fc6 and fc7, pool5 padded to 3×3) with every conv layer wider:"
+    "\n"
+    "# 32-96-192-192-128 instead of 24-64-128-128-96, fc 512 as before. 1.32 M parameters, 19"
+    ".3 M\n"
+    "# multiply-adds per image; it trains 1.5 times slower than alexnet-fmnist here (`alexnet"
+    " bench\n"
+    "# --net FILE --batch 64 --train`, side by side: 711 against 1083 images/s, 2026-12-02)."
+    "\n"
+    "#\n"
+    "# Why: the 30-minute aim of the README (≥ 93.5 % on Fashion-MNIST's test set). alexnet-f"
+    "mnist\n"
+    "# stops near 93.1 % however long it trains (demo recipe, test top-1 with the mirror aver"
+    "aged):\n"
+    "#   24 epochs, batch 64                               93.14 %  (32 min 41 s)\n"
+    "#   30 epochs, batch 128, lr 0.1                      93.03 %  (28 min 25 s)\n"
+    "#   22 epochs, batch 64, random erasing p=0.5         92.90 %  (25 min 53 s)\n"
+    "#   20 epochs, batch 64, random translations of 2 px  92.59 %  (25 min 17 s)\n"
+    "# so the time goes to width instead of epochs: in three-epoch runs this width was 0.5 po"
+    "ints\n"
+    "# ahead of alexnet-fmnist's (nets/alexnet-fmnist.net), and\n"
+    "#   19 epochs, batch 64 (this net)                    93.44 %  (28 min 41 s; seed 2: the"
+    " same)\n"
+    "# (README, \"Learning\"; the logs are in docs/runs/). Weights start as N(0, std²) with s"
+    "td =\n"
+    "# sqrt(2/fan-in) (He) and small positive biases where the paper puts 1. Format: docs/NET"
+    "S.md.\n"
+    "net name=alexnet-fmnist-wide towers=2 lrn=paper classes=10\n"
+    "input channels=1 size=28\n"
+    "preprocess range=1 mean=0.286 std=0.353\n"
+    "\n"
+    "conv    name=conv1 out=32 k=3 stride=1 pad=1 std=0.47 bias=0\n"
+    "relu    name=relu1\n"
+    "lrn     name=lrn1 size=5 alpha=0.0001 beta=0.75 k=2\n"
+    "maxpool name=pool1 k=3 stride=2\n"
+    "conv    name=conv2 out=96 k=3 pad=1 std=0.118 bias=0.1\n"
+    "relu    name=relu2\n"
+    "lrn     name=lrn2 size=5 alpha=0.0001 beta=0.75 k=2\n"
+    "maxpool name=pool2 k=3 stride=2\n"
+    "conv    name=conv3 out=192 k=3 pad=1 input=cross std=0.048 bias=0\n"
+    "relu    name=relu3\n"
+    "conv    name=conv4 out=192 k=3 pad=1 std=0.048 bias=0.1\n"
+    "relu    name=relu4\n"
+    "conv    name=conv5 out=128 k=3 pad=1 std=0.048 bias=0.1\n"
+    "relu    name=relu5\n"
+    "maxpool name=pool5 k=3 stride=2 pad=1\n"
+    "fc      name=fc6 out=512 input=cross std=0.042 bias=0.1\n"
+    "relu    name=relu6\n"
+    "dropout name=drop6 p=0.3\n"
+    "fc      name=fc7 out=512 input=cross std=0.0625 bias=0.1\n"
+    "relu    name=relu7\n"
+    "dropout name=drop7 p=0.3\n"
+    "fc      name=fc8 out=10 input=cross std=0.02 bias=0\n"
+    "softmax name=prob\n";
+
+static const char *const names[] = {"alexnet", "caffenet", "alexnet-owt", "alexnet-small", "alexnet-fmnist", "alexnet-fmnist-wide", NULL};
 static const char *const texts[] = {
     text_alexnet,
     text_caffenet,
     text_alexnet_owt,
     text_alexnet_small,
     text_alexnet_fmnist,
+    text_alexnet_fmnist_wide,
 };
 
 const char *const *an_builtin_net_names(void) { return names; }
