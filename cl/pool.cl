@@ -83,9 +83,10 @@ __kernel void maxpool_backward(uint count, int h, int w, int oh, int ow, int kh,
  * POOL_OW): a work-item per row, so that the per-item overhead is spread over a row and no index
  * is divided, and no bounds tests (floor mode keeps every window inside). The forward computes
  * one output row; the backward one input row of dx, scattering the dy of the (at most
- * ceil(kh/sh)) output rows whose windows cover it into a private row, in the order the general
- * kernel gathers them (output row, then column, ascending), so the sums are bit for bit the
- * same. Same scan order and tie rule as the general forward. */
+ * ceil(kh/sh)) output rows whose windows cover it into a private row (window 3 stride 2:
+ * gathering them per column, in vectors, below), in the order the general kernel gathers them
+ * (output row, then column, ascending), so the sums are bit for bit the same. Same scan order
+ * and tie rule as the general forward. */
 #ifdef POOL_OW
 /* Stride 2 (AlexNet's): V outputs of the row at once, while the loads stay inside the row. For
  * each tap a vector load of 2V inputs from the window's even column at or below it, whose even
