@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -135,7 +136,14 @@ static an_status infer_conv_fc(an_net *net, int li, an_shape cur, an_dist dist, 
     /* An fc layer sees its input flattened C×H×W; a split input splits the flattened vector in
      * T contiguous blocks, as its channels are in T contiguous blocks. */
     an_shape in = cur;
-    if (is_fc) in = (an_shape){cur.c * cur.h * cur.w, 1, 1};
+    if (is_fc) {
+        long long flat = (long long)cur.c * cur.h * cur.w;
+        if (flat > INT_MAX)
+            return LAYER_ERR(net, L, "its input %dx%dx%d flattens to %lld values, over %d: "
+                             "pool or shrink the input first", cur.c, cur.h, cur.w, flat,
+                             INT_MAX);
+        in = (an_shape){(int)flat, 1, 1};
+    }
     int split_factor = 1; /* how many tower blocks the input is read in */
     int own_split = L->input == AN_INPUT_OWN && dist.kind == AN_DIST_SPLIT && T > 1;
     if (L->tower == 0) {
