@@ -1,25 +1,13 @@
 /* cl/pool.cl - max, average and adaptive average pooling, forward and backward (NCHW float).
  *
- * Forwards: one work-item per output element, 2-D over (position in the oh*ow plane, plane).
- * Backwards: one work-item per input element, 2-D over (position in the h*w plane, plane),
- * gathering from the outputs whose windows hold it, so each work-item writes only its own dx
- * (no races, no atomics, a fixed summation order). `count` is the number of positions in a plane.
+ * Max pooling: a work-item per row, below. Average pooling, forward: one work-item per output
+ * element, backward one per input element, 1-D over all planes' positions (`count` positions in
+ * a plane, `planes` planes; 2-D over (position, plane) left most of each work-group idle on
+ * small planes). The backwards gather from the outputs whose windows hold their input, so each
+ * work-item writes only its own dx (no races, no atomics, a fixed summation order).
  * Windows: kh x kw, strides sh, sw, padding ph, pw; output oy covers input rows
- * [oy*sh - ph, oy*sh - ph + kh). Max pooling keeps the first maximum in row-major scan order of
- * the window (a NaN beats any number; the first NaN wins) and can store its index iy*w + ix
- * within the plane for the backward. Average pooling divides by kh*kw (padding counted).
+ * [oy*sh - ph, oy*sh - ph + kh). Average pooling divides by kh*kw (padding counted).
  * Adaptive bins: [floor(i*len/n), ceil((i+1)*len/n)). */
-
-/* The window's geometry, fixed at build time when the launcher passes -DPOOL_KH=... (which
- * lets the compiler unroll the window loops), else taken from the arguments. */
-#ifndef POOL_KH
-#define POOL_KH kh
-#define POOL_KW kw
-#define POOL_SH sh
-#define POOL_SW sw
-#define POOL_PH ph
-#define POOL_PW pw
-#endif
 
 /* The first output whose window, starting at o*s - p and k long, reaches input i, and the last. */
 inline int first_out(int i, int k, int s, int p) {
@@ -28,67 +16,20 @@ inline int first_out(int i, int k, int s, int p) {
 }
 inline int last_out(int i, int s, int p, int n_out) { return min(n_out - 1, (i + p) / s); }
 
-__kernel void maxpool_forward(uint count, int h, int w, int oh, int ow, int kh, int kw, int sh,
-                              int sw, int ph, int pw, __global const float *x, uint x_off,
-                              __global float *y, uint y_off, __global int *argmax,
-                              uint argmax_off) {
-    uint q = get_global_id(0), plane = get_global_id(1);
-    if (q >= count) return;
-    int ox = q % ow, oy = q / ow;
-    uint o = plane * count + q;
-    __global const float *xp = x + x_off + plane * (uint)h * w;
-    int ys = oy * POOL_SH - POOL_PH, xs = ox * POOL_SW - POOL_PW;
-    int best = max(ys, 0) * w + max(xs, 0);
-    float m = xp[best];
-    for (int dy = 0; dy < POOL_KH; dy++) {
-        int iy = ys + dy;
-        if (iy < 0 || iy >= h) continue;
-        for (int dx = 0; dx < POOL_KW; dx++) {
-            int ix = xs + dx;
-            if (ix < 0 || ix >= w) continue;
-            float v = xp[iy * w + ix];
-            if (!isnan(m) && (v > m || isnan(v))) {
-                m = v;
-                best = iy * w + ix;
-            }
-        }
-    }
-    y[y_off + o] = m;
-    if (argmax) argmax[argmax_off + o] = best;
-}
-
-__kernel void maxpool_backward(uint count, int h, int w, int oh, int ow, int kh, int kw, int sh,
-                               int sw, int ph, int pw, __global const int *argmax,
-                               uint argmax_off, __global const float *dy, uint dy_off,
-                               __global float *dx, uint dx_off) {
-    uint q = get_global_id(0), plane = get_global_id(1);
-    if (q >= count) return;
-    int ix = q % w, iy = q / w;
-    uint i = plane * count + q;
-    uint obase = plane * (uint)oh * ow;
-    int me = iy * w + ix;
-    int oy0 = first_out(iy, POOL_KH, POOL_SH, POOL_PH), oy1 = last_out(iy, POOL_SH, POOL_PH, oh);
-    int ox0 = first_out(ix, POOL_KW, POOL_SW, POOL_PW), ox1 = last_out(ix, POOL_SW, POOL_PW, ow);
-    float acc = 0.0f;
-    for (int oy = oy0; oy <= oy1; oy++) {
-        for (int ox = ox0; ox <= ox1; ox++) {
-            uint o = obase + oy * ow + ox;
-            if (argmax[argmax_off + o] == me) acc += dy[dy_off + o];
-        }
-    }
-    dx[dx_off + i] = acc;
-}
-
-/* Max pooling without padding (AlexNet's), built with the shape too (-DPOOL_H, POOL_W, POOL_OH,
- * POOL_OW): a work-item per row, so that the per-item overhead is spread over a row and no index
- * is divided, and no bounds tests (floor mode keeps every window inside). The forward computes
- * one output row; the backward one input row of dx, scattering the dy of the (at most
- * ceil(kh/sh)) output rows whose windows cover it into a private row (window 3 stride 2:
- * gathering them per column, in vectors, below), in the order the general kernel gathers them
- * (output row, then column, ascending), so the sums are bit for bit the same. Same scan order
- * and tie rule as the general forward. */
+/* Max pooling, built with the window and the shape as constants (-DPOOL_KH ... -DPOOL_PW,
+ * -DPOOL_H, POOL_W, POOL_OH, POOL_OW): a work-item per row, so that the per-item overhead is
+ * spread over a row and no index is divided by a variable (on PoCL a work-item per output with
+ * its index split by the arguments cost pool5 of alexnet-fmnist, 6x6 -> 3x3 padded, more than
+ * pool1 with 5 times its data). Without padding (AlexNet's) no bounds tests: floor mode keeps
+ * every window inside. The forward computes one output row, keeping the first maximum in
+ * row-major scan order of the window's taps inside the image (a NaN beats any number; the first
+ * NaN wins) and its index iy*w + ix within the plane for the backward. The backward computes one
+ * input row of dx, summing the dy routed to each input from the (at most ceil(kh/sh)) output rows
+ * whose windows cover it in a fixed order, output row then column, ascending (scattered into a
+ * private row, or for window 3 stride 2 unpadded gathered per column, in vectors, below): no
+ * races, no atomics. */
 #ifdef POOL_OW
-/* Stride 2 (AlexNet's): V outputs of the row at once, while the loads stay inside the row. For
+/* Stride 2 unpadded (AlexNet's): V outputs of the row at once, while the loads stay inside the row. For
  * each tap a vector load of 2V inputs from the window's even column at or below it, whose even
  * or odd lanes are that tap of V neighbouring windows; the same scan and tie rule lane by lane
  * (the first tap is compared with itself and never taken). LANES: 0, 2, ..., 2V - 2. */
@@ -121,13 +62,14 @@ __kernel void maxpool_forward_rows(uint rows, __global const float *x, uint x_of
     __global const float *xp = x + x_off + plane * (POOL_H * POOL_W) + oy * POOL_SH * POOL_W;
     uint o = r * POOL_OW;
     int ox = 0;
-#if POOL_SW == 2
+#if POOL_SW == 2 && POOL_PH == 0 && POOL_PW == 0
     __global float *yr = y + y_off + o;
     __global int *ar = argmax ? argmax + argmax_off + o : 0;
     int row0 = oy * POOL_SH * POOL_W;
     POOL_ROW_BLOCK(8, 16, (int8)(0, 2, 4, 6, 8, 10, 12, 14))
     POOL_ROW_BLOCK(4, 8, (int4)(0, 2, 4, 6))
 #endif
+#if POOL_PH == 0 && POOL_PW == 0
     for (; ox < POOL_OW; ox++) {
         __global const float *wp = xp + ox * POOL_SW;
         float m = wp[0];
@@ -143,12 +85,35 @@ __kernel void maxpool_forward_rows(uint rows, __global const float *x, uint x_of
         y[y_off + o + ox] = m;
         if (argmax) argmax[argmax_off + o + ox] = oy * POOL_SH * POOL_W + ox * POOL_SW + best;
     }
+#else
+    __global const float *pp = x + x_off + plane * (POOL_H * POOL_W);
+    int ys = oy * POOL_SH - POOL_PH;
+    for (; ox < POOL_OW; ox++) {
+        int xs = ox * POOL_SW - POOL_PW;
+        int best = max(ys, 0) * POOL_W + max(xs, 0); /* the first tap inside the image */
+        float m = pp[best];
+        for (int dy = 0; dy < POOL_KH; dy++) {
+            int iy = ys + dy, cy = clamp(iy, 0, POOL_H - 1);
+            for (int dx = 0; dx < POOL_KW; dx++) {
+                int ix = xs + dx, cx = clamp(ix, 0, POOL_W - 1);
+                /* a tap in the padding reads its clamped neighbour and is never taken */
+                int in = iy == cy && ix == cx;
+                float v = in ? pp[cy * POOL_W + cx] : -INFINITY;
+                int take = in && !isnan(m) && (v > m || isnan(v));
+                m = take ? v : m;
+                best = take ? iy * POOL_W + ix : best;
+            }
+        }
+        y[y_off + o + ox] = m;
+        if (argmax) argmax[argmax_off + o + ox] = best;
+    }
+#endif
 }
 
 /* Window 3, stride 2 (AlexNet's): input column 2j lies in the windows of outputs j - 1 and j,
  * column 2j + 1 in output j's only. V even and V odd columns at once where those outputs exist
  * and the columns lie in the row: each output row's argmax and dy at j - 1 and j as vector
- * loads, summed per column in the general kernel's order (output row, then column). */
+ * loads, summed per column in the order above (output row, then column). */
 #define POOL_BWD_BLOCK(V, V2, LANES)                                                             \
     for (; j + V <= POOL_OW && 2 * (j + V) <= POOL_W; j += V) {                                  \
         int##V me = (int##V)(lo + 2 * j) + LANES;                                                \
@@ -168,11 +133,11 @@ __kernel void maxpool_forward_rows(uint rows, __global const float *x, uint x_of
         vstore##V2(out, 0, dxp + 2 * j);                                                         \
     }
 
-/* dx of input column ix of row iy from the outputs whose windows hold it, as the general
- * kernel sums them. */
+/* dx of input column ix of row iy from the outputs whose windows hold it, in the order above. */
 inline float pool_column_grad(int ix, int lo, int oy0, int oy1, __global const int *ap,
                               __global const float *gp) {
-    int ox0 = first_out(ix, POOL_KW, POOL_SW, 0), ox1 = last_out(ix, POOL_SW, 0, POOL_OW);
+    int ox0 = first_out(ix, POOL_KW, POOL_SW, POOL_PW);
+    int ox1 = last_out(ix, POOL_SW, POOL_PW, POOL_OW);
     float acc = 0.0f;
     for (int oy = oy0; oy <= oy1; oy++)
         for (int ox = ox0; ox <= ox1; ox++)
@@ -187,11 +152,12 @@ __kernel void maxpool_backward_rows(uint rows, __global const int *argmax, uint 
     if (r >= rows) return;
     uint plane = r / POOL_H;
     int iy = r - plane * POOL_H;
-    int oy0 = first_out(iy, POOL_KH, POOL_SH, 0), oy1 = last_out(iy, POOL_SH, 0, POOL_OH);
+    int oy0 = first_out(iy, POOL_KH, POOL_SH, POOL_PH);
+    int oy1 = last_out(iy, POOL_SH, POOL_PH, POOL_OH);
     uint obase = plane * (POOL_OH * POOL_OW);
     int lo = iy * POOL_W;
     __global float *dxp = dx + dx_off + r * POOL_W;
-#if POOL_SW == 2 && POOL_KW == 3
+#if POOL_SW == 2 && POOL_KW == 3 && POOL_PW == 0
     __global const int *ap = argmax + argmax_off + obase;
     __global const float *gp = dy + dy_off + obase;
     int j = 1;
@@ -217,11 +183,11 @@ __kernel void maxpool_backward_rows(uint rows, __global const int *argmax, uint 
 }
 #endif
 
-__kernel void avgpool_forward(uint count, int h, int w, int oh, int ow, int kh, int kw, int sh,
+__kernel void avgpool_forward(uint count, uint planes, int h, int w, int oh, int ow, int kh, int kw, int sh,
                               int sw, int ph, int pw, __global const float *x, uint x_off,
                               __global float *y, uint y_off) {
-    uint q = get_global_id(0), plane = get_global_id(1);
-    if (q >= count) return;
+    uint g = get_global_id(0), plane = g / count, q = g - plane * count;
+    if (plane >= planes) return;
     int ox = q % ow, oy = q / ow;
     uint o = plane * count + q;
     __global const float *xp = x + x_off + plane * (uint)h * w;
@@ -233,11 +199,11 @@ __kernel void avgpool_forward(uint count, int h, int w, int oh, int ow, int kh, 
     y[y_off + o] = sum / (float)(kh * kw);
 }
 
-__kernel void avgpool_backward(uint count, int h, int w, int oh, int ow, int kh, int kw, int sh,
+__kernel void avgpool_backward(uint count, uint planes, int h, int w, int oh, int ow, int kh, int kw, int sh,
                                int sw, int ph, int pw, __global const float *dy, uint dy_off,
                                __global float *dx, uint dx_off) {
-    uint q = get_global_id(0), plane = get_global_id(1);
-    if (q >= count) return;
+    uint g = get_global_id(0), plane = g / count, q = g - plane * count;
+    if (plane >= planes) return;
     int ix = q % w, iy = q / w;
     uint i = plane * count + q;
     __global const float *dyp = dy + dy_off + plane * (uint)oh * ow;
@@ -253,11 +219,11 @@ __kernel void avgpool_backward(uint count, int h, int w, int oh, int ow, int kh,
 inline int bin_start(int b, int len, int n) { return b * len / n; }
 inline int bin_end(int b, int len, int n) { return ((b + 1) * len + n - 1) / n; }
 
-__kernel void adaptive_avgpool_forward(uint count, int h, int w, int oh, int ow,
+__kernel void adaptive_avgpool_forward(uint count, uint planes, int h, int w, int oh, int ow,
                                        __global const float *x, uint x_off, __global float *y,
                                        uint y_off) {
-    uint q = get_global_id(0), plane = get_global_id(1);
-    if (q >= count) return;
+    uint g = get_global_id(0), plane = g / count, q = g - plane * count;
+    if (plane >= planes) return;
     int ox = q % ow, oy = q / ow;
     uint o = plane * count + q;
     __global const float *xp = x + x_off + plane * (uint)h * w;
@@ -269,11 +235,11 @@ __kernel void adaptive_avgpool_forward(uint count, int h, int w, int oh, int ow,
     y[y_off + o] = sum / (float)((y1 - y0) * (x1 - x0));
 }
 
-__kernel void adaptive_avgpool_backward(uint count, int h, int w, int oh, int ow,
+__kernel void adaptive_avgpool_backward(uint count, uint planes, int h, int w, int oh, int ow,
                                         __global const float *dy, uint dy_off,
                                         __global float *dx, uint dx_off) {
-    uint q = get_global_id(0), plane = get_global_id(1);
-    if (q >= count) return;
+    uint g = get_global_id(0), plane = g / count, q = g - plane * count;
+    if (plane >= planes) return;
     int ix = q % w, iy = q / w;
     uint i = plane * count + q;
     __global const float *dyp = dy + dy_off + plane * (uint)oh * ow;
