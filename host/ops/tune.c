@@ -13,6 +13,7 @@
 #include "util/clock.h"
 
 #define TUNE_REPS 3     /* timed repetitions after the untimed warm-up call (best kept) */
+#define TUNE_PASSES 3   /* rounds over the candidates (each keeps its best over all) */
 #define TUNE_SLOW_X 3.0 /* a repetition this many times the best so far ends the candidate */
 #define TUNE_RTOL 1e-3  /* agreement with the reference: max |a - ref| <= RTOL * max |ref| */
 #define TUNE_MARGIN 0.95 /* another candidate wins only if it takes under 95% of the reference */
@@ -384,6 +385,26 @@ static an_status time_all(an_dev *d, const an_conv_shape *s, an_tune_dir dir, an
                          an_tune_dir_name(dir), name, ms == AN_TUNE_WRONG ? "wrong" : "failed");
             fn(ctx, line);
         }
+    }
+    /* More round-robin passes: a burst of other work on a shared machine outlasts a
+     * candidate's few milliseconds of runs, and with one pass it once made conv3's bwd-data
+     * pick im2col at 3.5 ms over Winograd at 2.0 ms (alexnet-fmnist, batch 64, PoCL), 12 % of
+     * the training step. They time every candidate that ran again (one slowed by the burst
+     * past TUNE_SLOW_X of the best got only its warm-up timed), each keeping its best; one that
+     * fails or disagrees with the reference now is out. */
+    for (int pass = 1; pass < TUNE_PASSES && st == AN_OK; pass++) {
+        for (int i = 0; i < r->ncand && st == AN_OK; i++) {
+            double before = r->ms[i];
+            if (before < 0) continue;
+            st = time_candidate(d, s, dir, r, i, &t, &ref, got, best);
+            if (r->ms[i] >= 0 && r->ms[i] > before) r->ms[i] = before;
+        }
+        pick = -1;
+        for (int i = 0; i < r->ncand; i++)
+            if (r->ms[i] >= 0 && (pick < 0 || r->ms[i] < best)) {
+                best = r->ms[i];
+                pick = i;
+            }
     }
     free(got);
     free(ref);
