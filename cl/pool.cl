@@ -1,10 +1,10 @@
 /* cl/pool.cl - max, average and adaptive average pooling, forward and backward (NCHW float).
  *
  * Max pooling: a work-item per row, below. Average pooling, forward: one work-item per output
- * element, backward one per input element, 1-D over all planes' positions (`count` positions in
- * a plane, `planes` planes; 2-D over (position, plane) left most of each work-group idle on
- * small planes). The backwards gather from the outputs whose windows hold their input, so each
- * work-item writes only its own dx (no races, no atomics, a fixed summation order).
+ * element, 2-D over (position in the oh*ow plane, plane); backward: one work-item per input
+ * element, 2-D over (position in the h*w plane, plane), gathering from the outputs whose windows
+ * hold it, so each work-item writes only its own dx (no races, no atomics, a fixed summation
+ * order). `count` is the number of positions in a plane.
  * Windows: kh x kw, strides sh, sw, padding ph, pw; output oy covers input rows
  * [oy*sh - ph, oy*sh - ph + kh). Average pooling divides by kh*kw (padding counted).
  * Adaptive bins: [floor(i*len/n), ceil((i+1)*len/n)). */
@@ -29,10 +29,10 @@ inline int last_out(int i, int s, int p, int n_out) { return min(n_out - 1, (i +
  * private row, or for window 3 stride 2 unpadded gathered per column, in vectors, below): no
  * races, no atomics. */
 #ifdef POOL_OW
-/* Stride 2 unpadded (AlexNet's): V outputs of the row at once, while the loads stay inside the row. For
- * each tap a vector load of 2V inputs from the window's even column at or below it, whose even
- * or odd lanes are that tap of V neighbouring windows; the same scan and tie rule lane by lane
- * (the first tap is compared with itself and never taken). LANES: 0, 2, ..., 2V - 2. */
+/* Stride 2 unpadded (AlexNet's): V outputs of the row at once, while the loads stay inside the
+ * row. For each tap a vector load of 2V inputs from the window's even column at or below it,
+ * whose even or odd lanes are that tap of V neighbouring windows; the same scan and tie rule lane
+ * by lane (the first tap is compared with itself and never taken). LANES: 0, 2, ..., 2V - 2. */
 #define POOL_ROW_BLOCK(V, V2, LANES)                                                             \
     for (; ox + V <= POOL_OW && 2 * ox + ((POOL_KW - 1) & ~1) + 2 * V <= POOL_W; ox += V) {     \
         __global const float *bp = xp + 2 * ox;                                                  \
@@ -183,11 +183,11 @@ __kernel void maxpool_backward_rows(uint rows, __global const int *argmax, uint 
 }
 #endif
 
-__kernel void avgpool_forward(uint count, uint planes, int h, int w, int oh, int ow, int kh, int kw, int sh,
+__kernel void avgpool_forward(uint count, int h, int w, int oh, int ow, int kh, int kw, int sh,
                               int sw, int ph, int pw, __global const float *x, uint x_off,
                               __global float *y, uint y_off) {
-    uint g = get_global_id(0), plane = g / count, q = g - plane * count;
-    if (plane >= planes) return;
+    uint q = get_global_id(0), plane = get_global_id(1);
+    if (q >= count) return;
     int ox = q % ow, oy = q / ow;
     uint o = plane * count + q;
     __global const float *xp = x + x_off + plane * (uint)h * w;
@@ -199,11 +199,11 @@ __kernel void avgpool_forward(uint count, uint planes, int h, int w, int oh, int
     y[y_off + o] = sum / (float)(kh * kw);
 }
 
-__kernel void avgpool_backward(uint count, uint planes, int h, int w, int oh, int ow, int kh, int kw, int sh,
+__kernel void avgpool_backward(uint count, int h, int w, int oh, int ow, int kh, int kw, int sh,
                                int sw, int ph, int pw, __global const float *dy, uint dy_off,
                                __global float *dx, uint dx_off) {
-    uint g = get_global_id(0), plane = g / count, q = g - plane * count;
-    if (plane >= planes) return;
+    uint q = get_global_id(0), plane = get_global_id(1);
+    if (q >= count) return;
     int ix = q % w, iy = q / w;
     uint i = plane * count + q;
     __global const float *dyp = dy + dy_off + plane * (uint)oh * ow;
@@ -219,11 +219,11 @@ __kernel void avgpool_backward(uint count, uint planes, int h, int w, int oh, in
 inline int bin_start(int b, int len, int n) { return b * len / n; }
 inline int bin_end(int b, int len, int n) { return ((b + 1) * len + n - 1) / n; }
 
-__kernel void adaptive_avgpool_forward(uint count, uint planes, int h, int w, int oh, int ow,
+__kernel void adaptive_avgpool_forward(uint count, int h, int w, int oh, int ow,
                                        __global const float *x, uint x_off, __global float *y,
                                        uint y_off) {
-    uint g = get_global_id(0), plane = g / count, q = g - plane * count;
-    if (plane >= planes) return;
+    uint q = get_global_id(0), plane = get_global_id(1);
+    if (q >= count) return;
     int ox = q % ow, oy = q / ow;
     uint o = plane * count + q;
     __global const float *xp = x + x_off + plane * (uint)h * w;
@@ -235,11 +235,11 @@ __kernel void adaptive_avgpool_forward(uint count, uint planes, int h, int w, in
     y[y_off + o] = sum / (float)((y1 - y0) * (x1 - x0));
 }
 
-__kernel void adaptive_avgpool_backward(uint count, uint planes, int h, int w, int oh, int ow,
+__kernel void adaptive_avgpool_backward(uint count, int h, int w, int oh, int ow,
                                         __global const float *dy, uint dy_off,
                                         __global float *dx, uint dx_off) {
-    uint g = get_global_id(0), plane = g / count, q = g - plane * count;
-    if (plane >= planes) return;
+    uint q = get_global_id(0), plane = get_global_id(1);
+    if (q >= count) return;
     int ix = q % w, iy = q / w;
     uint i = plane * count + q;
     __global const float *dyp = dy + dy_off + plane * (uint)oh * ow;

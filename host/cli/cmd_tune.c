@@ -81,8 +81,8 @@ static void print_table(const an_net *net, const an_dev *devs, int ndev, int bat
     unsigned long timed, read;
     an_tune_counts(&timed, &read);
     printf("\ntimes in ms (best of 3 rounds of up to 3 runs after a warm-up; failed/wrong: "
-           "skipped)\n%lu shape%s timed now, %lu read from the tune cache\n", timed, timed == 1 ? "" : "s",
-           read);
+           "skipped)\n%lu shape%s timed now, %lu read from the tune cache\n", timed,
+           timed == 1 ? "" : "s", read);
 }
 
 static void print_json(const an_net *net, const an_dev *devs, int ndev, int batch, int train,

@@ -1,11 +1,12 @@
 /* host/ops/pool.c - launchers of cl/pool.cl: check shapes and windows, set the geometry
  * arguments the kernels share and enqueue. Max pooling: a work-item per row, the window and the
  * shape as -D constants, so that each pool shape gets its own build with the loops unrolled and
- * no index divided by a variable (on PoCL the window as constants made AlexNet-small's pool1 3-7x
- * faster: 26 -> 3.5 ms forward, 39 -> 8 ms backward at batch 128; a work-item per output of
+ * no index divided by a variable (on PoCL the window as constants made AlexNet-small's pool1
+ * 3-7x faster: 26 -> 3.5 ms forward, 39 -> 8 ms backward at batch 128; a work-item per output of
  * pool5 of alexnet-fmnist, 6x6 -> 3x3 padded, took 1.3 ms forward and 1.6 ms backward at batch
- * 64, more than pool1 with 5 times its data). Average pooling: one work-item per output
- * (forward) or per input (backward) over a 1-D range of all planes' positions. */
+ * 64, more than pool1 with 5 times its data; by rows 1.1 and 0.5 ms). Average pooling: one
+ * work-item per output (forward) or per input (backward) over a 2-D range (position in the
+ * plane, plane). */
 #include "ops/pool.h"
 
 #include <limits.h>
@@ -66,11 +67,11 @@ static an_status check_adaptive(const char *op, int n, int c, int h, int w, int 
     return AN_OK;
 }
 
-/* Arguments 0..5 (count, planes, h, w, oh, ow) and, for windowed kernels, 6..11 (the window).
- * Returns the index of the next argument through *next. */
-static an_status set_geometry(cl_kernel k, size_t count, size_t planes, int h, int w, int oh,
-                              int ow, const an_pool_params *p, cl_uint *next) {
-    cl_uint cnt = (cl_uint)count, np = (cl_uint)planes;
+/* Arguments 0..4 (count, h, w, oh, ow) and, for windowed kernels, 5..10 (the window). Returns
+ * the index of the next argument through *next. */
+static an_status set_geometry(cl_kernel k, size_t count, int h, int w, int oh, int ow,
+                              const an_pool_params *p, cl_uint *next) {
+    cl_uint cnt = (cl_uint)count;
     cl_int g[10] = {h, w, oh, ow, 0, 0, 0, 0, 0, 0};
     int ng = 4;
     if (p) {
@@ -78,9 +79,8 @@ static an_status set_geometry(cl_kernel k, size_t count, size_t planes, int h, i
         ng = 10;
     }
     AN_ARG(k, 0, cnt);
-    AN_ARG(k, 1, np);
-    for (int i = 0; i < ng; i++) AN_ARG(k, (cl_uint)(2 + i), g[i]);
-    *next = (cl_uint)(2 + ng);
+    for (int i = 0; i < ng; i++) AN_ARG(k, (cl_uint)(1 + i), g[i]);
+    *next = (cl_uint)(1 + ng);
     return AN_OK;
 }
 
@@ -94,18 +94,18 @@ static an_status set_tensors(cl_kernel k, cl_uint first, const tensor_arg *t, in
     return AN_OK;
 }
 
-/* Build or fetch average-pooling kernel `name`, set everything, enqueue count positions times
- * planes (check_tensors has kept that product within 32 bits). */
+/* Build or fetch average-pooling kernel `name`, set everything, enqueue over (count positions,
+ * planes). */
 static an_status run(an_dev *d, const char *name, size_t count, size_t planes, int h, int w,
                      int oh, int ow, const an_pool_params *p, const tensor_arg *t, int nt) {
     cl_kernel k;
     cl_uint next = 0;
     AN_TRY(an_kernel(d, "pool", "", name, &k));
-    AN_TRY(set_geometry(k, count, planes, h, w, oh, ow, p, &next));
+    AN_TRY(set_geometry(k, count, h, w, oh, ow, p, &next));
     AN_TRY(set_tensors(k, next, t, nt));
-    size_t lws = d->info.max_work_group < POOL_LWS ? d->info.max_work_group : POOL_LWS;
-    size_t gws = an_round_up(count * planes, lws);
-    return an_launch(d, k, 1, &gws, &lws);
+    size_t lws[2] = {d->info.max_work_group < POOL_LWS ? d->info.max_work_group : POOL_LWS, 1};
+    size_t gws[2] = {an_round_up(count, lws[0]), planes};
+    return an_launch(d, k, 2, gws, lws);
 }
 
 /* The max-pooling kernels: a work-item per row (`rows` of them), the window and the shape as -D
