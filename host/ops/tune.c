@@ -388,10 +388,10 @@ static an_status time_all(an_dev *d, const an_conv_shape *s, an_tune_dir dir, an
     }
     /* More round-robin passes: a burst of other work on a shared machine outlasts a
      * candidate's few milliseconds of runs, and with one pass it once made conv3's bwd-data
-     * pick im2col at 3.5 ms over Winograd at 2.0 ms (alexnet-fmnist, batch 64, PoCL), 12 % of
-     * the training step. They time every candidate that ran again (one slowed by the burst
-     * past TUNE_SLOW_X of the best got only its warm-up timed), each keeping its best; one that
-     * fails or disagrees with the reference now is out. */
+     * pick im2col at 3.5 ms over Winograd at 2.0 ms (alexnet-fmnist, batch 64, PoCL; conv4 has
+     * the same shape: four launches a step, about 10 % of it). They time every candidate that
+     * ran again (one slowed by the burst past TUNE_SLOW_X of the best got only its warm-up
+     * timed), each keeping its best; one that fails or disagrees with the reference now is out. */
     for (int pass = 1; pass < TUNE_PASSES && st == AN_OK; pass++) {
         for (int i = 0; i < r->ncand && st == AN_OK; i++) {
             double before = r->ms[i];
