@@ -7,17 +7,18 @@
 # label smoothing 0.1; mirrors, no crops and no PCA lighting: the images are grey and already
 # centred), evaluate on the official test set (the image and its mirror averaged), classify a
 # few test images and plot the curves. Uses the default device (the first GPU, else PoCL on the
-# CPU); EPOCHS (default 7: training about 9 minutes on a quiet 2-core CPU, README; about 60 s
-# more per epoch), NET (default alexnet-fmnist; `NET=alexnet-fmnist-wide EPOCHS=19` is the
-# README's 30-minute run, about 90 s per epoch) and DEMO_DIR (default demo-out/) can be set;
-# extra arguments go to `alexnet train`.
+# CPU); EPOCHS (default 8: training 9 min 48 s on the README's 2-core CPU with empty caches,
+# about 70 s per epoch and 35 s of kernel builds and tuning in the first), NET (default
+# alexnet-fmnist; `NET=alexnet-fmnist-wide EPOCHS=19` is the README's 30-minute run, about 90 s
+# per epoch there) and DEMO_DIR (default demo-out/) can be set; extra arguments go to
+# `alexnet train`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/setup.sh run
 tools/build.sh
 bin=build/alexnet
 out=${DEMO_DIR:-demo-out}
-epochs=${EPOCHS:-7}
+epochs=${EPOCHS:-8}
 net=${NET:-alexnet-fmnist}
 mkdir -p "$out"
 start=$(date +%s)
