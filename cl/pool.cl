@@ -52,6 +52,16 @@ inline int last_out(int i, int s, int p, int n_out) { return min(n_out - 1, (i +
         if (ar) vstore##V(best, 0, ar + ox);                                                     \
     }
 
+/* Whether tap (iy, ix) lies inside the image, and its index in the plane (a tap in the padding
+ * reads its clamped neighbour and is never taken); without padding every tap is inside. */
+#if POOL_PH == 0 && POOL_PW == 0
+#define POOL_INSIDE(iy, ix) 1
+#define POOL_TAP(iy, ix) ((iy) * POOL_W + (ix))
+#else
+#define POOL_INSIDE(iy, ix) ((iy) >= 0 && (iy) < POOL_H && (ix) >= 0 && (ix) < POOL_W)
+#define POOL_TAP(iy, ix) (clamp(iy, 0, POOL_H - 1) * POOL_W + clamp(ix, 0, POOL_W - 1))
+#endif
+
 __kernel void maxpool_forward_rows(uint rows, __global const float *x, uint x_off,
                                    __global float *y, uint y_off, __global int *argmax,
                                    uint argmax_off) {
@@ -59,46 +69,27 @@ __kernel void maxpool_forward_rows(uint rows, __global const float *x, uint x_of
     if (r >= rows) return;
     uint plane = r / POOL_OH;
     int oy = r - plane * POOL_OH;
-    __global const float *xp = x + x_off + plane * (POOL_H * POOL_W) + oy * POOL_SH * POOL_W;
+    __global const float *pp = x + x_off + plane * (POOL_H * POOL_W);
     uint o = r * POOL_OW;
     int ox = 0;
 #if POOL_SW == 2 && POOL_PH == 0 && POOL_PW == 0
+    __global const float *xp = pp + oy * POOL_SH * POOL_W;
     __global float *yr = y + y_off + o;
     __global int *ar = argmax ? argmax + argmax_off + o : 0;
     int row0 = oy * POOL_SH * POOL_W;
     POOL_ROW_BLOCK(8, 16, (int8)(0, 2, 4, 6, 8, 10, 12, 14))
     POOL_ROW_BLOCK(4, 8, (int4)(0, 2, 4, 6))
 #endif
-#if POOL_PH == 0 && POOL_PW == 0
-    for (; ox < POOL_OW; ox++) {
-        __global const float *wp = xp + ox * POOL_SW;
-        float m = wp[0];
-        int best = 0;
-        for (int dy = 0; dy < POOL_KH; dy++) {
-            for (int dx = 0; dx < POOL_KW; dx++) {
-                float v = wp[dy * POOL_W + dx];
-                int take = !isnan(m) && (v > m || isnan(v));
-                m = take ? v : m;
-                best = take ? dy * POOL_W + dx : best;
-            }
-        }
-        y[y_off + o + ox] = m;
-        if (argmax) argmax[argmax_off + o + ox] = oy * POOL_SH * POOL_W + ox * POOL_SW + best;
-    }
-#else
-    __global const float *pp = x + x_off + plane * (POOL_H * POOL_W);
     int ys = oy * POOL_SH - POOL_PH;
     for (; ox < POOL_OW; ox++) {
         int xs = ox * POOL_SW - POOL_PW;
         int best = max(ys, 0) * POOL_W + max(xs, 0); /* the first tap inside the image */
         float m = pp[best];
         for (int dy = 0; dy < POOL_KH; dy++) {
-            int iy = ys + dy, cy = clamp(iy, 0, POOL_H - 1);
+            int iy = ys + dy;
             for (int dx = 0; dx < POOL_KW; dx++) {
-                int ix = xs + dx, cx = clamp(ix, 0, POOL_W - 1);
-                /* a tap in the padding reads its clamped neighbour and is never taken */
-                int in = iy == cy && ix == cx;
-                float v = in ? pp[cy * POOL_W + cx] : -INFINITY;
+                int ix = xs + dx, in = POOL_INSIDE(iy, ix);
+                float v = in ? pp[POOL_TAP(iy, ix)] : -INFINITY;
                 int take = in && !isnan(m) && (v > m || isnan(v));
                 m = take ? v : m;
                 best = take ? iy * POOL_W + ix : best;
@@ -107,7 +98,6 @@ __kernel void maxpool_forward_rows(uint rows, __global const float *x, uint x_of
         y[y_off + o + ox] = m;
         if (argmax) argmax[argmax_off + o + ox] = best;
     }
-#endif
 }
 
 /* Window 3, stride 2 (AlexNet's): input column 2j lies in the windows of outputs j - 1 and j,

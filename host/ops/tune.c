@@ -365,17 +365,23 @@ static an_status time_all(an_dev *d, const an_conv_shape *s, an_tune_dir dir, an
     an_status st = got ? AN_OK : an_error(AN_ERR_NOMEM, "out of host memory for tuning");
     char sh[96], name[64], line[256];
     shape_text(s, sh, sizeof sh);
+    /* Round-robin passes over the candidates: a burst of other work on a shared machine outlasts
+     * a candidate's few milliseconds of runs, and with one pass it once made conv3's bwd-data
+     * pick im2col at 3.5 ms over Winograd at 2.0 ms (alexnet-fmnist, batch 64, PoCL; conv4 has
+     * the same shape: four launches a step, about 10 % of it). Later passes time every
+     * candidate that ran again (one slowed by the burst past TUNE_SLOW_X of the best got only
+     * its warm-up timed), each keeping its best; one that fails or disagrees with the reference
+     * in any pass is out. best: the fastest so far, the yardstick of TUNE_SLOW_X. */
     double best = 0;
-    int pick = -1;
-    for (int i = 0; i < r->ncand && st == AN_OK; i++) {
-        double t0 = an_now_s();
-        st = time_candidate(d, s, dir, r, i, &t, &ref, got, best);
-        double ms = r->ms[i];
-        if (ms >= 0 && (pick < 0 || ms < best)) {
-            best = ms;
-            pick = i;
-        }
-        if (fn && st == AN_OK) {
+    for (int pass = 0; pass < TUNE_PASSES && st == AN_OK; pass++) {
+        for (int i = 0; i < r->ncand && st == AN_OK; i++) {
+            double before = r->ms[i], t0 = an_now_s();
+            if (pass > 0 && before < 0) continue;
+            st = time_candidate(d, s, dir, r, i, &t, &ref, got, best);
+            if (pass > 0 && r->ms[i] > before) r->ms[i] = before;
+            double ms = r->ms[i];
+            if (ms >= 0 && (best == 0 || ms < best)) best = ms;
+            if (pass > 0 || !fn || st != AN_OK) continue;
             an_conv_choice_name(r->cand[i], name, sizeof name);
             if (ms >= 0)
                 snprintf(line, sizeof line, "tune %s %s: %s %.3f ms (%.1f s)", sh,
@@ -386,32 +392,15 @@ static an_status time_all(an_dev *d, const an_conv_shape *s, an_tune_dir dir, an
             fn(ctx, line);
         }
     }
-    /* More round-robin passes: a burst of other work on a shared machine outlasts a
-     * candidate's few milliseconds of runs, and with one pass it once made conv3's bwd-data
-     * pick im2col at 3.5 ms over Winograd at 2.0 ms (alexnet-fmnist, batch 64, PoCL; conv4 has
-     * the same shape: four launches a step, about 10 % of it). They time every candidate that
-     * ran again (one slowed by the burst past TUNE_SLOW_X of the best got only its warm-up
-     * timed), each keeping its best; one that fails or disagrees with the reference now is out. */
-    for (int pass = 1; pass < TUNE_PASSES && st == AN_OK; pass++) {
-        for (int i = 0; i < r->ncand && st == AN_OK; i++) {
-            double before = r->ms[i];
-            if (before < 0) continue;
-            st = time_candidate(d, s, dir, r, i, &t, &ref, got, best);
-            if (r->ms[i] >= 0 && r->ms[i] > before) r->ms[i] = before;
-        }
-        pick = -1;
-        for (int i = 0; i < r->ncand; i++)
-            if (r->ms[i] >= 0 && (pick < 0 || r->ms[i] < best)) {
-                best = r->ms[i];
-                pick = i;
-            }
-    }
+    int pick = -1;
+    for (int i = 0; i < r->ncand; i++)
+        if (r->ms[i] >= 0 && (pick < 0 || r->ms[i] < r->ms[pick])) pick = i;
     free(got);
     free(ref);
     free_bufs(&t);
     AN_TRY(st);
     /* Timing noise should not move a layer off the reference (today's rule) for nothing. */
-    if (pick > 0 && r->ms[0] >= 0 && best > TUNE_MARGIN * r->ms[0]) pick = 0;
+    if (pick > 0 && r->ms[0] >= 0 && r->ms[pick] > TUNE_MARGIN * r->ms[0]) pick = 0;
     if (pick < 0)
         return an_error(AN_ERR_UNSUPPORTED, "tune: no convolution algorithm ran correctly for "
                         "%s %s on %s", sh, an_tune_dir_name(dir), d->info.name);
