@@ -30,7 +30,7 @@ for dev in d["devices"]:
                        "other")), m
     assert m["parameters"] > 0 and m["activations"] > 0 and m["live_pair"] > 0, m
     # training: gradients and momentum as large as the parameters; inference: none of them,
-    # nor the scales, argmax or staging
+    # nor the argmax or staging
     assert m["gradients_momentum"] == (2 * m["parameters"] if train else 0), m
     assert (m["aux"] > 0) == train, m
 L = {l["name"]: l for l in d["layers"]}

@@ -5,9 +5,10 @@
  * and alexnet-fmnist's lrn1 (24x28x28) and lrn2 (64x13x13). Every tensor
  * sits at a nonzero offset inside a larger buffer; outputs are poisoned with NaN first, and the
  * poison around them must survive (nothing written out of bounds).
- * Tolerances, |got - ref| <= atol + rtol*|ref|: y 1e-6 + 4e-6|ref|, scale 1e-7 + 1e-6|ref|,
- * dx 1e-6 + 1e-5|ref| (float sums of n terms and float pow, which OpenCL allows 16 ulp, against
- * double; PoCL measured: y 9.5e-7 on values up to 10, scale 9.5e-7, dx 1.2e-7).
+ * Tolerances, |got - ref| <= atol + rtol*|ref|: y 1e-6 + 4e-6|ref|, dx 1e-6 + 1e-5|ref| (float
+ * sums of n terms and float pow, which OpenCL allows 16 ulp, against double; PoCL measured: y
+ * 9.5e-7 on values up to 10, dx 1.2e-7). The forward runs twice on the same input, and the
+ * second y must equal the first bit for bit.
  * `test_lrn --small` runs the small shapes only (for oclgrind). */
 #include "devtest.h"
 #include "ops/lrn.h"
@@ -71,37 +72,30 @@ static void run_case(an_dev *d, const lrn_case *t, uint64_t seed) {
     an_ref_lrn_backward(t->size, t->alpha, t->beta, per_n, t->n, t->c, t->h, t->w, xd, sd, dyd,
                         dxd);
 
-    dtensor tx, ty, ts, tdy, tdx;
+    dtensor tx, ty, tdy, tdx;
     int ok = dt_alloc(d, &tx, "x", n, 3) && dt_alloc(d, &ty, "y", n, 7) &&
-             dt_alloc(d, &ts, "scale", n, 1) && dt_alloc(d, &tdy, "dy", n, 2) &&
-             dt_alloc(d, &tdx, "dx", n, 9);
+             dt_alloc(d, &tdy, "dy", n, 2) && dt_alloc(d, &tdx, "dx", n, 9);
     if (ok) {
         dt_set(d, &tx, x);
         dt_set(d, &ty, NULL);
-        dt_set(d, &ts, NULL);
-        CHECK_OK(an_lrn_forward(d, &p, t->n, t->c, t->h, t->w, tx.b, ty.b, ts.b));
+        CHECK_OK(an_lrn_forward(d, &p, t->n, t->c, t->h, t->w, tx.b, ty.b));
         char w2[200];
         dt_get(d, &ty, got, what);
         to_float(yd, ref, n);
         snprintf(w2, sizeof w2, "%s y", what);
         check_close(w2, got, ref, n, 1e-6f, 4e-6f);
-        dt_get(d, &ts, got, what);
-        to_float(sd, ref, n);
-        snprintf(w2, sizeof w2, "%s scale", what);
-        check_close(w2, got, ref, n, 1e-7f, 1e-6f);
 
-        /* Inference: no scale kept, same y. */
+        /* Again: the same y, bit for bit. */
+        float *again = malloc(n * sizeof *again);
         dt_set(d, &ty, NULL);
-        CHECK_OK(an_lrn_forward(d, &p, t->n, t->c, t->h, t->w, tx.b, ty.b, (an_buf){NULL, 0}));
-        dt_get(d, &ty, got, what);
-        to_float(yd, ref, n);
-        snprintf(w2, sizeof w2, "%s y without scale", what);
-        check_close(w2, got, ref, n, 1e-6f, 4e-6f);
+        CHECK_OK(an_lrn_forward(d, &p, t->n, t->c, t->h, t->w, tx.b, ty.b));
+        dt_get(d, &ty, again, what);
+        CHECK(memcmp(again, got, n * sizeof *got) == 0, "%s: a second forward differs", what);
+        free(again);
 
         dt_set(d, &tdy, dy);
         dt_set(d, &tdx, NULL);
-        CHECK_OK(an_lrn_backward(d, &p, t->n, t->c, t->h, t->w, tx.b, ty.b, ts.b, tdy.b,
-                                 tdx.b));
+        CHECK_OK(an_lrn_backward(d, &p, t->n, t->c, t->h, t->w, tx.b, tdy.b, tdx.b));
         dt_get(d, &tdx, got, what);
         to_float(dxd, ref, n);
         snprintf(w2, sizeof w2, "%s dx", what);
@@ -109,7 +103,6 @@ static void run_case(an_dev *d, const lrn_case *t, uint64_t seed) {
     }
     an_free(&tx.mem);
     an_free(&ty.mem);
-    an_free(&ts.mem);
     an_free(&tdy.mem);
     an_free(&tdx.mem);
     free(x), free(dy), free(got), free(ref), free(xd), free(yd), free(sd), free(dyd), free(dxd);
@@ -121,17 +114,16 @@ static void check_errors(an_dev *d) {
     cl_mem m = NULL;
     CHECK_OK(an_alloc(d, "tiny", 16 * sizeof(float), &m));
     an_buf b = {m, 0};
-    CHECK(an_lrn_forward(d, &p, 0, 1, 1, 1, b, b, b) == AN_ERR_INVALID_ARG, "empty shape");
+    CHECK(an_lrn_forward(d, &p, 0, 1, 1, 1, b, b) == AN_ERR_INVALID_ARG, "empty shape");
     p.size = 0;
-    CHECK(an_lrn_forward(d, &p, 1, 1, 1, 1, b, b, b) == AN_ERR_INVALID_ARG, "size 0");
+    CHECK(an_lrn_forward(d, &p, 1, 1, 1, 1, b, b) == AN_ERR_INVALID_ARG, "size 0");
     p = an_lrn_paper();
     p.k = 0;
-    CHECK(an_lrn_forward(d, &p, 1, 1, 1, 1, b, b, b) == AN_ERR_INVALID_ARG, "k = 0");
+    CHECK(an_lrn_forward(d, &p, 1, 1, 1, 1, b, b) == AN_ERR_INVALID_ARG, "k = 0");
     p = an_lrn_paper();
-    CHECK(an_lrn_backward(d, &p, 1, 1, 1, 1, b, b, (an_buf){NULL, 0}, b, b) ==
-                  AN_ERR_INVALID_ARG &&
-              strstr(an_last_error(), "scale"),
-          "backward needs scale: %s", an_last_error());
+    CHECK(an_lrn_backward(d, &p, 1, 1, 1, 1, b, (an_buf){NULL, 0}, b) == AN_ERR_INVALID_ARG &&
+              strstr(an_last_error(), "dy"),
+          "backward needs dy: %s", an_last_error());
     an_free(&m);
 }
 

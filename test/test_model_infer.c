@@ -3,7 +3,7 @@
  * images, forward after forward (its activations share buffers, so a stale or overwritten one
  * shows), with a smaller batch too; on one device and, for a two-tower net, on two
  * (POCL_DEVICES="pthread pthread"). Its weights come from a file (an_model_load_weights: mapped
- * on one device, through the host on two). It allocates no gradients, momentum, scales or argmax,
+ * on one device, through the host on two). It allocates no gradients, momentum or argmax,
  * its memory stays within a bound computed here from the net's shapes, and every training call
  * on it is refused with a clear error.
  * With ALGO (e.g. winograd) the inference model runs its convolutions so (a Winograd forward keeps
@@ -180,7 +180,7 @@ int main(int argc, char **argv) {
                       mm.total == mm.params + mm.solver + mm.activations + mm.aux +
                                       mm.workspace + mm.other,
                   "device %d: the parts add up to the total", di);
-            CHECK(mm.solver == 0 && mm.aux == 0, "device %d: no gradients, momentum, scales, "
+            CHECK(mm.solver == 0 && mm.aux == 0, "device %d: no gradients, momentum, "
                   "argmax or staging (%zu, %zu bytes)", di, mm.solver, mm.aux);
             CHECK(mm.params == rm.params / (size_t)ndev || ndev == 2,
                   "device %d: the parameters as the training model's", di);

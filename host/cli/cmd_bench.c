@@ -432,7 +432,7 @@ static void print_table(const bench *b) {
                "start)\n", di, b->devs[di].info.platform_index, b->devs[di].info.device_index,
                b->devs[di].info.name, (double)mm->total / MiB,
                (double)b->devs[di].info.global_mem / MiB);
-        printf("  parameters %.1f, gradients+momentum %.1f, activations %.1f, scales/argmax/"
+        printf("  parameters %.1f, gradients+momentum %.1f, activations %.1f, argmax/"
                "staging %.1f, conv workspace %.1f, other %.1f MiB; largest two live "
                "activations %.1f MiB", (double)mm->params / MiB, (double)mm->solver / MiB,
                (double)mm->activations / MiB, (double)mm->aux / MiB, (double)mm->workspace / MiB,

@@ -124,7 +124,7 @@ an_conv_shape an_model_conv_shape(const an_model *m, int i, int n) {
     return an_layer_conv_shape(&m->net->layers[i], n);
 }
 
-/* Buffers of layer i on tower t: output, its gradient, the op's own (LRN scale, argmax), the
+/* Buffers of layer i on tower t: output, its gradient, the op's own (maxpool argmax), the
  * gathered input of a crossover and its gradient, and the links that fill them. An inference
  * model allocates none of these here: place_activations packs the outputs and gathered inputs
  * into shared slots, and the rest it does not need. */
@@ -200,9 +200,8 @@ static an_status setup_tower(an_model *m, int i, int t) {
         if (l->kind != AN_LAYER_SOFTMAX)
             AN_TRY(alloc_named(d, md, &md->mem.activations, "out gradient", l->name, t, out_count,
                                &mt->dout));
-        if (l->kind == AN_LAYER_LRN || l->kind == AN_LAYER_MAXPOOL)
-            AN_TRY(alloc_named(d, md, &md->mem.aux, l->kind == AN_LAYER_LRN ? "scale" : "argmax",
-                               l->name, t, out_count, &mt->aux));
+        if (l->kind == AN_LAYER_MAXPOOL)
+            AN_TRY(alloc_named(d, md, &md->mem.aux, "argmax", l->name, t, out_count, &mt->aux));
     }
 
     if (l->weight >= 0) AN_TRY(param_view(m, t, l->weight, &mt->w, &mt->dw));

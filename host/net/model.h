@@ -48,7 +48,7 @@ typedef struct an_model_opts {
 } an_model_opts;
 
 /* An inference model (opts.inference = 1) allocates the parameters and the activations only: no
- * gradients, momentum, output gradients, LRN scales or pooling argmax, and the layer outputs
+ * gradients, momentum, output gradients or pooling argmax, and the layer outputs
  * share a few buffers wherever their lifetimes in the schedule do not overlap (ReLU and dropout
  * work in place). It gives the same numbers as a training model with the same parameters; a
  * training forward, an_model_backward, an_model_sgd and the gradient and momentum calls are
@@ -146,7 +146,7 @@ typedef struct an_model_memory {
     size_t params;      /* the parameters */
     size_t solver;      /* gradients and momentum */
     size_t activations; /* layer outputs, gathered inputs, images; training: their gradients */
-    size_t aux;         /* LRN scales, pooling argmax, crossover staging (training only) */
+    size_t aux;         /* pooling argmax, crossover staging (training only) */
     size_t workspace;   /* convolution workspace */
     size_t other;       /* labels and loss statistics */
     size_t live_pair;   /* the two largest activations live at once */

@@ -14,7 +14,7 @@ typedef struct mtower {
     an_dev *d;
     an_buf in, din;           /* what the op reads, and where its input gradient goes */
     cl_mem gather, dgather;   /* a crossover's gathered input and its gradient */
-    cl_mem out, dout, aux;    /* output, its gradient, LRN scale or maxpool argmax */
+    cl_mem out, dout, aux;    /* output, its gradient, maxpool argmax */
     an_buf w, b, dw, db;      /* parameter slices in the device's flat buffers */
     an_link fwd[AN_MAX_TOWERS], bwd[AN_MAX_TOWERS]; /* crossover links from/to tower u */
     int has_link[AN_MAX_TOWERS];

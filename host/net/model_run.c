@@ -123,8 +123,7 @@ static an_status forward_op(an_model *m, int i, int t) {
         return an_relu_forward(d, mt->in, y, out_count);
     case AN_LAYER_LRN: {
         an_lrn_params p = lrn_params_of(l);
-        return an_lrn_forward(d, &p, (int)n, is.c, is.h, is.w, mt->in, y,
-                              (an_buf){m->train ? mt->aux : NULL, 0});
+        return an_lrn_forward(d, &p, (int)n, is.c, is.h, is.w, mt->in, y);
     }
     case AN_LAYER_MAXPOOL: {
         an_pool_params p = pool_params_of(l);
@@ -199,8 +198,7 @@ static an_status backward_op(an_model *m, int i, int t) {
         return dx.mem ? an_relu_backward(d, y, dy, dx, out_count) : AN_OK;
     case AN_LAYER_LRN: {
         an_lrn_params p = lrn_params_of(l);
-        return dx.mem ? an_lrn_backward(d, &p, (int)n, is.c, is.h, is.w, mt->in, y,
-                                        (an_buf){mt->aux, 0}, dy, dx)
+        return dx.mem ? an_lrn_backward(d, &p, (int)n, is.c, is.h, is.w, mt->in, dy, dx)
                       : AN_OK;
     }
     case AN_LAYER_MAXPOOL: {

@@ -71,16 +71,16 @@ static an_status launch(an_dev *d, cl_kernel k, int n, int hw, int vec) {
 }
 
 an_status an_lrn_forward(an_dev *d, const an_lrn_params *p, int n, int c, int h, int w, an_buf x,
-                         an_buf y, an_buf scale) {
-    static const char *const names[] = {"x", "y", "scale"};
-    an_buf bufs[3] = {x, y, scale};
-    AN_TRY(check_args("lrn_forward", p, n, c, h, w, names, bufs, scale.mem ? 3 : 2));
+                         an_buf y) {
+    static const char *const names[] = {"x", "y"};
+    an_buf bufs[2] = {x, y};
+    AN_TRY(check_args("lrn_forward", p, n, c, h, w, names, bufs, 2));
     cl_kernel k;
     cl_int hw = h * w, cc = c;
     int vec;
     AN_TRY(get_kernel(d, p, c, hw, "lrn_forward", &k, &vec));
     cl_float alpha = an_lrn_alpha_per_term(p), beta = p->beta, kk = p->k;
-    cl_uint xo = (cl_uint)x.off, yo = (cl_uint)y.off, so = (cl_uint)scale.off;
+    cl_uint xo = (cl_uint)x.off, yo = (cl_uint)y.off;
     AN_ARG(k, 0, hw);
     AN_ARG(k, 1, cc);
     AN_ARG(k, 2, alpha);
@@ -90,36 +90,30 @@ an_status an_lrn_forward(an_dev *d, const an_lrn_params *p, int n, int c, int h,
     AN_ARG(k, 6, xo);
     AN_ARG(k, 7, y.mem);
     AN_ARG(k, 8, yo);
-    AN_ARG(k, 9, scale.mem);
-    AN_ARG(k, 10, so);
     return launch(d, k, n, hw, vec);
 }
 
 an_status an_lrn_backward(an_dev *d, const an_lrn_params *p, int n, int c, int h, int w,
-                          an_buf x, an_buf y, an_buf scale, an_buf dy, an_buf dx) {
-    static const char *const names[] = {"x", "y", "scale", "dy", "dx"};
-    an_buf bufs[5] = {x, y, scale, dy, dx};
-    AN_TRY(check_args("lrn_backward", p, n, c, h, w, names, bufs, 5));
+                          an_buf x, an_buf dy, an_buf dx) {
+    static const char *const names[] = {"x", "dy", "dx"};
+    an_buf bufs[3] = {x, dy, dx};
+    AN_TRY(check_args("lrn_backward", p, n, c, h, w, names, bufs, 3));
     cl_kernel k;
     cl_int hw = h * w, cc = c;
     int vec;
     AN_TRY(get_kernel(d, p, c, hw, "lrn_backward", &k, &vec));
-    cl_float alpha = an_lrn_alpha_per_term(p), beta = p->beta;
-    cl_uint xo = (cl_uint)x.off, yo = (cl_uint)y.off, so = (cl_uint)scale.off;
-    cl_uint dyo = (cl_uint)dy.off, dxo = (cl_uint)dx.off;
+    cl_float alpha = an_lrn_alpha_per_term(p), beta = p->beta, kk = p->k;
+    cl_uint xo = (cl_uint)x.off, dyo = (cl_uint)dy.off, dxo = (cl_uint)dx.off;
     AN_ARG(k, 0, hw);
     AN_ARG(k, 1, cc);
     AN_ARG(k, 2, alpha);
     AN_ARG(k, 3, beta);
-    AN_ARG(k, 4, x.mem);
-    AN_ARG(k, 5, xo);
-    AN_ARG(k, 6, y.mem);
-    AN_ARG(k, 7, yo);
-    AN_ARG(k, 8, scale.mem);
-    AN_ARG(k, 9, so);
-    AN_ARG(k, 10, dy.mem);
-    AN_ARG(k, 11, dyo);
-    AN_ARG(k, 12, dx.mem);
-    AN_ARG(k, 13, dxo);
+    AN_ARG(k, 4, kk);
+    AN_ARG(k, 5, x.mem);
+    AN_ARG(k, 6, xo);
+    AN_ARG(k, 7, dy.mem);
+    AN_ARG(k, 8, dyo);
+    AN_ARG(k, 9, dx.mem);
+    AN_ARG(k, 10, dxo);
     return launch(d, k, n, hw, vec);
 }

@@ -6,11 +6,9 @@
  * (torch.nn.LocalResponseNorm: same numbers, same result). For odd n (AlexNet: 5) the window is
  * the symmetric one of the paper; for even n it is PyTorch's.
  *
- * The forward keeps scale (one float per element) for the backward instead of having the
- * backward recompute the window sums, and the backward also reads the forward's y (as Caffe's
- * does): with y[i] / scale[i] in place of x[i] scale[i]^(-beta-1) it needs one power per element
- * instead of n + 1 (the powers dominate the cost on CPUs). k must be > 0 and alpha >= 0, so that
- * scale > 0. beta = 0.75 (the paper's) takes a faster kernel variant (rsqrt and sqrt).
+ * Neither op keeps nor reads a scale tensor: the backward recomputes each window sum from x
+ * (the same float as the forward's), and takes each power once. k must be > 0 and alpha >= 0,
+ * so that scale > 0. beta = 0.75 (the paper's) takes a faster kernel variant (rsqrt and sqrt).
  * Tensors are NCHW float32 of n*c*h*w elements; outputs are overwritten and must not overlap
  * inputs. Ops enqueue and do not wait. */
 #ifndef AN_OPS_LRN_H
@@ -35,13 +33,12 @@ an_lrn_params an_lrn_paper(void);
 /* a' above: the factor of the sum of squares. */
 float an_lrn_alpha_per_term(const an_lrn_params *p);
 
-/* y = LRN(x); scale (n*c*h*w floats) receives the denominators' bases for the backward, or is
- * skipped when scale.mem is NULL (inference). */
+/* y = LRN(x). */
 an_status an_lrn_forward(an_dev *d, const an_lrn_params *p, int n, int c, int h, int w, an_buf x,
-                         an_buf y, an_buf scale);
+                         an_buf y);
 
-/* dx = dL/dx from the forward's x, y and scale and dy = dL/dy. */
+/* dx = dL/dx from the forward's x and dy = dL/dy. */
 an_status an_lrn_backward(an_dev *d, const an_lrn_params *p, int n, int c, int h, int w,
-                          an_buf x, an_buf y, an_buf scale, an_buf dy, an_buf dx);
+                          an_buf x, an_buf dy, an_buf dx);
 
 #endif
