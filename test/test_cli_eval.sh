@@ -265,6 +265,15 @@ for f in "$dir/log.png" "$dir/out.png"; do
   if [ "$(head -c 8 "$f" 2>/dev/null | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] &&
      [ "$(stat -c %s "$f")" -gt 5000 ]; then ok; else bad "$f is not a PNG"; fi
 done
+# a run without validation (train --val none) writes -1 there: not plotted
+{
+  echo epoch,iteration,train_loss,val_loss,val_top1_err,val_top5_err,lr,seconds
+  echo 1,10,2.3,-1.000000,-1.0000,-1.0000,0.01,1.0
+  echo 2,20,2.1,-1.000000,-1.0000,-1.0000,0.001,2.0
+} >"$dir/noval.csv"
+expect 0 "wrote .*noval.png (train_loss, lr)" -- "$py" "$src/tools/plot_log.py" "$dir/noval.csv"
+expect 0 "wrote .*log.png (train_loss, val_loss, val_top1_err, val_top5_err, lr)" -- \
+  "$py" "$src/tools/plot_log.py" "$dir/log.csv"
 printf 'epoch,foo\n1,2\n' >"$dir/none.csv"
 expect 1 "no column to plot" -- "$py" "$src/tools/plot_log.py" "$dir/none.csv"
 

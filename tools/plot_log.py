@@ -8,8 +8,10 @@ val_top1_err, val_top5_err, lr, seconds); the script plots the ones present: the
 the per-iteration training loss of iterations.csv, when it lies beside the log), the
 top-1/top-5 error (%) and the learning rate (log scale), one panel each, against the iteration
 (else the epoch, else the row number). Empty cells (e.g. validation columns on rows without a
-validation) are skipped, so every curve joins only its own points. Default output: the log's
-name with .png (RUNDIR/log.png).
+validation) are skipped, so every curve joins only its own points; so are the -1 the trainer
+writes in the validation columns of a run without validation (`train --val none`): losses and
+error rates are never negative. It prints the columns it plotted. Default output: the log's name
+with .png (RUNDIR/log.png).
 """
 import argparse
 import csv
@@ -54,6 +56,9 @@ def read_log(path):
                 cols[h].append(float(cell) if cell else math.nan)
             except ValueError:
                 cols[h].append(math.nan)
+    for h in cols:
+        if h.startswith("val_"):
+            cols[h] = [math.nan if v < 0 else v for v in cols[h]]
     return cols
 
 
@@ -114,6 +119,7 @@ def plot(cols, title, out, steps=None):
     fig.tight_layout()
     fig.savefig(out, dpi=100)
     plt.close(fig)
+    return [c for p in panels for c in p[2]]
 
 
 def main():
@@ -124,11 +130,11 @@ def main():
     out = a.output or os.path.splitext(a.log)[0] + ".png"
     try:
         cols = read_log(a.log)
-        plot(cols, os.path.basename(os.path.dirname(os.path.abspath(a.log))) or a.log, out,
-             iteration_losses(a.log))
+        plotted = plot(cols, os.path.basename(os.path.dirname(os.path.abspath(a.log))) or a.log,
+                       out, iteration_losses(a.log))
     except (OSError, ValueError) as e:
         sys.exit("plot_log.py: %s" % e)
-    print("wrote %s" % out)
+    print("wrote %s (%s)" % (out, ", ".join(plotted)))
 
 
 if __name__ == "__main__":
