@@ -9,9 +9,9 @@
 # few test images and plot the curves. Uses the default device (the first GPU, else PoCL on the
 # CPU); EPOCHS (default 8: training 9 min 48 s on the README's 2-core CPU with empty caches,
 # about 70 s per epoch and 35 s of kernel builds and tuning in the first), NET (default
-# alexnet-fmnist; `NET=alexnet-fmnist-wide EPOCHS=19` is the README's 30-minute run, about 90 s
-# per epoch there) and DEMO_DIR (default demo-out/) can be set; extra arguments go to
-# `alexnet train`.
+# alexnet-fmnist; `NET=alexnet-fmnist-wide EPOCHS=18 tools/demo.sh --val none` is the
+# README's 30-minute attempt, 90-105 s per epoch there) and DEMO_DIR (default demo-out/) can be
+# set; extra arguments go to `alexnet train`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/setup.sh run
