@@ -38,7 +38,8 @@ static const lrn_case cases[] = {
     {1, 4, 3, 3, 1, 0.4f, 1.0f, 0.5f, AN_LRN_ALPHA_PAPER, 3, 1},  /* window of one */
     {1, 1, 1, 1, 5, 0.3f, 0.75f, 2.0f, AN_LRN_ALPHA_PER_N, 3, 1},
     /* planes of 16, 8 and 4 pixels: CPUs take that many per work-item, as a vector (and the
-     * plane's last pixels one at a time, as in 5x3 and 55x55) */
+     * plane's last, shorter run as a vector whose missing lanes repeat its last pixel, as in 5x3
+     * and 55x55) */
     {3, 10, 4, 4, 5, 0.3f, 0.75f, 1.3f, AN_LRN_ALPHA_PAPER, 3, 1},
     {1, 6, 2, 4, 4, 0.5f, 0.6f, 1.0f, AN_LRN_ALPHA_PER_N, 3, 1},
     {2, 5, 2, 2, 3, 0.4f, 0.75f, 2.0f, AN_LRN_ALPHA_PAPER, 3, 1},
