@@ -12,7 +12,8 @@
  * prints max |err| / terms and max |err| / max |ref|). db is the shared bias-gradient kernel:
  * test_conv's 1e-6 terms + 1e-6 + 1e-5|ref|.
  * `--small`: the small shapes only (for oclgrind). `--bench [N [NAME]]`: im2col against each
- * Winograd F on AlexNet's conv2-conv5 (those whose name contains NAME, e.g. "owt") at batch N
+ * Winograd F on AlexNet's conv2-conv5 and alexnet-fmnist-wide's conv2, conv3 and conv5 (those
+ * whose name contains NAME, e.g. "owt" or "fmnist") at batch N
  * (default 32): forward, dx, dw, best of 3, interleaved. */
 #include <math.h>
 #include <stdlib.h>
@@ -64,7 +65,7 @@ static int is_nan_all(an_buf b, size_t n) {
 static void run(const conv_case *cc, int bias, int m, int one_image) {
     conv_case c = *cc;
     an_conv_shape s = c.s;
-    int mm = m ? m : an_conv_winograd_default_m(s.kh);
+    int mm = m ? m : an_conv_winograd_default_m(&s);
     an_conv_shape one = s;
     one.n = 1;
     size_t wsn = an_conv_winograd_workspace_floats(one_image ? &one : &s, mm);
@@ -214,7 +215,8 @@ static double time_once(const an_conv_shape *s, int m, int op, an_buf x, an_buf 
 
 static void bench(int n, const char *only) {
     const char *names[] = {"owt conv2", "owt conv3", "owt conv4", "owt conv5",
-                           "alexnet conv2", "alexnet conv3", "alexnet conv4", "alexnet conv5"};
+                           "alexnet conv2", "alexnet conv3", "alexnet conv4", "alexnet conv5",
+                           "fmnist-wide conv2", "fmnist-wide conv3", "fmnist-wide conv5"};
     an_conv_shape shapes[] = {{n, 64, 27, 27, 192, 5, 5, 1, 2, 1},
                               {n, 192, 13, 13, 384, 3, 3, 1, 1, 1},
                               {n, 384, 13, 13, 256, 3, 3, 1, 1, 1},
@@ -222,13 +224,16 @@ static void bench(int n, const char *only) {
                               {n, 96, 27, 27, 256, 5, 5, 1, 2, 2},
                               {n, 256, 13, 13, 384, 3, 3, 1, 1, 1},
                               {n, 384, 13, 13, 384, 3, 3, 1, 1, 2},
-                              {n, 384, 13, 13, 256, 3, 3, 1, 1, 2}};
+                              {n, 384, 13, 13, 256, 3, 3, 1, 1, 2},
+                              {n, 16, 13, 13, 48, 3, 3, 1, 1, 1},
+                              {n, 96, 6, 6, 96, 3, 3, 1, 1, 1},
+                              {n, 96, 6, 6, 64, 3, 3, 1, 1, 1}};
     const char *ops[] = {"fwd", "dx", "dw"};
     printf("batch %d, load average %.2f at the start; ms, best of 3 interleaved; ratio = im2col "
            "time / Winograd time (above 1: Winograd faster)\n", n, load_avg());
     printf("%-14s %-4s %10s %10s %7s %10s %7s\n", "layer", "op", "im2col", "F(2,r)", "ratio",
            "F(m2,r)", "ratio");
-    for (int i = 0; i < 8; i++) {
+    for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++) {
         const an_conv_shape *s = &shapes[i];
         if (only && !strstr(names[i], only)) continue;
         size_t nx = (size_t)s->n * s->c * s->h * s->w;
@@ -282,6 +287,10 @@ int main(int argc, char **argv) {
     run_all((an_conv_shape){2, 4, 6, 5, 4, 3, 3, 1, 3, 1}, 1, 0, 1, seed += 10);
     run_all((an_conv_shape){2, 3, 9, 8, 4, 5, 5, 1, 0, 1}, 1, 1, 1, seed += 10);
     run_all((an_conv_shape){1, 2, 3, 3, 2, 3, 3, 1, 1, 1}, 1, 0, 1, seed += 10);
+    /* outputs (and dx) that F(2,r)'s tiles cover exactly: the kernels' WEXACT path; the 6x6
+     * one is also the default tile's (F(2,3)) through conv.h */
+    run_all((an_conv_shape){2, 5, 6, 6, 7, 3, 3, 1, 1, 1}, 1, 1, 1, seed += 10);
+    run_all((an_conv_shape){1, 3, 8, 8, 4, 5, 5, 1, 2, 1}, 0, 0, 0, seed += 10);
     if (!small) {
         /* AlexNet's conv2-conv5, alexnet-owt's then alexnet's; the batch-2 cases get a
          * one-image workspace, so they run in two chunks */

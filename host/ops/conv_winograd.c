@@ -46,7 +46,18 @@ int an_conv_winograd_has(int m, int r) {
     return (r == 3 && (m == 2 || m == 4)) || (r == 5 && (m == 2 || m == 3));
 }
 
-int an_conv_winograd_default_m(int r) { return r == 3 ? 4 : 3; }
+static int tiles_of(int n, int m) { return (n + m - 1) / m; }
+
+/* The large tile (F(4,3), F(3,5)) unless the small one, F(2,r), needs no more transform points
+ * per image: where the large tiles overhang the output as far as on 6x6 (F(4,3): 4 tiles of 36
+ * points, F(2,3): 9 of 16), the GEMMs are the same size and the small tile's transforms are
+ * cheaper (alexnet-fmnist-wide conv3-5, `test_conv_winograd --bench 64 fmnist`). */
+int an_conv_winograd_default_m(const an_conv_shape *s) {
+    int r = s->kh, big = r == 3 ? 4 : 3, oh = an_conv_oh(s), ow = an_conv_ow(s);
+    long small_pts = (long)tiles_of(oh, 2) * tiles_of(ow, 2) * (r + 1) * (r + 1);
+    long big_pts = (long)tiles_of(oh, big) * tiles_of(ow, big) * (big + r - 1) * (big + r - 1);
+    return small_pts <= big_pts ? 2 : big;
+}
 
 int an_conv_winograd_applies(const an_conv_shape *s) {
     return s->stride == 1 && s->kh == s->kw && (s->kh == 3 || s->kh == 5);
@@ -93,8 +104,6 @@ typedef struct wino_geom {
 
 enum { WINO_FWD, WINO_DX };
 
-static int tiles_of(int n, int m) { return (n + m - 1) / m; }
-
 static void geom_of(const an_conv_shape *s, int m, int dir, wino_geom *g) {
     g->m = m;
     g->r = s->kh;
@@ -120,7 +129,7 @@ static an_status pick_m(const an_conv_shape *s, int *m) {
         return an_error(AN_ERR_UNSUPPORTED, "conv winograd: stride %d, kernel %dx%d; the "
                         "Winograd algorithm computes stride 1 with 3x3 or 5x5 kernels only "
                         "(use im2col)", s->stride, s->kh, s->kw);
-    if (*m == 0) *m = an_conv_winograd_default_m(s->kh);
+    if (*m == 0) *m = an_conv_winograd_default_m(s);
     if (!an_conv_winograd_has(*m, s->kh))
         return an_error(AN_ERR_UNSUPPORTED, "conv winograd: F(%dx%d, %dx%d) is not implemented",
                         *m, *m, s->kh, s->kh);
@@ -172,7 +181,8 @@ static an_status options_of(const wino_geom *g, char *buf, size_t size) {
     const double *mats[3] = {bt, gm, at};
     const char *names[3] = {"WBT", "WG", "WAT"};
     size_t counts[3] = {g->a2, (size_t)g->a * g->r, (size_t)g->m * g->a};
-    int len = snprintf(buf, size, "-DWM=%d -DWR=%d", g->m, g->r);
+    int exact = g->oh % g->m == 0 && g->ow % g->m == 0;
+    int len = snprintf(buf, size, "-DWM=%d -DWR=%d -DWEXACT=%d", g->m, g->r, exact);
     for (int i = 0; i < 3; i++) {
         len += snprintf(buf + len, size - (size_t)len, " -D%s=", names[i]);
         for (size_t j = 0; j < counts[i] && (size_t)len < size; j++)

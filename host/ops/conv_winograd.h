@@ -12,9 +12,9 @@ int an_conv_winograd_applies(const an_conv_shape *s);
 
 /* Whether F(m x m, r x r) is implemented: m = 2 or 4 for r = 3, m = 2 or 3 for r = 5. */
 int an_conv_winograd_has(int m, int r);
-/* The output tile side the library uses for an r x r kernel (the faster on the 2-core PoCL
- * machine, see conv.h). */
-int an_conv_winograd_default_m(int r);
+/* The output tile side the library uses for shape s (3x3 or 5x5): F(4,3) or F(3,5), or F(2,r)
+ * where that needs no more transform points per image (docs/CONV.md). */
+int an_conv_winograd_default_m(const an_conv_shape *s);
 
 /* The transform matrices of F(m, r) in double, row-major: bt (a x a), g (a x r), at (m x a) with
  * a = m + r - 1. AN_ERR_UNSUPPORTED for an F not implemented. */
