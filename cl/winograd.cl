@@ -175,8 +175,7 @@ __kernel void wino_dy(int8 d, __global const float *dy, uint dy_off, __global fl
 #pragma unroll
     for (int i = 0; i < WM; i++)
 #pragma unroll
-        for (int j = 0; j < WM; j++)
-        {
+        for (int j = 0; j < WM; j++) {
             int ok = WEXACT || (y0 + i < oh && x0 + j < ow);
             float v = dp[ok ? (y0 + i) * ow + x0 + j : 0];
             g[i][j] = ok ? v : 0.0f;
