@@ -282,7 +282,7 @@ static const char text_alexnet_fmnist_wide[] =
     "#   19 epochs, dropout 0.1, --val none                93.21 %  (30 min 5 s)\n"
     "# a small gain at most, within the seeds' spread. With the faster Winograd kernels of 20"
     "26-12-04\n"
-    "# (1.38x), on that day's three times slower machine:\n"
+    "# (1.38x), on that day's machine (2-2.5 times slower than those above):\n"
     "#   25 epochs, dropout 0.1, --val none                93.42 %  (59 min 17 s)\n"
     "# so more epochs do not lift it past 93.5 % either.\n"
     "# (README, \"Learning\"; the logs are in docs/runs/). Weights start as N(0, std²) with s"
