@@ -9,7 +9,7 @@ import os
 
 NAMES = [
     "alexnet", "caffenet", "alexnet-owt", "alexnet-small", "alexnet-fmnist",
-    "alexnet-fmnist-wide",
+    "alexnet-fmnist-wide", "alexnet-fmnist-hires",
 ]
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 WIDTH = 88  # characters of text per C string literal, so lines stay within 100 columns
