@@ -11,7 +11,7 @@
 # about 70 s per epoch and 35 s of kernel builds and tuning in the first; 12 min 55 s on
 # 2026-12-04's 2-2.5 times slower CPU, with that day's faster Winograd kernels), NET (default
 # alexnet-fmnist; `NET=alexnet-fmnist-hires EPOCHS=18 tools/demo.sh --val none --weight-decay
-# 0.0001` is the README's 30-minute run, 90-100 s per epoch on a 2-core AVX-512 CPU) and
+# 0.0001` is the README's 30-minute run, about 90 s per epoch on a 2-core AVX-512 CPU) and
 # DEMO_DIR (default demo-out/) can be set; extra arguments go to `alexnet train`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
