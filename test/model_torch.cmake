@@ -17,3 +17,12 @@ an_add_test(test_model_torch_owt COMMAND test_model_torch ARGS alexnet-owt LABEL
             TIMEOUT 300)
 an_add_test(test_features_torch COMMAND /usr/bin/python3
             ${CMAKE_CURRENT_SOURCE_DIR}/test_features_torch.py LABELS torch TIMEOUT 180)
+# The same nets with the convolution tuner's choices, as users train by default: ALEXNET_TUNE=retune
+# times every shape afresh in each run (the choices read from no file) and keeps only candidates
+# whose error stays within the tuner's accuracy factor of im2col's (host/ops/tune_accuracy.h).
+# caffenet shares alexnet's conv shapes, so it runs in the same process on the same choices.
+# Label tuned: CI runs them once, not again in its two-device and sanitizer passes.
+an_add_test(test_model_torch_alexnet_tuned COMMAND test_model_torch ARGS alexnet caffenet
+            LABELS net tuned TIMEOUT 600 ENV ALEXNET_TUNE=retune)
+an_add_test(test_model_torch_owt_tuned COMMAND test_model_torch ARGS alexnet-owt
+            LABELS net tuned TIMEOUT 600 ENV ALEXNET_TUNE=retune)

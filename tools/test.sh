@@ -13,16 +13,17 @@ if [ "${CI:-}" = true ]; then
   echo "== the model, training and command-line tests again with two PoCL devices =="
   # The ops and data tests use one device whatever the platform has, and the tests that need two
   # set POCL_DEVICES themselves: they ran above. (The Oclgrind-platform tests name PoCL's one
-  # device; the slow label marks the paper's full net split, which ran above too.)
+  # device; the slow label marks the paper's full net split, and tuned the golden tests with the
+  # tuner's choices, which ran above too.)
   POCL_DEVICES="pthread pthread" ctest --test-dir build -j2 --output-on-failure \
-    -L 'net|cli|train|runtime' -LE 'platform|slow' "$@"
+    -L 'net|cli|train|runtime' -LE 'platform|slow|tuned' "$@"
   echo "== the suite under AddressSanitizer and UndefinedBehaviorSanitizer =="
   BUILD_DIR=build-asan tools/build.sh -DALEXNET_ASAN=ON -DALEXNET_UBSAN=ON
   # PoCL's and LLVM's own allocations are not ours to judge: leaks are not checked. oclgrind
   # preloads its own OpenCL library, which ASan refuses to follow: those ran above. The slow
-  # test's host code is the same as the small split's.
+  # test's host code is the same as the small split's; the tuned tests' is test_tune's.
   ASAN_OPTIONS=detect_leaks=0 ctest --test-dir build-asan -j2 --output-on-failure \
-    -LE 'oclgrind|slow' "$@"
+    -LE 'oclgrind|slow|tuned' "$@"
   echo "== smoke fuzzing (libFuzzer, ASan+UBSan): ${FUZZ_SMOKE_SECONDS:-15} s per harness =="
   for t in $(tools/fuzz.sh list); do
     tools/fuzz.sh "$t" "${FUZZ_SMOKE_SECONDS:-15}"

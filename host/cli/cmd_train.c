@@ -129,7 +129,7 @@ int cmd_train(int argc, char **argv) {
          NULL},
         {"--threads", CLI_INT, &c.threads, "N", "data loader threads (0: all CPUs)", NULL},
         {"--conv", CLI_CHOICE, &algo, "ALGO", "convolution algorithm",
-         "auto|im2col|direct|fft|winograd"},
+         "auto|im2col|direct|fft|winograd|winograd2"},
         {"--resume", CLI_FLAG, &resume, NULL,
          "continue the run in RUNDIR from its newest checkpoint", NULL},
         {"--init", CLI_STR, &c.init, "FILE",

@@ -26,17 +26,23 @@ static int name_index(char names[][64], int *n, const char *name) {
     return (*n)++;
 }
 
-/* The time of candidate `name` in r as text ("-" when it is not one). */
-static void cell(const an_tune_result *r, const char *name, char *buf, size_t cap, int json) {
+/* The time of candidate `name` in r as text ("-" when it is not one); err: its error against
+ * the exact result as a multiple of im2col's instead ("-" where not measured). */
+static void cell(const an_tune_result *r, const char *name, char *buf, size_t cap, int json,
+                 int err) {
     char n[64];
     snprintf(buf, cap, json ? "null" : "-");
     for (int i = 0; i < r->ncand; i++) {
         an_conv_choice_name(r->cand[i], n, sizeof n);
         if (strcmp(n, name) != 0) continue;
-        if (r->ms[i] == AN_TUNE_FAILED)
+        if (err) {
+            if (r->err[i] > 0) snprintf(buf, cap, json ? "%.3g" : "%.2f", r->err[i]);
+        } else if (r->ms[i] == AN_TUNE_FAILED)
             snprintf(buf, cap, json ? "\"failed\"" : "failed");
         else if (r->ms[i] == AN_TUNE_WRONG)
             snprintf(buf, cap, json ? "\"wrong\"" : "wrong");
+        else if (r->ms[i] == AN_TUNE_INACCURATE)
+            snprintf(buf, cap, json ? "\"inaccurate\"" : "inaccurate");
         else
             snprintf(buf, cap, json ? "%.4f" : "%.3f", r->ms[i]);
     }
@@ -56,33 +62,49 @@ static void print_table(const an_net *net, const an_dev *devs, int ndev, int bat
             an_conv_choice_name(rows[i].r.cand[c], buf, sizeof buf);
             name_index(names, &nn, buf);
         }
-    for (int di = 0; di < ndev; di++) {
-        char path[4200];
-        printf("%sdevice %d:%d %s, net %s, batch %d; tune cache %s\n", di ? "\n" : "",
-               devs[di].info.platform_index, devs[di].info.device_index, devs[di].info.name,
-               net->name, batch, an_tune_cache_path(&devs[di], path, sizeof path)
-                                     ? path : "(none: no home directory)");
-        printf("%-8s %-26s %-11s", "layer", "shape (CxHxW kK KxK/s p g)", "direction");
-        for (int c = 0; c < nn; c++) printf(" %14s", names[c]);
-        printf("  %-14s %s\n", "choice", "from");
-        for (int i = 0; i < n; i++) {
-            const tune_row *t = &rows[i];
-            if (t->dev != di) continue;
-            shape_text(&t->s, sh, sizeof sh);
-            printf("%-8s %-26s %-11s", net->layers[t->layer].name, sh, an_tune_dir_name(t->dir));
-            for (int c = 0; c < nn; c++) {
-                cell(&t->r, names[c], buf, sizeof buf, 0);
-                printf(" %14s", buf);
+    int measured = 0;
+    for (int i = 0; i < n; i++) measured |= rows[i].r.source == AN_TUNE_TIMED;
+    /* The times, then (for shapes timed now) the errors that decided which candidates could win. */
+    for (int err = 0; err <= measured; err++)
+        for (int di = 0; di < ndev; di++) {
+            char path[4200];
+            if (err)
+                printf("\nerror against the exact result on %s, as a multiple of im2col's\n",
+                       devs[di].info.name);
+            else
+                printf("%sdevice %d:%d %s, net %s, batch %d; tune cache %s\n", di ? "\n" : "",
+                       devs[di].info.platform_index, devs[di].info.device_index,
+                       devs[di].info.name, net->name, batch,
+                       an_tune_cache_path(&devs[di], path, sizeof path)
+                           ? path : "(none: no home directory)");
+            printf("%-8s %-26s %-11s", "layer", "shape (CxHxW kK KxK/s p g)", "direction");
+            for (int c = 0; c < nn; c++) printf(" %14s", names[c]);
+            printf("  %-14s %s\n", "choice", "from");
+            for (int i = 0; i < n; i++) {
+                const tune_row *t = &rows[i];
+                if (t->dev != di || (err && t->r.source != AN_TUNE_TIMED)) continue;
+                shape_text(&t->s, sh, sizeof sh);
+                printf("%-8s %-26s %-11s", net->layers[t->layer].name, sh,
+                       an_tune_dir_name(t->dir));
+                for (int c = 0; c < nn; c++) {
+                    cell(&t->r, names[c], buf, sizeof buf, 0, err);
+                    printf(" %14s", buf);
+                }
+                an_conv_choice_name(t->r.choice, buf, sizeof buf);
+                printf("  %-14s %s\n", buf, an_tune_source_name(t->r.source));
             }
-            an_conv_choice_name(t->r.choice, buf, sizeof buf);
-            printf("  %-14s %s\n", buf, an_tune_source_name(t->r.source));
         }
-    }
     unsigned long timed, read;
     an_tune_counts(&timed, &read);
-    printf("\ntimes in ms (best of 3 rounds of up to 3 runs after a warm-up; failed/wrong: "
-           "skipped)\n%lu shape%s timed now, %lu read from the tune cache\n", timed,
-           timed == 1 ? "" : "s", read);
+    printf("\ntimes in ms (best of 3 rounds of up to 3 runs after a warm-up; failed/wrong/"
+           "inaccurate: skipped)\n");
+    if (measured)
+        printf("errors: root mean square over sampled outputs of |got - exact| / sum of |terms|; "
+               "a candidate erring over %gx (forward) or %gx (gradients) what im2col errs is "
+               "inaccurate\n", an_tune_accuracy_factor(AN_TUNE_FORWARD),
+               an_tune_accuracy_factor(AN_TUNE_BACKWARD_DATA));
+    printf("%lu shape%s timed now, %lu read from the tune cache\n", timed, timed == 1 ? "" : "s",
+           read);
 }
 
 static void print_json(const an_net *net, const an_dev *devs, int ndev, int batch, int train,
@@ -119,7 +141,14 @@ static void print_json(const an_net *net, const an_dev *devs, int ndev, int batc
         for (int c = 0; c < t->r.ncand; c++) {
             char name[64], v[64];
             an_conv_choice_name(t->r.cand[c], name, sizeof name);
-            cell(&t->r, name, v, sizeof v, 1);
+            cell(&t->r, name, v, sizeof v, 1, 0);
+            printf("%s\"%s\": %s", c ? ", " : "", name, v);
+        }
+        printf("}, \"errors\": {");
+        for (int c = 0; c < t->r.ncand; c++) {
+            char name[64], v[64];
+            an_conv_choice_name(t->r.cand[c], name, sizeof name);
+            cell(&t->r, name, v, sizeof v, 1, 1);
             printf("%s\"%s\": %s", c ? ", " : "", name, v);
         }
         char ch[64];

@@ -212,8 +212,9 @@ static an_status setup_tower(an_model *m, int i, int t) {
         AN_TRY(an_model_choose_conv(m, i, t, 0));
         /* An inference model's weights change only when loaded: the Winograd forward's filter
          * transform is kept between forwards (alexnet-owt: 37 MiB, 5 % of a forward). */
-        if (!train && mt->conv[AN_TUNE_FORWARD].algo == AN_CONV_WINOGRAD) {
-            size_t uf = an_conv_winograd_filter_floats(&s, 0);
+        int tile = an_conv_winograd_tile(mt->conv[AN_TUNE_FORWARD].algo);
+        if (!train && tile >= 0) {
+            size_t uf = an_conv_winograd_filter_floats(&s, tile);
             AN_TRY(alloc_named(d, md, &md->mem.other, "transformed filters", l->name, t, uf,
                                &mt->wino_u));
             mt->wino_gen = m->params_gen - 1;

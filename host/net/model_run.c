@@ -101,7 +101,8 @@ static an_status forward_op(an_model *m, int i, int t) {
         if (mt->wino_u) {
             an_buf u = {mt->wino_u, 0};
             if (mt->wino_gen != m->params_gen) {
-                AN_TRY(an_conv_winograd_transform_filters(d, &s, 0, mt->w, u));
+                AN_TRY(an_conv_winograd_transform_filters(
+                    d, &s, an_conv_winograd_tile(mt->conv[AN_TUNE_FORWARD].algo), mt->w, u));
                 mt->wino_gen = m->params_gen;
             }
             return an_conv_forward_choice_transformed(d, &s, mt->conv[AN_TUNE_FORWARD], mt->in, u,

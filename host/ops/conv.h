@@ -36,6 +36,9 @@
  *     max|e| / m measured on its shapes (3.0e-8, 4.4e-7, 3.9e-7, 3.7e-7), AlexNet's included;
  *     relative to the largest |ref| that is up to 1e-6 for F(2,3) and 1.4e-5 for the others
  *     (docs/CONV.md). test_conv holds im2col to 1e-6 m.
+ *   AN_CONV_WINOGRAD2: Winograd with the small tile, F(2x2, r x r), on every shape Winograd
+ *     applies to: the tuner's accurate Winograd where the default tile is larger (F(4,3) and the
+ *     5x5 tiles err 2-18 times what im2col does, F(2,3) 0.5-1.7 times; host/ops/tune.h).
  *   AN_CONV_AUTO: here, AN_CONV_IM2COL (the fixed rule). The model resolves AUTO through the
  *     tuner instead (host/ops/tune.h: each algorithm timed per layer, direction and device),
  *     unless ALEXNET_TUNE=off.
@@ -52,7 +55,8 @@ typedef enum an_conv_algo {
     AN_CONV_IM2COL = 1,
     AN_CONV_DIRECT = 2,
     AN_CONV_FFT = 3,
-    AN_CONV_WINOGRAD = 4
+    AN_CONV_WINOGRAD = 4,
+    AN_CONV_WINOGRAD2 = 5 /* Winograd with the small tile, F(2x2, r x r), whatever the shape */
 } an_conv_algo;
 
 typedef struct an_conv_shape {
@@ -66,9 +70,10 @@ int an_conv_oh(const an_conv_shape *s);
 int an_conv_ow(const an_conv_shape *s);
 /* AN_ERR_INVALID_ARG (with the reason) for an impossible shape. */
 an_status an_conv_check(const an_conv_shape *s);
-/* "auto", "im2col", "direct", "fft", "winograd"; and the algorithm a call with a runs:
+/* "auto", "im2col", "direct", "fft", "winograd", "winograd2"; and the algorithm a call with a runs:
  * AN_CONV_AUTO's choice on d, and AN_CONV_IM2COL for an algorithm that does not apply to s. */
-/* The algorithm named name ("auto", "im2col", "direct", "fft", "winograd"): 1, or 0 if none. */
+/* The algorithm named name ("auto", "im2col", "direct", "fft", "winograd", "winograd2"): 1, or 0
+ * if none. */
 int an_conv_algo_parse(const char *name, an_conv_algo *a);
 const char *an_conv_algo_name(an_conv_algo a);
 /* Whether algorithm a computes shape s itself (1) or resolves to im2col (0): FFT needs stride 1,

@@ -14,8 +14,9 @@
  *       Z = A dy A^T (wino_dy), one GEMM per point and group summing over the tiles (NT), and
  *       dw = G^T dU G (wino_filter_grad). Tiles overhanging the output see dy = 0 there.
  *
- * Transform matrices come from the Cook-Toom construction with interpolation points 0, 1, -1, 2,
- * -2, 1/2 (the first a - 1 of them) and infinity: A^T[i][j] = p_j^i, G[j][k] = p_j^k / f_j with
+ * Transform matrices come from the Cook-Toom construction with interpolation points 0, 1, -1, 1/2,
+ * -2, 2 (the first a - 1 of them) and infinity (for a = 6, {0, 1, -1, 1/2, -2} errs about half as
+ * much as {0, 1, -1, 2, -2}: `alexnet tune --net alexnet --batch 2 --train`, docs/CONV.md): A^T[i][j] = p_j^i, G[j][k] = p_j^k / f_j with
  * f_j = prod over l != j of (p_j - p_l), row j of B^T the coefficients of
  * prod over l != j of (x - p_l); the point at infinity adds A^T's last column e_(m-1), G's last row
  * e_(r-1) and B^T's last row, the coefficients of prod over all l of (x - p_l). They are computed
@@ -40,7 +41,7 @@
  * interleaved in one process, 2026-12-02, load 7-9). */
 #define WINO_CHUNK_FLOATS ((size_t)8 << 20)
 
-static const double wino_points[WINO_AMAX - 1] = {0.0, 1.0, -1.0, 2.0, -2.0, 0.5};
+static const double wino_points[WINO_AMAX - 1] = {0.0, 1.0, -1.0, 0.5, -2.0, 2.0};
 
 int an_conv_winograd_has(int m, int r) {
     return (r == 3 && (m == 2 || m == 4)) || (r == 5 && (m == 2 || m == 3));
@@ -57,6 +58,10 @@ int an_conv_winograd_default_m(const an_conv_shape *s) {
     long small_pts = (long)tiles_of(oh, 2) * tiles_of(ow, 2) * (r + 1) * (r + 1);
     long big_pts = (long)tiles_of(oh, big) * tiles_of(ow, big) * (big + r - 1) * (big + r - 1);
     return small_pts <= big_pts ? 2 : big;
+}
+
+int an_conv_winograd_tile(an_conv_algo a) {
+    return a == AN_CONV_WINOGRAD ? 0 : a == AN_CONV_WINOGRAD2 ? 2 : -1;
 }
 
 int an_conv_winograd_applies(const an_conv_shape *s) {

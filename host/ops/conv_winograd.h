@@ -7,6 +7,10 @@
 
 #include "ops/conv.h"
 
+/* The output tile side an algorithm asks for: 0 (the default tile, an_conv_winograd_default_m)
+ * for AN_CONV_WINOGRAD, 2 for AN_CONV_WINOGRAD2, -1 for an algorithm that is not Winograd's. */
+int an_conv_winograd_tile(an_conv_algo a);
+
 /* Stride 1 and a square r x r kernel with r = 3 or 5. */
 int an_conv_winograd_applies(const an_conv_shape *s);
 

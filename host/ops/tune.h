@@ -1,7 +1,10 @@
 /* host/ops/tune.h - the convolution auto-tuner: for one shape (batch included) on one device and
  * one direction (forward, backward to the data, backward to the weights), time every algorithm
- * that applies (im2col once per GEMM backend, direct, FFT for stride 1, ...) on random inputs and
- * keep the fastest whose results agree with the first candidate's (im2col). Choices are kept in
+ * that applies (im2col once per GEMM backend, direct, FFT for stride 1, Winograd with its
+ * default tile and, where that is larger, with F(2x2, r x r)) on random inputs and keep the
+ * fastest that is as accurate as a float32 GEMM: sampled outputs are compared with exact values
+ * (computed in double on the host) and a candidate may err at most an_tune_accuracy_factor()
+ * times what the first candidate, im2col, errs (tune_accuracy.h). Choices are kept in
  * memory for the process and in a tune cache file next to the kernel cache (see tune_cache.c):
  * keyed by device, driver, platform, shape, direction, candidate set and a hash of the code, so
  * that a changed kernel or launcher re-times instead of trusting an old choice.
@@ -51,14 +54,22 @@ typedef enum an_tune_source {
 
 #define AN_TUNE_MAX_CANDIDATES 16
 #define AN_TUNE_FAILED (-1.0) /* a candidate's call failed */
-#define AN_TUNE_WRONG (-2.0)  /* a candidate's results disagreed with the reference */
+#define AN_TUNE_WRONG (-2.0)  /* a candidate's results were wrong (non-finite, or off the exact
+                                 values by more than any float32 sum can err) */
+#define AN_TUNE_INACCURATE (-3.0) /* right, but erring over an_tune_accuracy_factor() times
+                                     what the reference candidate (im2col, a float32 GEMM) errs */
 
 typedef struct an_tune_result {
     an_conv_choice choice;
     an_tune_source source;
     int ncand;
     an_conv_choice cand[AN_TUNE_MAX_CANDIDATES];
-    double ms[AN_TUNE_MAX_CANDIDATES]; /* best wall-clock ms, or AN_TUNE_FAILED / AN_TUNE_WRONG */
+    double ms[AN_TUNE_MAX_CANDIDATES]; /* best wall-clock ms, or AN_TUNE_FAILED / AN_TUNE_WRONG /
+                                          AN_TUNE_INACCURATE */
+    /* Each candidate's error against the exact (double) result on sampled outputs, as a
+     * multiple of the reference candidate's (1 for im2col itself); 0 where not measured (a
+     * failed candidate, or a choice read from the cache). */
+    double err[AN_TUNE_MAX_CANDIDATES];
 } an_tune_result;
 
 enum { AN_TUNE_MODE_ENV = -1, AN_TUNE_MODE_OFF = 0, AN_TUNE_MODE_ON = 1, AN_TUNE_MODE_RETUNE = 2 };
@@ -93,6 +104,10 @@ an_status an_conv_tune_put(an_dev *d, const an_conv_shape *s, an_tune_dir dir, a
 
 /* The tune cache file for d (whether it exists or not); NULL when no home is known. */
 const char *an_tune_cache_path(const an_dev *d, char *buf, size_t cap);
+
+/* How many times the reference candidate's error (im2col's) a candidate for direction dir may
+ * err and still be chosen (2 for the forward, 3 for the gradients). */
+double an_tune_accuracy_factor(an_tune_dir dir);
 
 /* Shapes this process timed, and read from the cache (file or memory). */
 void an_tune_counts(unsigned long *timed, unsigned long *read);

@@ -4,7 +4,7 @@
  *   # alexnet-cl tune cache v1
  *   # device: <name> | <driver> | <platform version>
  *   v1 dev=<hex> code=<hex> dir=fwd shape=n,c,h,w,k,kh,kw,stride,pad,groups
- *      cands=im2col+own,im2col+clblast,direct,fft choice=im2col+own ms=1.2,3.4,failed,wrong
+ *      cands=im2col+own,im2col+clblast,direct,fft choice=im2col+own ms=1.2,failed,wrong,inaccurate
  *      sum=<hex>                                               (one line per entry)
  * dev hashes the device's name, vendor, version, driver, platform name and version; code hashes
  * the kernel sources in use (ALEXNET_KERNEL_DIR's, if set), the host/ops sources this binary was
@@ -165,6 +165,8 @@ static int format_entry(const tentry *e, char *buf, size_t cap) {
             k = snprintf(buf + n, cap - n, "%sfailed", i ? "," : "");
         else if (ms == AN_TUNE_WRONG)
             k = snprintf(buf + n, cap - n, "%swrong", i ? "," : "");
+        else if (ms == AN_TUNE_INACCURATE)
+            k = snprintf(buf + n, cap - n, "%sinaccurate", i ? "," : "");
         else
             k = snprintf(buf + n, cap - n, "%s%.4f", i ? "," : "", ms);
         if (k < 0 || (size_t)k >= cap - n) return 0;
@@ -210,6 +212,8 @@ static int parse_times(char *list, an_tune_result *r) {
             r->ms[n] = AN_TUNE_FAILED;
         else if (strcmp(t, "wrong") == 0)
             r->ms[n] = AN_TUNE_WRONG;
+        else if (strcmp(t, "inaccurate") == 0)
+            r->ms[n] = AN_TUNE_INACCURATE;
         else if ((r->ms[n] = strtod(t, &end)) < 0 || *end)
             return -1;
         n++;
