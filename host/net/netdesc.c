@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 
 #include "net/netdesc_impl.h"
-#include "runtime/clcheck.h" /* AN_TRY */
+#include "util/try.h"
 
 /* ---- small helpers ---------------------------------------------------------------------- */
 

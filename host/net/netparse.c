@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 
 #include "net/netdesc_impl.h"
-#include "runtime/clcheck.h" /* AN_TRY */
+#include "util/try.h"
 
 /* ---- the parser ------------------------------------------------------------------------- */
 

@@ -12,7 +12,9 @@
 #include <unistd.h>
 
 #include "net/layout.h"
-#include "runtime/clcheck.h" /* AN_TRY */
+#include "util/try.h"
+#include "util/atomic_file.h"
+#include "util/crc32.h"
 
 #define MAGIC "ALEXNETW"
 #define DATA_ALIGN 64            /* tensor data starts at a multiple of this file offset */
@@ -20,40 +22,6 @@
 #define MAX_NAME_BYTES 255u
 #define MAX_NDIM 8u
 #define CHUNK (4u << 20)
-
-/* ---- CRC-32 ------------------------------------------------------------------------------ */
-
-static uint32_t crc_table[8][256];
-static int crc_ready;
-
-static void crc_init(void) {
-    for (uint32_t i = 0; i < 256; i++) {
-        uint32_t c = i;
-        for (int k = 0; k < 8; k++) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-        crc_table[0][i] = c;
-    }
-    for (uint32_t i = 0; i < 256; i++)
-        for (int t = 1; t < 8; t++)
-            crc_table[t][i] = (crc_table[t - 1][i] >> 8) ^ crc_table[0][crc_table[t - 1][i] & 0xFF];
-    crc_ready = 1;
-}
-
-uint32_t an_crc32(uint32_t crc, const void *data, size_t n) {
-    if (!crc_ready) crc_init(); /* idempotent: a race only computes the same table twice */
-    const unsigned char *p = data;
-    crc = ~crc;
-    while (n >= 8) { /* slicing-by-8 */
-        uint32_t a = crc ^ ((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-                            (uint32_t)p[3] << 24);
-        crc = crc_table[7][a & 0xFF] ^ crc_table[6][(a >> 8) & 0xFF] ^
-              crc_table[5][(a >> 16) & 0xFF] ^ crc_table[4][a >> 24] ^ crc_table[3][p[4]] ^
-              crc_table[2][p[5]] ^ crc_table[1][p[6]] ^ crc_table[0][p[7]];
-        p += 8;
-        n -= 8;
-    }
-    while (n--) crc = crc_table[0][(crc ^ *p++) & 0xFF] ^ (crc >> 8);
-    return ~crc;
-}
 
 static int host_is_little_endian(void) {
     const uint16_t one = 1;
@@ -249,54 +217,20 @@ an_status an_weights_save(const char *path, const an_net *net, const float *whol
         an_layout_free(&lay);
         return s;
     }
-    size_t plen = strlen(path);
-    char *tmp = malloc(plen + 16);
-    if (!tmp) {
-        free(h.p);
-        an_layout_free(&lay);
-        return an_error(AN_ERR_NOMEM, "out of memory");
-    }
-    snprintf(tmp, plen + 16, "%s.tmp-XXXXXX", path);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        s = an_error(AN_ERR_IO, "cannot create a temporary file beside %s: %s", path,
-                     strerror(errno));
-        goto out;
-    }
-    fchmod(fd, 0644);
-    writer w = {fdopen(fd, "wb"), 0, 0, 0};
-    if (!w.f) {
-        s = an_error(AN_ERR_IO, "cannot open %s: %s", tmp, strerror(errno));
-        close(fd);
-        unlink(tmp);
-        goto out;
-    }
+    an_atomic_file af;
+    s = an_atomic_open(&af, path);
+    if (s != AN_OK) goto out;
+    writer w = {af.f, 0, 0, 0};
     errno = 0;
     write_all(&w, net, &lay, &h, whole);
-    if (!w.err && fflush(w.f) != 0) w.err = errno;
-    if (!w.err && fsync(fileno(w.f)) != 0) w.err = errno;
-    if (fclose(w.f) != 0 && !w.err) w.err = errno;
-    if (!w.err && rename(tmp, path) != 0) w.err = errno;
     if (w.err) {
-        unlink(tmp);
+        an_atomic_abort(&af);
         s = an_error(AN_ERR_IO, "writing weights file %s failed: %s (nothing was replaced)", path,
                      strerror(w.err));
         goto out;
     }
-    /* Make the rename itself durable: fsync the directory (best effort). */
-    char *slash = strrchr(tmp, '/');
-    const char *dir = ".";
-    if (slash) {
-        *slash = 0;
-        dir = slash == tmp ? "/" : tmp;
-    }
-    int dfd = open(dir, O_RDONLY);
-    if (dfd >= 0) {
-        fsync(dfd);
-        close(dfd);
-    }
+    s = an_atomic_commit(&af);
 out:
-    free(tmp);
     free(h.p);
     an_layout_free(&lay);
     return s;

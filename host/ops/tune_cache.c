@@ -25,6 +25,7 @@
 #include "tune_codehash.h"
 #include "util/atomic_file.h"
 #include "util/mkdir_p.h"
+#include "util/read_file.h"
 
 #define TUNE_MAGIC "# alexnet-cl tune cache v1"
 #define TUNE_FILE_MAX (4u << 20) /* a longer file is not ours */
@@ -259,19 +260,22 @@ static int parse_entry(const char *line, uint64_t dev, uint64_t code, tentry *e)
  * (then t is left empty). */
 static void load_file(const char *path, uint64_t dev, uint64_t code, ttable *t, int *corrupt) {
     *corrupt = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f) return;
-    char *buf = malloc(TUNE_FILE_MAX + 1);
-    size_t len = buf ? fread(buf, 1, TUNE_FILE_MAX + 1, f) : 0;
-    fclose(f);
-    if (!buf || len > TUNE_FILE_MAX || len < strlen(TUNE_MAGIC) + 1 ||
+    uint8_t *raw = NULL;
+    size_t cap = 0, len = 0;
+    an_status rs = an_read_file_max(path, TUNE_FILE_MAX, &raw, &cap, &len);
+    char *buf = (char *)raw;
+    if (rs == AN_ERR_NOT_FOUND) {
+        an_error_clear();
+        return;
+    }
+    if (rs != AN_OK || len < strlen(TUNE_MAGIC) + 1 ||
         memcmp(buf, TUNE_MAGIC "\n", strlen(TUNE_MAGIC) + 1) != 0 || memchr(buf, 0, len) ||
         buf[len - 1] != '\n') {
+        if (rs != AN_OK) an_error_clear();
         *corrupt = 1;
         free(buf);
         return;
     }
-    buf[len] = 0;
     char *save = NULL;
     for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         if (line[0] == '#') continue;
