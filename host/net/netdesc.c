@@ -18,8 +18,8 @@
 
 /* ---- small helpers ---------------------------------------------------------------------- */
 
-static const char *const kind_names[] = {"conv",    "fc",      "relu",    "lrn",
-                                         "maxpool", "avgpool", "dropout", "softmax"};
+static const char kind_names[][8] = {"conv",    "fc",      "relu",    "lrn",
+                                      "maxpool", "avgpool", "dropout", "softmax"};
 
 const char *an_layer_kind_name(an_layer_kind k) {
     return (unsigned)k < sizeof kind_names / sizeof kind_names[0] ? kind_names[k] : "?";

@@ -72,7 +72,7 @@ static an_status launch(an_dev *d, cl_kernel k, int n, int hw, int vec) {
 
 an_status an_lrn_forward(an_dev *d, const an_lrn_params *p, int n, int c, int h, int w, an_buf x,
                          an_buf y) {
-    static const char *const names[] = {"x", "y"};
+    const char *const names[] = {"x", "y"};
     an_buf bufs[2] = {x, y};
     AN_TRY(check_args("lrn_forward", p, n, c, h, w, names, bufs, 2));
     cl_kernel k;
@@ -95,7 +95,7 @@ an_status an_lrn_forward(an_dev *d, const an_lrn_params *p, int n, int c, int h,
 
 an_status an_lrn_backward(an_dev *d, const an_lrn_params *p, int n, int c, int h, int w,
                           an_buf x, an_buf dy, an_buf dx) {
-    static const char *const names[] = {"x", "dy", "dx"};
+    const char *const names[] = {"x", "dy", "dx"};
     an_buf bufs[3] = {x, dy, dx};
     AN_TRY(check_args("lrn_backward", p, n, c, h, w, names, bufs, 3));
     cl_kernel k;

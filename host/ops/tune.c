@@ -139,7 +139,7 @@ an_status an_conv_tune_candidates(const an_dev *d, const an_conv_shape *s, an_tu
     (void)dir; /* every algorithm has all three directions */
     memset(out, 0, sizeof *out);
     an_gemm_backend fixed;
-    AN_TRY(an_gemm_backend_fixed(&fixed));
+    AN_TRY(an_gemm_backend_fixed(d, &fixed));
     for (int i = 0; i < N_ALGOS; i++) {
         an_conv_algo a = conv_algos[i].algo;
         if (an_conv_algo_resolve(d, s, a) != a) continue; /* e.g. FFT with stride 4 */
@@ -170,9 +170,9 @@ void an_tune_inject_fault(an_conv_choice c, int wrong) {
 
 an_status an_conv_forward_choice(an_dev *d, const an_conv_shape *s, an_conv_choice c, an_buf x,
                                  an_buf w, an_buf b, an_buf y, an_buf ws, size_t ws_floats) {
-    an_gemm_backend prev = an_gemm_prefer(c.gemm);
+    an_gemm_backend prev = an_gemm_prefer(d, c.gemm);
     an_status st = an_conv_forward(d, s, c.algo, x, w, b, y, ws, ws_floats);
-    an_gemm_prefer(prev);
+    an_gemm_prefer(d, prev);
     return st;
 }
 
@@ -181,9 +181,9 @@ an_status an_conv_forward_choice_transformed(an_dev *d, const an_conv_shape *s, 
                                             size_t ws_floats) {
     if (c.algo != AN_CONV_WINOGRAD)
         return an_error(AN_ERR_INVALID_ARG, "conv: transformed filters are Winograd's only");
-    an_gemm_backend prev = an_gemm_prefer(c.gemm);
+    an_gemm_backend prev = an_gemm_prefer(d, c.gemm);
     an_status st = an_conv_winograd_forward_transformed(d, s, 0, x, u, b, y, ws, ws_floats);
-    an_gemm_prefer(prev);
+    an_gemm_prefer(d, prev);
     return st;
 }
 
@@ -191,17 +191,17 @@ an_status an_conv_backward_choice(an_dev *d, const an_conv_shape *s, an_conv_cho
                                   an_conv_choice cw, an_buf x, an_buf w, an_buf dy, an_buf dx,
                                   an_buf dw, an_buf db, an_buf ws, size_t ws_floats) {
     an_buf none = {NULL, 0};
-    an_gemm_backend prev = an_gemm_prefer(cd.gemm);
+    an_gemm_backend prev = an_gemm_prefer(d, cd.gemm);
     an_status st = AN_OK;
     if (an_conv_choice_eq(cd, cw)) {
         st = an_conv_backward(d, s, cd.algo, x, w, dy, dx, dw, db, ws, ws_floats);
     } else {
         if (dx.mem) st = an_conv_backward(d, s, cd.algo, x, w, dy, dx, none, none, ws, ws_floats);
-        an_gemm_prefer(cw.gemm);
+        an_gemm_prefer(d, cw.gemm);
         if (st == AN_OK && (dw.mem || db.mem))
             st = an_conv_backward(d, s, cw.algo, x, w, dy, none, dw, db, ws, ws_floats);
     }
-    an_gemm_prefer(prev);
+    an_gemm_prefer(d, prev);
     return st;
 }
 
@@ -222,8 +222,8 @@ static an_status make_bufs(an_dev *d, const an_conv_shape *s, tune_bufs *t) {
     t->nw = (size_t)s->k * (s->c / s->groups) * s->kh * s->kw;
     t->ny = (size_t)s->n * s->k * an_conv_oh(s) * an_conv_ow(s);
     const size_t count[7] = {t->nx, t->nw, (size_t)s->k, t->ny, t->ny, t->nx, t->nw};
-    static const char *names[7] = {"tune x", "tune w", "tune b", "tune y", "tune dy", "tune dx",
-                                   "tune dw"};
+    const char *const names[7] = {"tune x", "tune w", "tune b", "tune y", "tune dy", "tune dx",
+                                 "tune dw"};
     size_t most = 0;
     for (int i = 0; i < 7; i++)
         if (count[i] > most) most = count[i];

@@ -65,9 +65,15 @@ typedef struct run_state {
     double seconds;               /* training time before this process */
 } run_state;
 
+/* The configuration strings read back from a checkpoint (--resume); t->c points into them. */
+typedef struct resumed_strings {
+    char policy[32], data[4096], val[4096], mult[1024], freeze[1024];
+} resumed_strings;
+
 typedef struct trainer {
     const an_train_config *cfg;
     an_train_config c;            /* the effective configuration (resume: the checkpoint's) */
+    resumed_strings resumed;      /* owns c's strings after a resume */
     char train_dir[4200], val_dir[4200];
     an_net *net;
     char *net_text;
@@ -239,17 +245,17 @@ static an_status load_resume(trainer *t, an_ckpt *ck) {
     snprintf(path, sizeof path, "%s/ckpt-%012lld.ckpt", dir, its[n - 1]);
     AN_TRY(an_ckpt_load(path, ck));
     const char *kv = ck->kv;
-    static char s_policy[32], s_data[4096], s_val[4096], s_mult[1024], s_freeze[1024];
-    an_kv_get(kv, "lr_policy", s_policy, sizeof s_policy);
-    an_kv_get(kv, "data", s_data, sizeof s_data);
-    an_kv_get(kv, "val", s_val, sizeof s_val);
-    t->c.lr_policy = s_policy;
-    an_kv_get(kv, "lr_mult", s_mult, sizeof s_mult);
-    an_kv_get(kv, "freeze", s_freeze, sizeof s_freeze);
-    t->c.lr_mult = s_mult;
-    t->c.freeze = s_freeze;
-    if (!t->cfg->data || !*t->cfg->data) t->c.data = s_data;
-    if (!t->cfg->val) t->c.val = s_val[0] ? s_val : NULL;
+    resumed_strings *r = &t->resumed;
+    an_kv_get(kv, "lr_policy", r->policy, sizeof r->policy);
+    an_kv_get(kv, "data", r->data, sizeof r->data);
+    an_kv_get(kv, "val", r->val, sizeof r->val);
+    t->c.lr_policy = r->policy;
+    an_kv_get(kv, "lr_mult", r->mult, sizeof r->mult);
+    an_kv_get(kv, "freeze", r->freeze, sizeof r->freeze);
+    t->c.lr_mult = r->mult;
+    t->c.freeze = r->freeze;
+    if (!t->cfg->data || !*t->cfg->data) t->c.data = r->data;
+    if (!t->cfg->val) t->c.val = r->val[0] ? r->val : NULL;
     if (t->cfg->epochs <= 0) t->c.epochs = (int)kv_num(kv, "epochs", 90);
     t->c.batch = (int)kv_num(kv, "batch", t->c.batch);
     t->c.lr = kv_num(kv, "lr", t->c.lr);

@@ -8,10 +8,10 @@
 #define POLY_CRC32C 0x82F63B78u /* reflected 0x1EDC6F41 */
 
 static struct {
+    pthread_once_t once;
     uint32_t ieee[8][256];
     uint32_t castagnoli[256];
-} tables;
-static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
+} tables = {.once = PTHREAD_ONCE_INIT};
 
 static uint32_t byte_crc(uint32_t poly, uint32_t c) {
     for (int k = 0; k < 8; k++) c = c & 1 ? poly ^ (c >> 1) : c >> 1;
@@ -30,7 +30,7 @@ static void tables_init(void) {
 }
 
 uint32_t an_crc32(uint32_t crc, const void *data, size_t n) {
-    pthread_once(&tables_once, tables_init);
+    pthread_once(&tables.once, tables_init);
     uint32_t(*tb)[256] = tables.ieee;
     const unsigned char *p = data;
     crc = ~crc;
@@ -47,7 +47,7 @@ uint32_t an_crc32(uint32_t crc, const void *data, size_t n) {
 }
 
 uint32_t an_crc32c(uint32_t crc, const void *data, size_t n) {
-    pthread_once(&tables_once, tables_init);
+    pthread_once(&tables.once, tables_init);
     const unsigned char *p = data;
     crc = ~crc;
     while (n--) crc = tables.castagnoli[(crc ^ *p++) & 0xFF] ^ (crc >> 8);
