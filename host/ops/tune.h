@@ -20,8 +20,8 @@
  * warm-up when its device time alone already is 3x the best.
  *
  * The mode, counters and fault hook are process-wide; the GEMM preference a choice sets belongs
- * to the device (an_gemm_prefer). Tuning waits for the
- * device's queue and keeps its own launches out of the profile. */
+ * to the device (an_gemm_prefer). Tuning waits for the device's queue and keeps its own
+ * launches out of the profile. */
 #ifndef AN_OPS_TUNE_H
 #define AN_OPS_TUNE_H
 
