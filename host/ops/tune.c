@@ -4,6 +4,7 @@
 #include "ops/tune.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,7 +35,7 @@ static const struct {
 static const an_gemm_backend gemm_backends[] = {AN_GEMM_OWN, AN_GEMM_CLBLAST};
 
 static int tune_mode = AN_TUNE_MODE_ENV;
-static unsigned long n_timed, n_read;
+static _Atomic unsigned long n_timed, n_read;
 static an_conv_choice fault = {AN_CONV_AUTO, AN_GEMM_AUTO};
 static int fault_wrong;
 
