@@ -20,35 +20,6 @@
 
 #include "cli/bench_impl.h"
 
-/* Does tower t (0-based) run layer i, and which channels of the tensor after layer i does it hold
- * (i = -1: the image, which every tower holds whole)? As host/net/model.h places a net: conv and
- * fc layers on their towers, the softmax on tower 1, the others wherever their input is held. */
-static int piece(const an_net *net, int i, int t, int *c0, int *c1);
-
-static int runs(const an_net *net, int i, int t) {
-    const an_layer *l = &net->layers[i];
-    if (l->kind == AN_LAYER_SOFTMAX) return t == 0;
-    if (l->kind == AN_LAYER_CONV || l->kind == AN_LAYER_FC)
-        return l->tower == 0 || l->tower == t + 1;
-    int c0, c1;
-    return piece(net, i - 1, t, &c0, &c1);
-}
-
-static int piece(const an_net *net, int i, int t, int *c0, int *c1) {
-    int C = i < 0 ? net->input.c : net->layers[i].out.c;
-    if (i >= 0 && !runs(net, i, t)) return 0;
-    an_dist d = i < 0 ? (an_dist){AN_DIST_ALL, 0} : net->layers[i].out_dist;
-    *c0 = 0;
-    *c1 = C;
-    if (d.kind == AN_DIST_SPLIT) {
-        *c0 = t * C / net->towers;
-        *c1 = (t + 1) * C / net->towers;
-    } else if (d.kind == AN_DIST_ONE) {
-        return d.tower == t + 1;
-    }
-    return 1;
-}
-
 /* The crossover copies of one iteration: a tower that runs a cross-input conv/fc layer (or the
  * softmax) without holding its whole input gathers every tower's piece (its own too); in training
  * the gradient of each piece goes back the same way. */
@@ -65,11 +36,11 @@ static void count_xfer_bytes(bench *b) {
                                    sizeof(float);
         for (int t = 0; t < net->towers; t++) {
             int c0, c1;
-            if (!runs(net, i, t)) continue;
-            if (piece(net, i - 1, t, &c0, &c1) && c0 == 0 && c1 == in.c) continue;
+            if (!an_net_tower_runs(net, i, t)) continue;
+            if (an_net_tower_piece(net, i - 1, t, &c0, &c1) && c0 == 0 && c1 == in.c) continue;
             int dt = t % b->ndev;
             for (int u = 0; u < net->towers; u++) {
-                if (!piece(net, i - 1, u, &c0, &c1)) continue;
+                if (!an_net_tower_piece(net, i - 1, u, &c0, &c1)) continue;
                 int du = u % b->ndev;
                 unsigned long long n = plane * (unsigned)(c1 - c0);
                 if (du == dt) {
