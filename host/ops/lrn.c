@@ -10,12 +10,12 @@
 #define LRN_LWS 64
 
 an_lrn_params an_lrn_paper(void) {
-    an_lrn_params p = {5, 1e-4f, 0.75f, 2.0f, AN_LRN_ALPHA_PAPER};
+    an_lrn_params p = {5, 1e-4f, 0.75f, 2.0f, AN_LRN_PAPER};
     return p;
 }
 
 float an_lrn_alpha_per_term(const an_lrn_params *p) {
-    return p->convention == AN_LRN_ALPHA_PER_N ? p->alpha / (float)p->size : p->alpha;
+    return p->convention == AN_LRN_CAFFE ? p->alpha / (float)p->size : p->alpha;
 }
 
 /* Checks shared by forward and backward. */
@@ -24,7 +24,7 @@ static an_status check_args(const char *op, const an_lrn_params *p, int n, int c
     if (!p) return an_error(AN_ERR_INVALID_ARG, "%s: no parameters", op);
     if (p->size < 1 || !(p->alpha >= 0) || !isfinite(p->alpha) || !isfinite(p->beta) ||
         !(p->k > 0) || !isfinite(p->k) ||
-        (p->convention != AN_LRN_ALPHA_PAPER && p->convention != AN_LRN_ALPHA_PER_N))
+        (p->convention != AN_LRN_PAPER && p->convention != AN_LRN_CAFFE))
         return an_error(AN_ERR_INVALID_ARG,
                         "%s: bad parameters (size %d, alpha %g, beta %g, k %g, convention %d; "
                         "need size >= 1, alpha >= 0, k > 0)",
