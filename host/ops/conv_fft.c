@@ -24,6 +24,7 @@
  * device closed and another opened at the same queue address would find stale plans: the net
  * and the tests open their devices once. */
 #include "ops/conv_fft.h"
+#include "ops/opargs.h"
 
 #include <clFFT.h>
 #include <limits.h>
@@ -159,13 +160,7 @@ static an_status plan_chunks(const an_dev *d, const an_conv_shape *s, an_buf ws,
         return an_error(AN_ERR_INVALID_ARG, "conv fft: workspace of %zu floats is smaller than "
                         "one image's need of %zu (see an_conv_workspace_floats)", ws_floats,
                         l->total);
-    if (!ws.mem) return an_error(AN_ERR_INVALID_ARG, "conv fft: workspace has no buffer");
-    size_t bytes = 0;
-    CL_CHECK(clGetMemObjectInfo(ws.mem, CL_MEM_SIZE, sizeof bytes, &bytes, NULL));
-    if (ws.off + ws_floats > bytes / sizeof(float) || ws.off + ws_floats > UINT_MAX)
-        return an_error(AN_ERR_INVALID_ARG, "conv fft: workspace of %zu floats from offset %zu "
-                        "does not fit its buffer of %zu floats (or 2^32)", ws_floats, ws.off,
-                        bytes / sizeof(float));
+    AN_TRY(op_check_buf_fits("conv fft", "workspace", ws, ws_floats));
     *base = an_round_up(ws.off, align);
     return AN_OK;
 }

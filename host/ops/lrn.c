@@ -2,6 +2,7 @@
  * one per-term factor, build the kernel for the window size (and the beta = 0.75 variant), and
  * enqueue one work-item per run of adjacent pixels of an image, walking down the channels. */
 #include "ops/lrn.h"
+#include "ops/opargs.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -32,13 +33,7 @@ static an_status check_args(const char *op, const an_lrn_params *p, int n, int c
     if (n < 1 || c < 1 || h < 1 || w < 1)
         return an_error(AN_ERR_INVALID_ARG, "%s: bad shape %dx%dx%dx%d", op, n, c, h, w);
     size_t total = (size_t)n * c * h * w;
-    for (int i = 0; i < nbufs; i++) {
-        if (!bufs[i].mem) return an_error(AN_ERR_INVALID_ARG, "%s: %s is missing", op, names[i]);
-        if (total > UINT_MAX || bufs[i].off > UINT_MAX - total)
-            return an_error(AN_ERR_INVALID_ARG,
-                            "%s: %s: %zu elements at offset %zu exceed 32-bit indexes", op,
-                            names[i], total, bufs[i].off);
-    }
+    for (int i = 0; i < nbufs; i++) AN_TRY(op_check_buf(op, names[i], bufs[i], total));
     return AN_OK;
 }
 

@@ -34,7 +34,7 @@ static const struct {
 
 static const an_gemm_backend gemm_backends[] = {AN_GEMM_OWN, AN_GEMM_CLBLAST};
 
-static int tune_mode = AN_TUNE_MODE_ENV;
+static _Atomic int tune_mode = AN_TUNE_MODE_ENV;
 static _Atomic unsigned long n_timed, n_read;
 static an_conv_choice fault = {AN_CONV_AUTO, AN_GEMM_AUTO};
 static int fault_wrong;
