@@ -35,7 +35,9 @@ static const struct {
 static const an_gemm_backend gemm_backends[] = {AN_GEMM_OWN, AN_GEMM_CLBLAST};
 
 static _Atomic int tune_mode = AN_TUNE_MODE_ENV;
-static _Atomic unsigned long n_timed, n_read;
+static struct {
+    _Atomic unsigned long timed, read;
+} counts;
 static an_conv_choice fault = {AN_CONV_AUTO, AN_GEMM_AUTO};
 static int fault_wrong;
 
@@ -158,8 +160,8 @@ an_status an_conv_tune_candidates(const an_dev *d, const an_conv_shape *s, an_tu
 }
 
 void an_tune_counts(unsigned long *timed, unsigned long *read) {
-    *timed = n_timed;
-    *read = n_read;
+    *timed = counts.timed;
+    *read = counts.read;
 }
 
 void an_tune_forget(void) { an_tune_cache_forget(); }
@@ -422,7 +424,7 @@ an_status an_conv_tune(an_dev *d, const an_conv_shape *s, an_tune_dir dir, an_tu
     AN_TRY(an_tune_cache_lookup(d, s, dir, &r, an_tune_mode() == AN_TUNE_MODE_RETUNE, out,
                                 &found));
     if (found) {
-        n_read++;
+        counts.read++;
         return AN_OK;
     }
     an_profile *prof = d->prof; /* keep the timing runs out of the caller's profile */
@@ -431,7 +433,7 @@ an_status an_conv_tune(an_dev *d, const an_conv_shape *s, an_tune_dir dir, an_tu
     if (st == AN_OK) st = time_all(d, s, dir, fn, ctx, &r);
     d->prof = prof;
     AN_TRY(st);
-    n_timed++;
+    counts.timed++;
     *out = r;
     return an_tune_cache_store(d, s, dir, &r);
 }

@@ -16,12 +16,12 @@ typedef enum field_resume {
     R_UNLESS_GIVEN /* saved; the checkpoint's unless the command line gives one */
 } field_resume;
 
-typedef struct field {
-    const char *name; /* the key in config.txt and checkpoints */
+typedef struct field { /* text in arrays, not pointers: the table stays read-only data */
+    char name[16];     /* the key in config.txt and checkpoints */
     field_type type;
-    size_t off;       /* in an_train_config */
-    const char *def;  /* the default, as text ("" for a NULL string) */
-    const char *flag; /* `alexnet train`'s option (host/cli/cmd_train.c) */
+    size_t off;        /* in an_train_config */
+    char def[16];      /* the default, as text ("" for a NULL string) */
+    char flag[24];     /* `alexnet train`'s option (host/cli/cmd_train.c) */
     field_resume resume;
 } field;
 
