@@ -5,6 +5,7 @@
 # (test_api builds its kernels in about 40 s of CPU when the kernel cache is cold: the default
 # timeout leaves room for a loaded machine and a sanitizer build.)
 an_add_test(test_api SOURCES test_api.c ARGS ${CMAKE_CURRENT_BINARY_DIR}/api LABELS api)
+an_add_test(test_api_devices SOURCES test_api_devices.c LABELS api)
 set(AN_EXAMPLE_FLAGS "")
 if(ALEXNET_ASAN)
   string(APPEND AN_EXAMPLE_FLAGS " -fsanitize=address")

@@ -18,6 +18,7 @@
 #include "check.h"
 #include "data/jpeg.h"
 #include "util/mkdir_p.h"
+#include "util/read_file.h"
 
 #define SMALL "alexnet-small:channels=3,size=32"
 

@@ -7,6 +7,7 @@
 
 #include "check.h"
 #include "data/jpeg.h"
+#include "util/read_file.h"
 
 static int make_fixtures(const char *out) {
     const char *src = getenv("ALEXNET_SOURCE_DIR");

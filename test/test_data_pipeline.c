@@ -14,6 +14,7 @@
 #include "data/jpeg.h"
 #include "data/loader.h"
 #include "data/prepare.h"
+#include "util/read_file.h"
 
 #define NCLS 3
 #define PER_CLASS 10
@@ -433,7 +434,7 @@ int main(int argc, char **argv) {
     /* lose one shard and leave a stray temporary: only that shard is redone */
     path_of(p, "again/train/shard-00002.bin");
     remove(p);
-    path_of(p, "again/train/shard-00003.bin.tmp");
+    path_of(p, "again/train/shard-00003.bin.tmp.Ab12Cd");
     f = fopen(p, "wb");
     if (f) {
         fputs("half", f);

@@ -17,6 +17,7 @@
 #include "data/jpeg.h"
 #include "data/loader.h"
 #include "data/prepare.h"
+#include "util/read_file.h"
 
 #define NGOOD 5
 #define SIZE 32

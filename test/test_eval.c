@@ -34,6 +34,7 @@
 #include "train/confusion.h"
 #include "train/evaluate.h"
 #include "train/feed.h"
+#include "util/read_file.h"
 
 #define NCLASS 10
 static const int per_class[NCLASS] = {1, 2, 1, 3, 1, 1, 2, 1, 1, 2};

@@ -60,7 +60,7 @@ static void run(an_gemm_backend be, gcase c, uint64_t seed) {
     an_buf bA = dt_upload(&dev, A, na + 1), bB = dt_upload(&dev, B, nb + 1),
            bC = dt_upload(&dev, C, nc);
     bA.off = bB.off = bC.off = c.off;
-    an_gemm_set_backend(be);
+    an_gemm_set_backend(&dev, be);
     if (c.batch == 1)
         CHECK_OK(an_gemm(&dev, c.ta, c.tb, c.M, c.N, c.K, c.alpha, bA, lda, bB, ldb, c.beta, bC,
                          ldc));
@@ -109,7 +109,7 @@ static void run_backend(an_gemm_backend be, int small) {
 
 static void test_selection(void) {
     an_gemm_backend b;
-    an_gemm_set_backend(AN_GEMM_AUTO);
+    an_gemm_set_backend(&dev, AN_GEMM_AUTO);
     unsetenv("ALEXNET_GEMM");
     CHECK_OK(an_gemm_backend_for(&dev, &b));
     CHECK(b == ((dev.info.type & CL_DEVICE_TYPE_CPU) ? AN_GEMM_OWN : AN_GEMM_CLBLAST),
@@ -118,11 +118,11 @@ static void test_selection(void) {
     setenv("ALEXNET_GEMM", "clblast", 1);
     CHECK_OK(an_gemm_backend_for(&dev, &b));
     CHECK(b == AN_GEMM_CLBLAST, "ALEXNET_GEMM=clblast gave %s", an_gemm_backend_name(b));
-    an_gemm_set_backend(AN_GEMM_OWN);
+    an_gemm_set_backend(&dev, AN_GEMM_OWN);
     CHECK_OK(an_gemm_backend_for(&dev, &b));
     CHECK(b == AN_GEMM_OWN, "the API override lost to the environment: %s",
           an_gemm_backend_name(b));
-    an_gemm_set_backend(AN_GEMM_AUTO);
+    an_gemm_set_backend(&dev, AN_GEMM_AUTO);
     setenv("ALEXNET_GEMM", "fast", 1);
     CHECK(an_gemm_backend_for(&dev, &b) == AN_ERR_INVALID_ARG, "ALEXNET_GEMM=fast accepted");
     unsetenv("ALEXNET_GEMM");
@@ -132,7 +132,7 @@ static void test_bad_args(void) {
     float h[64];
     check_fill_uniform(h, 64, 1, -1, 1);
     an_buf a = dt_upload(&dev, h, 64);
-    an_gemm_set_backend(AN_GEMM_OWN);
+    an_gemm_set_backend(&dev, AN_GEMM_OWN);
     CHECK(an_gemm(&dev, 0, 0, 4, 4, 4, 1, a, 3, a, 4, 0, a, 4) == AN_ERR_INVALID_ARG,
           "lda < K accepted");
     CHECK(an_gemm(&dev, 0, 0, 2, 2, 4, 1, a, 4, a, 2, 0, an_buf_at(a, 60), 2) == AN_OK,
@@ -153,7 +153,7 @@ int main(int argc, char **argv) {
         test_bad_args();
         run_backend(AN_GEMM_CLBLAST, 0);
     }
-    an_gemm_set_backend(AN_GEMM_AUTO);
+    an_gemm_set_backend(&dev, AN_GEMM_AUTO);
     an_devs_close(&dev, 1);
     return check_done("test_gemm");
 }

@@ -25,31 +25,31 @@ typedef struct lrn_case {
     int n, c, h, w;
     int size;
     float alpha, beta, k;
-    an_lrn_alpha conv;
+    an_lrn_convention conv;
     float range; /* inputs uniform in [-range, range) */
     int small;
 } lrn_case;
 
 static const lrn_case cases[] = {
-    {1, 7, 5, 3, 5, 0.3f, 0.75f, 1.3f, AN_LRN_ALPHA_PAPER, 3, 1},
-    {1, 7, 5, 3, 5, 0.3f, 0.75f, 1.3f, AN_LRN_ALPHA_PER_N, 3, 1},
-    {2, 6, 3, 5, 4, 0.5f, 0.6f, 1.0f, AN_LRN_ALPHA_PER_N, 3, 1},  /* even window */
-    {2, 3, 2, 3, 9, 0.2f, 0.75f, 2.0f, AN_LRN_ALPHA_PAPER, 3, 1}, /* window wider than C */
-    {1, 4, 3, 3, 1, 0.4f, 1.0f, 0.5f, AN_LRN_ALPHA_PAPER, 3, 1},  /* window of one */
-    {1, 1, 1, 1, 5, 0.3f, 0.75f, 2.0f, AN_LRN_ALPHA_PER_N, 3, 1},
+    {1, 7, 5, 3, 5, 0.3f, 0.75f, 1.3f, AN_LRN_PAPER, 3, 1},
+    {1, 7, 5, 3, 5, 0.3f, 0.75f, 1.3f, AN_LRN_CAFFE, 3, 1},
+    {2, 6, 3, 5, 4, 0.5f, 0.6f, 1.0f, AN_LRN_CAFFE, 3, 1},  /* even window */
+    {2, 3, 2, 3, 9, 0.2f, 0.75f, 2.0f, AN_LRN_PAPER, 3, 1}, /* window wider than C */
+    {1, 4, 3, 3, 1, 0.4f, 1.0f, 0.5f, AN_LRN_PAPER, 3, 1},  /* window of one */
+    {1, 1, 1, 1, 5, 0.3f, 0.75f, 2.0f, AN_LRN_CAFFE, 3, 1},
     /* planes of 16, 8 and 4 pixels: CPUs take that many per work-item, as a vector (and the
      * plane's last, shorter run as a vector whose missing lanes repeat its last pixel, as in 5x3
      * and 55x55) */
-    {3, 10, 4, 4, 5, 0.3f, 0.75f, 1.3f, AN_LRN_ALPHA_PAPER, 3, 1},
-    {1, 6, 2, 4, 4, 0.5f, 0.6f, 1.0f, AN_LRN_ALPHA_PER_N, 3, 1},
-    {2, 5, 2, 2, 3, 0.4f, 0.75f, 2.0f, AN_LRN_ALPHA_PAPER, 3, 1},
-    {1, 3, 4, 4, 9, 0.2f, 1.5f, 2.0f, AN_LRN_ALPHA_PAPER, 3, 1}, /* 16 pixels, window > C */
-    {2, 24, 28, 28, 5, 1e-4f, 0.75f, 2.0f, AN_LRN_ALPHA_PAPER, 10, 0}, /* alexnet-fmnist lrn1 */
-    {3, 64, 13, 13, 5, 1e-4f, 0.75f, 2.0f, AN_LRN_ALPHA_PAPER, 10, 0}, /* and lrn2 */
-    {2, 96, 55, 55, 5, 1e-4f, 0.75f, 2.0f, AN_LRN_ALPHA_PAPER, 10, 0}, /* lrn1 */
-    {2, 96, 55, 55, 5, 1e-4f, 0.75f, 2.0f, AN_LRN_ALPHA_PER_N, 10, 0},
-    {2, 256, 27, 27, 5, 1e-4f, 0.75f, 2.0f, AN_LRN_ALPHA_PAPER, 10, 0}, /* lrn2 */
-    {2, 256, 27, 27, 5, 1e-4f, 0.75f, 2.0f, AN_LRN_ALPHA_PER_N, 10, 0},
+    {3, 10, 4, 4, 5, 0.3f, 0.75f, 1.3f, AN_LRN_PAPER, 3, 1},
+    {1, 6, 2, 4, 4, 0.5f, 0.6f, 1.0f, AN_LRN_CAFFE, 3, 1},
+    {2, 5, 2, 2, 3, 0.4f, 0.75f, 2.0f, AN_LRN_PAPER, 3, 1},
+    {1, 3, 4, 4, 9, 0.2f, 1.5f, 2.0f, AN_LRN_PAPER, 3, 1}, /* 16 pixels, window > C */
+    {2, 24, 28, 28, 5, 1e-4f, 0.75f, 2.0f, AN_LRN_PAPER, 10, 0}, /* alexnet-fmnist lrn1 */
+    {3, 64, 13, 13, 5, 1e-4f, 0.75f, 2.0f, AN_LRN_PAPER, 10, 0}, /* and lrn2 */
+    {2, 96, 55, 55, 5, 1e-4f, 0.75f, 2.0f, AN_LRN_PAPER, 10, 0}, /* lrn1 */
+    {2, 96, 55, 55, 5, 1e-4f, 0.75f, 2.0f, AN_LRN_CAFFE, 10, 0},
+    {2, 256, 27, 27, 5, 1e-4f, 0.75f, 2.0f, AN_LRN_PAPER, 10, 0}, /* lrn2 */
+    {2, 256, 27, 27, 5, 1e-4f, 0.75f, 2.0f, AN_LRN_CAFFE, 10, 0},
 };
 
 static void run_case(an_dev *d, const lrn_case *t, uint64_t seed) {
@@ -57,7 +57,7 @@ static void run_case(an_dev *d, const lrn_case *t, uint64_t seed) {
     size_t n = (size_t)t->n * t->c * t->h * t->w;
     char what[160];
     snprintf(what, sizeof what, "lrn %dx%dx%dx%d size %d alpha %g (%s)", t->n, t->c, t->h, t->w,
-             t->size, t->alpha, t->conv == AN_LRN_ALPHA_PAPER ? "paper" : "per n");
+             t->size, t->alpha, t->conv == AN_LRN_PAPER ? "paper" : "per n");
     float *x = malloc(n * sizeof *x), *dy = malloc(n * sizeof *dy), *got = malloc(n * sizeof *got);
     float *ref = malloc(n * sizeof *ref);
     double *xd = malloc(n * sizeof *xd), *yd = malloc(n * sizeof *yd);
@@ -67,10 +67,9 @@ static void run_case(an_dev *d, const lrn_case *t, uint64_t seed) {
     check_fill_uniform(dy, n, seed + 1, -1, 1);
     to_double(x, xd, n);
     to_double(dy, dyd, n);
-    int per_n = t->conv == AN_LRN_ALPHA_PER_N;
-    an_ref_lrn_forward(t->size, t->alpha, t->beta, t->k, per_n, t->n, t->c, t->h, t->w, xd, yd,
+    an_ref_lrn_forward(t->size, t->alpha, t->beta, t->k, t->conv, t->n, t->c, t->h, t->w, xd, yd,
                        sd);
-    an_ref_lrn_backward(t->size, t->alpha, t->beta, per_n, t->n, t->c, t->h, t->w, xd, sd, dyd,
+    an_ref_lrn_backward(t->size, t->alpha, t->beta, t->conv, t->n, t->c, t->h, t->w, xd, sd, dyd,
                         dxd);
 
     dtensor tx, ty, tdy, tdx;
@@ -137,7 +136,7 @@ int main(int argc, char **argv) {
     CHECK(pp.size == 5 && pp.k == 2.0f && pp.beta == 0.75f && pp.alpha == 1e-4f &&
               an_lrn_alpha_per_term(&pp) == 1e-4f,
           "the paper's parameters");
-    pp.convention = AN_LRN_ALPHA_PER_N;
+    pp.convention = AN_LRN_CAFFE;
     CHECK(an_lrn_alpha_per_term(&pp) == 1e-4f / 5, "per-n alpha");
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         if (cases[i].small || !small_only) run_case(&dev, &cases[i], 1000 + 17 * i);

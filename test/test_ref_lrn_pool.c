@@ -76,7 +76,7 @@ static void forward(const op_case *t, shape s, const double *x, double *y, doubl
     for (int j = 0; j < 6; j++) i[j] = (int)a[j];
     switch (t->op) {
     case OP_LRN:
-        an_ref_lrn_forward(i[0], a[1], a[2], a[3], 1, s.n, s.c, s.h, s.w, x, y, scale);
+        an_ref_lrn_forward(i[0], a[1], a[2], a[3], AN_LRN_CAFFE, s.n, s.c, s.h, s.w, x, y, scale);
         break;
     case OP_MAX:
         an_ref_maxpool_forward(s.n, s.c, s.h, s.w, i[0], i[1], i[2], i[3], i[4], i[5], x, y,
@@ -96,7 +96,7 @@ static void backward(const op_case *t, shape s, const double *x, const double *s
     for (int j = 0; j < 6; j++) i[j] = (int)a[j];
     switch (t->op) {
     case OP_LRN:
-        an_ref_lrn_backward(i[0], a[1], a[2], 1, s.n, s.c, s.h, s.w, x, scale, dy, dx);
+        an_ref_lrn_backward(i[0], a[1], a[2], AN_LRN_CAFFE, s.n, s.c, s.h, s.w, x, scale, dy, dx);
         break;
     case OP_MAX:
         an_ref_maxpool_backward(s.n, s.c, s.h, s.w, i[0], i[1], i[2], i[3], i[4], i[5], argmax,
@@ -176,10 +176,10 @@ static void check_conventions(void) {
     uint64_t seed = 7;
     for (int i = 0; i < N; i++) x[i] = check_rand_uniform(&seed, -3, 3);
     for (int i = 0; i < N; i++) dy[i] = check_rand_uniform(&seed, -1, 1);
-    an_ref_lrn_forward(5, 0.02, 0.75, 2, 0, 1, C, 1, HW, x, y1, s1);
-    an_ref_lrn_forward(5, 0.1, 0.75, 2, 1, 1, C, 1, HW, x, y2, s2);
-    an_ref_lrn_backward(5, 0.02, 0.75, 0, 1, C, 1, HW, x, s1, dy, d1);
-    an_ref_lrn_backward(5, 0.1, 0.75, 1, 1, C, 1, HW, x, s2, dy, d2);
+    an_ref_lrn_forward(5, 0.02, 0.75, 2, AN_LRN_PAPER, 1, C, 1, HW, x, y1, s1);
+    an_ref_lrn_forward(5, 0.1, 0.75, 2, AN_LRN_CAFFE, 1, C, 1, HW, x, y2, s2);
+    an_ref_lrn_backward(5, 0.02, 0.75, AN_LRN_PAPER, 1, C, 1, HW, x, s1, dy, d1);
+    an_ref_lrn_backward(5, 0.1, 0.75, AN_LRN_CAFFE, 1, C, 1, HW, x, s2, dy, d2);
     double err = 0;
     for (int i = 0; i < N; i++)
         err = fmax(err, fmax(fabs(y1[i] - y2[i]), fmax(fabs(s1[i] - s2[i]), fabs(d1[i] - d2[i]))));
@@ -188,7 +188,7 @@ static void check_conventions(void) {
     /* Channel 1 of x = (1, 2, 3), n = 3, paper alpha 1e-4, k 2, beta 0.75:
      * scale = 2 + 1e-4 * (1 + 4 + 9) = 2.0014, y = 2 * 2.0014^-0.75. */
     double xs[3] = {1, 2, 3}, ys[3], ss[3];
-    an_ref_lrn_forward(3, 1e-4, 0.75, 2, 0, 1, 3, 1, 1, xs, ys, ss);
+    an_ref_lrn_forward(3, 1e-4, 0.75, 2, AN_LRN_PAPER, 1, 3, 1, 1, xs, ys, ss);
     CHECK(fabs(ss[1] - 2.0014) < 1e-15 && fabs(ys[1] - 2 * pow(2.0014, -0.75)) < 1e-15,
           "hand value: scale %.17g, y %.17g", ss[1], ys[1]);
     CHECK(fabs(ss[0] - (2 + 1e-4 * 5)) < 1e-15 && fabs(ss[2] - (2 + 1e-4 * 13)) < 1e-15,

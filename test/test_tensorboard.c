@@ -11,6 +11,7 @@
 
 #include "check.h"
 #include "train/tensorboard.h"
+#include "util/crc32.h"
 
 static int dump(void *ctx, const char *tag, int64_t step, float value, double wall) {
     (void)ctx;

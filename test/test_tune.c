@@ -271,9 +271,9 @@ static void check_clblast_profiled(an_dev *d) {
     an_buf a = dt_upload(d, h, n * n), c = dt_upload(d, NULL, n * n);
     CHECK_OK(an_profile_start(d));
     d->tag = "clblast-gemm";
-    an_gemm_set_backend(AN_GEMM_CLBLAST);
+    an_gemm_set_backend(d, AN_GEMM_CLBLAST);
     CHECK_OK(an_gemm(d, 0, 0, n, n, n, 1.0f, a, n, a, n, 0.0f, c, n));
-    an_gemm_set_backend(AN_GEMM_AUTO);
+    an_gemm_set_backend(d, AN_GEMM_AUTO);
     an_profile_row *rows = NULL;
     int nrows = 0, found = 0;
     CHECK_OK(an_profile_collect(d, &rows, &nrows));

@@ -18,6 +18,7 @@
 #include "net/init.h"
 #include "net/layout.h"
 #include "net/netdesc.h"
+#include "util/crc32.h"
 #include "net/weights.h"
 
 static char tmpdir[256];
@@ -150,7 +151,7 @@ static void test_small(void) {
     CHECK_OK(an_weights_save(path, n, x));
     DIR *d = opendir(tmpdir);
     int strays = 0;
-    for (struct dirent *e; d && (e = readdir(d));) strays += strstr(e->d_name, ".tmp-") != NULL;
+    for (struct dirent *e; d && (e = readdir(d));) strays += strstr(e->d_name, ".tmp.") != NULL;
     if (d) closedir(d);
     CHECK(strays == 0, "%d temporary files left", strays);
     CHECK(an_weights_save("/nonexistent-dir/x.anw", n, x) == AN_ERR_IO &&

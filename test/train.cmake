@@ -8,5 +8,6 @@ an_add_test(test_finetune COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_finetune
             $<TARGET_FILE:test_tensorboard> LABELS train cli TIMEOUT 300)
 set_tests_properties(test_finetune PROPERTIES SKIP_RETURN_CODE 77)
 an_add_test(test_schedule SOURCES test_schedule.c LABELS train)
+an_add_test(test_train_config SOURCES test_train_config.c LABELS train)
 an_add_test(test_train_schedule COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_train_schedule.sh
             LABELS train cli ENV "POCL_DEVICES=pthread pthread" TIMEOUT 300)

@@ -2,7 +2,8 @@
 # tools/test.sh - set up, build and run the whole test suite (CTest). The README's test command.
 # With CI=true (warnings are errors there) it also runs the model, training and CLI tests again
 # with two PoCL devices (POCL_DEVICES="pthread pthread": every test then sees two devices) and
-# the suite once under AddressSanitizer and UndefinedBehaviorSanitizer, then smoke-fuzzes every parser of outside input
+# the suite once under AddressSanitizer and UndefinedBehaviorSanitizer, the threaded API tests
+# under ThreadSanitizer, then smoke-fuzzes every parser of outside input
 # (tools/fuzz.sh, FUZZ_SMOKE_SECONDS each, default 15). Extra arguments go to every ctest call.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,6 +25,14 @@ if [ "${CI:-}" = true ]; then
   # test's host code is the same as the small split's; the tuned tests' is test_tune's.
   ASAN_OPTIONS=detect_leaks=0 ctest --test-dir build-asan -j2 --output-on-failure \
     -LE 'oclgrind|slow|tuned' "$@"
+  echo "== the API's threaded tests under ThreadSanitizer =="
+  # Only the tests that drive devices from several threads: test_api (two networks on one
+  # handle) and test_api_devices (two devices, two threads). No suppressions are needed: PoCL and
+  # LLVM are not instrumented, and nothing of ours may race.
+  cmake -S . -B build-tsan -DALEXNET_TSAN=ON -DALEXNET_WERROR=ON >/dev/null
+  cmake --build build-tsan -j2 --target test_api test_api_devices
+  TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build-tsan -j2 --output-on-failure \
+    -R '^test_api(_devices)?$' "$@"
   echo "== smoke fuzzing (libFuzzer, ASan+UBSan): ${FUZZ_SMOKE_SECONDS:-15} s per harness =="
   for t in $(tools/fuzz.sh list); do
     tools/fuzz.sh "$t" "${FUZZ_SMOKE_SECONDS:-15}"

@@ -19,9 +19,7 @@ an_status an_version(int *major, int *minor, int *patch) {
 }
 
 an_status an_set_kernel_cache(int on) {
-    an_api_lock();
-    an_kernel_cache_enable(on != 0);
-    an_api_unlock();
+    an_kernel_cache_enable(on != 0); /* an atomic switch */
     return AN_OK;
 }
 
@@ -50,19 +48,23 @@ an_status an_devices_open(const char *spec, an_devices **out) {
         free(d);
         return s;
     }
+    pthread_mutex_init(&d->lock, NULL);
     *out = d;
     return AN_OK;
 }
 
 an_status an_devices_close(an_devices *d) {
     if (!d) return AN_OK;
-    an_api_lock();
+    pthread_mutex_lock(&d->lock);
     int busy = d->networks;
-    if (!busy) an_devs_close(d->devs, d->n);
-    an_api_unlock();
+    pthread_mutex_unlock(&d->lock);
     if (busy)
         return an_error(AN_ERR_INVALID_ARG, "an_devices_close: %d network(s) still open on these "
                         "devices; close them first (an_network_close)", busy);
+    an_api_lock();
+    an_devs_close(d->devs, d->n);
+    an_api_unlock();
+    pthread_mutex_destroy(&d->lock);
     free(d);
     return AN_OK;
 }

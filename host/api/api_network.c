@@ -1,6 +1,7 @@
 /* host/api/api_network.c - the public API's network handle: a net on opened devices, its
  * weights, JPEG preprocessing as `alexnet classify` does it, forwards and SGD steps. Every call
- * that reaches a device holds the API lock; preprocessing holds only the network's own lock. */
+ * that reaches a device holds its devices' lock (api_impl.h); preprocessing holds only the
+ * network's own lock. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,7 +37,7 @@ static void network_free(an_network *n) {
 }
 
 /* Place net (taken over) on d; weights, when given, are loaded, else the paper's init. Called
- * with the API lock held. */
+ * with d->lock held. */
 static an_status network_make(an_devices *d, an_net *net, const an_network_opts *o,
                               const char *weights, an_network **out) {
     an_network *n = calloc(1, sizeof *n);
@@ -92,11 +93,11 @@ an_status an_network_create(an_devices *d, const char *net_name, const an_networ
     an_network_opts_default(&def);
     if (!o) o = &def;
     AN_TRY(check_create(d, net_name, o, out));
-    an_api_lock();
+    pthread_mutex_lock(&d->lock);
     an_net *net = NULL;
     an_status s = an_net_load(net_name, &net);
     if (s == AN_OK) s = network_make(d, net, o, NULL, out);
-    an_api_unlock();
+    pthread_mutex_unlock(&d->lock);
     return s;
 }
 
@@ -106,41 +107,42 @@ an_status an_network_open(an_devices *d, const char *weights, const an_network_o
     an_network_opts_default(&def);
     if (!o) o = &def;
     AN_TRY(check_create(d, weights, o, out));
-    an_api_lock();
+    pthread_mutex_lock(&d->lock);
     an_net *net = NULL;
     an_status s = an_net_from_weights(weights, &net);
     if (s == AN_OK) s = network_make(d, net, o, weights, out);
-    an_api_unlock();
+    pthread_mutex_unlock(&d->lock);
     return s;
 }
 
 an_status an_network_close(an_network *n) {
     if (!n) return AN_OK;
-    an_api_lock();
-    n->devs->networks--;
+    an_devices *d = n->devs;
+    pthread_mutex_lock(&d->lock);
+    d->networks--;
     network_free(n);
-    an_api_unlock();
+    pthread_mutex_unlock(&d->lock);
     return AN_OK;
 }
 
 an_status an_network_load_weights(an_network *n, const char *path) {
     if (!n || !path) return an_error(AN_ERR_INVALID_ARG, "an_network_load_weights: NULL argument");
-    an_api_lock();
+    pthread_mutex_lock(&n->devs->lock);
     an_status s = an_model_load_weights(n->m, path);
-    an_api_unlock();
+    pthread_mutex_unlock(&n->devs->lock);
     return s;
 }
 
 an_status an_network_save_weights(an_network *n, const char *path) {
     if (!n || !path) return an_error(AN_ERR_INVALID_ARG, "an_network_save_weights: NULL argument");
-    an_api_lock();
+    pthread_mutex_lock(&n->devs->lock);
     an_status s = AN_OK;
     float *whole = malloc(an_model_whole_floats(n->m) * sizeof(float));
     if (!whole) s = an_error(AN_ERR_NOMEM, "saving %s: out of host memory", path);
     if (s == AN_OK) s = an_model_get_params(n->m, whole);
     if (s == AN_OK) s = an_weights_save(path, n->net, whole);
     free(whole);
-    an_api_unlock();
+    pthread_mutex_unlock(&n->devs->lock);
     return s;
 }
 
@@ -226,9 +228,9 @@ an_status an_network_forward(an_network *n, const float *images, int count, an_o
     if (what != AN_OUTPUT_PROBS && what != AN_OUTPUT_LOGITS)
         return an_error(AN_ERR_INVALID_ARG, "output %d: AN_OUTPUT_PROBS or AN_OUTPUT_LOGITS",
                         (int)what);
-    an_api_lock();
+    pthread_mutex_lock(&n->devs->lock);
     an_status s = forward_locked(n, images, count, what, out);
-    an_api_unlock();
+    pthread_mutex_unlock(&n->devs->lock);
     return s;
 }
 
@@ -275,8 +277,8 @@ an_status an_network_train_step(an_network *n, const float *images, const int *l
         if (labels[i] < 0 || labels[i] >= n->net->classes)
             return an_error(AN_ERR_INVALID_ARG, "label %d of image %d: the net has classes 0..%d",
                             labels[i], i, n->net->classes - 1);
-    an_api_lock();
+    pthread_mutex_lock(&n->devs->lock);
     an_status s = train_locked(n, images, labels, count, lr, momentum, decay, loss);
-    an_api_unlock();
+    pthread_mutex_unlock(&n->devs->lock);
     return s;
 }

@@ -267,7 +267,7 @@ int cmd_bench_gemm(int argc, char **argv) {
     double res[MAX_SHAPES + COUNT(alexnet_shapes)][2] = {{0}};
     for (int bi = 0; bi < 2 && s == AN_OK; bi++) {
         if (!run_be[bi]) continue;
-        an_gemm_set_backend(backends[bi]);
+        an_gemm_set_backend(&d, backends[bi]);
         for (size_t i = 0; i < ns && s == AN_OK; i++) {
             if (!json && cli_is_tty())
                 fprintf(stderr, "\r%s: %-32s", an_gemm_backend_name(backends[bi]),
@@ -277,7 +277,7 @@ int cmd_bench_gemm(int argc, char **argv) {
             s = time_shape(&d, list[i], (size_t)images, slow ? 1 : 10, A, B, C, &res[i][bi]);
         }
     }
-    an_gemm_set_backend(AN_GEMM_AUTO);
+    an_gemm_set_backend(&d, AN_GEMM_AUTO);
     double load = load_average();
     if (!json && cli_is_tty()) fprintf(stderr, "\r%60s\r", "");
     an_free(&A.mem);

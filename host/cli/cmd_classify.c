@@ -13,6 +13,7 @@
 #include "cli/cli.h"
 #include "data/jpeg.h"
 #include "train/evaluate.h"
+#include "util/read_file.h"
 
 #define MAX_IMAGES 100000
 #define BATCH 16

@@ -4,7 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "runtime/clcheck.h"
+#include "util/try.h"
 
 an_status an_image_reserve(an_image *img, int w, int h) {
     if (w <= 0 || h <= 0) return an_error(AN_ERR_INVALID_ARG, "image size %d×%d", w, h);

@@ -281,29 +281,3 @@ an_status an_jpeg_encode(an_jpeg *j, const an_image *img, int quality, int full_
     *len = size;
     return AN_OK;
 }
-
-an_status an_read_file(const char *path, uint8_t **buf, size_t *cap, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return an_error(AN_ERR_IO, "cannot open %s: %s", path, strerror(errno));
-    size_t n = 0;
-    for (;;) {
-        if (n == *cap) {
-            size_t nc = *cap ? *cap * 2 : 1 << 16;
-            uint8_t *p = realloc(*buf, nc);
-            if (!p) {
-                fclose(f);
-                return an_error(AN_ERR_NOMEM, "out of memory reading %s", path);
-            }
-            *buf = p;
-            *cap = nc;
-        }
-        size_t got = fread(*buf + n, 1, *cap - n, f);
-        n += got;
-        if (got == 0) break;
-    }
-    int err = ferror(f);
-    fclose(f);
-    if (err) return an_error(AN_ERR_IO, "cannot read %s", path);
-    *len = n;
-    return AN_OK;
-}

@@ -18,7 +18,7 @@
 #include <stdint.h>
 
 #include "data/image.h"
-#include "runtime/clcheck.h"
+#include "util/try.h"
 
 typedef struct an_jpeg an_jpeg;
 
@@ -41,8 +41,5 @@ int an_jpeg_warnings(const an_jpeg *j, const char **first);
  * else 4:2:0. *out is reallocated as needed (capacity in *cap) and *len set. */
 an_status an_jpeg_encode(an_jpeg *j, const an_image *img, int quality, int full_chroma,
                          uint8_t **out, size_t *cap, size_t *len);
-
-/* Read a whole file into *buf (reallocated as needed; capacity *cap), its size into *len. */
-an_status an_read_file(const char *path, uint8_t **buf, size_t *cap, size_t *len);
 
 #endif

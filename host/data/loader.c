@@ -14,7 +14,8 @@
 
 #include "data/image.h"
 #include "data/jpeg.h"
-#include "runtime/clcheck.h"
+#include "util/try.h"
+#include "util/read_file.h"
 
 #define MAX_BUFFERS 3
 

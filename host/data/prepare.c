@@ -16,9 +16,10 @@
 #include "data/image.h"
 #include "data/jpeg.h"
 #include "data/source.h"
-#include "runtime/clcheck.h"
+#include "util/try.h"
 #include "util/clock.h"
 #include "util/mkdir_p.h"
+#include "util/read_file.h"
 
 void an_prepare_defaults(an_prepare_opts *o) {
     *o = (an_prepare_opts){0};
@@ -163,7 +164,8 @@ static void *worker_main(void *arg) {
     return NULL;
 }
 
-/* Remove leftovers of an interrupted run: *.tmp files and shards past the end. */
+/* Remove leftovers of an interrupted run: temporary files (*.tmp, *.tmp.XXXXXX) and shards past
+ * the end. */
 static void clean_dir(const char *dir, uint32_t nshards) {
     DIR *d = opendir(dir);
     if (!d) return;
@@ -173,6 +175,7 @@ static void clean_dir(const char *dir, uint32_t nshards) {
         unsigned k;
         char tail[8];
         int stale = (n > 4 && strcmp(e->d_name + n - 4, ".tmp") == 0) ||
+                    strstr(e->d_name, ".tmp.") != NULL ||
                     (sscanf(e->d_name, "shard-%u.bi%1s", &k, tail) == 2 && k >= nshards);
         if (stale) {
             char *p = an_path_join(dir, e->d_name);

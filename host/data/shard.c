@@ -10,7 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "runtime/clcheck.h"
+#include "util/try.h"
+#include "util/read_file.h"
 
 #define SHARD_MAGIC "ANSHARD1"
 #define INDEX_MAGIC "ANINDEX1"
@@ -214,28 +215,14 @@ an_status an_data_stats_save(const char *dir, const an_data_stats *st) {
 
 /* Read a whole small file. */
 static an_status slurp(const char *path, uint8_t **buf, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return an_error(errno == ENOENT ? AN_ERR_NOT_FOUND : AN_ERR_IO, "cannot open %s: %s",
-                            path, strerror(errno));
-    if (fseek(f, 0, SEEK_END) != 0) {
-        fclose(f);
-        return an_error(AN_ERR_IO, "cannot seek in %s", path);
-    }
-    long n = ftell(f);
-    rewind(f);
-    *buf = malloc(n > 0 ? (size_t)n : 1);
-    if (!*buf) {
-        fclose(f);
-        return an_error(AN_ERR_NOMEM, "out of memory reading %s", path);
-    }
-    size_t got = fread(*buf, 1, (size_t)n, f);
-    fclose(f);
-    if (n < 0 || got != (size_t)n) {
+    size_t cap = 0;
+    *buf = NULL;
+    an_status s = an_read_file(path, buf, &cap, len);
+    if (s != AN_OK) {
         free(*buf);
-        return an_error(AN_ERR_IO, "cannot read %s", path);
+        *buf = NULL;
     }
-    *len = (size_t)n;
-    return AN_OK;
+    return s;
 }
 
 an_status an_data_stats_load(const char *path, an_data_stats *out) {
@@ -277,7 +264,7 @@ an_status an_data_stats_load(const char *path, an_data_stats *out) {
 
 struct an_shard_writer {
     FILE *f;
-    char path[4096], tmp[4100];
+    an_atomic_file af;
     an_shard_info info;
     uint64_t pos;
     an_shard_rec *recs;
@@ -295,20 +282,20 @@ an_status an_shard_writer_open(const char *dir, const an_shard_info *info, an_sh
     an_shard_writer *w = calloc(1, sizeof *w);
     if (!w) return an_error(AN_ERR_NOMEM, "out of memory for a shard writer");
     w->info = *info;
-    an_shard_path(w->path, sizeof w->path, dir, info->shard_no);
-    snprintf(w->tmp, sizeof w->tmp, "%s.tmp", w->path);
-    w->f = fopen(w->tmp, "wb");
-    if (!w->f) {
-        an_status s = an_error(AN_ERR_IO, "cannot create %s: %s", w->tmp, strerror(errno));
+    char path[4096];
+    an_shard_path(path, sizeof path, dir, info->shard_no);
+    an_status s = an_atomic_open(&w->af, path);
+    if (s != AN_OK) {
         free(w);
         return s;
     }
+    w->f = w->af.f;
     setvbuf(w->f, NULL, _IOFBF, 1 << 20);
     shard_header h;
     memset(&h, 0, sizeof h);
     if (fwrite(&h, sizeof h, 1, w->f) != 1) {
         an_shard_writer_abort(w);
-        return an_error(AN_ERR_IO, "cannot write %s", w->tmp);
+        return an_error(AN_ERR_IO, "cannot write %s", path);
     }
     w->pos = sizeof h;
     *out = w;
@@ -325,7 +312,7 @@ an_status an_shard_writer_add(an_shard_writer *w, uint32_t src, int32_t label, c
         w->rec_cap = nc;
     }
     if (fwrite(data, 1, len, w->f) != len)
-        return an_error(AN_ERR_IO, "cannot write %s: %s", w->tmp, strerror(errno));
+        return an_error(AN_ERR_IO, "cannot write %s: %s", w->af.path, strerror(errno));
     w->recs[w->nrec++] = (an_shard_rec){.off = w->pos, .len = (uint32_t)len, .label = label, .src = src};
     w->pos += len;
     return AN_OK;
@@ -358,8 +345,7 @@ static void writer_free(an_shard_writer *w) {
 
 void an_shard_writer_abort(an_shard_writer *w) {
     if (!w) return;
-    if (w->f) fclose(w->f);
-    remove(w->tmp);
+    an_atomic_abort(&w->af);
     writer_free(w);
 }
 
@@ -394,15 +380,15 @@ an_status an_shard_writer_commit(an_shard_writer *w, const an_stat_sums *sums) {
         tail[10] = sums->nimg;
         ok = fwrite(sums->pix, sizeof(uint64_t), npix, w->f) == npix && fwrite(tail, 8, 11, w->f) == 11;
     }
-    ok = ok && fseek(w->f, 0, SEEK_SET) == 0 && fwrite(&h, sizeof h, 1, w->f) == 1 &&
-         fflush(w->f) == 0 && fsync(fileno(w->f)) == 0;
-    int e = errno;
-    ok = (fclose(w->f) == 0) && ok;
-    w->f = NULL;
-    if (!ok || rename(w->tmp, w->path) != 0) {
-        if (ok) e = errno;
-        an_status s = an_error(AN_ERR_IO, "cannot write %s: %s", w->tmp, strerror(e));
+    ok = ok && fseek(w->f, 0, SEEK_SET) == 0 && fwrite(&h, sizeof h, 1, w->f) == 1;
+    if (!ok) {
+        an_status s = an_error(AN_ERR_IO, "cannot write %s: %s", w->af.path, strerror(errno));
         an_shard_writer_abort(w);
+        return s;
+    }
+    an_status s = an_atomic_commit(&w->af);
+    if (s != AN_OK) {
+        writer_free(w);
         return s;
     }
     writer_free(w);

@@ -10,7 +10,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-#include "runtime/clcheck.h"
+#include "util/try.h"
 #include "util/atomic_file.h"
 
 int an_is_dir(const char *path) {

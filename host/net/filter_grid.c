@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "net/layout.h"
-#include "runtime/clcheck.h" /* AN_TRY */
+#include "util/try.h"
 
 static void conv_layers(const an_net *net, char *buf, size_t n) {
     buf[0] = 0;

@@ -27,20 +27,20 @@ an_shape an_model_tensor_shape(const an_model *m, int i) {
     return i < 0 ? m->net->input : m->net->layers[i].out;
 }
 
-int an_model_runs(const an_model *m, int i, int t) {
-    const an_layer *l = &m->net->layers[i];
+int an_net_tower_runs(const an_net *net, int i, int t) {
+    const an_layer *l = &net->layers[i];
     if (l->kind == AN_LAYER_SOFTMAX) return t == 0; /* the loss lives on tower 1's device */
     if (l->kind == AN_LAYER_CONV || l->kind == AN_LAYER_FC)
         return l->tower == 0 || l->tower == t + 1;
     /* The others work on whatever part of their input a tower holds. */
     int c0, c1;
-    return an_model_piece(m, i - 1, t, &c0, &c1);
+    return an_net_tower_piece(net, i - 1, t, &c0, &c1);
 }
 
-int an_model_piece(const an_model *m, int i, int t, int *c0, int *c1) {
-    int C = an_model_tensor_shape(m, i).c, T = m->T;
-    an_dist dist = i < 0 ? (an_dist){AN_DIST_ALL, 0} : m->net->layers[i].out_dist;
-    if (i >= 0 && !an_model_runs(m, i, t)) return 0;
+int an_net_tower_piece(const an_net *net, int i, int t, int *c0, int *c1) {
+    int C = i < 0 ? net->input.c : net->layers[i].out.c, T = net->towers;
+    an_dist dist = i < 0 ? (an_dist){AN_DIST_ALL, 0} : net->layers[i].out_dist;
+    if (i >= 0 && !an_net_tower_runs(net, i, t)) return 0;
     switch (dist.kind) {
     case AN_DIST_SPLIT:
         *c0 = t * C / T;
@@ -56,6 +56,12 @@ int an_model_piece(const an_model *m, int i, int t, int *c0, int *c1) {
         *c1 = C;
         return 1;
     }
+}
+
+int an_model_runs(const an_model *m, int i, int t) { return an_net_tower_runs(m->net, i, t); }
+
+int an_model_piece(const an_model *m, int i, int t, int *c0, int *c1) {
+    return an_net_tower_piece(m->net, i, t, c0, c1);
 }
 
 an_buf an_model_piece_buf(const an_model *m, int i, int t) {

@@ -64,6 +64,13 @@ typedef struct an_model_opts {
  * other conv_algo forces that algorithm on every layer. */
 an_model_opts an_model_defaults(void);
 
+/* Where a net's work runs, as an_model_create places it: does tower t (0-based) run layer i
+ * (conv and fc layers on their towers, the softmax on tower 1, the others wherever their input
+ * is held), and which channels [c0, c1) of the tensor after layer i does it hold (i = -1: the
+ * image, which every tower holds whole)? 0 when it holds none. */
+int an_net_tower_runs(const an_net *net, int i, int t);
+int an_net_tower_piece(const an_net *net, int i, int t, int *c0, int *c1);
+
 /* Place net on devs[0..ndev-1] (ndev 1, or 2 for a two-tower net). The model keeps pointers to
  * net and devs: both must outlive it. Parameters start at zero: set them with an_model_init or
  * an_model_set_params. */

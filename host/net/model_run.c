@@ -19,7 +19,7 @@ static an_lrn_params lrn_params_of(const an_layer *l) {
     p.alpha = (float)l->lrn.alpha;
     p.beta = (float)l->lrn.beta;
     p.k = (float)l->lrn.k;
-    p.convention = l->lrn.convention == AN_LRN_PAPER ? AN_LRN_ALPHA_PAPER : AN_LRN_ALPHA_PER_N;
+    p.convention = l->lrn.convention;
     return p;
 }
 

@@ -14,12 +14,12 @@
 #include <sys/stat.h>
 
 #include "net/netdesc_impl.h"
-#include "runtime/clcheck.h" /* AN_TRY */
+#include "util/try.h"
 
 /* ---- small helpers ---------------------------------------------------------------------- */
 
-static const char *const kind_names[] = {"conv",    "fc",      "relu",    "lrn",
-                                         "maxpool", "avgpool", "dropout", "softmax"};
+static const char kind_names[][8] = {"conv",    "fc",      "relu",    "lrn",
+                                      "maxpool", "avgpool", "dropout", "softmax"};
 
 const char *an_layer_kind_name(an_layer_kind k) {
     return (unsigned)k < sizeof kind_names / sizeof kind_names[0] ? kind_names[k] : "?";

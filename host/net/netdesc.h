@@ -30,6 +30,7 @@
 #include <stddef.h>
 
 #include "alexnet/status.h"
+#include "util/lrn_convention.h"
 
 #define AN_NAME_MAX 32          /* a layer or net name, with its terminating NUL */
 #define AN_TENSOR_NAME_MAX 48   /* "conv1.weight" */
@@ -47,9 +48,6 @@ typedef enum {
     AN_LAYER_SOFTMAX  /* over channels; only as the last layer */
 } an_layer_kind;
 
-/* How LRN's α is applied: the paper's b = a / (k + α·Σa²)^β, or Caffe's and PyTorch's
- * b = a / (k + (α/n)·Σa²)^β. */
-typedef enum { AN_LRN_PAPER, AN_LRN_CAFFE } an_lrn_convention;
 
 typedef enum { AN_INPUT_OWN, AN_INPUT_CROSS } an_input_mode;
 

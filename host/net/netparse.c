@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 
 #include "net/netdesc_impl.h"
-#include "runtime/clcheck.h" /* AN_TRY */
+#include "util/try.h"
 
 /* ---- the parser ------------------------------------------------------------------------- */
 
@@ -139,8 +139,8 @@ static an_status get_choice(const line_ctx *c, const char *key, const char *choi
 
 /* Which keys each line kind takes. */
 typedef struct line_kind {
-    const char *keyword;
-    const char *keys; /* space-separated */
+    char keyword[12];
+    char keys[64];    /* space-separated */
     int layer_kind;   /* -1 for header lines */
 } line_kind;
 
@@ -484,7 +484,7 @@ static an_status load_base(const char *name, an_net **out) {
 
 static an_status apply_overrides(an_net *net, const char *spec) {
     int v[5] = {0, 0, 0, 0, 0}; /* channels, size, height, width, classes */
-    static const char *const keys[5] = {"channels", "size", "height", "width", "classes"};
+    const char *const keys[5] = {"channels", "size", "height", "width", "classes"};
     char buf[256];
     snprintf(buf, sizeof buf, "%s", spec);
     for (char *item = strtok(buf, ","); item; item = strtok(NULL, ",")) {

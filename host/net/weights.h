@@ -49,7 +49,4 @@ void an_weights_meta_free(an_weights_meta *meta);
 /* The net a weights file describes, with the file's preprocessing and class names. */
 an_status an_net_from_weights(const char *path, an_net **out);
 
-/* CRC-32 (IEEE 802.3, as zlib's crc32): crc = an_crc32(crc, data, n), starting from 0. */
-uint32_t an_crc32(uint32_t crc, const void *data, size_t n);
-
 #endif

@@ -10,6 +10,7 @@
 #include "ops/conv_fft.h"
 #include "ops/conv_winograd.h"
 #include "ops/gemm.h"
+#include "ops/opargs.h"
 
 #define CONV_WS_CAP ((size_t)64 << 20) /* floats: 256 MB */
 #define CONV_DIRECT_OB 8               /* output channels per work-item of the direct forward */
@@ -137,13 +138,7 @@ static an_status launch_io(an_dev *d, const char *file, const char *name, const 
 
 /* A buffer must hold `floats` floats from its offset on. */
 static an_status check_buf(const char *what, an_buf b, size_t floats) {
-    if (!b.mem) return an_error(AN_ERR_INVALID_ARG, "conv: %s has no buffer", what);
-    size_t bytes = 0;
-    CL_CHECK(clGetMemObjectInfo(b.mem, CL_MEM_SIZE, sizeof bytes, &bytes, NULL));
-    if (b.off > UINT_MAX || b.off + floats > bytes / sizeof(float))
-        return an_error(AN_ERR_INVALID_ARG, "conv: %s needs %zu floats from offset %zu; its "
-                        "buffer holds %zu", what, floats, b.off, bytes / sizeof(float));
-    return AN_OK;
+    return op_check_buf_fits("conv", what, b, floats);
 }
 
 static size_t x_floats(const an_conv_shape *s) { return (size_t)s->n * s->c * s->h * s->w; }

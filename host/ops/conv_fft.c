@@ -24,6 +24,7 @@
  * device closed and another opened at the same queue address would find stale plans: the net
  * and the tests open their devices once. */
 #include "ops/conv_fft.h"
+#include "ops/opargs.h"
 
 #include <clFFT.h>
 #include <limits.h>
@@ -43,12 +44,16 @@ typedef struct fft_plan {
     unsigned long used;
 } fft_plan;
 
-static fft_plan plans[FFT_PLANS];
-static int nplans;
-static unsigned long plan_tick;
-static pthread_mutex_t plans_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_once_t setup_once = PTHREAD_ONCE_INIT;
-static clfftStatus setup_rc;
+/* clFFT's one-time set-up and the plan cache (clFFT's own state is process-wide): the only
+ * mutable state of this file, every access but the set-up under the lock. */
+static struct {
+    pthread_once_t once;
+    clfftStatus setup_rc;
+    pthread_mutex_t lock;
+    fft_plan plans[FFT_PLANS];
+    int n;
+    unsigned long tick;
+} fft = {.once = PTHREAD_ONCE_INIT, .lock = PTHREAD_MUTEX_INITIALIZER};
 
 /* clfftInitSetupData is an inline function C does not get: the structure is filled here. */
 static void fft_setup(void) {
@@ -58,7 +63,7 @@ static void fft_setup(void) {
     sd.minor = clfftVersionMinor;
     sd.patch = clfftVersionPatch;
     sd.debugFlags = 0;
-    setup_rc = clfftSetup(&sd);
+    fft.setup_rc = clfftSetup(&sd);
 }
 
 static an_status fft_fail(clfftStatus rc, const char *what) {
@@ -155,13 +160,7 @@ static an_status plan_chunks(const an_dev *d, const an_conv_shape *s, an_buf ws,
         return an_error(AN_ERR_INVALID_ARG, "conv fft: workspace of %zu floats is smaller than "
                         "one image's need of %zu (see an_conv_workspace_floats)", ws_floats,
                         l->total);
-    if (!ws.mem) return an_error(AN_ERR_INVALID_ARG, "conv fft: workspace has no buffer");
-    size_t bytes = 0;
-    CL_CHECK(clGetMemObjectInfo(ws.mem, CL_MEM_SIZE, sizeof bytes, &bytes, NULL));
-    if (ws.off + ws_floats > bytes / sizeof(float) || ws.off + ws_floats > UINT_MAX)
-        return an_error(AN_ERR_INVALID_ARG, "conv fft: workspace of %zu floats from offset %zu "
-                        "does not fit its buffer of %zu floats (or 2^32)", ws_floats, ws.off,
-                        bytes / sizeof(float));
+    AN_TRY(op_check_buf_fits("conv fft", "workspace", ws, ws_floats));
     *base = an_round_up(ws.off, align);
     return AN_OK;
 }
@@ -170,22 +169,22 @@ static an_status plan_chunks(const an_dev *d, const an_conv_shape *s, an_buf ws,
 static an_status plan_get(an_dev *d, const fft_geom *g, int inverse, size_t batch,
                           clfftPlanHandle *out) {
     int slot = -1;
-    for (int i = 0; i < nplans; i++)
-        if (plans[i].q == d->q && plans[i].fh == g->fh && plans[i].fw == g->fw &&
-            plans[i].inverse == inverse && plans[i].batch == batch) {
-            plans[i].used = ++plan_tick;
-            *out = plans[i].h;
+    for (int i = 0; i < fft.n; i++)
+        if (fft.plans[i].q == d->q && fft.plans[i].fh == g->fh && fft.plans[i].fw == g->fw &&
+            fft.plans[i].inverse == inverse && fft.plans[i].batch == batch) {
+            fft.plans[i].used = ++fft.tick;
+            *out = fft.plans[i].h;
             return AN_OK;
         }
-    if (nplans < FFT_PLANS) {
-        slot = nplans;
+    if (fft.n < FFT_PLANS) {
+        slot = fft.n;
     } else {
         slot = 0;
-        for (int i = 1; i < nplans; i++)
-            if (plans[i].used < plans[slot].used) slot = i;
-        FFT_CHECK(clfftDestroyPlan(&plans[slot].h), "clfftDestroyPlan");
-        plans[slot] = plans[--nplans];
-        slot = nplans;
+        for (int i = 1; i < fft.n; i++)
+            if (fft.plans[i].used < fft.plans[slot].used) slot = i;
+        FFT_CHECK(clfftDestroyPlan(&fft.plans[slot].h), "clfftDestroyPlan");
+        fft.plans[slot] = fft.plans[--fft.n];
+        slot = fft.n;
     }
     clfftPlanHandle h;
     size_t lens[2] = {(size_t)g->fw, (size_t)g->fh};
@@ -208,8 +207,8 @@ static an_status plan_get(an_dev *d, const fft_geom *g, int inverse, size_t batc
         clfftDestroyPlan(&h);
         return fft_fail(rc, "plan set-up");
     }
-    plans[slot] = (fft_plan){d->q, g->fh, g->fw, inverse, batch, h, ++plan_tick};
-    nplans++;
+    fft.plans[slot] = (fft_plan){d->q, g->fh, g->fw, inverse, batch, h, ++fft.tick};
+    fft.n++;
     *out = h;
     return AN_OK;
 }
@@ -239,16 +238,16 @@ static an_status enqueue_locked(an_dev *d, const fft_geom *g, int inverse, size_
  * forward, or complex to real (unscaled) when inverse. */
 static an_status transform(an_dev *d, const fft_layout *l, int inverse, size_t batch, an_buf ws,
                            size_t base, size_t from, size_t to) {
-    pthread_once(&setup_once, fft_setup);
-    if (setup_rc != CLFFT_SUCCESS) return fft_fail(setup_rc, "clfftSetup");
+    pthread_once(&fft.once, fft_setup);
+    if (fft.setup_rc != CLFFT_SUCCESS) return fft_fail(fft.setup_rc, "clfftSetup");
     size_t real = batch * l->g.real, cplx = batch * l->g.cplx;
     cl_mem in = NULL, out = NULL;
     AN_TRY(sub_buffer(ws, base + from, inverse ? cplx : real, &in));
     an_status st = sub_buffer(ws, base + to, inverse ? real : cplx, &out);
     if (st == AN_OK) {
-        pthread_mutex_lock(&plans_lock);
+        pthread_mutex_lock(&fft.lock);
         st = enqueue_locked(d, &l->g, inverse, batch, in, out);
-        pthread_mutex_unlock(&plans_lock);
+        pthread_mutex_unlock(&fft.lock);
     }
     if (out) clReleaseMemObject(out);
     clReleaseMemObject(in);

@@ -12,7 +12,6 @@ static an_status apply(an_dev *d, const char *op, const an_dropout_cfg *cfg, int
                        size_t col_offset) {
     if (!cfg || !(cfg->p >= 0 && cfg->p < 1))
         return an_error(AN_ERR_INVALID_ARG, "%s: drop probability must be in [0, 1)", op);
-    if (!x.mem || !y.mem) return an_error(AN_ERR_INVALID_ARG, "%s: missing buffer", op);
     if (cols > layer_cols || col_offset > layer_cols - cols)
         return an_error(AN_ERR_INVALID_ARG, "%s: tile columns [%zu, %zu) outside a layer of %zu",
                         op, col_offset, col_offset + cols, layer_cols);
@@ -20,8 +19,8 @@ static an_status apply(an_dev *d, const char *op, const an_dropout_cfg *cfg, int
         (uint64_t)cfg->row_offset + rows > UINT32_MAX)
         return an_error(AN_ERR_INVALID_ARG, "%s: %zu x %zu elements exceed 2^32", op, rows, cols);
     size_t n = rows * cols;
-    if (x.off > UINT32_MAX - n || y.off > UINT32_MAX - n)
-        return an_error(AN_ERR_INVALID_ARG, "%s: buffer offsets exceed 2^32", op);
+    AN_TRY(op_check_buf(op, "x", x, n));
+    AN_TRY(op_check_buf(op, "y", y, n));
     if (!n || (!training && x.mem == y.mem && x.off == y.off)) return AN_OK;
     cl_kernel k;
     AN_TRY(an_kernel(d, "dropout", NULL, "dropout_apply", &k));

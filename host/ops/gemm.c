@@ -27,14 +27,11 @@
 #define AN_GEMM_DOT_OPTS "-DDM=" AN_GEMM_STR(AN_GEMM_DM) " -DDN=" AN_GEMM_STR(AN_GEMM_DN)
 #define AN_GEMM_KC 512 /* K block of gemm_panel */
 
-static an_gemm_backend gemm_override = AN_GEMM_AUTO;
-static an_gemm_backend gemm_preferred = AN_GEMM_AUTO; /* per call, from the tuned choice */
+void an_gemm_set_backend(an_dev *d, an_gemm_backend b) { d->gemm_fixed = (int)b; }
 
-void an_gemm_set_backend(an_gemm_backend b) { gemm_override = b; }
-
-an_gemm_backend an_gemm_prefer(an_gemm_backend b) {
-    an_gemm_backend prev = gemm_preferred;
-    gemm_preferred = b;
+an_gemm_backend an_gemm_prefer(an_dev *d, an_gemm_backend b) {
+    an_gemm_backend prev = (an_gemm_backend)d->gemm_prefer;
+    d->gemm_prefer = (int)b;
     return prev;
 }
 
@@ -46,8 +43,8 @@ const char *an_gemm_backend_name(an_gemm_backend b) {
     }
 }
 
-an_status an_gemm_backend_fixed(an_gemm_backend *out) {
-    an_gemm_backend b = gemm_override;
+an_status an_gemm_backend_fixed(const an_dev *d, an_gemm_backend *out) {
+    an_gemm_backend b = (an_gemm_backend)d->gemm_fixed;
     if (b == AN_GEMM_AUTO) {
         const char *env = getenv("ALEXNET_GEMM");
         if (env && *env && strcmp(env, "auto") != 0) {
@@ -66,8 +63,8 @@ an_status an_gemm_backend_fixed(an_gemm_backend *out) {
 
 an_status an_gemm_backend_for(const an_dev *d, an_gemm_backend *out) {
     an_gemm_backend b;
-    AN_TRY(an_gemm_backend_fixed(&b));
-    if (b == AN_GEMM_AUTO) b = gemm_preferred;
+    AN_TRY(an_gemm_backend_fixed(d, &b));
+    if (b == AN_GEMM_AUTO) b = (an_gemm_backend)d->gemm_prefer;
     if (b == AN_GEMM_AUTO) b = (d->info.type & CL_DEVICE_TYPE_CPU) ? AN_GEMM_OWN : AN_GEMM_CLBLAST;
     *out = b;
     return AN_OK;

@@ -7,9 +7,10 @@
  * without reading it. Calls enqueue on d->q and do not wait.
  *
  * Backends: the project's own register-tiled kernels (cl/gemm.cl, fast on CPU devices) and
- * CLBlast. Choice, first match wins: an_gemm_set_backend() with a value other than AUTO; the
- * environment variable ALEXNET_GEMM=own|clblast|auto; an_gemm_prefer() (the tuner's per-shape
- * choice); else the device type (CPU: own, other: CLBlast). Callers need not know which one
+ * CLBlast. Choice, first match wins: an_gemm_set_backend() on the device with a value other
+ * than AUTO; the environment variable ALEXNET_GEMM=own|clblast|auto; an_gemm_prefer() on the
+ * device (the tuner's per-shape choice); else the device type (CPU: own, other: CLBlast). Both
+ * settings belong to the an_dev, so calls on different devices never see each other's. Callers need not know which one
  * runs. With profiling on, CLBlast's calls are recorded under d->tag like an_launch's kernels,
  * through the one event each CLBlast call returns. */
 #ifndef AN_OPS_GEMM_H
@@ -23,16 +24,15 @@ typedef enum an_gemm_backend {
     AN_GEMM_CLBLAST = 2
 } an_gemm_backend;
 
-/* Process-wide override (AN_GEMM_AUTO removes it). */
-void an_gemm_set_backend(an_gemm_backend b);
-/* The backend the following calls prefer (a tuned per-shape choice, host/ops/tune.h), ranked
- * below an_gemm_set_backend and ALEXNET_GEMM and above the device-type default; AN_GEMM_AUTO
- * removes it. Returns the previous preference, to be restored after the call. Process-wide, for
- * the thread that enqueues. */
-an_gemm_backend an_gemm_prefer(an_gemm_backend b);
-/* The backend fixed by an_gemm_set_backend or ALEXNET_GEMM, or AN_GEMM_AUTO when neither fixes
- * one (then a tuner may choose); AN_ERR_INVALID_ARG for a bad ALEXNET_GEMM value. */
-an_status an_gemm_backend_fixed(an_gemm_backend *out);
+/* Fix the backend of the following calls on d (AN_GEMM_AUTO removes it). */
+void an_gemm_set_backend(an_dev *d, an_gemm_backend b);
+/* The backend the following calls on d prefer (a tuned per-shape choice, host/ops/tune.h),
+ * ranked below an_gemm_set_backend and ALEXNET_GEMM and above the device-type default;
+ * AN_GEMM_AUTO removes it. Returns the previous preference, to be restored after the call. */
+an_gemm_backend an_gemm_prefer(an_dev *d, an_gemm_backend b);
+/* The backend fixed on d by an_gemm_set_backend or ALEXNET_GEMM, or AN_GEMM_AUTO when neither
+ * fixes one (then a tuner may choose); AN_ERR_INVALID_ARG for a bad ALEXNET_GEMM value. */
+an_status an_gemm_backend_fixed(const an_dev *d, an_gemm_backend *out);
 /* The backend an_gemm would use on d now; AN_ERR_INVALID_ARG for a bad ALEXNET_GEMM value. */
 an_status an_gemm_backend_for(const an_dev *d, an_gemm_backend *out);
 /* "auto", "own", "clblast". */

@@ -2,6 +2,7 @@
  * one per-term factor, build the kernel for the window size (and the beta = 0.75 variant), and
  * enqueue one work-item per run of adjacent pixels of an image, walking down the channels. */
 #include "ops/lrn.h"
+#include "ops/opargs.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -10,12 +11,12 @@
 #define LRN_LWS 64
 
 an_lrn_params an_lrn_paper(void) {
-    an_lrn_params p = {5, 1e-4f, 0.75f, 2.0f, AN_LRN_ALPHA_PAPER};
+    an_lrn_params p = {5, 1e-4f, 0.75f, 2.0f, AN_LRN_PAPER};
     return p;
 }
 
 float an_lrn_alpha_per_term(const an_lrn_params *p) {
-    return p->convention == AN_LRN_ALPHA_PER_N ? p->alpha / (float)p->size : p->alpha;
+    return p->convention == AN_LRN_CAFFE ? p->alpha / (float)p->size : p->alpha;
 }
 
 /* Checks shared by forward and backward. */
@@ -24,7 +25,7 @@ static an_status check_args(const char *op, const an_lrn_params *p, int n, int c
     if (!p) return an_error(AN_ERR_INVALID_ARG, "%s: no parameters", op);
     if (p->size < 1 || !(p->alpha >= 0) || !isfinite(p->alpha) || !isfinite(p->beta) ||
         !(p->k > 0) || !isfinite(p->k) ||
-        (p->convention != AN_LRN_ALPHA_PAPER && p->convention != AN_LRN_ALPHA_PER_N))
+        (p->convention != AN_LRN_PAPER && p->convention != AN_LRN_CAFFE))
         return an_error(AN_ERR_INVALID_ARG,
                         "%s: bad parameters (size %d, alpha %g, beta %g, k %g, convention %d; "
                         "need size >= 1, alpha >= 0, k > 0)",
@@ -32,13 +33,7 @@ static an_status check_args(const char *op, const an_lrn_params *p, int n, int c
     if (n < 1 || c < 1 || h < 1 || w < 1)
         return an_error(AN_ERR_INVALID_ARG, "%s: bad shape %dx%dx%dx%d", op, n, c, h, w);
     size_t total = (size_t)n * c * h * w;
-    for (int i = 0; i < nbufs; i++) {
-        if (!bufs[i].mem) return an_error(AN_ERR_INVALID_ARG, "%s: %s is missing", op, names[i]);
-        if (total > UINT_MAX || bufs[i].off > UINT_MAX - total)
-            return an_error(AN_ERR_INVALID_ARG,
-                            "%s: %s: %zu elements at offset %zu exceed 32-bit indexes", op,
-                            names[i], total, bufs[i].off);
-    }
+    for (int i = 0; i < nbufs; i++) AN_TRY(op_check_buf(op, names[i], bufs[i], total));
     return AN_OK;
 }
 
@@ -72,7 +67,7 @@ static an_status launch(an_dev *d, cl_kernel k, int n, int hw, int vec) {
 
 an_status an_lrn_forward(an_dev *d, const an_lrn_params *p, int n, int c, int h, int w, an_buf x,
                          an_buf y) {
-    static const char *const names[] = {"x", "y"};
+    const char *const names[] = {"x", "y"};
     an_buf bufs[2] = {x, y};
     AN_TRY(check_args("lrn_forward", p, n, c, h, w, names, bufs, 2));
     cl_kernel k;
@@ -95,7 +90,7 @@ an_status an_lrn_forward(an_dev *d, const an_lrn_params *p, int n, int c, int h,
 
 an_status an_lrn_backward(an_dev *d, const an_lrn_params *p, int n, int c, int h, int w,
                           an_buf x, an_buf dy, an_buf dx) {
-    static const char *const names[] = {"x", "dy", "dx"};
+    const char *const names[] = {"x", "dy", "dx"};
     an_buf bufs[3] = {x, dy, dx};
     AN_TRY(check_args("lrn_backward", p, n, c, h, w, names, bufs, 3));
     cl_kernel k;

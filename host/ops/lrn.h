@@ -15,16 +15,12 @@
 #define AN_OPS_LRN_H
 
 #include "runtime/runtime.h"
-
-typedef enum an_lrn_alpha {
-    AN_LRN_ALPHA_PAPER = 0, /* alpha multiplies the plain sum of squares (the paper) */
-    AN_LRN_ALPHA_PER_N = 1  /* alpha / n multiplies it (Caffe, PyTorch) */
-} an_lrn_alpha;
+#include "util/lrn_convention.h"
 
 typedef struct an_lrn_params {
     int size;          /* n: channels in the window, >= 1 */
     float alpha, beta, k;
-    an_lrn_alpha convention;
+    an_lrn_convention convention;
 } an_lrn_params;
 
 /* The paper's layer: n = 5, alpha = 1e-4 (per the plain sum), beta = 0.75, k = 2. */

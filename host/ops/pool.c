@@ -8,6 +8,7 @@
  * work-item per output (forward) or per input (backward) over a 2-D range (position in the
  * plane, plane). */
 #include "ops/pool.h"
+#include "ops/opargs.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -28,13 +29,7 @@ typedef struct tensor_arg {
 } tensor_arg;
 
 static an_status check_tensors(const char *op, const tensor_arg *t, int nt) {
-    for (int i = 0; i < nt; i++) {
-        if (!t[i].b.mem) return an_error(AN_ERR_INVALID_ARG, "%s: %s is missing", op, t[i].name);
-        if (t[i].count > UINT_MAX || t[i].b.off > UINT_MAX - t[i].count)
-            return an_error(AN_ERR_INVALID_ARG,
-                            "%s: %s: %zu elements at offset %zu exceed 32-bit indexes", op,
-                            t[i].name, t[i].count, t[i].b.off);
-    }
+    for (int i = 0; i < nt; i++) AN_TRY(op_check_buf(op, t[i].name, t[i].b, t[i].count));
     return AN_OK;
 }
 

@@ -54,11 +54,9 @@ an_status an_sgd_step(an_dev *d, const an_sgd_table *t, an_buf w, an_buf g, an_b
                       float momentum, float decay) {
     if (!t || !t->count) return an_error(AN_ERR_INVALID_ARG, "sgd_step: no segment table");
     const an_buf *bufs[3] = {&w, &g, &v};
-    static const char *const names[3] = {"w", "g", "v"};
+    const char *const names[3] = {"w", "g", "v"};
     for (int i = 0; i < 3; i++)
-        if (!bufs[i]->mem || bufs[i]->off > UINT32_MAX - t->total)
-            return an_error(AN_ERR_INVALID_ARG, "sgd_step: %s is missing or its offset too large",
-                            names[i]);
+        AN_TRY(op_check_buf("sgd_step", names[i], *bufs[i], t->total));
     if (!t->nruns) return AN_OK;
     cl_kernel k;
     AN_TRY(an_kernel(d, "sgd", NULL, "sgd_run", &k));

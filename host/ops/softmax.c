@@ -25,9 +25,9 @@ static an_status run(an_dev *d, const char *op, int mode, an_buf x, an_buf label
         return an_error(AN_ERR_UNSUPPORTED, "%s: %s allows work-groups of %zu, %d needed", op,
                         d->info.name, d->info.max_work_group, SM_WG);
     if (!n) return mode ? an_fill(d, stats, 0.0f, 3) : AN_OK;
-    static const char *const opts[4] = {"-DSM_LABELS=0 -DSM_GRAD=0", "-DSM_LABELS=1 -DSM_GRAD=0",
-                                        "-DSM_LABELS=1 -DSM_GRAD=1",
-                                        "-DSM_LABELS=1 -DSM_GRAD=1 -DSM_SMOOTH=1"};
+    const char *const opts[4] = {"-DSM_LABELS=0 -DSM_GRAD=0", "-DSM_LABELS=1 -DSM_GRAD=0",
+                                 "-DSM_LABELS=1 -DSM_GRAD=1",
+                                 "-DSM_LABELS=1 -DSM_GRAD=1 -DSM_SMOOTH=1"};
     cl_kernel k1;
     AN_TRY(an_kernel(d, "softmax", opts[mode], "softmax_rows", &k1));
     cl_uint kk = (cl_uint)k, i = 0;

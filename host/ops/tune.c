@@ -5,6 +5,7 @@
 #include "ops/tune.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,8 +45,10 @@ static const struct {
 
 static const an_gemm_backend gemm_backends[] = {AN_GEMM_OWN, AN_GEMM_CLBLAST};
 
-static int tune_mode = AN_TUNE_MODE_ENV;
-static unsigned long n_timed, n_read;
+static _Atomic int tune_mode = AN_TUNE_MODE_ENV;
+static struct {
+    _Atomic unsigned long timed, read;
+} counts;
 static an_conv_choice fault = {AN_CONV_AUTO, AN_GEMM_AUTO};
 static int fault_wrong;
 
@@ -150,7 +153,7 @@ an_status an_conv_tune_candidates(const an_dev *d, const an_conv_shape *s, an_tu
     (void)dir; /* every algorithm has all three directions */
     memset(out, 0, sizeof *out);
     an_gemm_backend fixed;
-    AN_TRY(an_gemm_backend_fixed(&fixed));
+    AN_TRY(an_gemm_backend_fixed(d, &fixed));
     for (int i = 0; i < N_ALGOS; i++) {
         an_conv_algo a = conv_algos[i].algo;
         if (an_conv_algo_resolve(d, s, a) != a) continue; /* e.g. FFT with stride 4 */
@@ -173,8 +176,8 @@ double an_tune_accuracy_factor(an_tune_dir dir) {
 }
 
 void an_tune_counts(unsigned long *timed, unsigned long *read) {
-    *timed = n_timed;
-    *read = n_read;
+    *timed = counts.timed;
+    *read = counts.read;
 }
 
 void an_tune_forget(void) { an_tune_cache_forget(); }
@@ -186,9 +189,9 @@ void an_tune_inject_fault(an_conv_choice c, int wrong) {
 
 an_status an_conv_forward_choice(an_dev *d, const an_conv_shape *s, an_conv_choice c, an_buf x,
                                  an_buf w, an_buf b, an_buf y, an_buf ws, size_t ws_floats) {
-    an_gemm_backend prev = an_gemm_prefer(c.gemm);
+    an_gemm_backend prev = an_gemm_prefer(d, c.gemm);
     an_status st = an_conv_forward(d, s, c.algo, x, w, b, y, ws, ws_floats);
-    an_gemm_prefer(prev);
+    an_gemm_prefer(d, prev);
     return st;
 }
 
@@ -197,9 +200,9 @@ an_status an_conv_forward_choice_transformed(an_dev *d, const an_conv_shape *s, 
                                             size_t ws_floats) {
     int m = an_conv_winograd_tile(c.algo);
     if (m < 0) return an_error(AN_ERR_INVALID_ARG, "conv: transformed filters are Winograd's only");
-    an_gemm_backend prev = an_gemm_prefer(c.gemm);
+    an_gemm_backend prev = an_gemm_prefer(d, c.gemm);
     an_status st = an_conv_winograd_forward_transformed(d, s, m, x, u, b, y, ws, ws_floats);
-    an_gemm_prefer(prev);
+    an_gemm_prefer(d, prev);
     return st;
 }
 
@@ -207,17 +210,17 @@ an_status an_conv_backward_choice(an_dev *d, const an_conv_shape *s, an_conv_cho
                                   an_conv_choice cw, an_buf x, an_buf w, an_buf dy, an_buf dx,
                                   an_buf dw, an_buf db, an_buf ws, size_t ws_floats) {
     an_buf none = {NULL, 0};
-    an_gemm_backend prev = an_gemm_prefer(cd.gemm);
+    an_gemm_backend prev = an_gemm_prefer(d, cd.gemm);
     an_status st = AN_OK;
     if (an_conv_choice_eq(cd, cw)) {
         st = an_conv_backward(d, s, cd.algo, x, w, dy, dx, dw, db, ws, ws_floats);
     } else {
         if (dx.mem) st = an_conv_backward(d, s, cd.algo, x, w, dy, dx, none, none, ws, ws_floats);
-        an_gemm_prefer(cw.gemm);
+        an_gemm_prefer(d, cw.gemm);
         if (st == AN_OK && (dw.mem || db.mem))
             st = an_conv_backward(d, s, cw.algo, x, w, dy, none, dw, db, ws, ws_floats);
     }
-    an_gemm_prefer(prev);
+    an_gemm_prefer(d, prev);
     return st;
 }
 
@@ -240,8 +243,8 @@ static an_status make_bufs(an_dev *d, const an_conv_shape *s, tune_bufs *t) {
     t->nw = (size_t)s->k * (s->c / s->groups) * s->kh * s->kw;
     t->ny = (size_t)s->n * s->k * an_conv_oh(s) * an_conv_ow(s);
     const size_t count[7] = {t->nx, t->nw, (size_t)s->k, t->ny, t->ny, t->nx, t->nw};
-    static const char *names[7] = {"tune x", "tune w", "tune b", "tune y", "tune dy", "tune dx",
-                                   "tune dw"};
+    const char *const names[7] = {"tune x", "tune w", "tune b", "tune y", "tune dy", "tune dx",
+                                  "tune dw"};
     uint64_t r = 0x2545f4914f6cdd1dull;
     an_status st = AN_OK;
     for (int i = 0; i < 7 && st == AN_OK; i++) {
@@ -438,7 +441,7 @@ an_status an_conv_tune(an_dev *d, const an_conv_shape *s, an_tune_dir dir, an_tu
     AN_TRY(an_tune_cache_lookup(d, s, dir, &r, an_tune_mode() == AN_TUNE_MODE_RETUNE, out,
                                 &found));
     if (found) {
-        n_read++;
+        counts.read++;
         return AN_OK;
     }
     an_profile *prof = d->prof; /* keep the timing runs out of the caller's profile */
@@ -447,7 +450,7 @@ an_status an_conv_tune(an_dev *d, const an_conv_shape *s, an_tune_dir dir, an_tu
     if (st == AN_OK) st = time_all(d, s, dir, fn, ctx, &r);
     d->prof = prof;
     AN_TRY(st);
-    n_timed++;
+    counts.timed++;
     *out = r;
     return an_tune_cache_store(d, s, dir, &r);
 }

@@ -22,8 +22,9 @@
  * 1 + up to 3 times; a slow one (3x the best so far) stops after one timed run, or after the
  * warm-up when its device time alone already is 3x the best.
  *
- * Process-wide state, for the thread that enqueues (like an_gemm_prefer). Tuning waits for the
- * device's queue and keeps its own launches out of the profile. */
+ * The mode, counters and fault hook are process-wide; the GEMM preference a choice sets belongs
+ * to the device (an_gemm_prefer). Tuning waits for the device's queue and keeps its own
+ * launches out of the profile. */
 #ifndef AN_OPS_TUNE_H
 #define AN_OPS_TUNE_H
 

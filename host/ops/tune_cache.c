@@ -16,6 +16,7 @@
 
 #include <clblast_c.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,7 @@
 #include "tune_codehash.h"
 #include "util/atomic_file.h"
 #include "util/mkdir_p.h"
+#include "util/read_file.h"
 
 #define TUNE_MAGIC "# alexnet-cl tune cache v1"
 #define TUNE_FILE_MAX (4u << 20) /* a longer file is not ours */
@@ -43,7 +45,15 @@ typedef struct ttable {
     int n, cap;
 } ttable;
 
-static ttable mem; /* this process's choices */
+/* This process's choices and the code hash, behind one lock (the table's file is read and
+ * rewritten under it too, so two threads never interleave a read-modify-write). */
+static struct {
+    pthread_mutex_t lock;
+    ttable mem;
+    uint64_t code;
+    int code_done;
+    char code_dir[4096]; /* the code hash is recomputed when ALEXNET_KERNEL_DIR changes */
+} cache = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 static uint64_t hash_str(an_hash128 *h, const char *s) {
     *h = an_hash_update(*h, s, strlen(s) + 1); /* the terminator separates fields */
@@ -60,12 +70,10 @@ static uint64_t dev_hash(const an_dev *d) {
     return hash_str(&h, d->info.platform_version);
 }
 
+/* Called with cache.lock held. */
 static uint64_t code_hash(void) {
-    static uint64_t cached;
-    static int done;
-    static char dir_seen[4096]; /* recomputed when ALEXNET_KERNEL_DIR changes */
     const char *dir = getenv("ALEXNET_KERNEL_DIR");
-    if (done && strcmp(dir ? dir : "", dir_seen) == 0) return cached;
+    if (cache.code_done && strcmp(dir ? dir : "", cache.code_dir) == 0) return cache.code;
     an_hash128 h = an_hash_init();
     hash_str(&h, ALEXNET_VERSION);
     hash_str(&h, AN_TUNE_HOST_HASH);
@@ -80,10 +88,10 @@ static uint64_t code_hash(void) {
             an_error_clear();
         free(src);
     }
-    cached = h.a;
-    done = 1;
-    snprintf(dir_seen, sizeof dir_seen, "%s", dir ? dir : "");
-    return cached;
+    cache.code = h.a;
+    cache.code_done = 1;
+    snprintf(cache.code_dir, sizeof cache.code_dir, "%s", dir ? dir : "");
+    return cache.code;
 }
 
 static int same_shape(const an_conv_shape *a, const an_conv_shape *b) {
@@ -123,8 +131,10 @@ static an_status table_put(ttable *t, const tentry *e) {
 }
 
 void an_tune_cache_forget(void) {
-    free(mem.e);
-    memset(&mem, 0, sizeof mem);
+    pthread_mutex_lock(&cache.lock);
+    free(cache.mem.e);
+    memset(&cache.mem, 0, sizeof cache.mem);
+    pthread_mutex_unlock(&cache.lock);
 }
 
 static int file_path(const an_dev *d, char *buf, size_t cap, char *dir, size_t dcap) {
@@ -263,19 +273,22 @@ static int parse_entry(const char *line, uint64_t dev, uint64_t code, tentry *e)
  * (then t is left empty). */
 static void load_file(const char *path, uint64_t dev, uint64_t code, ttable *t, int *corrupt) {
     *corrupt = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f) return;
-    char *buf = malloc(TUNE_FILE_MAX + 1);
-    size_t len = buf ? fread(buf, 1, TUNE_FILE_MAX + 1, f) : 0;
-    fclose(f);
-    if (!buf || len > TUNE_FILE_MAX || len < strlen(TUNE_MAGIC) + 1 ||
+    uint8_t *raw = NULL;
+    size_t cap = 0, len = 0;
+    an_status rs = an_read_file_max(path, TUNE_FILE_MAX, &raw, &cap, &len);
+    char *buf = (char *)raw;
+    if (rs == AN_ERR_NOT_FOUND) {
+        an_error_clear();
+        return;
+    }
+    if (rs != AN_OK || len < strlen(TUNE_MAGIC) + 1 ||
         memcmp(buf, TUNE_MAGIC "\n", strlen(TUNE_MAGIC) + 1) != 0 || memchr(buf, 0, len) ||
         buf[len - 1] != '\n') {
+        if (rs != AN_OK) an_error_clear();
         *corrupt = 1;
         free(buf);
         return;
     }
-    buf[len] = 0;
     char *save = NULL;
     for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         if (line[0] == '#') continue;
@@ -293,14 +306,15 @@ static void load_file(const char *path, uint64_t dev, uint64_t code, ttable *t, 
     }
 }
 
-an_status an_tune_cache_lookup(const an_dev *d, const an_conv_shape *s, an_tune_dir dir,
+static an_status lookup_locked(const an_dev *d, const an_conv_shape *s, an_tune_dir dir,
                                const an_tune_result *cands, int skip_file, an_tune_result *out,
                                int *found) {
     *found = 0;
     uint64_t dev = dev_hash(d), code = code_hash();
-    for (int i = 0; i < mem.n; i++)
-        if (matches(&mem.e[i], dev, code, s, dir, cands)) {
-            *out = mem.e[i].r;
+    ttable *mem = &cache.mem;
+    for (int i = 0; i < mem->n; i++)
+        if (matches(&mem->e[i], dev, code, s, dir, cands)) {
+            *out = mem->e[i].r;
             out->source = AN_TUNE_CACHED;
             *found = 1;
             return AN_OK;
@@ -319,15 +333,24 @@ an_status an_tune_cache_lookup(const an_dev *d, const an_conv_shape *s, an_tune_
     free(t.e);
     if (*found) {
         tentry e = {dev, code, dir, *s, *out};
-        return table_put(&mem, &e);
+        return table_put(mem, &e);
     }
     return AN_OK;
 }
 
-an_status an_tune_cache_store(const an_dev *d, const an_conv_shape *s, an_tune_dir dir,
+an_status an_tune_cache_lookup(const an_dev *d, const an_conv_shape *s, an_tune_dir dir,
+                               const an_tune_result *cands, int skip_file, an_tune_result *out,
+                               int *found) {
+    pthread_mutex_lock(&cache.lock);
+    an_status st = lookup_locked(d, s, dir, cands, skip_file, out, found);
+    pthread_mutex_unlock(&cache.lock);
+    return st;
+}
+
+static an_status store_locked(const an_dev *d, const an_conv_shape *s, an_tune_dir dir,
                               const an_tune_result *r) {
     tentry e = {dev_hash(d), code_hash(), dir, *s, *r};
-    AN_TRY(table_put(&mem, &e));
+    AN_TRY(table_put(&cache.mem, &e));
     char path[4200], root[4096];
     if (!file_path(d, path, sizeof path, root, sizeof root)) return AN_OK;
     ttable t = {0};
@@ -351,4 +374,12 @@ an_status an_tune_cache_store(const an_dev *d, const an_conv_shape *s, an_tune_d
     free(t.e);
     if (st != AN_OK) an_error_clear(); /* not fatal: the choice stays in memory */
     return AN_OK;
+}
+
+an_status an_tune_cache_store(const an_dev *d, const an_conv_shape *s, an_tune_dir dir,
+                              const an_tune_result *r) {
+    pthread_mutex_lock(&cache.lock);
+    an_status st = store_locked(d, s, dir, r);
+    pthread_mutex_unlock(&cache.lock);
+    return st;
 }

@@ -9,13 +9,13 @@
 #include <math.h>
 #include <stddef.h>
 
-static double per_term(int size, double alpha, int alpha_over_n) {
-    return alpha_over_n ? alpha / size : alpha;
+static double per_term(int size, double alpha, an_lrn_convention conv) {
+    return conv == AN_LRN_CAFFE ? alpha / size : alpha;
 }
 
-void an_ref_lrn_forward(int size, double alpha, double beta, double k, int alpha_over_n, int n,
-                        int c, int h, int w, const double *x, double *y, double *scale) {
-    double a = per_term(size, alpha, alpha_over_n);
+void an_ref_lrn_forward(int size, double alpha, double beta, double k, an_lrn_convention conv,
+                        int n, int c, int h, int w, const double *x, double *y, double *scale) {
+    double a = per_term(size, alpha, conv);
     size_t hw = (size_t)h * w;
     for (int b = 0; b < n; b++) {
         const double *xb = x + (size_t)b * c * hw;
@@ -36,10 +36,10 @@ void an_ref_lrn_forward(int size, double alpha, double beta, double k, int alpha
     }
 }
 
-void an_ref_lrn_backward(int size, double alpha, double beta, int alpha_over_n, int n, int c,
+void an_ref_lrn_backward(int size, double alpha, double beta, an_lrn_convention conv, int n, int c,
                          int h, int w, const double *x, const double *scale,
                          const double *dy, double *dx) {
-    double a = per_term(size, alpha, alpha_over_n);
+    double a = per_term(size, alpha, conv);
     size_t hw = (size_t)h * w, total = (size_t)n * c * hw;
     for (size_t i = 0; i < total; i++) dx[i] = dy[i] * pow(scale[i], -beta);
     for (int b = 0; b < n; b++) {

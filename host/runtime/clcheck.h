@@ -2,11 +2,12 @@
  *
  * Used inside functions returning an_status: on failure it records a message such as
  * "clEnqueueNDRangeKernel(...) failed: CL_OUT_OF_RESOURCES (host/ops/lrn.c:42)" and returns the
- * OpenCL code. AN_TRY propagates an an_status from a library call. */
+ * OpenCL code. AN_TRY (util/try.h, included here) propagates an an_status from a library call. */
 #ifndef AN_RUNTIME_CLCHECK_H
 #define AN_RUNTIME_CLCHECK_H
 
 #include "alexnet/status.h"
+#include "util/try.h"
 
 const char *an_cl_error_name(int code);
 an_status an_cl_fail(int code, const char *expr, const char *file, int line);
@@ -15,12 +16,6 @@ an_status an_cl_fail(int code, const char *expr, const char *file, int line);
     do {                                                                 \
         int an_cl_rc_ = (int)(expr);                                     \
         if (an_cl_rc_ != 0) return an_cl_fail(an_cl_rc_, #expr, __FILE__, __LINE__); \
-    } while (0)
-
-#define AN_TRY(expr)                                                     \
-    do {                                                                 \
-        an_status an_try_rc_ = (expr);                                   \
-        if (an_try_rc_ != AN_OK) return an_try_rc_;                      \
     } while (0)
 
 #endif

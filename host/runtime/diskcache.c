@@ -2,6 +2,7 @@
  * driver and platform. An entry is trusted only if its magic, key, length and checksum all match;
  * anything else is ignored (and rebuilt). Entries are written atomically (util/atomic_file.h),
  * so a crash never leaves a half-written entry under a real name. */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,8 +15,8 @@
 
 #define CACHE_MAGIC "ANKCACH1"
 
-static int cache_on = -1; /* -1: not decided yet, read ALEXNET_KERNEL_CACHE */
-static char cache_dir[4096];
+/* The cache switch: -1 until decided (ALEXNET_KERNEL_CACHE read on first use), then 0 or 1. */
+static _Atomic int cache_on = -1;
 
 void an_kernel_cache_enable(int on) { cache_on = on ? 1 : 0; }
 
@@ -33,13 +34,16 @@ an_hash128 an_hash_update(an_hash128 h, const void *data, size_t len) {
     return h;
 }
 
-const char *an_kernel_cache_dir(void) {
-    if (cache_on < 0) {
+const char *an_kernel_cache_dir(char *buf, size_t cap) {
+    int on = cache_on;
+    if (on < 0) {
         const char *e = getenv("ALEXNET_KERNEL_CACHE");
-        cache_on = !(e && (strcmp(e, "off") == 0 || strcmp(e, "0") == 0));
+        on = !(e && (strcmp(e, "off") == 0 || strcmp(e, "0") == 0));
+        int undecided = -1; /* an_kernel_cache_enable may have decided meanwhile */
+        if (!atomic_compare_exchange_strong(&cache_on, &undecided, on)) on = undecided;
     }
-    if (!cache_on) return NULL;
-    return an_cache_root(cache_dir, sizeof cache_dir);
+    if (!on) return NULL;
+    return an_cache_root(buf, cap);
 }
 
 const char *an_cache_root(char *buf, size_t cap) {
@@ -67,7 +71,8 @@ typedef struct entry_header {
 an_status an_binary_cache_read(an_hash128 key, unsigned char **bin, size_t *len) {
     *bin = NULL;
     *len = 0;
-    const char *dir = an_kernel_cache_dir();
+    char root[4096];
+    const char *dir = an_kernel_cache_dir(root, sizeof root);
     if (!dir) return an_error(AN_ERR_NOT_FOUND, "kernel cache off");
     char path[4200];
     entry_path(path, sizeof path, dir, key);
@@ -96,7 +101,8 @@ an_status an_binary_cache_read(an_hash128 key, unsigned char **bin, size_t *len)
 }
 
 an_status an_binary_cache_write(an_hash128 key, const unsigned char *bin, size_t len) {
-    const char *dir = an_kernel_cache_dir();
+    char root[4096];
+    const char *dir = an_kernel_cache_dir(root, sizeof root);
     if (!dir) return AN_OK;
     if (an_mkdir_p(dir) != AN_OK)
         return an_error_context(AN_ERR_IO, "creating the kernel cache %s", dir);

@@ -6,37 +6,17 @@
 #include <string.h>
 
 #include "runtime/kernels.h"
+#include "util/read_file.h"
 
 static an_status read_file(const char *path, char **out) {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return an_error(AN_ERR_NOT_FOUND, "cannot open kernel file %s: %s", path,
-                        strerror(errno));
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    for (;;) {
-        if (len + 4096 + 1 > cap) {
-            cap = cap ? cap * 2 : 16384;
-            char *g = realloc(buf, cap);
-            if (!g) {
-                free(buf);
-                fclose(f);
-                return an_error(AN_ERR_NOMEM, "out of host memory reading %s", path);
-            }
-            buf = g;
-        }
-        size_t r = fread(buf + len, 1, 4096, f);
-        len += r;
-        if (r < 4096) break;
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
+    uint8_t *buf = NULL;
+    size_t cap = 0, len = 0;
+    an_status s = an_read_file(path, &buf, &cap, &len);
+    if (s != AN_OK) {
         free(buf);
-        return an_error(AN_ERR_IO, "error reading kernel file %s", path);
+        return an_error_context(s, "kernel source");
     }
-    buf[len] = 0;
-    *out = buf;
+    *out = (char *)buf;
     return AN_OK;
 }
 

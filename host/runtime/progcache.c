@@ -1,5 +1,6 @@
 /* host/runtime/progcache.c - the one kernel loader: build cl/common.cl + cl/<file>.cl with options,
  * keep programs and kernels per device, and reuse program binaries from the disk cache. */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,11 +21,14 @@ typedef struct an_pentry {
     int nk;
 } an_pentry;
 
-static unsigned long cache_hits, source_builds; /* for tests and `selfcheck` */
+/* Programs loaded from the disk cache and built from source, for tests and `selfcheck`. */
+static struct {
+    _Atomic unsigned long hits, builds;
+} counts;
 
 void an_kernel_cache_counts(unsigned long *hits, unsigned long *builds) {
-    *hits = cache_hits;
-    *builds = source_builds;
+    *hits = counts.hits;
+    *builds = counts.builds;
 }
 
 struct an_progcache {
@@ -141,7 +145,7 @@ static an_status build_program(an_dev *d, const char *file, const char *opts, cl
 
     cl_program prog = load_cached(d, key, opts);
     if (prog) {
-        cache_hits++;
+        counts.hits++;
         free(src);
         *out = prog;
         return AN_OK;
@@ -157,7 +161,7 @@ static an_status build_program(an_dev *d, const char *file, const char *opts, cl
         clReleaseProgram(prog);
         return s;
     }
-    source_builds++;
+    counts.builds++;
     store_cached(d, prog, key);
     *out = prog;
     return AN_OK;

@@ -20,9 +20,9 @@ typedef struct an_hash128 {
 an_hash128 an_hash_init(void);
 an_hash128 an_hash_update(an_hash128 h, const void *data, size_t len);
 
-/* The directory of the binary cache: $XDG_CACHE_HOME/alexnet-cl or ~/.cache/alexnet-cl
- * (NULL when caching is off or no home is known). */
-const char *an_kernel_cache_dir(void);
+/* The directory of the binary cache, $XDG_CACHE_HOME/alexnet-cl or ~/.cache/alexnet-cl,
+ * written into buf (NULL when caching is off or no home is known). */
+const char *an_kernel_cache_dir(char *buf, size_t cap);
 /* That directory whether the kernel cache is on or not, written into buf (the tune cache,
  * host/ops/tune.h, lives there too); NULL when no home is known. */
 const char *an_cache_root(char *buf, size_t cap);

@@ -22,6 +22,8 @@ typedef struct an_dev {
     an_progcache *progs;    /* programs and kernels built for this device */
     an_profile *prof;       /* NULL unless profiling was switched on */
     const char *tag;        /* the current profiling tag (a layer name), set by the caller */
+    int gemm_fixed;         /* ops/gemm.h's backend settings for calls on this device: */
+    int gemm_prefer;        /* an_gemm_set_backend and an_gemm_prefer (0: AN_GEMM_AUTO) */
 } an_dev;
 
 /* A float tensor on a device: a buffer and an offset in floats into it. */

@@ -9,6 +9,7 @@
 #include "net/weights.h"
 #include "train/checkpoint.h"
 #include "util/atomic_file.h"
+#include "util/crc32.h"
 
 #define MAGIC "ANCKPT01"
 

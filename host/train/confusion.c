@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runtime/clcheck.h"
+#include "util/try.h"
 #include "util/atomic_file.h"
 #include "util/png.h"
 

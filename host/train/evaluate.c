@@ -6,7 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "runtime/clcheck.h"
+#include "util/try.h"
 #include "train/evaluate.h"
 #include "train/feed.h"
 #include "util/clock.h"

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runtime/clcheck.h"
+#include "util/try.h"
 #include "train/feed.h"
 
 size_t an_features_size(const an_net *net, int li) {

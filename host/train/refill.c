@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runtime/clcheck.h" /* AN_TRY */
+#include "util/try.h"
 
 static an_status reserve(an_refill *r, int batch, size_t per_image) {
     if (r->images && r->cap >= (size_t)batch && r->per_image == per_image) return AN_OK;

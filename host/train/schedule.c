@@ -4,7 +4,7 @@
 
 #include "train/schedule.h"
 
-static const char *const names[] = {"plateau", "step", "cosine", "fixed"};
+static const char names[][8] = {"plateau", "step", "cosine", "fixed"};
 
 int an_lr_policy_parse(const char *name, an_lr_policy *out) {
     for (int i = 0; name && i < 4; i++)

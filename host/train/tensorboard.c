@@ -7,25 +7,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/crc32.h"
+
 #define FILE_VERSION "brain.Event:2"
-
-static uint32_t crc_table[256];
-static int crc_ready;
-
-uint32_t an_crc32c(uint32_t crc, const void *data, size_t n) {
-    if (!crc_ready) {
-        for (uint32_t i = 0; i < 256; i++) {
-            uint32_t c = i;
-            for (int k = 0; k < 8; k++) c = c & 1 ? 0x82F63B78u ^ (c >> 1) : c >> 1;
-            crc_table[i] = c;
-        }
-        crc_ready = 1;
-    }
-    const uint8_t *p = data;
-    crc = ~crc;
-    for (size_t i = 0; i < n; i++) crc = crc_table[(crc ^ p[i]) & 0xFF] ^ (crc >> 8);
-    return ~crc;
-}
 
 uint32_t an_tb_mask_crc(uint32_t crc) { return ((crc >> 15) | (crc << 17)) + 0xa282ead8u; }
 

@@ -37,8 +37,7 @@ typedef int (*an_tb_scalar_fn)(void *ctx, const char *tag, int64_t step, float v
                                double wall_time);
 an_status an_tb_read(const char *path, an_tb_scalar_fn fn, void *ctx, char *file_version);
 
-/* CRC-32C (Castagnoli, reflected 0x82F63B78), as TFRecord uses, and its mask. */
-uint32_t an_crc32c(uint32_t crc, const void *data, size_t n);
+/* TFRecord's mask of a CRC-32C (util/crc32.h). */
 uint32_t an_tb_mask_crc(uint32_t crc);
 
 #endif

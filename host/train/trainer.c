@@ -18,31 +18,12 @@
 #include "train/finetune.h"
 #include "train/refill.h"
 #include "train/tensorboard.h"
+#include "train/train_config.h"
 #include "train/schedule.h"
 #include "util/mkdir_p.h"
 #include "train/trainer.h"
 #include "util/atomic_file.h"
 #include "util/clock.h"
-
-an_train_config an_train_defaults(void) {
-    an_train_config c;
-    memset(&c, 0, sizeof c);
-    c.batch = 128;
-    c.epochs = 90;
-    c.lr = 0.01;
-    c.momentum = 0.9;
-    c.weight_decay = 0.0005;
-    c.lr_policy = "plateau";
-    c.patience = 1;
-    c.step_epochs = 30;
-    c.gamma = 0.1;
-    c.seed = 1;
-    c.lighting = 1;
-    c.keep = 3;
-    c.conv_algo = AN_CONV_AUTO;
-    c.tensorboard = 1;
-    return c;
-}
 
 /* Rank 0 of a data-parallel job (or the one process) writes the run directory. */
 #define IS_ROOT(t) (an_dist_rank((t)->c.dist) == 0)
@@ -68,6 +49,7 @@ typedef struct run_state {
 typedef struct trainer {
     const an_train_config *cfg;
     an_train_config c;            /* the effective configuration (resume: the checkpoint's) */
+    an_train_strings resumed;     /* owns c's strings after a resume */
     char train_dir[4200], val_dir[4200];
     an_net *net;
     char *net_text;
@@ -121,22 +103,6 @@ static void note(trainer *t, const char *fmt, ...) {
 /* The convolution tuner's progress lines (--conv auto's first use of a shape) as notes. */
 static void tune_note(void *ctx, const char *line) { note(ctx, "%s", line); }
 
-static void kv_config(const an_train_config *c, const char *net_name, char *buf, size_t n) {
-    snprintf(buf, n,
-             "net=%s\ndata=%s\nval=%s\nbatch=%d\nepochs=%d\nlr=%.17g\nmomentum=%.17g\n"
-             "weight_decay=%.17g\nlr_policy=%s\npatience=%d\nstep_epochs=%d\ngamma=%.17g\n"
-             "seed=%llu\nlighting=%d\ntranslate=%d\nerase=%.17g\nckpt_every=%d\nkeep=%d\n"
-             "conv_algo=%s\ninit=%s\n"
-             "lr_mult=%s\nfreeze=%s\nwarmup_epochs=%.17g\nlabel_smoothing=%.17g\n",
-             net_name, c->data ? c->data : "", c->val ? c->val : "", c->batch, c->epochs, c->lr,
-             c->momentum, c->weight_decay, c->lr_policy, c->patience, c->step_epochs, c->gamma,
-             (unsigned long long)c->seed, c->lighting, c->translate, c->erase, c->ckpt_every,
-             c->keep,
-             an_conv_algo_name(c->conv_algo), c->init ? c->init : "",
-             c->lr_mult ? c->lr_mult : "", c->freeze ? c->freeze : "", c->warmup_epochs,
-             c->label_smoothing);
-}
-
 static void kv_state(const run_state *s, char *buf, size_t n) {
     snprintf(buf, n,
              "iteration=%lld\nepoch=%d\npos_epoch=%llu\npos_index=%llu\ncur_lr=%.17g\n"
@@ -155,7 +121,7 @@ static an_status save_checkpoint(trainer *t, const char *path) {
     AN_TRY(an_model_get_params(t->model, t->params));
     AN_TRY(an_model_get_momentum(t->model, t->momentum));
     char cfg[4096], state[2048], kv[6200];
-    kv_config(&t->c, t->net->name, cfg, sizeof cfg);
+    an_train_config_kv(&t->c, t->net->name, cfg, sizeof cfg);
     run_state s = t->st;
     s.seconds += an_now_s() - t->t0;
     kv_state(&s, state, sizeof state);
@@ -239,32 +205,7 @@ static an_status load_resume(trainer *t, an_ckpt *ck) {
     snprintf(path, sizeof path, "%s/ckpt-%012lld.ckpt", dir, its[n - 1]);
     AN_TRY(an_ckpt_load(path, ck));
     const char *kv = ck->kv;
-    static char s_policy[32], s_data[4096], s_val[4096], s_mult[1024], s_freeze[1024];
-    an_kv_get(kv, "lr_policy", s_policy, sizeof s_policy);
-    an_kv_get(kv, "data", s_data, sizeof s_data);
-    an_kv_get(kv, "val", s_val, sizeof s_val);
-    t->c.lr_policy = s_policy;
-    an_kv_get(kv, "lr_mult", s_mult, sizeof s_mult);
-    an_kv_get(kv, "freeze", s_freeze, sizeof s_freeze);
-    t->c.lr_mult = s_mult;
-    t->c.freeze = s_freeze;
-    if (!t->cfg->data || !*t->cfg->data) t->c.data = s_data;
-    if (!t->cfg->val) t->c.val = s_val[0] ? s_val : NULL;
-    if (t->cfg->epochs <= 0) t->c.epochs = (int)kv_num(kv, "epochs", 90);
-    t->c.batch = (int)kv_num(kv, "batch", t->c.batch);
-    t->c.lr = kv_num(kv, "lr", t->c.lr);
-    t->c.momentum = kv_num(kv, "momentum", t->c.momentum);
-    t->c.weight_decay = kv_num(kv, "weight_decay", t->c.weight_decay);
-    t->c.patience = (int)kv_num(kv, "patience", t->c.patience);
-    t->c.step_epochs = (int)kv_num(kv, "step_epochs", t->c.step_epochs);
-    t->c.gamma = kv_num(kv, "gamma", t->c.gamma);
-    t->c.warmup_epochs = kv_num(kv, "warmup_epochs", 0);
-    t->c.label_smoothing = kv_num(kv, "label_smoothing", 0);
-    char seed[32];
-    if (an_kv_get(kv, "seed", seed, sizeof seed)) t->c.seed = strtoull(seed, NULL, 10);
-    t->c.lighting = (int)kv_num(kv, "lighting", t->c.lighting);
-    t->c.translate = (int)kv_num(kv, "translate", 0);
-    t->c.erase = kv_num(kv, "erase", 0);
+    an_train_config_resume(&t->c, kv, &t->resumed);
     t->st.iteration = (long long)kv_num(kv, "iteration", 0);
     t->st.epoch = (int)kv_num(kv, "epoch", 0);
     t->st.pos_epoch = (unsigned long long)kv_num(kv, "pos_epoch", 0);
@@ -527,7 +468,7 @@ static an_status setup(trainer *t, an_dev *devs, int ndev) {
     if (t->c.tensorboard && IS_ROOT(t)) AN_TRY(an_tb_open(&t->tb, t->c.out));
     if (!t->c.resume && IS_ROOT(t)) {
         char cfg[4096];
-        kv_config(&t->c, t->net->name, cfg, sizeof cfg);
+        an_train_config_kv(&t->c, t->net->name, cfg, sizeof cfg);
         snprintf(p, sizeof p, "%s/config.txt", t->c.out);
         AN_TRY(an_write_atomic(p, cfg, strlen(cfg)));
     }

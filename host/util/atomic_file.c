@@ -2,55 +2,81 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
-#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "util/atomic_file.h"
 
-static int write_all(int fd, const void *p, size_t n) {
-    const char *c = p;
-    while (n) {
-        ssize_t w = write(fd, c, n > (1u << 30) ? (1u << 30) : n);
-        if (w < 0) {
-            if (errno == EINTR) continue;
-            return -1;
-        }
-        c += w;
-        n -= (size_t)w;
+an_status an_atomic_open(an_atomic_file *a, const char *path) {
+    memset(a, 0, sizeof *a);
+    if (strlen(path) >= sizeof a->path)
+        return an_error(AN_ERR_INVALID_ARG, "path too long (%zu bytes, at most %zu): %.64s...",
+                        strlen(path), sizeof a->path - 1, path);
+    snprintf(a->path, sizeof a->path, "%s", path);
+    snprintf(a->tmp, sizeof a->tmp, "%s.tmp.XXXXXX", path);
+    int fd = mkstemp(a->tmp);
+    if (fd < 0) {
+        an_status s = an_error(AN_ERR_IO, "cannot create a temporary file beside %s: %s", path,
+                               strerror(errno));
+        a->tmp[0] = 0;
+        return s;
     }
-    return 0;
+    if (fchmod(fd, 0644) != 0 || !(a->f = fdopen(fd, "wb"))) {
+        an_status s = an_error(AN_ERR_IO, "cannot open %s: %s", a->tmp, strerror(errno));
+        close(fd);
+        an_atomic_abort(a);
+        return s;
+    }
+    return AN_OK;
 }
 
-an_status an_write_atomic_parts(const char *path, const void *const *parts, const size_t *lens,
-                                int nparts) {
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd < 0) return an_error(AN_ERR_IO, "cannot create %s: %s", tmp, strerror(errno));
-    int ok = 1;
-    for (int i = 0; ok && i < nparts; i++) ok = write_all(fd, parts[i], lens[i]) == 0;
-    int saved = errno;
-    ok = ok && fsync(fd) == 0;
-    if (!ok) saved = errno;
-    if (close(fd) != 0 && ok) {
-        ok = 0;
-        saved = errno;
-    }
-    if (!ok || rename(tmp, path) != 0) {
-        if (ok) saved = errno;
-        unlink(tmp);
+void an_atomic_abort(an_atomic_file *a) {
+    if (a->f) fclose(a->f);
+    a->f = NULL;
+    if (a->tmp[0]) unlink(a->tmp);
+    a->tmp[0] = 0;
+}
+
+an_status an_atomic_commit(an_atomic_file *a) {
+    errno = 0;
+    int err = ferror(a->f) ? (errno ? errno : EIO) : 0;
+    if (!err && fflush(a->f) != 0) err = errno;
+    if (!err && fsync(fileno(a->f)) != 0) err = errno;
+    if (fclose(a->f) != 0 && !err) err = errno;
+    a->f = NULL;
+    if (!err && rename(a->tmp, a->path) != 0) err = errno;
+    if (err) {
+        an_atomic_abort(a);
         return an_error(AN_ERR_IO, "cannot write %s: %s (the previous file, if any, is kept)",
-                        path, strerror(saved));
+                        a->path, strerror(err));
     }
-    char dir[4200];
-    snprintf(dir, sizeof dir, "%s", path);
-    int dfd = open(dirname(dir), O_RDONLY);
+    a->tmp[0] = 0;
+    char dir[sizeof a->path];
+    snprintf(dir, sizeof dir, "%s", a->path);
+    int dfd = open(dirname(dir), O_RDONLY); /* make the rename itself durable (best effort) */
     if (dfd >= 0) {
         fsync(dfd);
         close(dfd);
     }
     return AN_OK;
+}
+
+an_status an_write_atomic_parts(const char *path, const void *const *parts, const size_t *lens,
+                                int nparts) {
+    an_atomic_file a;
+    an_status s = an_atomic_open(&a, path);
+    if (s != AN_OK) return s;
+    for (int i = 0; i < nparts; i++) {
+        if (lens[i] && fwrite(parts[i], 1, lens[i], a.f) != lens[i]) {
+            s = an_error(AN_ERR_IO, "cannot write %s: %s (the previous file, if any, is kept)",
+                         path, strerror(errno));
+            an_atomic_abort(&a);
+            return s;
+        }
+    }
+    return an_atomic_commit(&a);
 }
 
 an_status an_write_atomic(const char *path, const void *buf, size_t len) {

@@ -7,24 +7,7 @@
 #include <string.h>
 
 #include "util/atomic_file.h"
-
-static uint32_t crc_table[256];
-static int crc_ready;
-
-/* CRC-32 of ISO 3309 (polynomial 0xEDB88320 reflected), as PNG's chunks use. */
-static uint32_t crc32_update(uint32_t crc, const uint8_t *p, size_t n) {
-    if (!crc_ready) {
-        for (uint32_t i = 0; i < 256; i++) {
-            uint32_t c = i;
-            for (int k = 0; k < 8; k++) c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-            crc_table[i] = c;
-        }
-        crc_ready = 1;
-    }
-    crc = ~crc;
-    for (size_t i = 0; i < n; i++) crc = crc_table[(crc ^ p[i]) & 0xFF] ^ (crc >> 8);
-    return ~crc;
-}
+#include "util/crc32.h"
 
 static void put32(uint8_t *p, uint32_t v) {
     p[0] = (uint8_t)(v >> 24);
@@ -37,7 +20,7 @@ static void put32(uint8_t *p, uint32_t v) {
 static size_t chunk(uint8_t *p, const char *type, size_t len) {
     put32(p, (uint32_t)len);
     memcpy(p + 4, type, 4);
-    put32(p + 8 + len, crc32_update(0, p + 4, len + 4));
+    put32(p + 8 + len, an_crc32(0, p + 4, len + 4));
     return len + 12;
 }
 

@@ -11,6 +11,7 @@
 #include "net/netdesc.h"
 #include "net/weights.h"
 #include "train/checkpoint.h"
+#include "util/crc32.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n) {
     if (n < 1) return 0;
