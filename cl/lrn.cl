@@ -7,10 +7,10 @@
  *                     - 2 a beta x[j] sum_{i : j in window(i)} dy[i] x[i] scale[i]^(-beta-1)
  * The backward recomputes each scale from x (its window sum, in the forward's order: the same
  * float) instead of reading one the forward kept, so the forward writes y only and the backward
- * reads x and dy only (on PoCL, alexnet-fmnist-wide at batch 64, bench --kernels, old and new
- * kernels alternating, 2026-12-03: the forwards took about half the time, the backwards 10-20 %
- * less). Each scale's power is taken once and kept for the channels that need it: one power per
- * element.
+ * reads x and dy only (on PoCL the forwards took about half the time, the backwards 10-20 % less:
+ * `alexnet bench --kernels --net alexnet-fmnist-wide --batch 64 --train`, old and new kernels
+ * alternating). Each scale's power is taken once and kept for the channels that need it: one
+ * power per element.
  *
  * One work-item per LRN_W adjacent pixels of one image (one vector when LRN_W > 1, the plane's
  * last, shorter run too), walking down the channels with the window's values in a shift

@@ -15,8 +15,8 @@
  * loads below read from an address always inside the buffer and select the value afterwards,
  * instead of loading under a condition, and the input tile's bounds take the roundabout form
  * they have: the plain forms of the test were vectorised within the work-item and left the
- * kernel scalar (wino_input 2.2x, wino_filter 8-11x, wino_dy 3x slower on the 2-core PoCL
- * machine, 2026-12-04). */
+ * kernel scalar (wino_input 2.2x, wino_filter 8-11x, wino_dy 3x slower on PoCL, measured with
+ * `alexnet bench --kernels`). */
 
 #ifndef WM
 #define WM 2

@@ -172,7 +172,7 @@ static void test_files_and_text(void) {
             CHECK(text != NULL, "cannot read %s", path);
             if (text) {
                 CHECK(strcmp(text, an_builtin_net_text(*nm)) == 0,
-                      "%s differs from the built-in (run tools/gen_builtin_nets.py)", path);
+                      "%s differs from the built-in (rebuild: the build embeds it)", path);
                 an_net *f = NULL;
                 CHECK_OK(an_net_load(path, &f));
                 an_net_free(f);

@@ -7,12 +7,9 @@
 # label smoothing 0.1; mirrors, no crops and no PCA lighting: the images are grey and already
 # centred), evaluate on the official test set (the image and its mirror averaged), classify a
 # few test images and plot the curves. Uses the default device (the first GPU, else PoCL on the
-# CPU); EPOCHS (default 8: training 9 min 48 s on the README's 2-core CPU with empty caches,
-# about 70 s per epoch and 35 s of kernel builds and tuning in the first; 12 min 55 s on
-# 2026-12-04's 2-2.5 times slower CPU, with that day's faster Winograd kernels), NET (default
-# alexnet-fmnist; `NET=alexnet-fmnist-hires EPOCHS=18 tools/demo.sh --val none --weight-decay
-# 0.0001` is the README's 30-minute run, about 90 s per epoch on a 2-core AVX-512 CPU) and
-# DEMO_DIR (default demo-out/) can be set; extra arguments go to `alexnet train`.
+# CPU); EPOCHS (default 8), NET (default alexnet-fmnist; `NET=alexnet-fmnist-hires EPOCHS=18
+# tools/demo.sh --val none --weight-decay 0.0001` is the 30-minute run) and DEMO_DIR (default
+# demo-out/) can be set; extra arguments go to `alexnet train`. Measured runs: docs/RESULTS.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/setup.sh run

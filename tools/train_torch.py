@@ -1,12 +1,12 @@
 #!/usr/bin/python3
 """tools/train_torch.py - train a net description in PyTorch the way `alexnet train` does.
 
-The comparison for the README's Fashion-MNIST table: it shows that alexnet-cl's figure is the
-net's and the recipe's, not a bug's. The net is built from its description (nets/<name>.net, read
-by tools/torch_reference.py's parser: towers as grouped convolutions, LRN per tower block, the
-paper's or Caffe's LRN convention), initialised as the description says (weights N(0, std²),
-biases the constant), and trained on the same prepared shards (`alexnet prepare ... --size 32`:
-the very same pixels) with the same recipe:
+The comparison of docs/RESULTS.md ("PyTorch with the same net and recipe"): it shows that
+alexnet-cl's figure is the net's and the recipe's, not a bug's. The net is built from its
+description (nets/<name>.net, read by tools/torch_reference.py's parser: towers as grouped
+convolutions, LRN per tower block, the paper's or Caffe's LRN convention), initialised as the
+description says (weights N(0, std²), biases the constant), and trained on the same prepared
+shards (`alexnet prepare ... --size 32`: the very same pixels) with the same recipe:
   - each epoch a random order; each image a random input-sized crop of the stored square and a
     horizontal mirror with probability 1/2 (no PCA lighting: run alexnet with --no-lighting);
   - the net's preprocessing (x = (p/255·range − mean) / std; grey = the mean of R, G, B);

@@ -179,7 +179,7 @@ static an_status time_shape(an_dev *d, const bench_shape *b, size_t images, int 
     return AN_OK;
 }
 
-/* The 1-minute load average (Linux), or -1: figures on a busy machine are lower. */
+/* The 1-minute system load (/proc/loadavg), or -1: figures on a busy machine are lower. */
 static double load_average(void) {
     double l = -1;
     FILE *f = fopen("/proc/loadavg", "r");
@@ -298,7 +298,7 @@ int cmd_bench_gemm(int argc, char **argv) {
                "call per group); figures: the fastest of several runs\n",
                d.info.name, peak, net, images);
         if (load >= 0)
-            printf("load average at the end: %.2f (other work lowers the figures)\n", load);
+            printf("1-minute load at the end: %.2f (other work lowers the figures)\n", load);
         printf("\n%-17s %2s %-20s %20s %20s\n", "shape", "op", "M x N x K (x batch)",
                "own GFLOP/s (%peak)", "clblast GFLOP/s");
     }

@@ -206,8 +206,8 @@ const char *an_layer_kind_name(an_layer_kind k);
 const char *an_lrn_convention_name(an_lrn_convention c); /* "paper", "caffe" */
 const char *an_dist_name(an_dist d, char *buf, size_t n); /* "split", "all", "tower 2" */
 
-/* Built-in descriptions (host/net/builtin.c): NULL-terminated list of names, and the text of
- * one (NULL if there is no such built-in). */
+/* Built-in descriptions, nets/<name>.net embedded at build time (cmake/EmbedNets.cmake): a
+ * NULL-terminated list of names, and the text of one (NULL if there is no such built-in). */
 const char *const *an_builtin_net_names(void);
 const char *an_builtin_net_text(const char *name);
 

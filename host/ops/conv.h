@@ -11,14 +11,14 @@
  *     group and col2im, the weight gradient one GEMM per group over all pixels of the chunk.
  *     1x1 convolutions with stride 1 and no padding skip im2col in the forward and backward-data.
  *   AN_CONV_DIRECT: direct kernels (cl/conv_direct.cl), no workspace. The forward is register-
- *     tiled (on the 2-core PoCL machine 28-90 GFLOP/s on AlexNet's layers, against 95-175 for
+ *     tiled (with PoCL on a CPU 28-90 GFLOP/s on AlexNet's layers, against 95-175 for
  *     im2col); the gradients compute each element from the definition (about 4 GFLOP/s), so
- *     for training im2col is the choice.
+ *     for training im2col is the choice (`alexnet bench --conv direct` against `--conv im2col`).
  *   AN_CONV_FFT: stride 1 only (other strides resolve to AN_CONV_IM2COL, so that one choice
  *     serves a whole net, AlexNet's stride-4 conv1 included); clFFT transforms of the
  *     zero-padded planes, per-frequency products summed over channels, inverse transforms, for
  *     the forward and both gradients (host/ops/conv_fft.c). Its workspace holds the filters'
- *     spectra as well as a chunk of images'. On the 2-core PoCL machine it is slower than
+ *     spectra as well as a chunk of images'. With PoCL on a CPU it is slower than
  *     im2col: 4-5x on AlexNet's conv2, 10-20x on conv3-5 (batch 8; test_conv_fft --bench).
  *   AN_CONV_WINOGRAD: stride 1 with square 3x3 or 5x5 kernels (other shapes resolve to
  *     AN_CONV_IM2COL, like FFT's); Winograd's minimal filtering F(m x m, r x r) (Lavin & Gray
@@ -27,7 +27,7 @@
  *     forward with the filters turned 180 degrees) and dw (the products accumulated over tiles in
  *     the transform domain); host/ops/conv_winograd.c. Tiles: F(4x4, 3x3) for 3x3 kernels and
  *     F(3x3, 5x5) for 5x5 (27 = 9 x 3, no wasted tiles); F(2x2, 3x3) and F(2x2, 5x5) are built
- *     and tested too (conv_winograd.h): on the 2-core PoCL machine F(2,3) ties F(4,3) at batch
+ *     and tested too (conv_winograd.h): with PoCL on a CPU F(2,3) ties F(4,3) at batch
  *     32 and loses at 128, F(2,5) loses to F(3,5) at both. There Winograd runs AlexNet's conv2-
  *     conv5 forward and gradients 1.3-4x faster than im2col (docs/CONV.md).
  *     Accuracy: the transforms amplify rounding, more for larger tiles. test_conv_winograd holds

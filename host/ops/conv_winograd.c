@@ -37,8 +37,8 @@
 /* Floats of a chunk's transformed inputs and products: the chunk's images are cut so that these
  * stay near the size of a CPU's last-level cache, where the output transform reads the GEMM's
  * products. conv2 of alexnet-owt at batch 32 (4 MB per image) ran 0.80-0.89x as long with 8
- * images per chunk as with 32; conv3-5 (1.3-1.5 MB per image) were unchanged (bench --kernels,
- * interleaved in one process, 2026-12-02, load 7-9). */
+ * images per chunk as with 32; conv3-5 (1.3-1.5 MB per image) were unchanged (`alexnet bench
+ * --kernels`, both interleaved in one process). */
 #define WINO_CHUNK_FLOATS ((size_t)8 << 20)
 
 static const double wino_points[WINO_AMAX - 1] = {0.0, 1.0, -1.0, 0.5, -2.0, 2.0};

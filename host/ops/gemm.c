@@ -8,7 +8,7 @@
  * gemm_panel is built twice, for a scalar operand contiguous along K (NN, TT: SRC=0) or along M
  * (TN: SRC=1), so that its inner loop steps one index or pointer per k. Work-groups are small
  * fixed shapes (see launch_panel, and 4x1 for gemm_dot): PoCL's own choice of local size for
- * these kernels was 3-6x slower on 1024^3. */
+ * these kernels was 3-6x slower on 1024^3 (`alexnet bench-gemm --shape square`). */
 #include "ops/gemm.h"
 
 #include <clblast_c.h>
@@ -155,7 +155,7 @@ static an_status launch_panel(an_dev *d, size_t R, size_t V, size_t K, float alp
     /* Work-groups (run one work-item after another by PoCL): with S contiguous along k, 8 row
      * tiles share one panel of V while it is in cache; with S contiguous along rows (TN), 16
      * column tiles share each row tile's run of S. Both were the fastest of the shapes tried
-     * on the 2-core PoCL machine (AlexNet's conv and fc GEMMs). */
+     * with PoCL on a CPU (AlexNet's conv and fc GEMMs, `alexnet bench-gemm`). */
     size_t gws[3] = {(R + AN_GEMM_TM - 1) / AN_GEMM_TM, (V + 15) / 16, batch};
     size_t lws[3] = {src ? 1 : 8, src ? 16 : 1, 1};
     gws[0] = an_round_up(gws[0], lws[0]);

@@ -1,4 +1,5 @@
-/* host/ops/lrn.h - local response normalisation across channels (SPEC.md 1), forward and backward.
+/* host/ops/lrn.h - local response normalisation across channels (§3.3 of the paper), forward
+ * and backward.
  *
  *   scale[c] = k + a' * sum_{j = max(0, c - n/2)}^{min(C - 1, c + (n - 1)/2)} x[j]^2
  *   y[c]     = x[c] * scale[c]^-beta

@@ -1,10 +1,9 @@
 /* host/ops/pool.c - launchers of cl/pool.cl: check shapes and windows, set the geometry
  * arguments the kernels share and enqueue. Max pooling: a work-item per row, the window and the
  * shape as -D constants, so that each pool shape gets its own build with the loops unrolled and
- * no index divided by a variable (on PoCL the window as constants made AlexNet-small's pool1
- * 3-7x faster: 26 -> 3.5 ms forward, 39 -> 8 ms backward at batch 128; a work-item per output of
- * pool5 of alexnet-fmnist, 6x6 -> 3x3 padded, took 1.3 ms forward and 1.6 ms backward at batch
- * 64, more than pool1 with 5 times its data; by rows 1.1 and 0.5 ms). Average pooling: one
+ * no index divided by a variable (on PoCL the window as constants made alexnet-small's pool1
+ * 3-7x faster, and by rows pool5 of alexnet-fmnist took less than a work-item per output did:
+ * `alexnet bench --net NET --train --kernels`). Average pooling: one
  * work-item per output (forward) or per input (backward) over a 2-D range (position in the
  * plane, plane). */
 #include "ops/pool.h"

@@ -1,4 +1,5 @@
-/* host/ops/sgd.h - the paper's SGD update (SPEC.md 2) over every parameter of a device, one launch.
+/* host/ops/sgd.h - the paper's SGD update (§5 of the paper) over every parameter of a device,
+ * one launch.
  *
  * Parameters w, gradients g and momenta v share one flat layout: each tensor is a segment
  * [start, start + length) of it, with Caffe-style multipliers (e.g. biases: lr_mult 2,
@@ -10,7 +11,7 @@
  * same multipliers into runs (with the paper's rule and a layout without gaps, one run), and each
  * run is one launch of a vectorised kernel, 8 floats per work-item, with its e and decay·e set
  * as arguments: a single pass at memory speed, no per-element search or multiplier buffers.
- * Elements between segments are left alone. (Measured on PoCL, 2 cores, AVX2: the former
+ * Elements between segments are left alone. (Measured on PoCL on a CPU: the former
  * one-launch kernel with a binary search per element ran alexnet-owt's 61 M parameters at
  * about half this speed; `alexnet bench --train` prints the GB/s.) */
 #ifndef AN_OPS_SGD_H

@@ -18,7 +18,7 @@
  * lost there on every AlexNet layer and take minutes to try.
  *
  * Cost: the first use of a candidate in a process builds its kernels (CLBlast and clFFT have no
- * disk cache: tens of seconds on the 2-core PoCL machine), and each candidate then runs
+ * disk cache: tens of seconds with PoCL on a CPU), and each candidate then runs
  * 1 + up to 3 times; a slow one (3x the best so far) stops after one timed run, or after the
  * warm-up when its device time alone already is 3x the best.
  *

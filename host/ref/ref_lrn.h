@@ -4,7 +4,8 @@
  *   scale[c] = k + a' * sum_{j = max(0, c - n/2)}^{min(C - 1, c + (n - 1)/2)} x[j]^2
  *   y[c]     = x[c] * scale[c]^-beta
  * where a' = alpha (AN_LRN_PAPER) or alpha / n (AN_LRN_CAFFE: Caffe and PyTorch). For odd n the
- * window is symmetric (SPEC.md 1); for even n it is PyTorch's (one more channel below than above).
+ * window is symmetric (§3.3 of the paper); for even n it is PyTorch's (one more channel below
+ * than above).
  * Tensors are NCHW, [n][c][h][w]. */
 #ifndef AN_REF_REF_LRN_H
 #define AN_REF_REF_LRN_H
