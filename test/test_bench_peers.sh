@@ -97,5 +97,6 @@ expect 2 "batches must be at least 1" -- run INFER_BATCHES=0
 expect 2 "whole numbers" -- run TRAIN_BATCHES=x
 expect 2 "unknown mode 'fit'" -- run MODES=fit
 expect 2 "ITERS is 'auto' or a whole number" -- run ITERS=0
+expect 2 "OUT $tmp/no/r.md: its folder does not exist" -- run OUT="$tmp/no/r.md"
 expect 2 "no alexnet binary at $tmp/none" -- env ALEXNET="$tmp/none" bash "$src/tools/bench_peers.sh"
 clitest_done test_bench_peers

@@ -96,6 +96,8 @@ def parse_args():
         ap.error("--iters/ITERS is 'auto' or a whole number at least 1")
     if a.rounds < 1 or a.warmup < 1 or a.timeout < 1:
         ap.error("--rounds, --warmup and --timeout must be at least 1")
+    if not os.path.isdir(os.path.dirname(os.path.abspath(a.out))):
+        ap.error(f"--out/OUT {a.out}: its folder does not exist")
     if not os.access(a.alexnet, os.X_OK):
         ap.error(f"no alexnet binary at {a.alexnet}: build it (tools/build.sh) or set ALEXNET")
     return a
@@ -202,7 +204,7 @@ def main():
     if float(head["load_start"].split()[0]) > 0.25 * head["cpus"]:
         print(f"WARNING: load average {head['load_start']} at start: this machine is not quiet")
     print(f"ours: {a.alexnet} bench --net {a.net}; peers: {' '.join(peers) or 'none'}; "
-          f"{a.rounds} rounds, iterations {a.iters}, warm-up {a.warmup}\n")
+          f"{a.rounds} rounds, iterations {a.iters}, warm-up {a.warmup}\n", flush=True)
     runs = []  # dicts: round, batch, mode, who, images_per_s or None, why, version, backend
     t0 = time.time()
     with open(a.out + ".log", "w") as log:
@@ -212,6 +214,7 @@ def main():
                 for who in ["ours"] + peers:
                     if who != "ours" and mode == "train" and not PEERS[who][3]:
                         continue
+                    t_run = time.time()
                     if who == "ours":
                         rec, why = r.ours(batch, mode)
                     else:
@@ -223,7 +226,7 @@ def main():
                     runs.append(run)
                     fig = f"{run['images_per_s']:9.2f} images/s" if rec else f"FAILED: {why}"
                     print(f"round {rnd} batch {batch:4d} {mode:5s} {who:16s} {fig} "
-                          f"(load {run['load']})", flush=True)
+                          f"({time.time() - t_run:.0f} s in all, load {run['load']})", flush=True)
     head["load_end"] = load()
     head["minutes"] = (time.time() - t0) / 60
     head["version"] = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT,
