@@ -14,10 +14,11 @@ import datetime
 import json
 import os
 import platform
-import statistics
 import subprocess
 import sys
 import time
+
+import report
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -231,7 +232,6 @@ def main():
     head["minutes"] = (time.time() - t0) / 60
     head["version"] = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT,
                                      capture_output=True, text=True).stdout.strip() or "?"
-    import report
     text = report.markdown(a, head, runs, PEERS, NOT_F32, cells(a), SPINNING)
     with open(a.out, "w") as f:
         f.write(text)
