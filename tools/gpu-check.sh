@@ -199,7 +199,7 @@ done
 if python3 -c 'import torch, torchvision, sys; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null; then
   for mode_flag in "" --train; do
     step "PyTorch CUDA alexnet batch $batch ${mode_flag:-inference}" 240 \
-      python3 tools/bench_pytorch.py --device cuda --batch "$batch" $mode_flag --iters $((iters * 3))
+      python3 tools/peers/bench_torch.py --device cuda --batch "$batch" $mode_flag --iters $((iters * 3))
   done
 else
   echo

@@ -1,18 +1,25 @@
 #!/usr/bin/env bash
 # tools/setup.sh - install the Debian packages alexnet-cl needs, only those missing (idempotent).
-# usage: tools/setup.sh [run|test|bench]   run: build and run (default); test: also what the tests
-# use; bench: also the PyTorch peer of tools/bench_vs_pytorch.sh with the optimised BLAS.
+# usage: tools/setup.sh [run|test|peers [PEER...]]   run: build and run (default); test: also what
+# the tests use; peers: also one Python virtual environment per peer of tools/bench_peers.sh
+# (tools/peers/setup_peers.sh: PyTorch, ONNX Runtime, OpenVINO, TensorFlow, tinygrad from PyPI),
+# all of them or the PEERs named.
 set -euo pipefail
 what=${1:-run}
+[ $# -gt 0 ] && shift
 pkgs=(build-essential cmake pkg-config ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo
       libclblast-dev libclfft-dev libturbojpeg0-dev libjpeg62-turbo-dev python3 python3-numpy python3-pil
       python3-matplotlib dataset-fashion-mnist openmpi-bin libopenmpi-dev)
 case "$what" in
   run) ;;
   test) pkgs+=(oclgrind python3-torch python3-torchvision clang python3-onnx) ;;
-  bench) pkgs+=(python3-torch python3-torchvision libopenblas0-pthread) ;;
-  *) echo "usage: tools/setup.sh [run|test|bench]" >&2; exit 2 ;;
+  peers) pkgs+=(python3-venv) ;;
+  *) echo "usage: tools/setup.sh [run|test|peers [PEER...]]" >&2; exit 2 ;;
 esac
+if [ "$what" != peers ] && [ $# -gt 0 ]; then
+  echo "setup: only 'peers' takes more arguments" >&2
+  exit 2
+fi
 # ONNX Runtime (test_onnx_export) is not packaged by Debian: from PyPI when PyPI is reachable
 # (--no-deps: numpy and protobuf come from Debian and must stay Debian's; onnxruntime imports
 # without its optional extras).
@@ -34,6 +41,7 @@ done
 if [ ${#missing[@]} -eq 0 ]; then
   echo "setup: all ${#pkgs[@]} packages present"
   pypi_onnxruntime
+  [ "$what" != peers ] || exec "$(dirname "$0")/peers/setup_peers.sh" "$@"
   exit 0
 fi
 echo "setup: installing ${missing[*]}"
@@ -46,3 +54,4 @@ export DEBIAN_FRONTEND=noninteractive
 "${sudo[@]}" apt-get update -q
 "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
 pypi_onnxruntime
+[ "$what" != peers ] || exec "$(dirname "$0")/peers/setup_peers.sh" "$@"
