@@ -109,8 +109,8 @@ an_status an_alloc(an_dev *d, const char *name, size_t bytes, cl_mem *out) {
                         "tensor %s needs %s, more than %s's largest allocation "
                         "(CL_DEVICE_MAX_MEM_ALLOC_SIZE %s%s%s, global memory %s): use a smaller "
                         "--batch, split the net over two devices, or pick another --device",
-                        name, want, d->info.name, maxa, d->info.limits[0] ? " under limit profile " : "",
-                        d->info.limits, glob);
+                        name, want, d->info.name, maxa,
+                        d->info.limits[0] ? " under limit profile " : "", d->info.limits, glob);
     cl_int err;
     *out = clCreateBuffer(d->ctx, CL_MEM_READ_WRITE, bytes, NULL, &err);
     if (err != CL_SUCCESS) {
@@ -206,7 +206,8 @@ static an_status launch_fits(an_dev *d, cl_kernel k, cl_uint dims, const size_t 
     clGetKernelInfo(k, CL_KERNEL_FUNCTION_NAME, sizeof name, name, NULL);
     if (items > d->info.max_work_group)
         return an_error(AN_ERR_UNSUPPORTED,
-                        "kernel %s: a work-group of %zu work-items is more than %s allows (%zu%s%s)",
+                        "kernel %s: a work-group of %zu work-items is more than %s allows "
+                        "(%zu%s%s)",
                         name, items, d->info.name, d->info.max_work_group,
                         d->info.limits[0] ? " under limit profile " : "", d->info.limits);
     return an_error(AN_ERR_UNSUPPORTED,
