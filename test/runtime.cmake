@@ -7,3 +7,4 @@ an_add_test(test_cli_devices COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_cli_d
 an_add_test(test_cli_help COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_cli_help.sh LABELS cli)
 an_add_test(test_gpu_check COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_gpu_check.sh
             LABELS runtime cli)
+an_add_test(test_limits SOURCES test_limits.c LABELS runtime)

@@ -8,6 +8,16 @@ expect 0 "<- default" -- "$bin" devices
 json=$("$bin" devices --json)
 if /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); assert len(d)==2 and d[0]["default"] and d[0]["compute_units"]>0 and d[0]["global_mem_bytes"]>0 and d[1]["id"]=="0:1"' <<<"$json"; then ok; else bad "devices --json: $json"; fi
 expect 0 "selfcheck: ok" -- "$bin" selfcheck
+# Limit profiles: the table and the JSON show the effective limits; unknown names are refused.
+expect 0 "Limit profile gtx580" -- "$bin" devices --limits gtx580
+expect 0 "Limit profile strict" -- env ALEXNET_LIMITS=strict "$bin" devices
+json=$("$bin" devices --json --limits gtx580)
+if /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin)[0]; assert d["limits"]=="gtx580" and d["max_alloc_bytes"]<=768<<20 and d["global_mem_bytes"]<=3<<30 and d["local_mem_bytes"]<=48<<10 and d["max_work_group"]<=1024 and not d["fp16"]' <<<"$json"; then ok; else bad "devices --json --limits gtx580: $json"; fi
+json=$(ALEXNET_LIMITS=strict "$bin" devices --json --limits none)
+if /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin)[0]; assert d["limits"] is None' <<<"$json"; then ok; else bad "--limits none beats ALEXNET_LIMITS: $json"; fi
+expect 1 "unknown limit profile \"gtx480\": the profiles are none, gtx580, gcn, xe, strict" -- "$bin" devices --limits gtx480
+expect 1 "ALEXNET_LIMITS=gtx480: unknown limit profile" -- env ALEXNET_LIMITS=gtx480 "$bin" selfcheck
+expect 0 "selfcheck: ok" -- "$bin" selfcheck --limits strict
 # Sub-devices of one compute unit, where the device can be split (PoCL's CPU device can).
 if /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(0 if d[0]["sub_devices"]>1 else 1)' <<<"$json"; then
   expect 0 "sub-devices 0:0.0 to" -- "$bin" devices

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # tools/test.sh - set up, build and run the whole test suite (CTest). The README's test command.
 # With CI=true (warnings are errors there) it also runs the model, training and CLI tests again
-# with two PoCL devices (POCL_DEVICES="pthread pthread": every test then sees two devices) and
-# the suite once under AddressSanitizer and UndefinedBehaviorSanitizer, the threaded API tests
+# with two PoCL devices (POCL_DEVICES="pthread pthread": every test then sees two devices), a set
+# of the model, training, CLI and op tests under the strict limit profile (docs/GPU.md), the
+# suite once under AddressSanitizer and UndefinedBehaviorSanitizer, the threaded API tests
 # under ThreadSanitizer, then smoke-fuzzes every parser of outside input
 # (tools/fuzz.sh, FUZZ_SMOKE_SECONDS each, default 15). Extra arguments go to every ctest call.
 set -euo pipefail
@@ -18,6 +19,23 @@ if [ "${CI:-}" = true ]; then
   # tuner's choices, which ran above too.)
   POCL_DEVICES="pthread pthread" ctest --test-dir build -j2 --output-on-failure \
     -L 'net|cli|train|runtime' -LE 'platform|slow|tuned' "$@"
+  echo "== model, training, CLI and op tests under ALEXNET_LIMITS=strict (PoCL, Oclgrind) =="
+  # A GPU's limits on PoCL (768 MiB per buffer, 256 work-items, 48 KiB local memory, no fp16 or
+  # fp64), then the op tests on the Oclgrind platform (GPU-typed: the CLBlast GEMM) under them.
+  # A subset, to keep CI under 20 minutes on 2 cores (this pass: about one minute): left out are the
+  # heaviest op tests (gemm, winograd, fft: work-groups of 16 work-items or fewer, or the
+  # driver's choice, the same under any profile; test_conv runs the own GEMM), the model tests
+  # whose executor test_model_split/infer already run (PyTorch fixtures, owt, winograd, freeze,
+  # eval, weights, net files), the longer CLI runs (eval, finetune, the lr schedules, tune), the
+  # MPI, install and ONNX tests (no limit of theirs changes), and test_tune and test_cli_tune,
+  # which check the unfiltered candidate set (test_limits checks the filtered one).
+  strict_skip='gemm|conv_winograd|conv_fft|tune|cli_tune|onnx_export|api_install|weights_py'
+  strict_skip+='|weights|model_torch.*|model_infer_owt|model_infer_winograd|freeze|eval|cli_eval'
+  strict_skip+='|netdesc|finetune|train_schedule'
+  ALEXNET_LIMITS=strict ctest --test-dir build -j2 --output-on-failure \
+    -L 'ops|net|cli|train|runtime' -LE 'oclgrind|platform|slow|torch|mpi|tuned' \
+    -E "^test_($strict_skip)\$" "$@"
+  ALEXNET_LIMITS=strict ctest --test-dir build -j2 --output-on-failure -R '_gpu_platform$' "$@"
   echo "== the suite under AddressSanitizer and UndefinedBehaviorSanitizer =="
   BUILD_DIR=build-asan tools/build.sh -DALEXNET_ASAN=ON -DALEXNET_UBSAN=ON
   # PoCL's and LLVM's own allocations are not ours to judge: leaks are not checked. oclgrind

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "runtime/limits.h"
 
 static void print_usage(FILE *f, const char *cmd, const char *usage, const cli_opt *opts,
                         int defaults) {
@@ -127,8 +128,16 @@ int cli_fail(const char *cmd, an_status s) {
     return 1;
 }
 
+int cli_use_limits(const char *limits) {
+    if (!limits) return 0;
+    an_status s = an_limits_use(limits);
+    if (s != AN_OK) fprintf(stderr, "alexnet: --limits: %s\n", an_last_error());
+    return s != AN_OK;
+}
+
 int cli_open_devices(const cli_device_opts *o, int want, an_dev *devs, int *ndev) {
     if (o->no_kernel_cache) an_kernel_cache_enable(0);
+    if (cli_use_limits(o->limits)) return 1;
     an_device_info *list = NULL;
     int n = 0, nsel = 0;
     an_device_info infos[AN_MAX_SELECTED];

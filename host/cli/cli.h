@@ -22,9 +22,11 @@ typedef struct cli_opt {
     const char *choices; /* CLI_CHOICE: "plateau|step|fixed" */
 } cli_opt;
 
-/* Options every device-using subcommand takes: --device SPEC and --no-kernel-cache. */
+/* Options every device-using subcommand takes: --device SPEC, --limits NAME and
+ * --no-kernel-cache. */
 typedef struct cli_device_opts {
     const char *device;
+    const char *limits;
     int no_kernel_cache;
 } cli_device_opts;
 #define CLI_DEVICE_OPTIONS(o)                                                                   \
@@ -32,6 +34,9 @@ typedef struct cli_device_opts {
      "device(s): P:D, P:D,P:D for two, P:D.S a one-compute-unit sub-device, or a name "       \
      "substring (default: $ALEXNET_DEVICE, else the first GPU, else the first device, "       \
      "simulators only when named; see `alexnet devices`)", NULL},                              \
+    {"--limits", CLI_STR, &(o).limits, "NAME",                                                \
+     "cap every device's limits to a GPU's: gtx580, gcn, xe, strict or none (default: "       \
+     "$ALEXNET_LIMITS; see docs/GPU.md)", NULL},                                               \
     {"--no-kernel-cache", CLI_FLAG, &(o).no_kernel_cache, NULL,                                \
      "do not read or write compiled kernels on disk (also ALEXNET_KERNEL_CACHE=off)", NULL}
 
@@ -40,6 +45,9 @@ typedef struct cli_device_opts {
  * Returns 0 to go on, -1 when help was printed (exit 0), 2 on a usage error (printed). */
 int cli_parse(const char *cmd, const char *usage, const cli_opt *opts, int argc, char **argv,
               const char **pos, int max_pos, int *npos);
+
+/* Apply --limits (an_limits_use) when given; on an unknown name prints the error, returns 1. */
+int cli_use_limits(const char *limits);
 
 /* Open the devices the spec names (want: 1, 2, or 0 for "as the spec says"). On failure prints
  * the error and returns nonzero. */

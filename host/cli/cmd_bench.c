@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "cli/bench_kernels.h"
+#include "cli/bench_memory.h"
 #include "cli/cli.h"
 #include "net/model.h"
 #include "ops/tune.h"
@@ -265,6 +266,7 @@ int cmd_bench(int argc, char **argv) {
             bench_print_json(&b);
         else
             bench_print_table(&b);
+        if (!json) bench_memory_print(m, devs, ndev);
         if (by_kernel && !json) bench_kernels_print(b.kernels, b.iters);
     }
     rc = s == AN_OK ? 0 : cli_fail("bench", s);

@@ -164,6 +164,7 @@ int cmd_classify(int argc, char **argv) {
         return 2;
     }
     if (dev.no_kernel_cache) an_set_kernel_cache(0);
+    if (cli_use_limits(dev.limits)) return 1;
     an_devices *devs = NULL;
     if (an_devices_open(dev.device, &devs) != AN_OK) {
         fprintf(stderr, "alexnet: %s\n", an_last_error());

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "ops/tune_limits.h"
 #include "net/model.h"
 #include "ops/tune.h"
 
@@ -209,6 +210,9 @@ int cmd_tune(int argc, char **argv) {
                 t->dev = di;
                 t->dir = (an_tune_dir)dir;
                 t->s = cs;
+                char note[512];
+                an_tune_limits_note(&devs[di], &cs, note, sizeof note);
+                if (note[0] && dir == 0) fprintf(stderr, "%s: %s\n", net->layers[i].name, note);
                 s = an_conv_tune(&devs[di], &cs, t->dir, cli_tune_progress, NULL, &t->r);
                 if (s != AN_OK)
                     s = an_error_context(s, "tuning layer %s", net->layers[i].name);

@@ -3,7 +3,10 @@
  * batch, else (ALEXNET_TUNE=off) an_conv_algo_resolve's rule; and the workspace that fits the
  * choices. The forward's are made when the model is placed, the gradients' at the first
  * backward, so that inference never times a backward. */
+#include <stdio.h>
+
 #include "net/model_impl.h"
+#include "ops/tune_limits.h"
 
 an_status an_model_choose_conv(an_model *m, int i, int t, int backward) {
     mtower *mt = &m->L[i].t[t];
@@ -15,6 +18,11 @@ an_status an_model_choose_conv(an_model *m, int i, int t, int backward) {
         an_conv_choice c = {an_conv_algo_resolve(d, &s, m->algo), AN_GEMM_AUTO};
         an_tune_source src = m->algo != AN_CONV_AUTO ? AN_TUNE_FORCED : AN_TUNE_RULE;
         if (m->algo == AN_CONV_AUTO && mode != AN_TUNE_MODE_OFF) {
+            char note[512], line[600];
+            an_tune_limits_note(d, &s, note, sizeof note);
+            snprintf(line, sizeof line, "%s: %s", m->L[i].l->name, note);
+            if (note[0] && m->opts.tune_progress && dir == (backward ? 1 : 0))
+                m->opts.tune_progress(m->opts.tune_ctx, line);
             an_tune_result r;
             an_status st = an_conv_tune(d, &s, (an_tune_dir)dir, m->opts.tune_progress,
                                         m->opts.tune_ctx, &r);

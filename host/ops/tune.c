@@ -13,6 +13,7 @@
 #include "ops/conv_winograd.h"
 #include "ops/tune_accuracy.h"
 #include "ops/tune_cache.h"
+#include "ops/tune_limits.h"
 #include "util/clock.h"
 
 #define TUNE_REPS 3     /* timed repetitions after the untimed warm-up call (best kept) */
@@ -165,7 +166,7 @@ an_status an_conv_tune_candidates(const an_dev *d, const an_conv_shape *s, an_tu
             if (conv_algos[i].gemm) c.gemm = fixed != AN_GEMM_AUTO ? fixed : gemm_backends[b];
             int yes;
             AN_TRY(listed(d, c, fixed, &yes));
-            if (yes) out->cand[out->ncand++] = c;
+            if (yes && an_tune_fits_limits(d, s, c, NULL, 0)) out->cand[out->ncand++] = c;
         }
     }
     return AN_OK;

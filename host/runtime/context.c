@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "runtime/limits.h"
 #include "runtime/progcache.h"
 #include "runtime/runtime.h"
 
@@ -21,6 +22,14 @@ an_status an_devs_open(const an_device_info *infos, int n, an_dev *devs) {
         return an_error(AN_ERR_INVALID_ARG, "can open 1 or 2 devices, not %d", n);
     memset(devs, 0, sizeof *devs * (size_t)n);
     for (int i = 0; i < n; i++) devs[i].info = infos[i];
+    /* The limit profile in force caps what every op, planner and tuner believes (limits.h). */
+    for (int i = 0; i < n; i++) {
+        an_status s = an_limits_apply(&devs[i].info);
+        if (s != AN_OK) {
+            for (int j = 0; j < n; j++) an_device_release(&devs[j].info);
+            return s;
+        }
+    }
     for (int i = 0; i < n; i++) {
         an_dev *d = &devs[i];
         /* ALEXNET_SEPARATE_CONTEXTS=1 gives every device its own context even on one platform:
@@ -98,9 +107,10 @@ an_status an_alloc(an_dev *d, const char *name, size_t bytes, cl_mem *out) {
     if (bytes > d->info.max_alloc)
         return an_error(AN_ERR_NOMEM,
                         "tensor %s needs %s, more than %s's largest allocation "
-                        "(CL_DEVICE_MAX_MEM_ALLOC_SIZE %s, global memory %s): use a smaller "
+                        "(CL_DEVICE_MAX_MEM_ALLOC_SIZE %s%s%s, global memory %s): use a smaller "
                         "--batch, split the net over two devices, or pick another --device",
-                        name, want, d->info.name, maxa, glob);
+                        name, want, d->info.name, maxa,
+                        d->info.limits[0] ? " under limit profile " : "", d->info.limits, glob);
     cl_int err;
     *out = clCreateBuffer(d->ctx, CL_MEM_READ_WRITE, bytes, NULL, &err);
     if (err != CL_SUCCESS) {
@@ -109,6 +119,10 @@ an_status an_alloc(an_dev *d, const char *name, size_t bytes, cl_mem *out) {
                         "allocating tensor %s (%s) on %s failed: %s (device global memory %s, "
                         "largest allocation %s): use a smaller --batch or another --device",
                         name, want, d->info.name, an_cl_error_name(err), glob, maxa);
+    }
+    if (bytes > d->largest_alloc) {
+        d->largest_alloc = bytes;
+        snprintf(d->largest_name, sizeof d->largest_name, "%s", name);
     }
     return AN_OK;
 }
@@ -178,7 +192,32 @@ an_status an_finish(an_dev *d) {
     return AN_OK;
 }
 
+/* The limits a launch must keep (runtime.h): checked here so that a profile's cap bites as the
+ * GPU's would, with the kernel's name, instead of an error code from the driver. */
+static an_status launch_fits(an_dev *d, cl_kernel k, cl_uint dims, const size_t *lws) {
+    size_t items = 1;
+    for (cl_uint i = 0; lws && i < dims; i++) items *= lws[i];
+    cl_ulong local = 0;
+    if (d->info.limits[0])
+        CL_CHECK(clGetKernelWorkGroupInfo(k, d->info.id, CL_KERNEL_LOCAL_MEM_SIZE, sizeof local,
+                                          &local, NULL));
+    if (items <= d->info.max_work_group && local <= d->info.local_mem) return AN_OK;
+    char name[128] = "?";
+    clGetKernelInfo(k, CL_KERNEL_FUNCTION_NAME, sizeof name, name, NULL);
+    if (items > d->info.max_work_group)
+        return an_error(AN_ERR_UNSUPPORTED,
+                        "kernel %s: a work-group of %zu work-items is more than %s allows "
+                        "(%zu%s%s)",
+                        name, items, d->info.name, d->info.max_work_group,
+                        d->info.limits[0] ? " under limit profile " : "", d->info.limits);
+    return an_error(AN_ERR_UNSUPPORTED,
+                    "kernel %s uses %llu bytes of local memory, more than %s has (%llu%s%s)", name,
+                    (unsigned long long)local, d->info.name, (unsigned long long)d->info.local_mem,
+                    d->info.limits[0] ? " under limit profile " : "", d->info.limits);
+}
+
 an_status an_launch(an_dev *d, cl_kernel k, cl_uint dims, const size_t *gws, const size_t *lws) {
+    AN_TRY(launch_fits(d, k, dims, lws));
     cl_event ev = NULL;
     cl_int err = clEnqueueNDRangeKernel(d->q, k, dims, NULL, gws, lws, 0, NULL,
                                         d->prof ? &ev : NULL);

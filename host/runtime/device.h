@@ -36,6 +36,7 @@ typedef struct an_device_info {
     int sub_parts;     /* parts of one compute unit it can be split into (0: it cannot) */
     int is_sub;        /* a sub-device made by an_devices_pick ... */
     int sub_index;     /* ... number S of its parent (P:D.S) */
+    char limits[16];   /* the limit profile that capped the values above ("": none; limits.h) */
 } an_device_info;
 
 /* All devices of all platforms, in enumeration order. *out is malloc'ed; free() it.

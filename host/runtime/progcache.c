@@ -111,7 +111,25 @@ static void store_cached(an_dev *d, cl_program prog, an_hash128 key) {
     free(bin);
 }
 
-static an_status build_program(an_dev *d, const char *file, const char *opts, cl_program *out) {
+/* Every kernel is OpenCL C 1.2, what NVIDIA's driver compiles, unless a variant's options name
+ * another -cl-std (and then says why). */
+#define AN_CL_STD "-cl-std=CL1.2"
+
+static an_status build_with(an_dev *d, const char *file, const char *opts, cl_program *out);
+
+static an_status build_program(an_dev *d, const char *file, const char *user_opts,
+                               cl_program *out) {
+    int has_std = strstr(user_opts, "-cl-std=") != NULL;
+    char *opts = malloc(strlen(AN_CL_STD) + strlen(user_opts) + 2);
+    if (!opts) return an_error(AN_ERR_NOMEM, "out of host memory");
+    sprintf(opts, "%s%s%s", has_std ? "" : AN_CL_STD, has_std || !*user_opts ? "" : " ",
+            user_opts);
+    an_status s = build_with(d, file, opts, out);
+    free(opts);
+    return s;
+}
+
+static an_status build_with(an_dev *d, const char *file, const char *opts, cl_program *out) {
     char *common = NULL, *body = NULL;
     AN_TRY(an_kernel_source_get("common", &common));
     int is_common = strcmp(file, "common") == 0;

@@ -24,6 +24,8 @@ typedef struct an_dev {
     const char *tag;        /* the current profiling tag (a layer name), set by the caller */
     int gemm_fixed;         /* ops/gemm.h's backend settings for calls on this device: */
     int gemm_prefer;        /* an_gemm_set_backend and an_gemm_prefer (0: AN_GEMM_AUTO) */
+    size_t largest_alloc;   /* the largest buffer an_alloc made on this device, and its name */
+    char largest_name[96];
 } an_dev;
 
 /* A float tensor on a device: a buffer and an offset in floats into it. */
@@ -57,13 +59,16 @@ an_status an_kernel(an_dev *d, const char *file, const char *opts, const char *n
 /* Set kernel arguments: AN_ARG(k, index, value) with value an lvalue (a cl_mem, cl_int, float...). */
 #define AN_ARG(k, i, v) CL_CHECK(clSetKernelArg((k), (i), sizeof(v), &(v)))
 
-/* Enqueue k on d's queue. lws may be NULL. gws is rounded up to a multiple of lws by the caller. */
+/* Enqueue k on d's queue. lws may be NULL. gws is rounded up to a multiple of lws by the caller.
+ * A work-group over d's (effective, see limits.h) max_work_group, or a kernel whose local memory
+ * exceeds d's local_mem, is refused here with a message, before the driver sees it. */
 an_status an_launch(an_dev *d, cl_kernel k, cl_uint dims, const size_t *gws, const size_t *lws);
 
 /* Round n up to a multiple of m. */
 static inline size_t an_round_up(size_t n, size_t m) { return (n + m - 1) / m * m; }
 
-/* Device memory, through one place: a failure names the tensor, its size and the device's limits. */
+/* Device memory, through one place: a failure names the tensor, its size and the device's limits
+ * (the effective ones, under a limit profile: a buffer over the cap is refused here). */
 an_status an_alloc(an_dev *d, const char *name, size_t bytes, cl_mem *out);
 void an_free(cl_mem *m);
 
