@@ -233,7 +233,7 @@ static void check_faults(an_dev *d) {
     an_tune_forget();
     for (int wrong = 0; wrong < 2; wrong++) {
         an_conv_choice direct = {AN_CONV_DIRECT, AN_GEMM_AUTO};
-        an_tune_inject_fault(direct, wrong);
+        an_tune_inject_fault(d, direct, wrong);
         an_tune_result r;
         CHECK_OK(an_conv_tune(d, &S2, AN_TUNE_FORWARD, NULL, NULL, &r));
         int k = index_of(&r, "direct");
@@ -243,7 +243,7 @@ static void check_faults(an_dev *d) {
         CHECK(r.choice.algo != AN_CONV_DIRECT, "and not chosen");
         an_tune_forget();
     }
-    an_tune_inject_fault((an_conv_choice){AN_CONV_AUTO, AN_GEMM_AUTO}, 0);
+    an_tune_inject_fault(d, (an_conv_choice){AN_CONV_AUTO, AN_GEMM_AUTO}, 0);
     an_tune_set_mode(AN_TUNE_MODE_ENV);
 }
 

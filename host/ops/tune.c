@@ -50,8 +50,6 @@ static _Atomic int tune_mode = AN_TUNE_MODE_ENV;
 static struct {
     _Atomic unsigned long timed, read;
 } counts;
-static an_conv_choice fault = {AN_CONV_AUTO, AN_GEMM_AUTO};
-static int fault_wrong;
 
 void an_tune_set_mode(int mode) { tune_mode = mode; }
 
@@ -183,9 +181,10 @@ void an_tune_counts(unsigned long *timed, unsigned long *read) {
 
 void an_tune_forget(void) { an_tune_cache_forget(); }
 
-void an_tune_inject_fault(an_conv_choice c, int wrong) {
-    fault = c;
-    fault_wrong = wrong;
+void an_tune_inject_fault(an_dev *d, an_conv_choice c, int wrong) {
+    d->tune_fault[0] = (int)c.algo;
+    d->tune_fault[1] = (int)c.gemm;
+    d->tune_fault[2] = wrong;
 }
 
 an_status an_conv_forward_choice(an_dev *d, const an_conv_shape *s, an_conv_choice c, an_buf x,
@@ -281,8 +280,9 @@ static an_buf out_of(const tune_bufs *t, an_tune_dir dir, size_t *count) {
 static an_status run_once(an_dev *d, const an_conv_shape *s, an_tune_dir dir, an_conv_choice c,
                           const tune_bufs *t, an_buf ws, size_t wsf) {
     an_buf none = {NULL, 0};
+    an_conv_choice fault = {(an_conv_algo)d->tune_fault[0], (an_gemm_backend)d->tune_fault[1]};
     int faulty = fault.algo != AN_CONV_AUTO && an_conv_choice_eq(c, fault);
-    if (faulty && !fault_wrong)
+    if (faulty && !d->tune_fault[2])
         return an_error(AN_ERR_INTERNAL, "tune: fault injected into this candidate");
     an_status st;
     if (dir == AN_TUNE_FORWARD)

@@ -115,9 +115,9 @@ void an_tune_counts(unsigned long *timed, unsigned long *read);
 /* Forget this process's in-memory choices (the file stays). */
 void an_tune_forget(void);
 
-/* Test hook: make candidate c fail (wrong == 0: its calls return an error; 1: its results are
- * overwritten, so that they disagree). c.algo == AN_CONV_AUTO removes the fault. */
-void an_tune_inject_fault(an_conv_choice c, int wrong);
+/* Test hook: make candidate c fail when tuned on d (wrong == 0: its calls return an error; 1: its
+ * results are overwritten, so that they are wrong). c.algo == AN_CONV_AUTO removes the fault. */
+void an_tune_inject_fault(an_dev *d, an_conv_choice c, int wrong);
 
 /* Run with a choice: its GEMM backend preferred for the call (an_gemm_prefer). The backward
  * computes dx with cd, and dw and db with cw; any of dx, dw, db with mem == NULL is skipped. */
