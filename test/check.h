@@ -1,7 +1,8 @@
 /* test/check.h - the tests' tiny harness: CHECK counts, a failure prints where and why, and
  * check_done() prints "N passed, N failed" and returns the exit status.
  * Tests that need a device get the list through check_devices_list (skipped when there is none).
- * Also: a deterministic random generator, NaN poisoning and tolerance comparison of float arrays. */
+ * check_small says whether to keep to small shapes. Also: a deterministic random generator, NaN
+ * poisoning and tolerance comparison of float arrays. */
 #ifndef AN_TEST_CHECK_H
 #define AN_TEST_CHECK_H
 
@@ -42,6 +43,13 @@ static inline int check_done(const char *suite) {
 
 /* an_devices_list for tests that need a device: with no OpenCL device at all the test reports
  * itself skipped (exit 77, CTest's SKIP_RETURN_CODE), neither passed nor failed. */
+/* The small shapes only: `--small` as the first argument, or ALEXNET_TEST_SMALL=1 (the
+ * sanitizer pass: the large shapes run the same host code, longer). */
+static inline int check_small(int argc, char **argv) {
+    const char *e = getenv("ALEXNET_TEST_SMALL");
+    return (argc > 1 && strcmp(argv[1], "--small") == 0) || (e && strcmp(e, "1") == 0);
+}
+
 static inline an_status check_devices_list(an_device_info **list, int *n) {
     an_status s = an_devices_list(list, n);
     if (s == AN_ERR_NOT_FOUND) {

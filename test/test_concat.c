@@ -84,7 +84,7 @@ static void test_copy2d(void) {
 }
 
 int main(int argc, char **argv) {
-    int small = argc > 1 && strcmp(argv[1], "--small") == 0;
+    int small = check_small(argc, argv);
     if (!dt_open(&dev, 1)) return 1;
     test_copy2d();
     test_channels(1, 3, 5, 7, 1);

@@ -76,7 +76,7 @@ static void test_bad_args(void) {
 }
 
 int main(int argc, char **argv) {
-    int small = argc > 1 && strcmp(argv[1], "--small") == 0;
+    int small = check_small(argc, argv);
     if (!dt_open(&dev, 1)) return 1;
     uint64_t seed = 1;
     /*              n  c   h   w   k  kh kw s  p  g */

@@ -1,10 +1,10 @@
 /* test/test_conv_fft.c - the FFT convolution (AN_CONV_FFT) against the double reference: forward
  * (with and without bias), dx and dw (db too), on odd sizes, batch 1, padding, non-square kernels,
  * groups 2 and 3, a workspace so small that images go one at a time, and AlexNet's conv2 and
- * conv3 at batch 1-2. Outputs and the workspace are NaN-poisoned first. AN_CONV_FFT on a stride-2
- * shape resolves to im2col (and is checked against the reference like the rest), while the FFT
- * functions themselves refuse it with AN_ERR_UNSUPPORTED; AN_CONV_AUTO must not resolve to FFT,
- * and the name must be "fft".
+ * conv3 at batch 1-2 (not with --small or ALEXNET_TEST_SMALL=1). Outputs and the workspace are
+ * NaN-poisoned first. AN_CONV_FFT on a stride-2 shape resolves to im2col (and is checked against
+ * the reference like the rest), while the FFT functions themselves refuse it with
+ * AN_ERR_UNSUPPORTED; AN_CONV_AUTO must not resolve to FFT, and the name must be "fft".
  * Tolerance: |e| <= 5e-7 sqrt(m) (1 + log2(fh fw)) + 1e-5|ref|, m the number of products summed
  * per output (inputs, weights and dy in [-1, 1]), fh x fw the transform size: FFT rounding
  * spreads over the whole plane and grows with sqrt(m) and the transform's depth. The largest
@@ -164,8 +164,10 @@ int main(int argc, char **argv) {
     run((an_conv_shape){3, 6, 13, 12, 9, 3, 4, 1, 0, 3}, 1, 2, seed += 10);
     run((an_conv_shape){2, 8, 5, 6, 4, 1, 1, 1, 0, 2}, 1, 1, seed += 10);
     run((an_conv_shape){2, 4, 11, 10, 6, 3, 3, 2, 1, 2}, 1, 1, seed += 10); /* im2col */
-    run((an_conv_shape){1, 96, 27, 27, 256, 5, 5, 1, 2, 2}, 1, 1, seed += 10);  /* conv2 */
-    run((an_conv_shape){2, 256, 13, 13, 384, 3, 3, 1, 1, 1}, 1, 2, seed += 10); /* conv3 */
+    if (!check_small(argc, argv)) {
+        run((an_conv_shape){1, 96, 27, 27, 256, 5, 5, 1, 2, 2}, 1, 1, seed += 10);  /* conv2 */
+        run((an_conv_shape){2, 256, 13, 13, 384, 3, 3, 1, 1, 1}, 1, 2, seed += 10); /* conv3 */
+    }
     an_devs_close(&dev, 1);
     return check_done("test_conv_fft");
 }

@@ -176,7 +176,7 @@ static void test_far(void) {
 }
 
 int main(int argc, char **argv) {
-    int small = argc > 1 && strcmp(argv[1], "--small") == 0;
+    int small = check_small(argc, argv);
     if (!dt_open(&dev, 1)) return 1;
     test_layer(1, 1, 0.5, 1, 0);
     test_layer(3, 17, 0.3, 2, 5);

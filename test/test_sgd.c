@@ -73,7 +73,7 @@ static void test_layout(const size_t *lengths, size_t count, size_t gap, size_t 
 }
 
 int main(int argc, char **argv) {
-    int small = argc > 1 && strcmp(argv[1], "--small") == 0;
+    int small = check_small(argc, argv);
     if (!dt_open(&dev, 1)) return 1;
     const size_t one[1] = {37};
     test_layout(one, 1, 0, 0, 1, 1);

@@ -135,7 +135,7 @@ static void test_bad_label(void) {
 }
 
 int main(int argc, char **argv) {
-    int small = argc > 1 && strcmp(argv[1], "--small") == 0;
+    int small = check_small(argc, argv);
     if (!dt_open(&dev, 1)) return 1;
     test_case(1, 1, PLAIN, 1, 0);
     test_case(3, 7, PLAIN, 2, 0);
