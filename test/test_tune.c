@@ -2,11 +2,12 @@
  * (FFT only for stride 1, the GEMM backends of im2col, Winograd's small tile only where the
  * default is larger, ALEXNET_TUNE_CANDIDATES), a first call times and picks the fastest, later
  * calls read the choice from memory and then from the file (no timing), a corrupt file is
- * ignored and rewritten, ALEXNET_TUNE=retune times again, a failing or wrong candidate is skipped
- * even if it would be fastest, and a pinned choice is read back; the accuracy test's exact values
- * against the double reference (host/ref), and a candidate erring over the accuracy factor times
- * im2col (F(4x4, 3x3) on a conv4-like shape) is marked inaccurate and never chosen; and
- * CLBlast's GEMMs are counted by the profiler. Runs in a temporary XDG_CACHE_HOME. */
+ * ignored and rewritten, other builds' entries outlive a store (the last three builds'),
+ * ALEXNET_TUNE=retune times again, a failing or wrong candidate is skipped even if it would be
+ * fastest, and a pinned choice is read back; the accuracy test's exact values against the double
+ * reference (host/ref), and a candidate erring over the accuracy factor times im2col (F(4x4,
+ * 3x3) on a conv4-like shape) is marked inaccurate and never chosen; and CLBlast's GEMMs are
+ * counted by the profiler. Runs in a temporary XDG_CACHE_HOME. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include "ops/tune.h"
 #include "ops/tune_accuracy.h"
 #include "ref/ref_conv.h"
+#include "runtime/progcache.h"
 
 static const an_conv_shape S1 = {2, 3, 9, 9, 4, 3, 3, 1, 1, 1};  /* stride 1 */
 static const an_conv_shape S2 = {2, 4, 11, 11, 6, 3, 3, 2, 0, 2}; /* stride 2, two groups */
@@ -227,6 +229,56 @@ static void check_corrupt(an_dev *d, const char *path) {
     CHECK(r.source == AN_TUNE_TIMED, "the corrupt file's other entries were dropped");
 }
 
+/* Entries of other builds (other code hashes) survive a store, those of the TUNE_KEEP_CODES (3)
+ * builds written last: five fake builds' copies of the file's first entry are put before it,
+ * then a store drops the two oldest and keeps the rest and this build's entries. */
+static void check_other_builds(an_dev *d, const char *path) {
+    char *buf = NULL, *out = NULL;
+    FILE *f = fopen(path, "rb");
+    CHECK(f != NULL, "open %s", path);
+    if (!f) return;
+    buf = calloc(1, 1 << 16);
+    out = calloc(1, 1 << 17);
+    size_t n = fread(buf, 1, (1 << 16) - 1, f);
+    fclose(f);
+    char *first = strstr(buf, "\nv1 "), *code = first ? strstr(first, " code=") : NULL;
+    char *sum = first ? strstr(first, " sum=") : NULL;
+    CHECK(first && code && sum && n < (1 << 16) - 1, "the file has an entry");
+    if (!first || !code || !sum) goto done;
+    first++;
+    size_t at = (size_t)(first - buf);
+    memcpy(out, buf, at);
+    for (int b = 1; b <= 5; b++) {
+        char line[2048];
+        int len = snprintf(line, sizeof line, "%.*s code=%016x%.*s", (int)(code - first), first,
+                           b, (int)(sum - code - 22), code + 22);
+        an_hash128 h = an_hash_update(an_hash_init(), line, (size_t)len);
+        at += (size_t)sprintf(out + at, "%s sum=%016llx\n", line, (unsigned long long)h.a);
+    }
+    strcpy(out + at, first);
+    f = fopen(path, "wb");
+    CHECK(f && fputs(out, f) >= 0 && fclose(f) == 0, "rewrite %s", path);
+    an_tune_forget();
+    CHECK_OK(an_conv_tune_put(d, &S1, AN_TUNE_BACKWARD_WEIGHTS,
+                              (an_conv_choice){AN_CONV_DIRECT, AN_GEMM_AUTO}));
+    f = fopen(path, "rb");
+    n = f ? fread(buf, 1, (1 << 16) - 1, f) : 0;
+    buf[n] = 0;
+    if (f) fclose(f);
+    char want[64];
+    for (int b = 1; b <= 5; b++) {
+        snprintf(want, sizeof want, " code=%016x ", b);
+        CHECK((strstr(buf, want) != NULL) == (b > 2), "build %d's entry %s", b,
+              b > 2 ? "kept" : "dropped");
+    }
+    an_tune_result r;
+    CHECK_OK(an_conv_tune(d, &S1, AN_TUNE_BACKWARD_DATA, NULL, NULL, &r));
+    CHECK(r.source == AN_TUNE_CACHED, "this build's entries are still read");
+done:
+    free(buf);
+    free(out);
+}
+
 /* A candidate that fails, or gives wrong results, is skipped even where it would win. */
 static void check_faults(an_dev *d) {
     an_tune_set_mode(AN_TUNE_MODE_RETUNE);
@@ -304,6 +356,7 @@ int main(void) {
     check_candidates(&d);
     tune_cycle(&d, path);
     check_corrupt(&d, path);
+    check_other_builds(&d, path);
     check_faults(&d);
     check_put(&d);
     check_clblast_profiled(&d);

@@ -11,7 +11,9 @@
  * built from (generated/tune_codehash.h), and the CLBlast and alexnet-cl versions; sum hashes the
  * line before " sum=". A file with a wrong first line or any line whose sum does not match is
  * corrupt: ignored as a whole and rewritten by the next store. An entry of another code hash is
- * stale: it never matches and the next store drops it. */
+ * stale: it never matches. A store keeps the stale entries of the TUNE_KEEP_CODES code hashes
+ * written last (a store appends the current code's entries at the end), so that an installed
+ * build and a development build sharing one cache do not evict each other, and drops the rest. */
 #include "ops/tune_cache.h"
 
 #include <clblast_c.h>
@@ -30,6 +32,7 @@
 
 #define TUNE_MAGIC "# alexnet-cl tune cache v1"
 #define TUNE_FILE_MAX (4u << 20) /* a longer file is not ours */
+#define TUNE_KEEP_CODES 3         /* other builds whose entries a store keeps */
 #define AN_STR_(x) #x
 #define AN_STR(x) AN_STR_(x)
 
@@ -269,9 +272,40 @@ static int parse_entry(const char *line, uint64_t dev, uint64_t code, tentry *e)
     return -1; /* the choice is not a candidate */
 }
 
-/* The file's current entries into t. *corrupt = 1 when the file exists but cannot be trusted
- * (then t is left empty). */
-static void load_file(const char *path, uint64_t dev, uint64_t code, ttable *t, int *corrupt) {
+/* The stale lines a store keeps: those of the last TUNE_KEEP_CODES other code hashes in the
+ * file, in file order, each with its newline. lines[i] and codes[i] are the n stale lines. */
+static char *keep_stale(char **lines, const uint64_t *codes, int n) {
+    uint64_t keep[TUNE_KEEP_CODES];
+    int nk = 0;
+    for (int i = n - 1; i >= 0 && nk < TUNE_KEEP_CODES; i--) {
+        int seen = 0;
+        for (int j = 0; j < nk; j++) seen |= keep[j] == codes[i];
+        if (!seen) keep[nk++] = codes[i];
+    }
+    size_t len = 1;
+    for (int i = 0; i < n; i++) len += strlen(lines[i]) + 1;
+    char *text = malloc(len);
+    if (!text) return NULL;
+    size_t at = 0;
+    for (int i = 0; i < n; i++) {
+        int kept = 0;
+        for (int j = 0; j < nk; j++) kept |= keep[j] == codes[i];
+        if (!kept) continue;
+        size_t l = strlen(lines[i]);
+        memcpy(text + at, lines[i], l);
+        text[at + l] = '\n';
+        at += l + 1;
+    }
+    text[at] = 0;
+    return text;
+}
+
+/* The file's current entries into t, and, when stale is not NULL, the stale lines a store keeps
+ * into *stale (malloc'ed; NULL when there are none or no memory: they are then dropped).
+ * *corrupt = 1 when the file exists but cannot be trusted (then t is left empty). */
+static void load_file(const char *path, uint64_t dev, uint64_t code, ttable *t, int *corrupt,
+                      char **stale) {
+    if (stale) *stale = NULL;
     *corrupt = 0;
     uint8_t *raw = NULL;
     size_t cap = 0, len = 0;
@@ -289,7 +323,9 @@ static void load_file(const char *path, uint64_t dev, uint64_t code, ttable *t, 
         free(buf);
         return;
     }
-    char *save = NULL;
+    char *save = NULL, **old = NULL;
+    uint64_t *codes = NULL;
+    int nold = 0, capold = 0;
     for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         if (line[0] == '#') continue;
         tentry e;
@@ -298,7 +334,23 @@ static void load_file(const char *path, uint64_t dev, uint64_t code, ttable *t, 
             *corrupt = 1;
             break;
         }
+        unsigned long long c;
+        if (r == 0 && stale && sscanf(field(line, "code="), "%16llx", &c) == 1 && c != code) {
+            if (nold == capold) {
+                capold = capold ? 2 * capold : 64;
+                char **nl = realloc(old, (size_t)capold * sizeof *old);
+                uint64_t *nc = nl ? realloc(codes, (size_t)capold * sizeof *codes) : NULL;
+                if (nl) old = nl;
+                if (nc) codes = nc;
+                if (!nl || !nc) break; /* no memory: the stale lines found so far are kept */
+            }
+            old[nold] = line;
+            codes[nold++] = c;
+        }
     }
+    if (!*corrupt && nold) *stale = keep_stale(old, codes, nold);
+    free(old);
+    free(codes);
     free(buf);
     if (*corrupt) {
         an_error_clear();
@@ -323,7 +375,7 @@ static an_status lookup_locked(const an_dev *d, const an_conv_shape *s, an_tune_
     if (skip_file || !file_path(d, path, sizeof path, root, sizeof root)) return AN_OK;
     ttable t = {0};
     int corrupt;
-    load_file(path, dev, code, &t, &corrupt);
+    load_file(path, dev, code, &t, &corrupt, NULL);
     for (int i = 0; i < t.n && !*found; i++)
         if (matches(&t.e[i], dev, code, s, dir, cands)) {
             *out = t.e[i].r;
@@ -355,14 +407,15 @@ static an_status store_locked(const an_dev *d, const an_conv_shape *s, an_tune_d
     if (!file_path(d, path, sizeof path, root, sizeof root)) return AN_OK;
     ttable t = {0};
     int corrupt;
-    load_file(path, e.dev, e.code, &t, &corrupt);
+    char *stale = NULL;
+    load_file(path, e.dev, e.code, &t, &corrupt, &stale);
     an_status st = table_put(&t, &e);
-    size_t cap = (size_t)(t.n + 2) * 2048, n = 0;
+    size_t cap = (size_t)(t.n + 2) * 2048 + (stale ? strlen(stale) : 0), n = 0;
     char *text = st == AN_OK ? malloc(cap) : NULL;
     if (st == AN_OK && !text) st = an_error(AN_ERR_NOMEM, "out of host memory for %s", path);
     if (text) {
-        n = (size_t)snprintf(text, cap, TUNE_MAGIC "\n# device: %s | %s | %s\n", d->info.name,
-                             d->info.driver, d->info.platform_version);
+        n = (size_t)snprintf(text, cap, TUNE_MAGIC "\n# device: %s | %s | %s\n%s", d->info.name,
+                             d->info.driver, d->info.platform_version, stale ? stale : "");
         for (int i = 0; i < t.n && n < cap; i++)
             if (format_entry(&t.e[i], text + n, cap - n)) n += strlen(text + n);
         if (an_mkdir_p(root) != AN_OK)
@@ -371,6 +424,7 @@ static an_status store_locked(const an_dev *d, const an_conv_shape *s, an_tune_d
             st = an_write_atomic(path, text, n);
     }
     free(text);
+    free(stale);
     free(t.e);
     if (st != AN_OK) an_error_clear(); /* not fatal: the choice stays in memory */
     return AN_OK;
