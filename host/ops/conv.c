@@ -126,12 +126,7 @@ static an_status launch_io(an_dev *d, const char *file, const char *name, const 
     cl_kernel k;
     AN_TRY(an_kernel(d, file, NULL, name, &k));
     cl_int16 sh = shape_arg(s, nb);
-    cl_uint io = (cl_uint)in.off, oo = (cl_uint)out.off;
-    AN_ARG(k, 0, sh);
-    AN_ARG(k, 1, in.mem);
-    AN_ARG(k, 2, io);
-    AN_ARG(k, 3, out.mem);
-    AN_ARG(k, 4, oo);
+    AN_TRY(OP_ARGS(k, OP_VAL(sh), OP_BUF(in), OP_BUF(out)));
     size_t gws[3] = {g0, g1, g2};
     return an_launch(d, k, 3, gws, NULL);
 }
@@ -192,19 +187,9 @@ static an_status forward_direct(an_dev *d, const an_conv_shape *s, an_buf x, an_
     cl_kernel k;
     AN_TRY(an_kernel(d, "conv_direct", CONV_DIRECT_OPTS, "conv_direct_forward", &k));
     cl_int16 sh = shape_arg(s, s->n);
-    cl_int has_bias = b.mem != NULL;
-    an_buf bb = has_bias ? b : x; /* any valid buffer when there is no bias */
-    cl_uint xo = (cl_uint)x.off, wo = (cl_uint)w.off, bo = (cl_uint)bb.off, yo = (cl_uint)y.off;
-    AN_ARG(k, 0, sh);
-    AN_ARG(k, 1, has_bias);
-    AN_ARG(k, 2, x.mem);
-    AN_ARG(k, 3, xo);
-    AN_ARG(k, 4, w.mem);
-    AN_ARG(k, 5, wo);
-    AN_ARG(k, 6, bb.mem);
-    AN_ARG(k, 7, bo);
-    AN_ARG(k, 8, y.mem);
-    AN_ARG(k, 9, yo);
+    an_buf bb = b.mem ? b : x; /* any valid buffer when there is no bias */
+    AN_TRY(OP_ARGS(k, OP_VAL(sh), OP_I32(b.mem != NULL), OP_BUF(x), OP_BUF(w), OP_BUF(bb),
+                   OP_BUF(y)));
     size_t nob = (size_t)(s->k / s->groups + CONV_DIRECT_OB - 1) / CONV_DIRECT_OB;
     size_t gws[3] = {(size_t)(an_conv_ow(s) + 15) / 16, (size_t)an_conv_oh(s),
                      (size_t)s->n * s->groups * nob};
@@ -278,14 +263,7 @@ static an_status launch_direct3(an_dev *d, const char *name, const an_conv_shape
     cl_kernel k;
     AN_TRY(an_kernel(d, "conv_direct", CONV_DIRECT_OPTS, name, &k));
     cl_int16 sh = shape_arg(s, s->n);
-    cl_uint ao = (cl_uint)a.off, bo = (cl_uint)b.off, co = (cl_uint)c.off;
-    AN_ARG(k, 0, sh);
-    AN_ARG(k, 1, a.mem);
-    AN_ARG(k, 2, ao);
-    AN_ARG(k, 3, b.mem);
-    AN_ARG(k, 4, bo);
-    AN_ARG(k, 5, c.mem);
-    AN_ARG(k, 6, co);
+    AN_TRY(OP_ARGS(k, OP_VAL(sh), OP_BUF(a), OP_BUF(b), OP_BUF(c)));
     return an_launch(d, k, dims, gws, NULL);
 }
 

@@ -259,19 +259,9 @@ static an_status pad(an_dev *d, const fft_layout *l, an_buf src, int planes, int
                      int o, an_buf ws, size_t base, size_t to) {
     cl_kernel k;
     AN_TRY(an_kernel(d, "conv_fft", NULL, "fft_pad", &k));
-    cl_uint so = (cl_uint)src.off, wo = (cl_uint)(base + to);
-    cl_int ch = h, cw = w, fh = l->g.fh, fw = l->g.fw, oy = o;
-    AN_ARG(k, 0, src.mem);
-    AN_ARG(k, 1, so);
-    AN_ARG(k, 2, ws.mem);
-    AN_ARG(k, 3, wo);
-    AN_ARG(k, 4, ch);
-    AN_ARG(k, 5, cw);
-    AN_ARG(k, 6, fh);
-    AN_ARG(k, 7, fw);
-    AN_ARG(k, 8, oy);
-    AN_ARG(k, 9, oy);
-    size_t gws[3] = {(size_t)fw, (size_t)fh, (size_t)planes};
+    AN_TRY(OP_ARGS(k, OP_BUF(src), OP_VAL(ws.mem), OP_U32(base + to), OP_I32(h), OP_I32(w),
+                   OP_I32(l->g.fh), OP_I32(l->g.fw), OP_I32(o), OP_I32(o)));
+    size_t gws[3] = {(size_t)l->g.fw, (size_t)l->g.fh, (size_t)planes};
     return an_launch(d, k, 3, gws, NULL);
 }
 
@@ -282,24 +272,9 @@ static an_status crop(an_dev *d, const fft_layout *l, an_buf ws, size_t base, si
     cl_kernel k;
     AN_TRY(an_kernel(d, "conv_fft", NULL, "fft_crop", &k));
     an_buf bb = b.mem ? b : dst;
-    cl_uint fo = (cl_uint)(base + from), dof = (cl_uint)dst.off, bo = (cl_uint)bb.off;
-    cl_int has_bias = b.mem != NULL, cnk = nk, ch = h, cw = w, fh = l->g.fh, fw = l->g.fw, co = o;
-    cl_float scale = 1.0f / (float)l->g.real;
-    AN_ARG(k, 0, ws.mem);
-    AN_ARG(k, 1, fo);
-    AN_ARG(k, 2, dst.mem);
-    AN_ARG(k, 3, dof);
-    AN_ARG(k, 4, bb.mem);
-    AN_ARG(k, 5, bo);
-    AN_ARG(k, 6, has_bias);
-    AN_ARG(k, 7, cnk);
-    AN_ARG(k, 8, ch);
-    AN_ARG(k, 9, cw);
-    AN_ARG(k, 10, fh);
-    AN_ARG(k, 11, fw);
-    AN_ARG(k, 12, co);
-    AN_ARG(k, 13, co);
-    AN_ARG(k, 14, scale);
+    AN_TRY(OP_ARGS(k, OP_VAL(ws.mem), OP_U32(base + from), OP_BUF(dst), OP_BUF(bb),
+                   OP_I32(b.mem != NULL), OP_I32(nk), OP_I32(h), OP_I32(w), OP_I32(l->g.fh),
+                   OP_I32(l->g.fw), OP_I32(o), OP_I32(o), OP_F32(1.0f / (float)l->g.real)));
     size_t gws[3] = {(size_t)w, (size_t)h, (size_t)planes};
     return an_launch(d, k, 3, gws, NULL);
 }
@@ -319,18 +294,9 @@ static an_status cmac(an_dev *d, const fft_layout *l, an_buf ws, size_t base, in
     int jb = (nj + FFT_TJ - 1) / FFT_TJ;
     cl_int16 dd = {{ni, nj, nl, (cl_int)l->g.nf, a.sg, a.s1, a.s2, b.sg, b.s1, b.s2, o.sg, o.s1,
                     o.s2, jb, 0, 0}};
-    cl_uint ao = (cl_uint)(base + a.at), bo = (cl_uint)(base + b.at), oo = (cl_uint)(base + o.at);
-    cl_int acc = accumulate;
-    AN_ARG(k, 0, dd);
-    AN_ARG(k, 1, a.sign);
-    AN_ARG(k, 2, b.sign);
-    AN_ARG(k, 3, acc);
-    AN_ARG(k, 4, ws.mem);
-    AN_ARG(k, 5, ao);
-    AN_ARG(k, 6, ws.mem);
-    AN_ARG(k, 7, bo);
-    AN_ARG(k, 8, ws.mem);
-    AN_ARG(k, 9, oo);
+    AN_TRY(OP_ARGS(k, OP_VAL(dd), OP_F32(a.sign), OP_F32(b.sign), OP_I32(accumulate),
+                   OP_VAL(ws.mem), OP_U32(base + a.at), OP_VAL(ws.mem), OP_U32(base + b.at),
+                   OP_VAL(ws.mem), OP_U32(base + o.at)));
     size_t gws[3] = {l->g.nf, (size_t)(ni + FFT_TI - 1) / FFT_TI, (size_t)groups * jb};
     return an_launch(d, k, 3, gws, NULL);
 }

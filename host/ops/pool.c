@@ -72,19 +72,15 @@ static an_status set_geometry(cl_kernel k, size_t count, int h, int w, int oh, i
         g[4] = p->kh, g[5] = p->kw, g[6] = p->sh, g[7] = p->sw, g[8] = p->ph, g[9] = p->pw;
         ng = 10;
     }
-    AN_ARG(k, 0, cnt);
-    for (int i = 0; i < ng; i++) AN_ARG(k, (cl_uint)(1 + i), g[i]);
+    AN_TRY(OP_ARGS(k, OP_VAL(cnt)));
+    for (int i = 0; i < ng; i++) AN_TRY(OP_ARGS_AT(k, (cl_uint)(1 + i), OP_VAL(g[i])));
     *next = (cl_uint)(1 + ng);
     return AN_OK;
 }
 
 /* Set the tensor arguments (buffer, offset) from index first on. */
 static an_status set_tensors(cl_kernel k, cl_uint first, const tensor_arg *t, int nt) {
-    for (int i = 0; i < nt; i++) {
-        cl_uint off = (cl_uint)t[i].b.off;
-        AN_ARG(k, first + 2 * (cl_uint)i, t[i].b.mem);
-        AN_ARG(k, first + 2 * (cl_uint)i + 1, off);
-    }
+    for (int i = 0; i < nt; i++) AN_TRY(OP_ARGS_AT(k, first + 2 * (cl_uint)i, OP_BUF(t[i].b)));
     return AN_OK;
 }
 
@@ -112,8 +108,7 @@ static an_status run_rows(an_dev *d, const char *name, size_t rows, int h, int w
              "-DPOOL_PH=%d -DPOOL_PW=%d -DPOOL_H=%d -DPOOL_W=%d -DPOOL_OH=%d -DPOOL_OW=%d", p->kh,
              p->kw, p->sh, p->sw, p->ph, p->pw, h, w, oh, ow);
     AN_TRY(an_kernel(d, "pool", opts, name, &k));
-    cl_uint cnt = (cl_uint)rows;
-    AN_ARG(k, 0, cnt);
+    AN_TRY(OP_ARGS(k, OP_U32(rows)));
     AN_TRY(set_tensors(k, 1, t, nt));
     size_t lws = d->info.max_work_group < POOL_LWS ? d->info.max_work_group : POOL_LWS;
     size_t gws = an_round_up(rows, lws);
