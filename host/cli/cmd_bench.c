@@ -150,7 +150,7 @@ static void record_conv(bench *b, const an_model *m) {
             u->have[dir] = 1;
             an_conv_choice_name(c, u->algo[dir], sizeof u->algo[dir]);
         }
-    an_tune_counts(&b->tune_timed, &b->tune_read);
+    an_tune_counts(b->devs, b->ndev, &b->tune_timed, &b->tune_read);
 }
 
 /* Random preprocessed images (uniform in [-1, 1)) and labels, from a fixed xorshift stream. */

@@ -96,7 +96,7 @@ static void print_table(const an_net *net, const an_dev *devs, int ndev, int bat
             }
         }
     unsigned long timed, read;
-    an_tune_counts(&timed, &read);
+    an_tune_counts(devs, ndev, &timed, &read);
     printf("\ntimes in ms (best of 3 rounds of up to 3 runs after a warm-up; failed/wrong/"
            "inaccurate: skipped)\n");
     if (measured)
@@ -111,7 +111,7 @@ static void print_table(const an_net *net, const an_dev *devs, int ndev, int bat
 static void print_json(const an_net *net, const an_dev *devs, int ndev, int batch, int train,
                        const tune_row *rows, int n) {
     unsigned long timed, read;
-    an_tune_counts(&timed, &read);
+    an_tune_counts(devs, ndev, &timed, &read);
     printf("{\"net\": ");
     cli_json_string(stdout, net->name);
     printf(", \"batch\": %d, \"train\": %s, \"timed\": %lu, \"read\": %lu,\n \"devices\": [",
@@ -184,9 +184,8 @@ int cmd_tune(int argc, char **argv) {
                        "[--device SPEC] [--json]", opts, argc, argv, NULL, 0, &npos);
     if (rc) return rc < 0 ? 0 : rc;
     if (batch < 1) return tune_fail("--batch must be at least 1");
-    if (an_tune_mode() == AN_TUNE_MODE_OFF)
+    if (an_tune_mode(NULL) == AN_TUNE_MODE_OFF)
         return tune_fail("tuning is off (ALEXNET_TUNE=off): unset it to tune");
-    if (retune) an_tune_set_mode(AN_TUNE_MODE_RETUNE);
 
     an_net *net = NULL;
     an_status s = an_net_load(net_name, &net);
@@ -197,6 +196,7 @@ int cmd_tune(int argc, char **argv) {
         an_net_free(net);
         return 1;
     }
+    for (int i = 0; retune && i < ndev; i++) an_tune_set_mode(&devs[i], AN_TUNE_MODE_RETUNE);
     int cap = net->nlayers * AN_TUNE_DIRS * ndev, n = 0;
     tune_row *rows = calloc((size_t)(cap ? cap : 1), sizeof *rows);
     if (!rows) s = an_error(AN_ERR_NOMEM, "out of host memory");
