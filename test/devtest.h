@@ -34,6 +34,12 @@ static inline an_buf dt_upload(an_dev *d, const float *h, size_t n) {
     return b;
 }
 
+/* an_free every buffer of a list: DT_FREE(&x.mem, &t.mem, ...). */
+#define DT_FREE(...) dt_free_mems((cl_mem *[]){__VA_ARGS__, NULL})
+static inline void dt_free_mems(cl_mem *const *mems) {
+    for (size_t i = 0; mems[i]; i++) an_free(mems[i]);
+}
+
 /* A device tensor of count 4-byte elements at offset b.off of a buffer of cap elements, with
  * DT_GUARD guard elements after it (and b.off before it). */
 typedef struct dtensor {

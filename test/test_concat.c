@@ -54,12 +54,7 @@ static void test_channels(size_t n, size_t ca, size_t cb, size_t hw, uint64_t se
     snprintf(what, sizeof what, "split += %zux(%zu+%zu)x%zu b", n, ca, cb, hw);
     expect(what, bb, bd, nb, 1e-7f);
 
-    an_free(&ba.mem);
-    an_free(&bb.mem);
-    an_free(&by.mem);
-    an_free(&bys.mem);
-    an_free(&b1.mem);
-    an_free(&b2.mem);
+    DT_FREE(&ba.mem, &bb.mem, &by.mem, &bys.mem, &b1.mem, &b2.mem);
     free(a), free(b), free(y), free(ad), free(bd), free(yd), free(cat), free(sa), free(sb);
 }
 

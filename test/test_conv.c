@@ -69,10 +69,7 @@ static void test_bad_args(void) {
           "a workspace smaller than one image accepted");
     CHECK(an_conv_forward(&dev, &s, AN_CONV_DIRECT, an_buf_at(x, 1), w, none, y, ws, 4) ==
               AN_ERR_INVALID_ARG, "an input past the end of its buffer accepted");
-    an_free(&x.mem);
-    an_free(&y.mem);
-    an_free(&w.mem);
-    an_free(&ws.mem);
+    DT_FREE(&x.mem, &y.mem, &w.mem, &ws.mem);
 }
 
 int main(int argc, char **argv) {

@@ -74,9 +74,7 @@ static void test_layer(size_t rows, size_t cols, double p, uint64_t seed, uint32
     for (size_t i = 0; i < n; i++) differ += (got[i] != 0) != (keep[i] != 0);
     CHECK(n < 64 || p == 0 || differ > 0, "step %u and %u give the same mask", step, step + 1);
 
-    an_free(&bx.mem);
-    an_free(&by.mem);
-    an_free(&bdy.mem);
+    DT_FREE(&bx.mem, &by.mem, &bdy.mem);
     free(x), free(got), free(want), free(xd), free(yd), free(keep), free(dy);
 }
 
@@ -107,10 +105,7 @@ static void test_split(size_t rows, size_t f, size_t f0, double p, uint64_t seed
     }
     CHECK(bad == 0, "%zux%zu split at %zu: %zu tile rows differ from the whole layer", rows, f,
           f0, bad);
-    an_free(&bx.mem);
-    an_free(&by.mem);
-    an_free(&b0.mem);
-    an_free(&b1.mem);
+    DT_FREE(&bx.mem, &by.mem, &b0.mem, &b1.mem);
     free(x), free(whole), free(t0), free(t1);
 }
 
@@ -142,10 +137,7 @@ static void test_rows(size_t rows, size_t r0, size_t cols, double p, uint64_t se
         CHECK(memcmp(whole, parts, n * sizeof *x) == 0,
               "%s %zux%zu split at row %zu: the shares differ from the whole batch",
               dir ? "backward" : "forward", rows, cols, r0);
-        an_free(&bx.mem);
-        an_free(&by.mem);
-        an_free(&b0.mem);
-        an_free(&b1.mem);
+        DT_FREE(&bx.mem, &by.mem, &b0.mem, &b1.mem);
     }
     /* and the reference agrees on the second share's mask */
     unsigned char *k_whole = malloc(n), *k1 = malloc(n - n0);

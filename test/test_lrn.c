@@ -101,10 +101,7 @@ static void run_case(an_dev *d, const lrn_case *t, uint64_t seed) {
         snprintf(w2, sizeof w2, "%s dx", what);
         check_close(w2, got, ref, n, 1e-6f, 1e-5f);
     }
-    an_free(&tx.mem);
-    an_free(&ty.mem);
-    an_free(&tdy.mem);
-    an_free(&tdx.mem);
+    DT_FREE(&tx.mem, &ty.mem, &tdy.mem, &tdx.mem);
     free(x), free(dy), free(got), free(ref), free(xd), free(yd), free(sd), free(dyd), free(dxd);
 }
 

@@ -165,11 +165,7 @@ static void run_case(an_dev *d, const pool_case *t, uint64_t seed) {
             compare(w2, got, ref, nout, 0, 0);
         }
     }
-    an_free(&tx.mem);
-    an_free(&ty.mem);
-    an_free(&tam.mem);
-    an_free(&tdy.mem);
-    an_free(&tdx.mem);
+    DT_FREE(&tx.mem, &ty.mem, &tam.mem, &tdy.mem, &tdx.mem);
     free(x), free(dy), free(got), free(ref), free(xd), free(yd), free(dyd), free(dxd);
     free(am), free(am_got);
 }

@@ -65,9 +65,7 @@ static void test_layout(const size_t *lengths, size_t count, size_t gap, size_t 
     }
 
     an_sgd_table_free(&t);
-    an_free(&bw.mem);
-    an_free(&bg.mem);
-    an_free(&bv.mem);
+    DT_FREE(&bw.mem, &bg.mem, &bv.mem);
     free(segs), free(rsegs), free(w), free(g), free(v), free(wd), free(gd), free(vd), free(got),
         free(want), free(inside);
 }

@@ -97,10 +97,7 @@ static void test_case(size_t n, size_t k, int kind, uint64_t seed, float eps) {
               st.top1, st.top5);
         free(wl), free(gl);
     }
-    an_free(&bx.mem);
-    an_free(&bl.mem);
-    an_free(&bo.mem);
-    an_free(&bs.mem);
+    DT_FREE(&bx.mem, &bl.mem, &bo.mem, &bs.mem);
     free(x), free(got), free(want), free(stats), free(labels), free(xd), free(pd), free(gd),
         free(lossd), free(lossd_s), free(rank), free(rank_s);
 }
@@ -128,10 +125,7 @@ static void test_bad_label(void) {
         CHECK(an_softmax_xent_backward(&dev, bx, bl, bo, bs, n, k, bad_eps[i]) ==
                   AN_ERR_INVALID_ARG,
               "label smoothing %g accepted", (double)bad_eps[i]);
-    an_free(&bx.mem);
-    an_free(&bl.mem);
-    an_free(&bo.mem);
-    an_free(&bs.mem);
+    DT_FREE(&bx.mem, &bl.mem, &bo.mem, &bs.mem);
 }
 
 int main(int argc, char **argv) {
