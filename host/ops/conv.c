@@ -162,22 +162,54 @@ static an_status bias_add(an_dev *d, const an_conv_shape *s, an_buf b, an_buf y)
     return launch_io(d, "im2col", "conv_bias_add", s, s->n, b, y, (size_t)s->k, (size_t)s->n, 1);
 }
 
+/* The sizes the im2col paths share: output pixels, columns' rows (all groups, one group),
+ * input floats per image, output channels per group; whether the columns are the input itself
+ * (1x1, stride 1, no padding) and the images per chunk of the workspace. */
+typedef struct im2col_geom {
+    size_t ohw, ckk, ckkg, chw, kg;
+    int pw, nb;
+} im2col_geom;
+
+/* The geometry, with a workspace of ws_floats holding each image's columns (and, for the
+ * weight gradient, its permuted output gradient: wgrad). */
+static an_status im2col_plan(const an_conv_shape *s, an_buf ws, size_t ws_floats, int wgrad,
+                             im2col_geom *g) {
+    g->ohw = ohw_of(s);
+    g->ckk = ckk_of(s);
+    g->ckkg = g->ckk / (size_t)s->groups;
+    g->chw = (size_t)s->c * s->h * s->w;
+    g->kg = (size_t)(s->k / s->groups);
+    g->pw = is_pointwise(s) && !wgrad;
+    return chunk_images(s, ws, ws_floats, wgrad ? ws_per_image(s) : g->pw ? 0 : g->ckk * g->ohw,
+                        &g->nb);
+}
+
+/* Per group gi, for cnt images: C_gi = W_gi B_gi (ta == 0) or W_gi^T B_gi, with W_gi the
+ * group's kg x ckkg filters, and B_gi, C_gi the group's rows (b_rows, c_rows of them, of g->ohw
+ * floats) of images b_img, c_img rows apart. */
+static an_status group_gemms(an_dev *d, const an_conv_shape *s, const im2col_geom *g, int ta,
+                             int cnt, an_buf w, an_buf b, size_t b_rows, size_t b_img, an_buf c,
+                             size_t c_rows, size_t c_img) {
+    for (int gi = 0; gi < s->groups; gi++)
+        AN_TRY(an_gemm_batched(d, ta, 0, c_rows, g->ohw, b_rows, 1.0f,
+                               an_buf_at(w, gi * g->kg * g->ckkg), g->ckkg, 0,
+                               an_buf_at(b, gi * b_rows * g->ohw), g->ohw, b_img * g->ohw, 0.0f,
+                               an_buf_at(c, gi * c_rows * g->ohw), g->ohw, c_img * g->ohw,
+                               (size_t)cnt));
+    return AN_OK;
+}
+
 static an_status forward_im2col(an_dev *d, const an_conv_shape *s, an_buf x, an_buf w, an_buf b,
                                 an_buf y, an_buf ws, size_t ws_floats) {
-    size_t ohw = ohw_of(s), ckk = ckk_of(s), chw = (size_t)s->c * s->h * s->w;
-    size_t kg = (size_t)(s->k / s->groups), ckkg = ckk / (size_t)s->groups;
-    int pw = is_pointwise(s), nb;
-    AN_TRY(chunk_images(s, ws, ws_floats, pw ? 0 : ckk * ohw, &nb));
-    for (int n0 = 0; n0 < s->n; n0 += nb) {
-        int cnt = s->n - n0 < nb ? s->n - n0 : nb;
-        an_buf xc = an_buf_at(x, (size_t)n0 * chw), col = pw ? xc : ws;
-        if (!pw)
-            AN_TRY(launch_io(d, "im2col", "im2col", s, cnt, xc, ws, ckk, (size_t)cnt, 1));
-        for (int g = 0; g < s->groups; g++)
-            AN_TRY(an_gemm_batched(d, 0, 0, kg, ohw, ckkg, 1.0f, an_buf_at(w, g * kg * ckkg),
-                                   ckkg, 0, an_buf_at(col, g * ckkg * ohw), ohw, ckk * ohw, 0.0f,
-                                   an_buf_at(y, ((size_t)n0 * s->k + g * kg) * ohw), ohw,
-                                   (size_t)s->k * ohw, (size_t)cnt));
+    im2col_geom g;
+    AN_TRY(im2col_plan(s, ws, ws_floats, 0, &g));
+    for (int n0 = 0; n0 < s->n; n0 += g.nb) {
+        int cnt = s->n - n0 < g.nb ? s->n - n0 : g.nb;
+        an_buf xc = an_buf_at(x, (size_t)n0 * g.chw), col = g.pw ? xc : ws;
+        if (!g.pw)
+            AN_TRY(launch_io(d, "im2col", "im2col", s, cnt, xc, ws, g.ckk, (size_t)cnt, 1));
+        AN_TRY(group_gemms(d, s, &g, 0, cnt, w, col, g.ckkg, g.ckk,
+                           an_buf_at(y, (size_t)n0 * s->k * g.ohw), g.kg, (size_t)s->k));
     }
     return b.mem ? bias_add(d, s, b, y) : AN_OK;
 }
@@ -214,19 +246,14 @@ an_status an_conv_forward(an_dev *d, const an_conv_shape *s, an_conv_algo a, an_
 
 static an_status backward_data_im2col(an_dev *d, const an_conv_shape *s, an_buf w, an_buf dy,
                                       an_buf dx, an_buf ws, size_t ws_floats) {
-    size_t ohw = ohw_of(s), ckk = ckk_of(s), chw = (size_t)s->c * s->h * s->w;
-    size_t kg = (size_t)(s->k / s->groups), ckkg = ckk / (size_t)s->groups;
-    int pw = is_pointwise(s), nb;
-    AN_TRY(chunk_images(s, ws, ws_floats, pw ? 0 : ckk * ohw, &nb));
-    for (int n0 = 0; n0 < s->n; n0 += nb) {
-        int cnt = s->n - n0 < nb ? s->n - n0 : nb;
-        an_buf dxc = an_buf_at(dx, (size_t)n0 * chw), col = pw ? dxc : ws;
-        for (int g = 0; g < s->groups; g++)
-            AN_TRY(an_gemm_batched(d, 1, 0, ckkg, ohw, kg, 1.0f, an_buf_at(w, g * kg * ckkg),
-                                   ckkg, 0, an_buf_at(dy, ((size_t)n0 * s->k + g * kg) * ohw),
-                                   ohw, (size_t)s->k * ohw, 0.0f, an_buf_at(col, g * ckkg * ohw),
-                                   ohw, ckk * ohw, (size_t)cnt));
-        if (!pw)
+    im2col_geom g;
+    AN_TRY(im2col_plan(s, ws, ws_floats, 0, &g));
+    for (int n0 = 0; n0 < s->n; n0 += g.nb) {
+        int cnt = s->n - n0 < g.nb ? s->n - n0 : g.nb;
+        an_buf dxc = an_buf_at(dx, (size_t)n0 * g.chw), col = g.pw ? dxc : ws;
+        AN_TRY(group_gemms(d, s, &g, 1, cnt, w, an_buf_at(dy, (size_t)n0 * s->k * g.ohw), g.kg,
+                           (size_t)s->k, col, g.ckkg, g.ckk));
+        if (!g.pw)
             AN_TRY(launch_io(d, "im2col", "col2im", s, cnt, ws, dxc, (size_t)s->h,
                              (size_t)cnt * s->c, 1));
     }
@@ -235,23 +262,21 @@ static an_status backward_data_im2col(an_dev *d, const an_conv_shape *s, an_buf 
 
 static an_status backward_weights_im2col(an_dev *d, const an_conv_shape *s, an_buf x, an_buf dy,
                                          an_buf dw, an_buf ws, size_t ws_floats) {
-    size_t ohw = ohw_of(s), ckk = ckk_of(s), chw = (size_t)s->c * s->h * s->w;
-    size_t kg = (size_t)(s->k / s->groups), ckkg = ckk / (size_t)s->groups;
-    int nb;
-    AN_TRY(chunk_images(s, ws, ws_floats, ws_per_image(s), &nb));
-    for (int n0 = 0; n0 < s->n; n0 += nb) {
-        int cnt = s->n - n0 < nb ? s->n - n0 : nb;
-        size_t np = (size_t)cnt * ohw; /* pixels of the chunk: the GEMM's K */
-        an_buf colt = ws, dyp = an_buf_at(ws, np * ckk);
-        AN_TRY(launch_io(d, "im2col", "im2col_t", s, cnt, an_buf_at(x, (size_t)n0 * chw), colt,
-                         ohw, (size_t)cnt, 1));
+    im2col_geom g;
+    AN_TRY(im2col_plan(s, ws, ws_floats, 1, &g));
+    for (int n0 = 0; n0 < s->n; n0 += g.nb) {
+        int cnt = s->n - n0 < g.nb ? s->n - n0 : g.nb;
+        size_t np = (size_t)cnt * g.ohw; /* pixels of the chunk: the GEMM's K */
+        an_buf colt = ws, dyp = an_buf_at(ws, np * g.ckk);
+        AN_TRY(launch_io(d, "im2col", "im2col_t", s, cnt, an_buf_at(x, (size_t)n0 * g.chw), colt,
+                         g.ohw, (size_t)cnt, 1));
         AN_TRY(launch_io(d, "im2col", "nchw_to_cnhw", s, cnt,
-                         an_buf_at(dy, (size_t)n0 * s->k * ohw), dyp, (size_t)s->k,
+                         an_buf_at(dy, (size_t)n0 * s->k * g.ohw), dyp, (size_t)s->k,
                          (size_t)cnt, 1));
-        for (int g = 0; g < s->groups; g++)
-            AN_TRY(an_gemm(d, 0, 0, kg, ckkg, np, 1.0f, an_buf_at(dyp, g * kg * np), np,
-                           an_buf_at(colt, g * ckkg), ckk, n0 == 0 ? 0.0f : 1.0f,
-                           an_buf_at(dw, g * kg * ckkg), ckkg));
+        for (int gi = 0; gi < s->groups; gi++)
+            AN_TRY(an_gemm(d, 0, 0, g.kg, g.ckkg, np, 1.0f, an_buf_at(dyp, gi * g.kg * np), np,
+                           an_buf_at(colt, gi * g.ckkg), g.ckk, n0 == 0 ? 0.0f : 1.0f,
+                           an_buf_at(dw, gi * g.kg * g.ckkg), g.ckkg));
     }
     return AN_OK;
 }
