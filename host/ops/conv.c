@@ -199,19 +199,29 @@ static an_status group_gemms(an_dev *d, const an_conv_shape *s, const im2col_geo
     return AN_OK;
 }
 
-static an_status forward_im2col(an_dev *d, const an_conv_shape *s, an_buf x, an_buf w, an_buf b,
-                                an_buf y, an_buf ws, size_t ws_floats) {
+/* im2col's forward (dx == 0: the columns of x, then y = W col per group) and data gradient (dx:
+ * col = W^T dy per group, then col2im into dx), chunk by chunk: in is x or dy, out y or dx. */
+static an_status im2col_pass(an_dev *d, const an_conv_shape *s, int dx, an_buf w, an_buf in,
+                             an_buf out, an_buf ws, size_t ws_floats) {
     im2col_geom g;
     AN_TRY(im2col_plan(s, ws, ws_floats, 0, &g));
+    size_t y_img = (size_t)s->k * g.ohw;
     for (int n0 = 0; n0 < s->n; n0 += g.nb) {
         int cnt = s->n - n0 < g.nb ? s->n - n0 : g.nb;
-        an_buf xc = an_buf_at(x, (size_t)n0 * g.chw), col = g.pw ? xc : ws;
-        if (!g.pw)
-            AN_TRY(launch_io(d, "im2col", "im2col", s, cnt, xc, ws, g.ckk, (size_t)cnt, 1));
-        AN_TRY(group_gemms(d, s, &g, 0, cnt, w, col, g.ckkg, g.ckk,
-                           an_buf_at(y, (size_t)n0 * s->k * g.ohw), g.kg, (size_t)s->k));
+        an_buf xc = an_buf_at(dx ? out : in, (size_t)n0 * g.chw), col = g.pw ? xc : ws;
+        an_buf yc = an_buf_at(dx ? in : out, (size_t)n0 * y_img);
+        if (dx) {
+            AN_TRY(group_gemms(d, s, &g, 1, cnt, w, yc, g.kg, (size_t)s->k, col, g.ckkg, g.ckk));
+            if (!g.pw)
+                AN_TRY(launch_io(d, "im2col", "col2im", s, cnt, ws, xc, (size_t)s->h,
+                                 (size_t)cnt * s->c, 1));
+        } else {
+            if (!g.pw)
+                AN_TRY(launch_io(d, "im2col", "im2col", s, cnt, xc, ws, g.ckk, (size_t)cnt, 1));
+            AN_TRY(group_gemms(d, s, &g, 0, cnt, w, col, g.ckkg, g.ckk, yc, g.kg, (size_t)s->k));
+        }
     }
-    return b.mem ? bias_add(d, s, b, y) : AN_OK;
+    return AN_OK;
 }
 
 static an_status forward_direct(an_dev *d, const an_conv_shape *s, an_buf x, an_buf w, an_buf b,
@@ -241,23 +251,8 @@ an_status an_conv_forward(an_dev *d, const an_conv_shape *s, an_conv_algo a, an_
     if (an_conv_winograd_tile(r) >= 0)
         return an_conv_winograd_forward(d, s, an_conv_winograd_tile(r), x, w, b, y, ws, ws_floats);
     if (r == AN_CONV_DIRECT) return forward_direct(d, s, x, w, b, y);
-    return forward_im2col(d, s, x, w, b, y, ws, ws_floats);
-}
-
-static an_status backward_data_im2col(an_dev *d, const an_conv_shape *s, an_buf w, an_buf dy,
-                                      an_buf dx, an_buf ws, size_t ws_floats) {
-    im2col_geom g;
-    AN_TRY(im2col_plan(s, ws, ws_floats, 0, &g));
-    for (int n0 = 0; n0 < s->n; n0 += g.nb) {
-        int cnt = s->n - n0 < g.nb ? s->n - n0 : g.nb;
-        an_buf dxc = an_buf_at(dx, (size_t)n0 * g.chw), col = g.pw ? dxc : ws;
-        AN_TRY(group_gemms(d, s, &g, 1, cnt, w, an_buf_at(dy, (size_t)n0 * s->k * g.ohw), g.kg,
-                           (size_t)s->k, col, g.ckkg, g.ckk));
-        if (!g.pw)
-            AN_TRY(launch_io(d, "im2col", "col2im", s, cnt, ws, dxc, (size_t)s->h,
-                             (size_t)cnt * s->c, 1));
-    }
-    return AN_OK;
+    AN_TRY(im2col_pass(d, s, 0, w, x, y, ws, ws_floats));
+    return b.mem ? bias_add(d, s, b, y) : AN_OK;
 }
 
 static an_status backward_weights_im2col(an_dev *d, const an_conv_shape *s, an_buf x, an_buf dy,
@@ -325,7 +320,7 @@ an_status an_conv_backward(an_dev *d, const an_conv_shape *s, an_conv_algo a, an
         AN_TRY(fft      ? an_conv_fft_backward_data(d, s, w, dy, dx, ws, ws_floats)
                : wino   ? an_conv_winograd_backward_data(d, s, m, w, dy, dx, ws, ws_floats)
                : direct ? backward_data_direct(d, s, w, dy, dx)
-                        : backward_data_im2col(d, s, w, dy, dx, ws, ws_floats));
+                        : im2col_pass(d, s, 1, w, dy, dx, ws, ws_floats));
     if (dw.mem)
         AN_TRY(fft      ? an_conv_fft_backward_weights(d, s, x, dy, dw, ws, ws_floats)
                : wino   ? an_conv_winograd_backward_weights(d, s, m, x, dy, dw, ws, ws_floats)
