@@ -103,4 +103,14 @@ static inline int check_fixtures(const char *tool, const char *dir, int fresh) {
     return rc == 0;
 }
 
+/* The size of the file at path in bytes; -1 when it cannot be opened. */
+static inline long check_file_size(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return -1;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fclose(f);
+    return n;
+}
+
 #endif

@@ -24,6 +24,15 @@ static inline int dt_open(an_dev *devs, int ndev) {
     return s == AN_OK;
 }
 
+/* The op tests' start: *small when the test runs with --small (its quick cases only), and one
+ * device opened into *dev and named on stdout; 0 when it could not be opened. */
+static inline int dt_start(int argc, char **argv, an_dev *dev, int *small) {
+    *small = argc > 1 && strcmp(argv[1], "--small") == 0;
+    if (!dt_open(dev, 1)) return 0;
+    printf("device: %s\n", dev->info.name);
+    return 1;
+}
+
 /* A new device buffer of n floats holding h, or NaN when h is NULL (n = 0: a one-float buffer,
  * left as it is). The caller an_free()s b.mem. */
 static inline an_buf dt_upload(an_dev *d, const float *h, size_t n) {

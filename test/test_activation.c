@@ -83,8 +83,8 @@ static void test_bias(size_t outer, size_t c, size_t inner, int fc, uint64_t see
 }
 
 int main(int argc, char **argv) {
-    int small = argc > 1 && strcmp(argv[1], "--small") == 0;
-    if (!dt_open(&dev, 1)) return 1;
+    int small;
+    if (!dt_start(argc, argv, &dev, &small)) return 1;
     test_relu(1, 11);
     test_relu(777, 12);
     test_bias(1, 5, 7, 0, 30);

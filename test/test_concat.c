@@ -79,8 +79,8 @@ static void test_copy2d(void) {
 }
 
 int main(int argc, char **argv) {
-    int small = argc > 1 && strcmp(argv[1], "--small") == 0;
-    if (!dt_open(&dev, 1)) return 1;
+    int small;
+    if (!dt_start(argc, argv, &dev, &small)) return 1;
     test_copy2d();
     test_channels(1, 3, 5, 7, 1);
     test_channels(3, 1, 2, 1, 2);  /* features: hw = 1 */

@@ -73,8 +73,8 @@ static void test_bad_args(void) {
 }
 
 int main(int argc, char **argv) {
-    int small = argc > 1 && strcmp(argv[1], "--small") == 0;
-    if (!dt_open(&dev, 1)) return 1;
+    int small;
+    if (!dt_start(argc, argv, &dev, &small)) return 1;
     uint64_t seed = 1;
     /*              n  c   h   w   k  kh kw s  p  g */
     run((an_conv_shape){2, 3, 7, 9, 5, 3, 2, 1, 1, 1}, 1, 1, seed += 10);

@@ -270,8 +270,8 @@ static void bench(int n, const char *only) {
 }
 
 int main(int argc, char **argv) {
-    int small = argc > 1 && strcmp(argv[1], "--small") == 0;
-    if (!dt_open(&dev, 1)) return 1;
+    int small;
+    if (!dt_start(argc, argv, &dev, &small)) return 1;
     if (argc > 1 && strcmp(argv[1], "--bench") == 0) {
         bench(argc > 2 ? atoi(argv[2]) : 32, argc > 3 ? argv[3] : NULL);
         an_devs_close(&dev, 1);

@@ -168,8 +168,8 @@ static void test_far(void) {
 }
 
 int main(int argc, char **argv) {
-    int small = argc > 1 && strcmp(argv[1], "--small") == 0;
-    if (!dt_open(&dev, 1)) return 1;
+    int small;
+    if (!dt_start(argc, argv, &dev, &small)) return 1;
     test_layer(1, 1, 0.5, 1, 0);
     test_layer(3, 17, 0.3, 2, 5);
     test_layer(2, 4096, 0.5, 0x123456789abcdefull, 100);

@@ -143,8 +143,8 @@ static void test_bad_args(void) {
 }
 
 int main(int argc, char **argv) {
-    int small = argc > 1 && strcmp(argv[1], "--small") == 0;
-    if (!dt_open(&dev, 1)) return 1;
+    int small;
+    if (!dt_start(argc, argv, &dev, &small)) return 1;
     test_selection();
     run_backend(AN_GEMM_OWN, small);
     if (!small) {

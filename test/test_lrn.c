@@ -125,10 +125,9 @@ static void check_errors(an_dev *d) {
 }
 
 int main(int argc, char **argv) {
-    int small_only = argc > 1 && strcmp(argv[1], "--small") == 0;
+    int small_only;
     an_dev dev;
-    if (!dt_open(&dev, 1)) return 1;
-    printf("device: %s\n", dev.info.name);
+    if (!dt_start(argc, argv, &dev, &small_only)) return 1;
     an_lrn_params pp = an_lrn_paper();
     CHECK(pp.size == 5 && pp.k == 2.0f && pp.beta == 0.75f && pp.alpha == 1e-4f &&
               an_lrn_alpha_per_term(&pp) == 1e-4f,

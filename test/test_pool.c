@@ -198,10 +198,9 @@ static void check_errors(an_dev *d) {
 }
 
 int main(int argc, char **argv) {
-    int small_only = argc > 1 && strcmp(argv[1], "--small") == 0;
+    int small_only;
     an_dev dev;
-    if (!dt_open(&dev, 1)) return 1;
-    printf("device: %s\n", dev.info.name);
+    if (!dt_start(argc, argv, &dev, &small_only)) return 1;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         if (cases[i].small || !small_only) run_case(&dev, &cases[i], 2000 + 31 * i);
     check_errors(&dev);

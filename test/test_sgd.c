@@ -71,8 +71,8 @@ static void test_layout(const size_t *lengths, size_t count, size_t gap, size_t 
 }
 
 int main(int argc, char **argv) {
-    int small = argc > 1 && strcmp(argv[1], "--small") == 0;
-    if (!dt_open(&dev, 1)) return 1;
+    int small;
+    if (!dt_start(argc, argv, &dev, &small)) return 1;
     const size_t one[1] = {37};
     test_layout(one, 1, 0, 0, 1, 1);
     const size_t few[4] = {96 * 3 * 11 * 11 / 8, 96, 13, 1};
