@@ -3,6 +3,21 @@
 #ifndef AN_COMMON_CL
 #define AN_COMMON_CL
 
+/* A convolution's shape as one int16 sh (host/ops/conv.c's shape_arg): cl/im2col.cl and
+ * cl/conv_direct.cl read its fields through these names. */
+#define SH_C sh.s0
+#define SH_H sh.s1
+#define SH_W sh.s2
+#define SH_K sh.s3
+#define SH_KH sh.s4
+#define SH_KW sh.s5
+#define SH_S sh.s6
+#define SH_P sh.s7
+#define SH_G sh.s8
+#define SH_OH sh.s9
+#define SH_OW sh.sa
+#define SH_NB sh.sb
+
 /* x[off + i] = value for i < n. Used to zero gradients and to poison outputs in tests. */
 __kernel void an_fill(__global float *x, uint off, uint n, float value) {
     uint i = get_global_id(0);

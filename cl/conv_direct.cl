@@ -1,19 +1,6 @@
 /* cl/conv_direct.cl - direct convolution (no workspace): a register-tiled forward, and data and
  * weight gradients with one work-item per element computed from the definition. Shapes arrive
- * as one int16 as in cl/im2col.cl; NCHW tensors, weights [K][C/G][KH][KW]. */
-
-#define SH_C sh.s0
-#define SH_H sh.s1
-#define SH_W sh.s2
-#define SH_K sh.s3
-#define SH_KH sh.s4
-#define SH_KW sh.s5
-#define SH_S sh.s6
-#define SH_P sh.s7
-#define SH_G sh.s8
-#define SH_OH sh.s9
-#define SH_OW sh.sa
-#define SH_NB sh.sb
+ * as one int16 (cl/common.cl's SH_*); NCHW tensors, weights [K][C/G][KH][KW]. */
 
 #ifndef OB
 #define OB 8 /* output channels per work-item of the forward */

@@ -1,23 +1,11 @@
 /* cl/im2col.cl - the data movement around the GEMM-based convolution (host/ops/conv.c):
  * im2col in two layouts, col2im, the NCHW -> CNHW copy of output gradients, bias add and bias
- * gradient. Shapes arrive as one int16 (see SH_* below); tensors are NCHW float32; each launch
+ * gradient. Shapes arrive as one int16 (cl/common.cl's SH_*); tensors are NCHW float32; each launch
  * covers NB images starting at the given offsets.
  *
  * col    [NB][C*KH*KW][OH*OW]  row r = (c*KH + u)*KW + v, column p = i*OW + j: the input pixel
  *                              under tap (u,v) of output pixel (i,j), 0 in the padding.
  * col_t  [NB*OH*OW][C*KH*KW]   the same numbers, transposed per image and images stacked. */
-
-#define SH_C sh.s0
-#define SH_H sh.s1
-#define SH_W sh.s2
-#define SH_K sh.s3
-#define SH_KH sh.s4
-#define SH_KW sh.s5
-#define SH_S sh.s6
-#define SH_P sh.s7
-#define SH_OH sh.s9
-#define SH_OW sh.sa
-#define SH_NB sh.sb
 
 /* The output columns j of one tap whose input column j*S + d (d = v - P) lies inside the image:
  * [*lo, *hi) (empty when lo == hi). */

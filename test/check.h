@@ -97,4 +97,28 @@ static inline size_t check_close(const char *what, const float *got, const float
     return bad;
 }
 
+/* Run tools/<tool>.py DIR (DIR emptied first when fresh), the data tests' fixture makers; 0,
+ * with the reason on stderr, when it fails (they need /usr/bin/python3 with PIL). */
+static inline int check_fixtures(const char *tool, const char *dir, int fresh) {
+    const char *src = getenv("ALEXNET_SOURCE_DIR");
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "%s%s%s/usr/bin/python3 %s/tools/%s.py %s", fresh ? "rm -rf '" : "",
+             fresh ? dir : "", fresh ? "' && " : "", src ? src : "..", tool, dir);
+    int rc = system(cmd);
+    if (rc != 0)
+        fprintf(stderr, "FAIL: `%s` exited with %d: the data tests need /usr/bin/python3 with PIL "
+                        "(python3-pil; tools/setup.sh installs it)\n", cmd, rc);
+    return rc == 0;
+}
+
+/* The size of the file at path in bytes; -1 when it cannot be opened. */
+static inline long check_file_size(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return -1;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fclose(f);
+    return n;
+}
+
 #endif

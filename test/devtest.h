@@ -24,6 +24,16 @@ static inline int dt_open(an_dev *devs, int ndev) {
     return s == AN_OK;
 }
 
+/* The op tests' start: *small when the test runs with --small or ALEXNET_TEST_SMALL=1 (its
+ * quick cases only), and one device opened into *dev and named on stdout; 0 when it could not be
+ * opened. */
+static inline int dt_start(int argc, char **argv, an_dev *dev, int *small) {
+    *small = check_small(argc, argv);
+    if (!dt_open(dev, 1)) return 0;
+    printf("device: %s\n", dev->info.name);
+    return 1;
+}
+
 /* A new device buffer of n floats holding h, or NaN when h is NULL (n = 0: a one-float buffer,
  * left as it is). The caller an_free()s b.mem. */
 static inline an_buf dt_upload(an_dev *d, const float *h, size_t n) {
@@ -32,6 +42,12 @@ static inline an_buf dt_upload(an_dev *d, const float *h, size_t n) {
     if (h) CHECK_OK(an_write(d, b, h, n));
     else if (n) CHECK_OK(an_fill(d, b, NAN, n));
     return b;
+}
+
+/* an_free every buffer of a list: DT_FREE(&x.mem, &t.mem, ...). */
+#define DT_FREE(...) dt_free_mems((cl_mem *[]){__VA_ARGS__, NULL})
+static inline void dt_free_mems(cl_mem *const *mems) {
+    for (size_t i = 0; mems[i]; i++) an_free(mems[i]);
 }
 
 /* A device tensor of count 4-byte elements at offset b.off of a buffer of cap elements, with

@@ -41,10 +41,7 @@ static void test_relu(size_t n, uint64_t seed) {
     snprintf(what, sizeof what, "relu_backward n=%zu", n);
     check_close(what, got, wantdx, n, 0, 0);
 
-    an_free(&bx.mem);
-    an_free(&by.mem);
-    an_free(&bdy.mem);
-    an_free(&bdx.mem);
+    DT_FREE(&bx.mem, &by.mem, &bdy.mem, &bdx.mem);
     free(x), free(got), free(xd), free(yd), free(want), free(dy), free(dyd), free(dxd),
         free(wantdx);
 }
@@ -81,16 +78,13 @@ static void test_bias(size_t outer, size_t c, size_t inner, int fc, uint64_t see
     snprintf(what, sizeof what, "bias_grad_%s %zux%zux%zu", fc ? "fc" : "nchw", outer, c, inner);
     check_close(what, got, want, c, 1e-6f * (float)(outer * inner), 1e-5f);
 
-    an_free(&bx.mem);
-    an_free(&bb.mem);
-    an_free(&by.mem);
-    an_free(&bdb.mem);
+    DT_FREE(&bx.mem, &bb.mem, &by.mem, &bdb.mem);
     free(x), free(b), free(got), free(xd), free(bd), free(yd), free(dbd), free(want);
 }
 
 int main(int argc, char **argv) {
-    int small = check_small(argc, argv);
-    if (!dt_open(&dev, 1)) return 1;
+    int small;
+    if (!dt_start(argc, argv, &dev, &small)) return 1;
     test_relu(1, 11);
     test_relu(777, 12);
     test_bias(1, 5, 7, 0, 30);

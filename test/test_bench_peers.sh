@@ -8,8 +8,7 @@ set -u
 src=${ALEXNET_SOURCE_DIR:?}
 bin=${ALEXNET_BIN:?}
 . "$(dirname "${BASH_SOURCE[0]}")/clitest.sh"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+clitest_tmp
 peers=$tmp/peers
 
 # fake ENV BODY: a stand-in environment whose bin/python runs BODY (bash) on the peer's arguments

@@ -5,7 +5,7 @@ set -u
 bin=${ALEXNET_BIN:?}
 src=${ALEXNET_SOURCE_DIR:?}
 . "$(dirname "${BASH_SOURCE[0]}")/clitest.sh"
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+clitest_tmp
 
 expect 0 "total: 60,965,224 parameters; 724,406,816 multiply-adds" -- "$bin" summary --net alexnet
 expect 0 "conv3 .*cross *384x13x13 *192x13x13 *885,120" -- "$bin" summary --net alexnet

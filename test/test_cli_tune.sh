@@ -8,8 +8,7 @@ set -u
 bin=${ALEXNET_BIN:?}
 src=${ALEXNET_SOURCE_DIR:?}
 . "$(dirname "${BASH_SOURCE[0]}")/clitest.sh"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+clitest_tmp
 export XDG_CACHE_HOME=$tmp/cache ALEXNET_TUNE=on
 unset ALEXNET_GEMM ALEXNET_TUNE_CANDIDATES ALEXNET_KERNEL_DIR
 

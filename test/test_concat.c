@@ -54,12 +54,7 @@ static void test_channels(size_t n, size_t ca, size_t cb, size_t hw, uint64_t se
     snprintf(what, sizeof what, "split += %zux(%zu+%zu)x%zu b", n, ca, cb, hw);
     expect(what, bb, bd, nb, 1e-7f);
 
-    an_free(&ba.mem);
-    an_free(&bb.mem);
-    an_free(&by.mem);
-    an_free(&bys.mem);
-    an_free(&b1.mem);
-    an_free(&b2.mem);
+    DT_FREE(&ba.mem, &bb.mem, &by.mem, &bys.mem, &b1.mem, &b2.mem);
     free(a), free(b), free(y), free(ad), free(bd), free(yd), free(cat), free(sa), free(sb);
 }
 
@@ -84,8 +79,8 @@ static void test_copy2d(void) {
 }
 
 int main(int argc, char **argv) {
-    int small = check_small(argc, argv);
-    if (!dt_open(&dev, 1)) return 1;
+    int small;
+    if (!dt_start(argc, argv, &dev, &small)) return 1;
     test_copy2d();
     test_channels(1, 3, 5, 7, 1);
     test_channels(3, 1, 2, 1, 2);  /* features: hw = 1 */

@@ -69,15 +69,12 @@ static void test_bad_args(void) {
           "a workspace smaller than one image accepted");
     CHECK(an_conv_forward(&dev, &s, AN_CONV_DIRECT, an_buf_at(x, 1), w, none, y, ws, 4) ==
               AN_ERR_INVALID_ARG, "an input past the end of its buffer accepted");
-    an_free(&x.mem);
-    an_free(&y.mem);
-    an_free(&w.mem);
-    an_free(&ws.mem);
+    DT_FREE(&x.mem, &y.mem, &w.mem, &ws.mem);
 }
 
 int main(int argc, char **argv) {
-    int small = check_small(argc, argv);
-    if (!dt_open(&dev, 1)) return 1;
+    int small;
+    if (!dt_start(argc, argv, &dev, &small)) return 1;
     uint64_t seed = 1;
     /*              n  c   h   w   k  kh kw s  p  g */
     run((an_conv_shape){2, 3, 7, 9, 5, 3, 2, 1, 1, 1}, 1, 1, seed += 10);

@@ -94,10 +94,7 @@ static void test_interface(void) {
     st = an_conv_forward(&dev, &s, AN_CONV_FFT, x, w, none, y, ws, 100);
     CHECK(st == AN_ERR_INVALID_ARG, "a workspace of 100 floats accepted: %s", an_status_name(st));
     free(h);
-    an_free(&x.mem);
-    an_free(&w.mem);
-    an_free(&y.mem);
-    an_free(&ws.mem);
+    DT_FREE(&x.mem, &w.mem, &y.mem, &ws.mem);
 }
 
 /* Best of 3 (after one warm-up) of the forward and of the backward (dx, dw, db), in ms. */

@@ -182,17 +182,6 @@ static void test_interface(void) {
 
 enum { OP_FWD, OP_DX, OP_DW };
 
-/* The 1-minute load average (-1 when /proc/loadavg cannot be read). */
-static double load_avg(void) {
-    double v = -1;
-    FILE *f = fopen("/proc/loadavg", "r");
-    if (f) {
-        if (fscanf(f, "%lf", &v) != 1) v = -1;
-        fclose(f);
-    }
-    return v;
-}
-
 /* One pass of op with im2col (m < 0) or Winograd tile m, waited for, in ms. */
 static double time_once(const an_conv_shape *s, int m, int op, an_buf x, an_buf w, an_buf b,
                         an_buf y, an_buf ws, size_t wsn) {
@@ -230,7 +219,7 @@ static void bench(int n, const char *only) {
                               {n, 96, 6, 6, 64, 3, 3, 1, 1, 1}};
     const char *ops[] = {"fwd", "dx", "dw"};
     printf("batch %d, load average %.2f at the start; ms, best of 3 interleaved; ratio = im2col "
-           "time / Winograd time (above 1: Winograd faster)\n", n, load_avg());
+           "time / Winograd time (above 1: Winograd faster)\n", n, an_load_average());
     printf("%-14s %-4s %10s %10s %7s %10s %7s\n", "layer", "op", "im2col", "F(2,r)", "ratio",
            "F(m2,r)", "ratio");
     for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++) {
@@ -266,12 +255,12 @@ static void bench(int n, const char *only) {
         for (size_t j = 0; j < sizeof bufs / sizeof *bufs; j++) an_free(&bufs[j]->mem);
         free(h);
     }
-    printf("load average %.2f at the end\n", load_avg());
+    printf("load average %.2f at the end\n", an_load_average());
 }
 
 int main(int argc, char **argv) {
-    int small = check_small(argc, argv);
-    if (!dt_open(&dev, 1)) return 1;
+    int small;
+    if (!dt_start(argc, argv, &dev, &small)) return 1;
     if (argc > 1 && strcmp(argv[1], "--bench") == 0) {
         bench(argc > 2 ? atoi(argv[2]) : 32, argc > 3 ? argv[3] : NULL);
         an_devs_close(&dev, 1);

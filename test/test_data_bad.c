@@ -9,18 +9,6 @@
 #include "data/loader.h"
 #include "data/prepare.h"
 
-static int make_fixtures(const char *out) {
-    const char *src = getenv("ALEXNET_SOURCE_DIR");
-    char cmd[4096];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s' && /usr/bin/python3 %s/tools/make_image_fixtures.py %s", out,
-             src ? src : "..", out);
-    int rc = system(cmd);
-    if (rc != 0)
-        fprintf(stderr, "FAIL: `%s` exited with %d: the data tests need /usr/bin/python3 with PIL "
-                        "(python3-pil; tools/setup.sh installs it)\n", cmd, rc);
-    return rc == 0;
-}
-
 /* The expected bad files: "relative-path kind" lines of tree.bad. */
 static int load_expected(const char *dir, char rel[][256], char kind[][32]) {
     char p[4096];
@@ -59,7 +47,7 @@ static void check_listed(const char *what, int nbad, const char **paths, const c
 
 int main(int argc, char **argv) {
     const char *dir = argc > 1 ? argv[1] : "fixtures-bad";
-    if (!make_fixtures(dir)) return 1;
+    if (!check_fixtures("make_image_fixtures", dir, 1)) return 1;
     char rel[8][256], kind[8][32];
     int nexp = load_expected(dir, rel, kind);
     CHECK(nexp == 4, "tree.bad lists %d files", nexp);

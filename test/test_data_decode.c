@@ -9,18 +9,6 @@
 #include "data/jpeg.h"
 #include "util/read_file.h"
 
-static int make_fixtures(const char *out) {
-    const char *src = getenv("ALEXNET_SOURCE_DIR");
-    char cmd[4096];
-    snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s/tools/make_image_fixtures.py %s",
-             src ? src : "..", out);
-    int rc = system(cmd);
-    if (rc != 0)
-        fprintf(stderr, "FAIL: `%s` exited with %d: the data tests need /usr/bin/python3 with PIL "
-                        "(python3-pil; tools/setup.sh installs it)\n", cmd, rc);
-    return rc == 0;
-}
-
 /* Decode OUT/ref/name.jpg and compare with PIL's name.rgb: max abs difference per channel. */
 static void compare_ref(an_jpeg *j, const char *dir, const char *name, int w, int h) {
     char path[4096];
@@ -74,7 +62,7 @@ static void expect_bad(an_jpeg *j, const char *dir, const char *rel, const char 
 
 int main(int argc, char **argv) {
     const char *dir = argc > 1 ? argv[1] : "fixtures-decode";
-    if (!make_fixtures(dir)) return 1;
+    if (!check_fixtures("make_image_fixtures", dir, 0)) return 1;
     an_jpeg *j;
     CHECK_OK(an_jpeg_create(&j));
     compare_ref(j, dir, "rgb420", 97, 61);

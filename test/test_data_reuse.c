@@ -26,18 +26,6 @@
 static char kind[MAXKINDS][32], pil_says[MAXKINDS][16];
 static int keep[MAXKINDS];
 
-static int make_cases(const char *out) {
-    const char *src = getenv("ALEXNET_SOURCE_DIR");
-    char cmd[4096];
-    snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s/tools/make_jpeg_cases.py %s", src ? src : "..",
-             out);
-    int rc = system(cmd);
-    if (rc != 0)
-        fprintf(stderr, "FAIL: `%s` exited with %d: the data tests need /usr/bin/python3 with PIL "
-                        "(python3-pil; tools/setup.sh installs it)\n", cmd, rc);
-    return rc == 0;
-}
-
 static int load_kinds(const char *dir) {
     char p[4096], verdict[16];
     snprintf(p, sizeof p, "%s/kinds.txt", dir);
@@ -338,7 +326,7 @@ static void check_index_wrap(const char *dir) {
 
 int main(int argc, char **argv) {
     const char *dir = argc > 1 ? argv[1] : "data-reuse";
-    if (!make_cases(dir)) return 1;
+    if (!check_fixtures("make_jpeg_cases", dir, 0)) return 1;
     int nk = load_kinds(dir);
     CHECK(nk >= 12, "kinds.txt lists %d kinds", nk);
     check_decoder(dir, nk);

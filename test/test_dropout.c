@@ -74,9 +74,7 @@ static void test_layer(size_t rows, size_t cols, double p, uint64_t seed, uint32
     for (size_t i = 0; i < n; i++) differ += (got[i] != 0) != (keep[i] != 0);
     CHECK(n < 64 || p == 0 || differ > 0, "step %u and %u give the same mask", step, step + 1);
 
-    an_free(&bx.mem);
-    an_free(&by.mem);
-    an_free(&bdy.mem);
+    DT_FREE(&bx.mem, &by.mem, &bdy.mem);
     free(x), free(got), free(want), free(xd), free(yd), free(keep), free(dy);
 }
 
@@ -107,10 +105,7 @@ static void test_split(size_t rows, size_t f, size_t f0, double p, uint64_t seed
     }
     CHECK(bad == 0, "%zux%zu split at %zu: %zu tile rows differ from the whole layer", rows, f,
           f0, bad);
-    an_free(&bx.mem);
-    an_free(&by.mem);
-    an_free(&b0.mem);
-    an_free(&b1.mem);
+    DT_FREE(&bx.mem, &by.mem, &b0.mem, &b1.mem);
     free(x), free(whole), free(t0), free(t1);
 }
 
@@ -142,10 +137,7 @@ static void test_rows(size_t rows, size_t r0, size_t cols, double p, uint64_t se
         CHECK(memcmp(whole, parts, n * sizeof *x) == 0,
               "%s %zux%zu split at row %zu: the shares differ from the whole batch",
               dir ? "backward" : "forward", rows, cols, r0);
-        an_free(&bx.mem);
-        an_free(&by.mem);
-        an_free(&b0.mem);
-        an_free(&b1.mem);
+        DT_FREE(&bx.mem, &by.mem, &b0.mem, &b1.mem);
     }
     /* and the reference agrees on the second share's mask */
     unsigned char *k_whole = malloc(n), *k1 = malloc(n - n0);
@@ -176,8 +168,8 @@ static void test_far(void) {
 }
 
 int main(int argc, char **argv) {
-    int small = check_small(argc, argv);
-    if (!dt_open(&dev, 1)) return 1;
+    int small;
+    if (!dt_start(argc, argv, &dev, &small)) return 1;
     test_layer(1, 1, 0.5, 1, 0);
     test_layer(3, 17, 0.3, 2, 5);
     test_layer(2, 4096, 0.5, 0x123456789abcdefull, 100);

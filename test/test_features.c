@@ -10,8 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "check.h"
-#include "net/model.h"
+#include "modeltest.h"
 #include "net/weights.h"
 
 #define RTOL 1e-5f
@@ -25,18 +24,13 @@ static size_t out_floats(const an_net *net, int i) {
 int main(void) {
     an_net *net;
     CHECK_OK(an_net_load("alexnet-small", &net));
-    an_device_info *list;
-    int nlist;
-    CHECK_OK(check_devices_list(&list, &nlist));
-    an_device_info two[2] = {list[0], list[nlist > 1 ? 1 : 0]};
+    an_device_info *list, two[2];
+    int nlist = mt_device_infos(&list, two);
     an_dev rdev;
-    CHECK_OK(an_devs_open(list, 1, &rdev));
-    an_model_opts o = an_model_defaults();
-    o.batch = BATCH;
-    an_model *ref = NULL;
-    CHECK_OK(an_model_create(net, &rdev, 1, &o, &ref));
+    an_model *ref = mt_reference(net, list, BATCH, 99, &rdev);
     if (!ref) return check_done("test_features");
-    CHECK_OK(an_model_init(ref, 99));
+    an_model_opts o = an_model_defaults(); /* as the reference's */
+    o.batch = BATCH;
     size_t W = an_model_whole_floats(ref);
     size_t in = (size_t)BATCH * (size_t)an_shape_count(net->input);
     float *w = malloc(W * sizeof *w), *x = malloc(in * sizeof *x);

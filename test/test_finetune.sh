@@ -17,12 +17,8 @@ fmnist=/usr/share/datasets/fashion-mnist
 if [ ! -e $fmnist/train-images-idx3-ubyte.gz ] && [ ! -e $fmnist/train-images-idx3-ubyte ]; then
   echo "skipped: $fmnist not installed (apt-get install dataset-fashion-mnist)"; exit 77
 fi
-work=$(mktemp -d /tmp/an_finetune_XXXXXX)
-trap 'rm -rf "$work"' EXIT
 . "$(dirname "${BASH_SOURCE[0]}")/clitest.sh"
-check() { if eval "$1"; then ok; else bad "$2"; fi; }
-
-/usr/bin/python3 "$src/tools/fashion_mnist.py" "$work/jpeg" --limit 1000 >/dev/null || { echo "converter failed"; exit 1; }
+clitest_fmnist an_finetune 1000 jpeg
 # Footwear (sandal, sneaker, ankle boot) against clothing (t-shirt, trouser, pullover, dress,
 # coat, shirt); bags are left out.
 for s in train val; do

@@ -11,8 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check.h"
-#include "net/model.h"
+#include "modeltest.h"
 
 #define BATCH 6
 #define LR 0.01f
@@ -92,10 +91,8 @@ static void run(const an_net *net, an_dev *devs, int ndev, int upto) {
 int main(void) {
     an_net *net;
     CHECK_OK(an_net_load("alexnet-small", &net));
-    an_device_info *list;
-    int nlist;
-    CHECK_OK(check_devices_list(&list, &nlist));
-    an_device_info two[2] = {list[0], list[nlist > 1 ? 1 : 0]};
+    an_device_info *list, two[2];
+    int nlist = mt_device_infos(&list, two);
     for (int ndev = 1; ndev <= (nlist > 1 ? 2 : 1); ndev++) {
         an_dev devs[2];
         CHECK_OK(an_devs_open(two, ndev, devs));

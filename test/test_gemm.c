@@ -74,9 +74,7 @@ static void run(an_gemm_backend be, gcase c, uint64_t seed) {
              an_gemm_backend_name(be), c.ta ? 'T' : 'N', c.tb ? 'T' : 'N', c.M, c.N, c.K,
              c.batch, c.off, c.pad, c.alpha, c.beta);
     check_close(what, got, want, nc, 1e-6f * (float)c.K + 1e-6f, 1e-5f);
-    an_free(&bA.mem);
-    an_free(&bB.mem);
-    an_free(&bC.mem);
+    DT_FREE(&bA.mem, &bB.mem, &bC.mem);
     free(A);
     free(B);
     free(C);
@@ -145,8 +143,8 @@ static void test_bad_args(void) {
 }
 
 int main(int argc, char **argv) {
-    int small = check_small(argc, argv);
-    if (!dt_open(&dev, 1)) return 1;
+    int small;
+    if (!dt_start(argc, argv, &dev, &small)) return 1;
     test_selection();
     run_backend(AN_GEMM_OWN, small);
     if (!small) {

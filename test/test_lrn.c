@@ -101,10 +101,7 @@ static void run_case(an_dev *d, const lrn_case *t, uint64_t seed) {
         snprintf(w2, sizeof w2, "%s dx", what);
         check_close(w2, got, ref, n, 1e-6f, 1e-5f);
     }
-    an_free(&tx.mem);
-    an_free(&ty.mem);
-    an_free(&tdy.mem);
-    an_free(&tdx.mem);
+    DT_FREE(&tx.mem, &ty.mem, &tdy.mem, &tdx.mem);
     free(x), free(dy), free(got), free(ref), free(xd), free(yd), free(sd), free(dyd), free(dxd);
 }
 
@@ -128,10 +125,9 @@ static void check_errors(an_dev *d) {
 }
 
 int main(int argc, char **argv) {
-    int small_only = argc > 1 && strcmp(argv[1], "--small") == 0;
+    int small_only;
     an_dev dev;
-    if (!dt_open(&dev, 1)) return 1;
-    printf("device: %s\n", dev.info.name);
+    if (!dt_start(argc, argv, &dev, &small_only)) return 1;
     an_lrn_params pp = an_lrn_paper();
     CHECK(pp.size == 5 && pp.k == 2.0f && pp.beta == 0.75f && pp.alpha == 1e-4f &&
               an_lrn_alpha_per_term(&pp) == 1e-4f,

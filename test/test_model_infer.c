@@ -15,8 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "check.h"
-#include "net/model.h"
+#include "modeltest.h"
 #include "net/weights.h"
 
 /* Against the training model's im2col; Winograd's error bound is larger (ops/conv.h). */
@@ -82,10 +81,8 @@ int main(int argc, char **argv) {
     if (conv == AN_CONV_WINOGRAD) RTOL = 1e-4f, ATOL = 1e-5f;
     an_net *net;
     CHECK_OK(an_net_load(name, &net));
-    an_device_info *list;
-    int nlist;
-    CHECK_OK(check_devices_list(&list, &nlist));
-    an_device_info two_infos[2] = {list[0], list[nlist > 1 ? 1 : 0]};
+    an_device_info *list, two_infos[2];
+    int nlist = mt_device_infos(&list, two_infos);
     int max_dev = net->towers == 2 && nlist > 1 ? 2 : 1;
     if (net->towers == 2 && nlist < 2)
         fprintf(stderr, "one device only: the two-device case is left out (run with "
@@ -93,13 +90,8 @@ int main(int argc, char **argv) {
 
     /* The reference: a training model on one device, its parameters saved to a file. */
     an_dev rdev;
-    CHECK_OK(an_devs_open(list, 1, &rdev));
-    an_model_opts o = an_model_defaults();
-    o.batch = batch;
-    an_model *ref = NULL;
-    CHECK_OK(an_model_create(net, &rdev, 1, &o, &ref));
+    an_model *ref = mt_reference(net, list, batch, 4321, &rdev);
     if (!ref) return check_done("test_model_infer");
-    CHECK_OK(an_model_init(ref, 4321));
     size_t W = an_model_whole_floats(ref), L = (size_t)batch * (size_t)net->classes;
     size_t in = (size_t)batch * (size_t)an_shape_count(net->input);
     float *wa = malloc(W * sizeof *wa), *wb = malloc(W * sizeof *wb), *x = malloc(in * sizeof *x);
@@ -118,7 +110,8 @@ int main(int argc, char **argv) {
         an_dev devs[2];
         CHECK_OK(an_devs_open(two_infos, ndev, devs));
         CHECK_OK(an_model_set_params(ref, wa)); /* a pass before may have changed them */
-        an_model_opts io = o;
+        an_model_opts io = an_model_defaults();
+        io.batch = batch;
         io.inference = 1;
         io.conv_algo = conv;
         an_model *m = NULL;

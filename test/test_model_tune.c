@@ -76,11 +76,11 @@ int main(int argc, char **argv) {
     setenv("XDG_CACHE_HOME", dir, 1);
     unsetenv("ALEXNET_GEMM");
     unsetenv("ALEXNET_TUNE_CANDIDATES");
-    an_tune_set_mode(AN_TUNE_MODE_ON);
     an_net *net;
     CHECK_OK(an_net_load(name, &net));
     an_dev d;
     if (!dt_open(&d, 1)) return check_done("test_model_tune");
+    an_tune_set_mode(&d, AN_TUNE_MODE_ON);
     int other = pin(net, &d, batch);
     CHECK(other > 0, "some pinned choices are not the rule's (%d)", other);
     an_tune_forget(); /* the model must find them in the file */
@@ -93,7 +93,7 @@ int main(int argc, char **argv) {
     for (int i = 0; i < batch; i++) labels[i] = (5 * i + 1) % net->classes;
 
     unsigned long t0, r0, t1, r1;
-    an_tune_counts(&t0, &r0);
+    an_tune_counts(&d, 1, &t0, &r0);
     an_model *tuned = make(net, &d, batch, AN_CONV_AUTO);
     an_model *ref = make(net, &d, batch, AN_CONV_IM2COL);
     if (!tuned || !ref) return check_done("test_model_tune");
@@ -103,7 +103,7 @@ int main(int argc, char **argv) {
     float loss_a, loss_b;
     step(tuned, x, labels, batch, la, ga, &loss_a);
     step(ref, x, labels, batch, lb, gb, &loss_b);
-    an_tune_counts(&t1, &r1);
+    an_tune_counts(&d, 1, &t1, &r1);
     CHECK(t1 == t0 && r1 > r0, "the model read the pinned choices (timed %lu, read %lu)",
           t1 - t0, r1 - r0);
     check_sources(net, tuned, AN_TUNE_CACHED);
@@ -135,7 +135,7 @@ int main(int argc, char **argv) {
     an_model_free(tuned);
 
     /* Tuning off: the rule, for every direction. */
-    an_tune_set_mode(AN_TUNE_MODE_OFF);
+    an_tune_set_mode(&d, AN_TUNE_MODE_OFF);
     an_model *rule = make(net, &d, batch, AN_CONV_AUTO);
     if (rule) {
         step(rule, x, labels, batch, la, ga, &loss_a);

@@ -92,6 +92,7 @@ def main(argv):
         skip("no OpenCL device")
     sys.path.insert(0, os.path.join(src, "tools"))
     import anweights
+    from pycheck import check, done
     from PIL import Image
 
     os.makedirs(work, exist_ok=True)
@@ -114,15 +115,6 @@ def main(argv):
     if os.environ.get("ALEXNET_ONNX_FULL") == "1":
         nets += [(n, n) for n in ("alexnet", "caffenet", "alexnet-owt")]
 
-    passed = failed = 0
-
-    def check(cond, what):
-        nonlocal passed, failed
-        if cond:
-            passed += 1
-        else:
-            failed += 1
-            print("FAIL: " + what, file=sys.stderr)
 
     for seed, (name, net) in enumerate(nets, 3):
         anw = os.path.join(work, name + ".anw")
@@ -186,8 +178,7 @@ def main(argv):
                     cp[i, t["class"]] = t["probability"]
             check(np.abs(cp - ours_probs).max() <= 1e-6, "%s: classify's probabilities differ "
                   "from the API's by %g" % (name, np.abs(cp - ours_probs).max()))
-    print("test_onnx_export: %d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return done("test_onnx_export")
 
 
 if __name__ == "__main__":

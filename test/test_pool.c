@@ -165,11 +165,7 @@ static void run_case(an_dev *d, const pool_case *t, uint64_t seed) {
             compare(w2, got, ref, nout, 0, 0);
         }
     }
-    an_free(&tx.mem);
-    an_free(&ty.mem);
-    an_free(&tam.mem);
-    an_free(&tdy.mem);
-    an_free(&tdx.mem);
+    DT_FREE(&tx.mem, &ty.mem, &tam.mem, &tdy.mem, &tdx.mem);
     free(x), free(dy), free(got), free(ref), free(xd), free(yd), free(dyd), free(dxd);
     free(am), free(am_got);
 }
@@ -202,10 +198,9 @@ static void check_errors(an_dev *d) {
 }
 
 int main(int argc, char **argv) {
-    int small_only = argc > 1 && strcmp(argv[1], "--small") == 0;
+    int small_only;
     an_dev dev;
-    if (!dt_open(&dev, 1)) return 1;
-    printf("device: %s\n", dev.info.name);
+    if (!dt_start(argc, argv, &dev, &small_only)) return 1;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         if (cases[i].small || !small_only) run_case(&dev, &cases[i], 2000 + 31 * i);
     check_errors(&dev);

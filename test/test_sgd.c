@@ -65,16 +65,14 @@ static void test_layout(const size_t *lengths, size_t count, size_t gap, size_t 
     }
 
     an_sgd_table_free(&t);
-    an_free(&bw.mem);
-    an_free(&bg.mem);
-    an_free(&bv.mem);
+    DT_FREE(&bw.mem, &bg.mem, &bv.mem);
     free(segs), free(rsegs), free(w), free(g), free(v), free(wd), free(gd), free(vd), free(got),
         free(want), free(inside);
 }
 
 int main(int argc, char **argv) {
-    int small = check_small(argc, argv);
-    if (!dt_open(&dev, 1)) return 1;
+    int small;
+    if (!dt_start(argc, argv, &dev, &small)) return 1;
     const size_t one[1] = {37};
     test_layout(one, 1, 0, 0, 1, 1);
     const size_t few[4] = {96 * 3 * 11 * 11 / 8, 96, 13, 1};

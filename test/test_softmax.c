@@ -44,8 +44,8 @@ static void test_case(size_t n, size_t k, int kind, uint64_t seed, float eps) {
     size_t nk = n * k, ns = AN_SOFTMAX_STATS_LEN(n);
     float *x = malloc(nk * sizeof *x), *got = malloc(nk * sizeof *got),
           *want = malloc(nk * sizeof *want), *stats = malloc(ns * sizeof *stats);
-    int *labels = malloc(n * sizeof *labels);
-    double *xd = malloc(nk * sizeof *xd), *pd = malloc(nk * sizeof *pd),
+    int *labels = calloc(n, sizeof *labels);
+    double *xd = calloc(nk, sizeof *xd), *pd = malloc(nk * sizeof *pd),
            *gd = malloc(nk * sizeof *gd), *lossd = malloc(n * sizeof *lossd),
            *lossd_s = malloc(n * sizeof *lossd_s);
     size_t *rank = malloc(n * sizeof *rank), *rank_s = malloc(n * sizeof *rank_s);
@@ -97,10 +97,7 @@ static void test_case(size_t n, size_t k, int kind, uint64_t seed, float eps) {
               st.top1, st.top5);
         free(wl), free(gl);
     }
-    an_free(&bx.mem);
-    an_free(&bl.mem);
-    an_free(&bo.mem);
-    an_free(&bs.mem);
+    DT_FREE(&bx.mem, &bl.mem, &bo.mem, &bs.mem);
     free(x), free(got), free(want), free(stats), free(labels), free(xd), free(pd), free(gd),
         free(lossd), free(lossd_s), free(rank), free(rank_s);
 }
@@ -128,35 +125,40 @@ static void test_bad_label(void) {
         CHECK(an_softmax_xent_backward(&dev, bx, bl, bo, bs, n, k, bad_eps[i]) ==
                   AN_ERR_INVALID_ARG,
               "label smoothing %g accepted", (double)bad_eps[i]);
-    an_free(&bx.mem);
-    an_free(&bl.mem);
-    an_free(&bo.mem);
-    an_free(&bs.mem);
+    DT_FREE(&bx.mem, &bl.mem, &bo.mem, &bs.mem);
 }
 
 int main(int argc, char **argv) {
-    int small = check_small(argc, argv);
-    if (!dt_open(&dev, 1)) return 1;
-    test_case(1, 1, PLAIN, 1, 0);
-    test_case(3, 7, PLAIN, 2, 0);
-    test_case(4, 10, TIES, 3, 0);
-    test_case(2, 67, WIDE, 4, 0);
-    test_case(1, 1, PLAIN, 11, 0.3f);
-    test_case(6, 10, PLAIN, 12, 0.1f);
-    test_case(5, 10, TIES, 13, 0.3f);
-    test_case(2, 67, WIDE, 14, 0.1f);
+    int small;
+    if (!dt_start(argc, argv, &dev, &small)) return 1;
+    /* n, k, kind, seed, label smoothing, and whether --small runs it */
+    static const struct {
+        int n, k, kind, seed;
+        float eps;
+        int small;
+    } cases[] = {
+        {1, 1, PLAIN, 1, 0, 1},
+        {3, 7, PLAIN, 2, 0, 1},
+        {4, 10, TIES, 3, 0, 1},
+        {2, 67, WIDE, 4, 0, 1},
+        {1, 1, PLAIN, 11, 0.3f, 1},
+        {6, 10, PLAIN, 12, 0.1f, 1},
+        {5, 10, TIES, 13, 0.3f, 1},
+        {2, 67, WIDE, 14, 0.1f, 1},
+        {1, 1000, PLAIN, 5, 0, 0},
+        {2, 1000, WIDE, 6, 0, 0},
+        {128, 1000, PLAIN, 7, 0, 0},
+        {64, 1000, TIES, 8, 0, 0},
+        {5, 4096, PLAIN, 9, 0, 0},
+        {32, 1000, PLAIN, 15, 0.1f, 0},
+        {16, 1000, PLAIN, 16, 0.3f, 0},
+        {2, 1000, WIDE, 17, 0.3f, 0},
+        {8, 1000, TIES, 18, 0.1f, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+        if (cases[i].small || !small)
+            test_case(cases[i].n, cases[i].k, cases[i].kind, cases[i].seed, cases[i].eps);
     test_bad_label();
-    if (!small) {
-        test_case(1, 1000, PLAIN, 5, 0);
-        test_case(2, 1000, WIDE, 6, 0);
-        test_case(128, 1000, PLAIN, 7, 0);
-        test_case(64, 1000, TIES, 8, 0);
-        test_case(5, 4096, PLAIN, 9, 0);
-        test_case(32, 1000, PLAIN, 15, 0.1f);
-        test_case(16, 1000, PLAIN, 16, 0.3f);
-        test_case(2, 1000, WIDE, 17, 0.3f);
-        test_case(8, 1000, TIES, 18, 0.1f);
-    }
     an_devs_close(&dev, 1);
     return check_done("test_softmax");
 }

@@ -40,15 +40,6 @@ static int collect(void *ctx, const char *tag, int64_t step, float value, double
     return 0;
 }
 
-static long file_size(const char *p) {
-    FILE *f = fopen(p, "rb");
-    if (!f) return -1;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fclose(f);
-    return n;
-}
-
 static void flip(const char *p, long at) {
     FILE *f = fopen(p, "r+b");
     fseek(f, at, SEEK_SET);
@@ -77,7 +68,7 @@ int main(int argc, char **argv) {
      * summary (2a 0a ...)}. */
     static const uint8_t event[23] = {0x09, 0, 0, 0, 0, 0, 0, 0, 0, 0x10, 0x01, 0x2a, 0x0a,
                                       0x0a, 0x08, 0x0a, 0x01, 'a', 0x15, 0x00, 0x00, 0x80, 0x3f};
-    long before = file_size(w.path);
+    long before = check_file_size(w.path);
     CHECK_OK(an_tb_scalar(&w, "a", 1, 1.0f, 0.0));
     CHECK_OK(an_tb_scalar(&w, "train/loss", 300, 0.125f, 1.7e9 + 0.25));
     CHECK_OK(an_tb_scalar(&w, "val/top1_err", 1LL << 40, -3.5f, 1.7e9 + 1));
@@ -108,7 +99,7 @@ int main(int argc, char **argv) {
           g.value[2] == -3.5f && g.wall[0] == 0.0,
           "scalars read back: %d", g.n);
 
-    long size = file_size(w.path);
+    long size = check_file_size(w.path);
     flip(w.path, size - 8);
     an_status s = an_tb_read(w.path, collect, &g, NULL);
     CHECK(s == AN_ERR_FORMAT && strstr(an_last_error(), "bad data CRC"), "a flipped data byte: %s",

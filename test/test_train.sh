@@ -6,13 +6,8 @@
 set -u
 bin=${ALEXNET_BIN:?}
 src=${ALEXNET_SOURCE_DIR:?}
-work=$(mktemp -d /tmp/an_train_XXXXXX)
-trap 'rm -rf "$work"' EXIT
 . "$(dirname "${BASH_SOURCE[0]}")/clitest.sh"
-check() { if eval "$1"; then ok; else bad "$2"; fi; }
-
-/usr/bin/python3 "$src/tools/fashion_mnist.py" "$work/jpeg" --limit 400 >/dev/null || { echo "converter failed"; exit 1; }
-"$bin" prepare "$work/jpeg" "$work/data" --size 32 >/dev/null 2>&1 || { echo "prepare failed"; exit 1; }
+clitest_fmnist an_train 400
 common=(--data "$work/data" --net alexnet-small --batch 20 --lr 0.02 --threads 2)
 
 # 1. 6 epochs of 20 iterations at a fixed lr: the last 20 iterations' mean loss is well below the

@@ -10,13 +10,8 @@
 set -u
 bin=${ALEXNET_BIN:?}
 src=${ALEXNET_SOURCE_DIR:?}
-work=$(mktemp -d /tmp/an_sched_XXXXXX)
-trap 'rm -rf "$work"' EXIT
 . "$(dirname "${BASH_SOURCE[0]}")/clitest.sh"
-check() { if eval "$1"; then ok; else bad "$2"; fi; }
-
-/usr/bin/python3 "$src/tools/fashion_mnist.py" "$work/jpeg" --limit 200 >/dev/null || { echo "converter failed"; exit 1; }
-"$bin" prepare "$work/jpeg" "$work/data" --size 32 >/dev/null 2>&1 || { echo "prepare failed"; exit 1; }
+clitest_fmnist an_sched 200
 common=(--data "$work/data" --net alexnet-small --batch 20 --threads 2 --no-lighting)
 n=$(( $(find "$work/jpeg/train" -name '*.JPEG' | wc -l) / 20 )) # iterations per epoch
 

@@ -33,7 +33,6 @@ static int index_of(const an_tune_result *r, const char *name) {
     return -1;
 }
 
-static void counts(unsigned long *timed, unsigned long *read) { an_tune_counts(timed, read); }
 
 static void check_candidates(an_dev *d) {
     an_tune_result r;
@@ -139,7 +138,7 @@ static void check_probe_exact(void) {
 static void check_inaccurate(an_dev *d) {
     const an_conv_shape s = {1, 192, 13, 13, 192, 3, 3, 1, 1, 1};
     setenv("ALEXNET_TUNE_CANDIDATES", "im2col+own,winograd,winograd2", 1);
-    an_tune_set_mode(AN_TUNE_MODE_RETUNE);
+    an_tune_set_mode(d, AN_TUNE_MODE_RETUNE);
     for (int dir = 0; dir < 2; dir++) { /* forward and dx */
         an_tune_result r;
         CHECK_OK(an_conv_tune(d, &s, (an_tune_dir)dir, NULL, NULL, &r));
@@ -154,7 +153,7 @@ static void check_inaccurate(an_dev *d) {
         CHECK(r.choice.algo != AN_CONV_WINOGRAD, "%s: the inaccurate candidate is not chosen",
               an_tune_dir_name((an_tune_dir)dir));
     }
-    an_tune_set_mode(AN_TUNE_MODE_ENV);
+    an_tune_set_mode(d, AN_TUNE_MODE_ENV);
     unsetenv("ALEXNET_TUNE_CANDIDATES");
 }
 
@@ -175,7 +174,7 @@ static void check_timed(const an_tune_result *r, const char *what) {
 static void tune_cycle(an_dev *d, const char *path) {
     unsigned long t0, r0, t1, r1;
     an_tune_result a, b;
-    counts(&t0, &r0);
+    an_tune_counts(d, 1, &t0, &r0);
     for (int dir = 0; dir < AN_TUNE_DIRS; dir++) {
         CHECK_OK(an_conv_tune(d, &S1, (an_tune_dir)dir, NULL, NULL, &a));
         check_timed(&a, an_tune_dir_name((an_tune_dir)dir));
@@ -183,7 +182,7 @@ static void tune_cycle(an_dev *d, const char *path) {
             CHECK(ran_right(&a, i, (an_tune_dir)dir), "%s: candidate %d ran and was right", an_tune_dir_name(dir),
                   i);
     }
-    counts(&t1, &r1);
+    an_tune_counts(d, 1, &t1, &r1);
     CHECK(t1 - t0 == 3 && r1 == r0, "three shapes timed, none read (%lu, %lu)", t1 - t0, r1 - r0);
     CHECK(access(path, R_OK) == 0, "the tune cache file %s exists", path);
 
@@ -193,7 +192,7 @@ static void tune_cycle(an_dev *d, const char *path) {
     CHECK_OK(an_conv_tune(d, &S1, AN_TUNE_BACKWARD_WEIGHTS, NULL, NULL, &b));
     CHECK(b.source == AN_TUNE_CACHED, "read back from the file");
     CHECK_OK(an_conv_tune(d, &S1, AN_TUNE_FORWARD, NULL, NULL, &b));
-    counts(&t0, &r0);
+    an_tune_counts(d, 1, &t0, &r0);
     CHECK(t0 == t1 && r0 - r1 == 3, "no timing on the second use (timed %lu, read %lu)", t0 - t1,
           r0 - r1);
     CHECK(b.source == AN_TUNE_CACHED, "forward from the cache");
@@ -218,9 +217,9 @@ static void check_corrupt(an_dev *d, const char *path) {
     an_tune_forget();
     unsigned long t0, r0, t1, r1;
     an_tune_result r;
-    counts(&t0, &r0);
+    an_tune_counts(d, 1, &t0, &r0);
     CHECK_OK(an_conv_tune(d, &S1, AN_TUNE_BACKWARD_DATA, NULL, NULL, &r));
-    counts(&t1, &r1);
+    an_tune_counts(d, 1, &t1, &r1);
     CHECK(t1 == t0 + 1 && r.source == AN_TUNE_TIMED, "a corrupt file is not trusted: timed again");
     an_tune_forget();
     CHECK_OK(an_conv_tune(d, &S1, AN_TUNE_BACKWARD_DATA, NULL, NULL, &r));
@@ -281,7 +280,7 @@ done:
 
 /* A candidate that fails, or gives wrong results, is skipped even where it would win. */
 static void check_faults(an_dev *d) {
-    an_tune_set_mode(AN_TUNE_MODE_RETUNE);
+    an_tune_set_mode(d, AN_TUNE_MODE_RETUNE);
     an_tune_forget();
     for (int wrong = 0; wrong < 2; wrong++) {
         an_conv_choice direct = {AN_CONV_DIRECT, AN_GEMM_AUTO};
@@ -296,7 +295,7 @@ static void check_faults(an_dev *d) {
         an_tune_forget();
     }
     an_tune_inject_fault(d, (an_conv_choice){AN_CONV_AUTO, AN_GEMM_AUTO}, 0);
-    an_tune_set_mode(AN_TUNE_MODE_ENV);
+    an_tune_set_mode(d, AN_TUNE_MODE_ENV);
 }
 
 static void check_put(an_dev *d) {

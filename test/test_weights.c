@@ -42,15 +42,6 @@ static float *init_whole(const an_net *n, uint64_t seed, an_layout *w) {
     return x;
 }
 
-static long file_size(const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return -1;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fclose(f);
-    return n;
-}
-
 /* Copy the first `n` bytes of src to dst, with byte `flip` (if >= 0) xor-ed with 0x10. */
 static void copy_mangled(const char *src, const char *dst, long n, long flip) {
     FILE *a = fopen(src, "rb"), *b = fopen(dst, "wb");
@@ -78,6 +69,21 @@ static void expect_refusal(const char *path, const an_net *net, float *buf, cons
           msg, want1, want2 ? want2 : "");
 }
 
+/* Loading `path` into the net `name` must be refused likewise. */
+static void expect_other_net(const char *path, const char *name, const char *want1,
+                             const char *want2) {
+    an_net *net = NULL;
+    CHECK_OK(an_net_load(name, &net));
+    if (!net) return;
+    an_layout l;
+    CHECK_OK(an_layout_whole(net, &l));
+    float *z = malloc(l.total * sizeof *z);
+    if (z) expect_refusal(path, net, z, want1, want2);
+    free(z);
+    an_layout_free(&l);
+    an_net_free(net);
+}
+
 static void test_crc(void) {
     CHECK(an_crc32(0, "123456789", 9) == 0xCBF43926u, "CRC-32 check value");
     CHECK(an_crc32(an_crc32(0, "1234", 4), "56789", 5) == 0xCBF43926u, "CRC-32 in pieces");
@@ -96,7 +102,7 @@ static void test_alexnet_round_trip(void) {
     CHECK(x && y, "out of memory");
     if (x && y) {
         CHECK_OK(an_weights_save(path, n, x));
-        CHECK(file_size(path) > 60965224L * 4, "file size %ld", file_size(path));
+        CHECK(check_file_size(path) > 60965224L * 4, "file size %ld", check_file_size(path));
         check_poison(y, w.total);
         an_weights_meta m;
         CHECK_OK(an_weights_load(path, n, y, &m));
@@ -108,19 +114,8 @@ static void test_alexnet_round_trip(void) {
               "alexnet meta");
         an_weights_meta_free(&m);
         /* a file for another net: the message names the first mismatch and both shapes */
-        an_net *owt = NULL;
-        CHECK_OK(an_net_load("alexnet-owt", &owt));
-        if (owt) {
-            an_layout wo;
-            CHECK_OK(an_layout_whole(owt, &wo));
-            float *z = malloc(wo.total * sizeof *z);
-            if (z)
-                expect_refusal(path, owt, z, "conv1.weight [96,3,11,11]",
-                               "conv1.weight [64,3,11,11]");
-            free(z);
-            an_layout_free(&wo);
-            an_net_free(owt);
-        }
+        expect_other_net(path, "alexnet-owt", "conv1.weight [96,3,11,11]",
+                         "conv1.weight [64,3,11,11]");
         unlink(path);
     }
     free(x);
@@ -173,7 +168,7 @@ static void test_small(void) {
     }
 
     /* truncated anywhere: in the preamble, the header, a tensor's data, the END record */
-    long size = file_size(path);
+    long size = check_file_size(path);
     long cuts[] = {10, 40, 700, size / 2, size - 20, size - 1};
     for (size_t i = 0; i < sizeof cuts / sizeof cuts[0]; i++) {
         copy_mangled(path, tmp("cut.anw"), cuts[i], -1);
@@ -194,17 +189,8 @@ static void test_small(void) {
     CHECK(an_weights_load(tmp("none.anw"), n, y, NULL) == AN_ERR_NOT_FOUND, "missing file");
 
     /* the same net for another input: conv1 sees 3 channels, so conv1.weight mismatches */
-    an_net *rgb = NULL;
-    CHECK_OK(an_net_load("alexnet-small:channels=3", &rgb));
-    if (rgb) {
-        an_layout wr;
-        CHECK_OK(an_layout_whole(rgb, &wr));
-        float *z = malloc(wr.total * sizeof *z);
-        if (z) expect_refusal(path, rgb, z, "conv1.weight [16,1,3,3]", "conv1.weight [16,3,3,3]");
-        free(z);
-        an_layout_free(&wr);
-        an_net_free(rgb);
-    }
+    expect_other_net(path, "alexnet-small:channels=3", "conv1.weight [16,1,3,3]",
+                     "conv1.weight [16,3,3,3]");
     /* same tensors, other layer order (pool before LRN), or another LRN convention */
     char *text = NULL;
     CHECK_OK(an_net_to_text(n, &text));

@@ -87,32 +87,30 @@ static an_status check_create(an_devices *d, const char *what, const an_network_
     return AN_OK;
 }
 
-an_status an_network_create(an_devices *d, const char *net_name, const an_network_opts *o,
-                            an_network **out) {
+/* A network of the net net_name names (weights == NULL) or of a weights file's net, its
+ * parameters from that file. */
+static an_status create(an_devices *d, const char *net_name, const char *weights,
+                        const an_network_opts *o, an_network **out) {
     an_network_opts def;
     an_network_opts_default(&def);
     if (!o) o = &def;
-    AN_TRY(check_create(d, net_name, o, out));
+    AN_TRY(check_create(d, weights ? weights : net_name, o, out));
     pthread_mutex_lock(&d->lock);
     an_net *net = NULL;
-    an_status s = an_net_load(net_name, &net);
-    if (s == AN_OK) s = network_make(d, net, o, NULL, out);
+    an_status s = weights ? an_net_from_weights(weights, &net) : an_net_load(net_name, &net);
+    if (s == AN_OK) s = network_make(d, net, o, weights, out);
     pthread_mutex_unlock(&d->lock);
     return s;
 }
 
+an_status an_network_create(an_devices *d, const char *net_name, const an_network_opts *o,
+                            an_network **out) {
+    return create(d, net_name, NULL, o, out);
+}
+
 an_status an_network_open(an_devices *d, const char *weights, const an_network_opts *o,
                           an_network **out) {
-    an_network_opts def;
-    an_network_opts_default(&def);
-    if (!o) o = &def;
-    AN_TRY(check_create(d, weights, o, out));
-    pthread_mutex_lock(&d->lock);
-    an_net *net = NULL;
-    an_status s = an_net_from_weights(weights, &net);
-    if (s == AN_OK) s = network_make(d, net, o, weights, out);
-    pthread_mutex_unlock(&d->lock);
-    return s;
+    return create(d, NULL, weights, o, out);
 }
 
 an_status an_network_close(an_network *n) {

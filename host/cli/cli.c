@@ -5,7 +5,9 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "net/netdesc.h"
 #include "runtime/limits.h"
+#include "train/evaluate.h"
 
 static void print_usage(FILE *f, const char *cmd, const char *usage, const cli_opt *opts,
                         int defaults) {
@@ -172,4 +174,39 @@ void cli_json_string(FILE *f, const char *s) {
             fputc(c, f);
     }
     fputc('"', f);
+}
+
+int cli_eval_opts(const char *cmd, int batch, int default_batch, int threads, int size,
+                  int ten_crop, int flip, const char *classes, an_eval_opts *eo) {
+    if (batch < 0 || threads < 0 || size < 0) {
+        fprintf(stderr, "alexnet %s: --batch, --threads and --size take positive numbers\n", cmd);
+        return 2;
+    }
+    *eo = an_eval_defaults();
+    eo->ten_crop = ten_crop;
+    eo->flip = flip;
+    eo->batch = batch ? batch : default_batch;
+    eo->model_batch = eo->batch * (ten_crop ? 10 : flip ? 2 : 1);
+    eo->threads = threads;
+    eo->size = size;
+    eo->classes = classes;
+    return 0;
+}
+
+int cli_say(const char *cmd, int rc, const char *msg) {
+    fprintf(stderr, "alexnet %s: %s\n", cmd, msg);
+    return rc;
+}
+
+int cli_open_net(const char *cmd, const char *net_name, const cli_device_opts *o, an_net **net,
+                 an_dev *devs, int *ndev) {
+    *net = NULL;
+    an_status s = an_net_load(net_name, net);
+    if (s != AN_OK) return cli_fail(cmd, s);
+    if (cli_open_devices(o, 0, devs, ndev)) {
+        an_net_free(*net);
+        *net = NULL;
+        return 1;
+    }
+    return 0;
 }

@@ -53,6 +53,22 @@ int cli_use_limits(const char *limits);
  * the error and returns nonzero. */
 int cli_open_devices(const cli_device_opts *o, int want, an_dev *devs, int *ndev);
 
+/* `alexnet eval` and `alexnet features`: the evaluation options their shared flags give into
+ * *eo (batch 0: default_batch; a model batch of ten views per image with ten_crop, two with
+ * flip). A negative number is a usage error: printed, 2 returned; else 0. */
+struct an_eval_opts;
+int cli_eval_opts(const char *cmd, int batch, int default_batch, int threads, int size,
+                  int ten_crop, int flip, const char *classes, struct an_eval_opts *eo);
+
+/* Print "alexnet <cmd>: <msg>" to stderr and return rc. */
+int cli_say(const char *cmd, int rc, const char *msg);
+
+/* Load the net net_name names into *net and open the devices o names (up to AN_MAX_SELECTED)
+ * into devs; on failure prints why, frees what it made and returns 1 (else 0). */
+struct an_net;
+int cli_open_net(const char *cmd, const char *net_name, const cli_device_opts *o,
+                 struct an_net **net, an_dev *devs, int *ndev);
+
 /* Print "alexnet <cmd>: <an_last_error()>" to stderr and return 1. */
 int cli_fail(const char *cmd, an_status s);
 

@@ -150,7 +150,7 @@ static void record_conv(bench *b, const an_model *m) {
             u->have[dir] = 1;
             an_conv_choice_name(c, u->algo[dir], sizeof u->algo[dir]);
         }
-    an_tune_counts(&b->tune_timed, &b->tune_read);
+    an_tune_counts(b->devs, b->ndev, &b->tune_timed, &b->tune_read);
 }
 
 /* Random preprocessed images (uniform in [-1, 1)) and labels, from a fixed xorshift stream. */
@@ -174,14 +174,6 @@ static an_status make_inputs(const an_net *net, int batch, float **images, int *
         (*labels)[i] = (int)(x % (uint64_t)net->classes);
     }
     return AN_OK;
-}
-
-/* Floating-point operations per iteration of layer i (forward, backward): 2 per multiply-add;
- * the backward of a conv or fc layer is the input-gradient and the weight-gradient GEMMs (the
- * first layer has no input gradient). */
-static int bench_fail(const char *msg) {
-    fprintf(stderr, "alexnet bench: %s\n", msg);
-    return 1;
 }
 
 int cmd_bench(int argc, char **argv) {
@@ -213,20 +205,16 @@ int cmd_bench(int argc, char **argv) {
                        "[--conv ALGO] [--kernels] [--device SPEC] [--json]",
                        opts, argc, argv, NULL, 0, &npos);
     if (rc) return rc < 0 ? 0 : rc;
-    if (batch < 1) return bench_fail("--batch must be at least 1");
-    if (iters < 1) return bench_fail("--iters must be at least 1");
-    if (warmup < 1) return bench_fail("--warmup must be at least 1 (the first iteration builds "
-                                      "the kernels)");
+    if (batch < 1) return cli_say("bench", 1, "--batch must be at least 1");
+    if (iters < 1) return cli_say("bench", 1, "--iters must be at least 1");
+    if (warmup < 1)
+        return cli_say("bench", 1, "--warmup must be at least 1 (the first iteration builds the "
+                                   "kernels)");
 
-    an_net *net = NULL;
-    an_status s = an_net_load(net_name, &net);
-    if (s != AN_OK) return cli_fail("bench", s);
+    an_net *net;
     an_dev devs[ND];
     int ndev;
-    if (cli_open_devices(&dev_opts, 0, devs, &ndev)) {
-        an_net_free(net);
-        return 1;
-    }
+    if (cli_open_net("bench", net_name, &dev_opts, &net, devs, &ndev)) return 1;
     bench b;
     memset(&b, 0, sizeof b);
     b.net = net;
@@ -241,6 +229,7 @@ int cmd_bench(int argc, char **argv) {
     b.xfer = calloc((size_t)net->nlayers, sizeof *b.xfer);
     b.bytes = calloc((size_t)net->nlayers, sizeof *b.bytes);
     b.conv = calloc((size_t)net->nlayers, sizeof *b.conv);
+    an_status s = AN_OK;
     if (!b.op || !b.xfer || !b.bytes || !b.conv)
         s = an_error(AN_ERR_NOMEM, "out of host memory");
 

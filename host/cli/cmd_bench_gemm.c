@@ -179,17 +179,6 @@ static an_status time_shape(an_dev *d, const bench_shape *b, size_t images, int 
     return AN_OK;
 }
 
-/* The 1-minute system load (/proc/loadavg), or -1: figures on a busy machine are lower. */
-static double load_average(void) {
-    double l = -1;
-    FILE *f = fopen("/proc/loadavg", "r");
-    if (f) {
-        if (fscanf(f, "%lf", &l) != 1) l = -1;
-        fclose(f);
-    }
-    return l;
-}
-
 static an_status alloc_filled(an_dev *d, const char *name, size_t n, an_buf *b) {
     b->off = 0;
     AN_TRY(an_alloc(d, name, n * sizeof(float), &b->mem));
@@ -278,7 +267,7 @@ int cmd_bench_gemm(int argc, char **argv) {
         }
     }
     an_gemm_set_backend(&d, AN_GEMM_AUTO);
-    double load = load_average();
+    double load = an_load_average();
     if (!json && cli_is_tty()) fprintf(stderr, "\r%60s\r", "");
     an_free(&A.mem);
     an_free(&B.mem);

@@ -8,8 +8,8 @@
 #include "cli/cli.h"
 #include "ops/tune.h"
 
-static const char *tune_mode_name(void) {
-    int m = an_tune_mode();
+static const char *tune_mode_name(const bench *b) {
+    int m = an_tune_mode(b->ndev ? &b->devs[0] : NULL);
     return m == AN_TUNE_MODE_OFF ? "off" : m == AN_TUNE_MODE_RETUNE ? "retune" : "on";
 }
 
@@ -162,7 +162,7 @@ void bench_print_json(const bench *b) {
            t.fwd, t.bwd, t.xfer, t.other, t.device, t.flops * 1e-9,
            gflops(t.flops, t.fwd + t.bwd), b->xfer_measured / (unsigned long long)b->iters,
            1e3 * b->wall_s / b->iters);
-    printf(" \"tune\": {\"mode\": \"%s\", \"timed\": %lu, \"read\": %lu},\n", tune_mode_name(),
+    printf(" \"tune\": {\"mode\": \"%s\", \"timed\": %lu, \"read\": %lu},\n", tune_mode_name(b),
            b->tune_timed, b->tune_read);
     printf(" \"images_per_s\": %.3f}\n", (double)b->batch * b->iters / b->wall_s);
 }
@@ -286,5 +286,5 @@ void bench_print_table(const bench *b) {
     printf("wall clock: %.1f ms per iteration, %.2f images/s\n", 1e3 * b->wall_s / b->iters,
            (double)b->batch * b->iters / b->wall_s);
     printf("conv algorithms: tuning %s; %lu shape%s timed now, %lu read from the tune cache\n",
-           tune_mode_name(), b->tune_timed, b->tune_timed == 1 ? "" : "s", b->tune_read);
+           tune_mode_name(b), b->tune_timed, b->tune_timed == 1 ? "" : "s", b->tune_read);
 }

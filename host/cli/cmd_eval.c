@@ -133,18 +133,10 @@ int cmd_eval(int argc, char **argv) {
                         "--ten-crop and --flip\n");
         return 2;
     }
-    if (batch < 0 || threads < 0 || size < 0) {
-        fprintf(stderr, "alexnet eval: --batch, --threads and --size take positive numbers\n");
-        return 2;
-    }
-    an_eval_opts eo = an_eval_defaults();
-    eo.ten_crop = ten_crop;
-    eo.batch = batch ? batch : ten_crop ? 16 : 128;
-    eo.flip = flip;
-    eo.model_batch = eo.batch * (ten_crop ? 10 : flip ? 2 : 1);
-    eo.threads = threads;
-    eo.size = size;
-    eo.classes = classes;
+    an_eval_opts eo;
+    rc = cli_eval_opts("eval", batch, ten_crop ? 16 : 128, threads, size, ten_crop, flip, classes,
+                       &eo);
+    if (rc) return rc;
     if (cli_is_tty() && !json) eo.progress = progress;
 
     /* --confusion X.png: the heat map there, the CSV as X.csv. */

@@ -93,19 +93,11 @@ int cmd_features(int argc, char **argv) {
         fprintf(stderr, "alexnet features: --classes is for --data folders\n");
         return 2;
     }
-    if (batch < 0 || threads < 0 || size < 0) {
-        fprintf(stderr, "alexnet features: --batch, --threads and --size take positive numbers\n");
-        return 2;
-    }
-    an_eval_opts eo = an_eval_defaults();
-    eo.ten_crop = ten_crop;
-    eo.batch = batch ? batch : ten_crop ? 8 : 64;
-    if (!batch && nimages > 0 && nimages < eo.batch)
-        eo.batch = nimages; /* no memory for images that never come */
-    eo.model_batch = eo.batch * (ten_crop ? 10 : 1);
-    eo.threads = threads;
-    eo.size = size;
-    eo.classes = classes;
+    int dflt = ten_crop ? 8 : 64;
+    if (nimages > 0 && nimages < dflt) dflt = nimages; /* no memory for images that never come */
+    an_eval_opts eo;
+    rc = cli_eval_opts("features", batch, dflt, threads, size, ten_crop, 0, classes, &eo);
+    if (rc) return rc;
     eo.files = images;
     eo.nfiles = (size_t)nimages;
     const char *what = data ? data : nimages == 1 ? images[0] : "the listed images";

@@ -1,6 +1,5 @@
 /* host/cli/cmd_train.c - `alexnet train`: SGD with the paper's recipe on a data set, with a
  * progress bar, per-epoch validation, checkpoints, clean interruption and exact resume. */
-#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +7,7 @@
 
 #include "cli/cli.h"
 #include "train/distributed.h"
+#include "train/train_config.h"
 #include "train/trainer.h"
 
 static volatile sig_atomic_t stop_requested;
@@ -82,94 +82,83 @@ static int rank_fail(an_dist_job *dist, an_status s) {
 static int train_ranked(an_train_config *cp, cli_device_opts *devo, const char *per_rank,
                         an_dist_job *dist);
 
+/* Flags from the configuration table (host/train/train_config.h), read by `alexnet train`:
+ * ints, doubles and strings straight into the configuration, the other types as text (text[i],
+ * parsed after cli_parse) or as a switch (hit[i]). */
+typedef struct table_flags {
+    const an_train_field *f;
+    size_t n;
+    const char *text[AN_TRAIN_MAX_FIELDS];
+    int hit[AN_TRAIN_MAX_FIELDS];
+} table_flags;
+
+/* The cli_opt of row i: into c where the type allows, else into t's text or switch. */
+static cli_opt table_opt(an_train_config *c, table_flags *t, size_t i) {
+    const an_train_field *f = &t->f[i];
+    const char *choices = f->choices[0] ? f->choices : NULL;
+    cli_opt o = {f->flag, choices ? CLI_CHOICE : CLI_STR, &t->text[i], f->metavar, f->help,
+                 choices};
+    t->text[i] = f->def;
+    switch (f->type) {
+    case AN_TRAIN_INT: o.kind = CLI_INT; o.dst = an_train_field_at(c, f); break;
+    case AN_TRAIN_DOUBLE: o.kind = CLI_FLOAT; o.dst = an_train_field_at(c, f); break;
+    case AN_TRAIN_STR: o.dst = an_train_field_at(c, f); break;
+    case AN_TRAIN_SWITCH:
+        o.kind = CLI_FLAG;
+        o.dst = &t->hit[i];
+        o.metavar = NULL;
+        break;
+    default: break; /* text */
+    }
+    return o;
+}
+
+/* After cli_parse: the text and switch flags into c; 2 (printed) on a bad value. */
+static int table_apply(an_train_config *c, const table_flags *t) {
+    for (size_t i = 0; i < t->n; i++) {
+        const an_train_field *f = &t->f[i];
+        int *sw = an_train_field_at(c, f);
+        if (f->type == AN_TRAIN_SWITCH) {
+            if (t->hit[i]) *sw = !*sw;
+        } else if (f->type != AN_TRAIN_INT && f->type != AN_TRAIN_DOUBLE &&
+                   f->type != AN_TRAIN_STR && !an_train_field_parse(c, f, t->text[i])) {
+            fprintf(stderr, "alexnet train: %s wants a whole number >= 0 (got \"%s\")\n",
+                    f->flag, t->text[i]);
+            return 2;
+        }
+    }
+    return 0;
+}
+
 int cmd_train(int argc, char **argv) {
     an_train_config c = an_train_defaults();
     cli_device_opts dev = {0};
-    int resume = 0, no_lighting = 0;
-    const char *seed = "1", *max_iters = "0";
-    const char *algo = "auto", *classes = NULL, *tensorboard = "on", *per_rank = NULL;
-    const cli_opt opts[] = {
-        {"--data", CLI_STR, &c.data, "DIR",
-         "data set: DIR/train and DIR/val (or DIR/test), prepared shards or JPEG folders", NULL},
-        {"--val", CLI_STR, &c.val, "DIR", "validation set elsewhere (\"none\": no validation)",
-         NULL},
-        {"--net", CLI_STR, &c.net, "NAME|FILE", "net: a built-in name or a net file", NULL},
-        {"--out", CLI_STR, &c.out, "RUNDIR", "run directory: logs, checkpoints, weights", NULL},
-        {"--batch", CLI_INT, &c.batch, "N", "images per SGD step", NULL},
-        {"--lr", CLI_FLOAT, &c.lr, "LR", "learning rate", NULL},
-        {"--momentum", CLI_FLOAT, &c.momentum, "M", "momentum", NULL},
-        {"--weight-decay", CLI_FLOAT, &c.weight_decay, "D", "weight decay", NULL},
-        {"--epochs", CLI_INT, &c.epochs, "N",
-         "epochs in all (default 90; with --resume, the run's own unless given)", NULL},
-        {"--lr-policy", CLI_CHOICE, &c.lr_policy, "POLICY",
-         "divide the lr by 1/gamma when validation error stops improving, every --step-epochs, "
-         "decay it to 0 along a half cosine over the run, or never", "plateau|step|cosine|fixed"},
-        {"--warmup-epochs", CLI_FLOAT, &c.warmup_epochs, "E",
-         "raise the lr linearly from lr/W to lr over the first E epochs' W steps (default 0)",
-         NULL},
-        {"--label-smoothing", CLI_FLOAT, &c.label_smoothing, "EPS",
-         "train against targets (1-EPS)*onehot + EPS/classes, 0 <= EPS < 1 (default 0); "
-         "validation loss and errors stay plain", NULL},
-        {"--patience", CLI_INT, &c.patience, "N", "plateau: epochs without improvement", NULL},
-        {"--step-epochs", CLI_INT, &c.step_epochs, "N", "step: epochs between lr drops", NULL},
-        {"--gamma", CLI_FLOAT, &c.gamma, "G", "lr factor at each drop", NULL},
-        {"--seed", CLI_STR, &seed, "S", "seed of initialisation, shuffling, augmentation, dropout",
-         NULL},
-        {"--no-lighting", CLI_FLAG, &no_lighting, NULL, "no PCA lighting augmentation", NULL},
-        {"--translate", CLI_INT, &c.translate, "P",
-         "also shift each training crop by up to P pixels past the image's edges, black outside "
-         "(random translations for images stored at the input size; default 0)", NULL},
-        {"--erase", CLI_FLOAT, &c.erase, "P",
-         "with probability P zero a random rectangle (2-40 % of the area) of each training "
-         "view, after normalisation (random erasing; default 0)", NULL},
-        {"--checkpoint-every", CLI_INT, &c.ckpt_every, "N",
-         "also checkpoint every N iterations (0: at epoch ends)", NULL},
-        {"--keep", CLI_INT, &c.keep, "K", "checkpoints to keep", NULL},
-        {"--max-iters", CLI_STR, &max_iters, "N", "stop (with a checkpoint) after iteration N",
-         NULL},
-        {"--threads", CLI_INT, &c.threads, "N", "data loader threads (0: all CPUs)", NULL},
-        {"--conv", CLI_CHOICE, &algo, "ALGO", "convolution algorithm",
-         "auto|im2col|direct|fft|winograd|winograd2"},
-        {"--resume", CLI_FLAG, &resume, NULL,
-         "continue the run in RUNDIR from its newest checkpoint", NULL},
-        {"--init", CLI_STR, &c.init, "FILE",
-         "fine-tune: start from a weights file's tensors (those of another shape start afresh); "
-         "--net defaults to the file's net", NULL},
+    const char *classes = NULL, *per_rank = NULL;
+    table_flags t;
+    t.f = an_train_fields(&t.n);
+    memset(t.hit, 0, sizeof t.hit);
+    cli_opt opts[AN_TRAIN_MAX_FIELDS + 6];
+    size_t no = 0;
+    for (size_t i = 0; i < t.n; i++) opts[no++] = table_opt(&c, &t, i);
+    const cli_opt rest[] = {
         {"--classes", CLI_CHOICE, &classes, "MODE",
          "auto: the last layer gets the training set's class count (default with --init); "
          "net: the net's count must match", "auto|net"},
-        {"--lr-mult", CLI_STR, &c.lr_mult, "L=M,...",
-         "per-layer learning-rate multipliers, e.g. fc8=10", NULL},
-        {"--tensorboard", CLI_CHOICE, &tensorboard, "on|off",
-         "also write the scalars as TensorBoard event files in RUNDIR (default on)", "on|off"},
-        {"--freeze", CLI_STR, &c.freeze, "L,...",
-         "layers left as they are (no update, no gradient), e.g. conv1,conv2,conv3,conv4,conv5",
-         NULL},
         {"--device-per-rank", CLI_STR, &per_rank, "SPEC/SPEC/..",
          "under mpirun: the device(s) of each rank by its rank on its machine (local rank k takes "
          "entry k mod count; instead of --device)", NULL},
         CLI_DEVICE_OPTIONS(dev),
         {0},
     };
+    memcpy(opts + no, rest, sizeof rest);
     c.epochs = 0; /* not given: the paper's 90, or on --resume the run's own */
     int npos;
     int rc = cli_parse("train", "--data DIR --net NAME|FILE --out RUNDIR [options]", opts, argc,
                        argv, NULL, 0, &npos);
     if (rc) return rc < 0 ? 0 : rc;
-    c.resume = resume;
-    c.tensorboard = strcmp(tensorboard, "on") == 0;
+    if ((rc = table_apply(&c, &t)) != 0) return rc;
+    int resume = c.resume;
     c.classes_auto = classes ? strcmp(classes, "auto") == 0 : c.init != NULL;
-    c.lighting = !no_lighting;
-    char *end;
-    errno = 0;
-    c.seed = strtoull(seed, &end, 10);
-    int bad_seed = errno || !*seed || *end || *seed == '-';
-    c.max_iters = strtoll(max_iters, &end, 10);
-    if (bad_seed || errno || !*max_iters || *end || c.max_iters < 0) {
-        fprintf(stderr, "alexnet train: --seed and --max-iters want whole numbers >= 0\n");
-        return 2;
-    }
-    if (!an_conv_algo_parse(algo, &c.conv_algo)) c.conv_algo = AN_CONV_AUTO;
     if (!c.out || (!resume && (!c.data || (!c.net && !c.init)))) {
         fprintf(stderr, "alexnet train: --data, --net (or --init) and --out are needed (--out "
                         "alone with --resume); see alexnet train --help\n");

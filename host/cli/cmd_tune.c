@@ -96,7 +96,7 @@ static void print_table(const an_net *net, const an_dev *devs, int ndev, int bat
             }
         }
     unsigned long timed, read;
-    an_tune_counts(&timed, &read);
+    an_tune_counts(devs, ndev, &timed, &read);
     printf("\ntimes in ms (best of 3 rounds of up to 3 runs after a warm-up; failed/wrong/"
            "inaccurate: skipped)\n");
     if (measured)
@@ -111,7 +111,7 @@ static void print_table(const an_net *net, const an_dev *devs, int ndev, int bat
 static void print_json(const an_net *net, const an_dev *devs, int ndev, int batch, int train,
                        const tune_row *rows, int n) {
     unsigned long timed, read;
-    an_tune_counts(&timed, &read);
+    an_tune_counts(devs, ndev, &timed, &read);
     printf("{\"net\": ");
     cli_json_string(stdout, net->name);
     printf(", \"batch\": %d, \"train\": %s, \"timed\": %lu, \"read\": %lu,\n \"devices\": [",
@@ -159,11 +159,6 @@ static void print_json(const an_net *net, const an_dev *devs, int ndev, int batc
     printf("\n ]}\n");
 }
 
-static int tune_fail(const char *msg) {
-    fprintf(stderr, "alexnet tune: %s\n", msg);
-    return 2;
-}
-
 int cmd_tune(int argc, char **argv) {
     cli_device_opts dev_opts = {0};
     const char *net_name = "alexnet";
@@ -183,20 +178,16 @@ int cmd_tune(int argc, char **argv) {
     int rc = cli_parse("tune", "[--net NAME|FILE] [--batch N] [--train] [--retune] "
                        "[--device SPEC] [--json]", opts, argc, argv, NULL, 0, &npos);
     if (rc) return rc < 0 ? 0 : rc;
-    if (batch < 1) return tune_fail("--batch must be at least 1");
-    if (an_tune_mode() == AN_TUNE_MODE_OFF)
-        return tune_fail("tuning is off (ALEXNET_TUNE=off): unset it to tune");
-    if (retune) an_tune_set_mode(AN_TUNE_MODE_RETUNE);
+    if (batch < 1) return cli_say("tune", 2, "--batch must be at least 1");
+    if (an_tune_mode(NULL) == AN_TUNE_MODE_OFF)
+        return cli_say("tune", 2, "tuning is off (ALEXNET_TUNE=off): unset it to tune");
 
-    an_net *net = NULL;
-    an_status s = an_net_load(net_name, &net);
-    if (s != AN_OK) return cli_fail("tune", s);
+    an_net *net;
     an_dev devs[AN_MAX_SELECTED];
     int ndev;
-    if (cli_open_devices(&dev_opts, 0, devs, &ndev)) {
-        an_net_free(net);
-        return 1;
-    }
+    if (cli_open_net("tune", net_name, &dev_opts, &net, devs, &ndev)) return 1;
+    an_status s = AN_OK;
+    for (int i = 0; retune && i < ndev; i++) an_tune_set_mode(&devs[i], AN_TUNE_MODE_RETUNE);
     int cap = net->nlayers * AN_TUNE_DIRS * ndev, n = 0;
     tune_row *rows = calloc((size_t)(cap ? cap : 1), sizeof *rows);
     if (!rows) s = an_error(AN_ERR_NOMEM, "out of host memory");

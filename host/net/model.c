@@ -493,31 +493,28 @@ static cl_mem buf_of(mdev *md, which_buf w) {
 
 /* Entry by entry: each held part is one contiguous slice of the whole tensor, so no staging copy
  * of a device's layout is needed (the padding between entries stays as created: zero). */
-static an_status get_whole(an_model *m, which_buf w, float *whole) {
-    memset(whole, 0, m->whole.total * sizeof(float));
+/* Into get (the whole layout, zeroed first) or, when get is NULL, from set. */
+static an_status xfer_whole(an_model *m, which_buf w, float *get, const float *set) {
+    if (get) memset(get, 0, m->whole.total * sizeof(float));
     for (int di = 0; di < m->ndev; di++) {
         mdev *md = &m->dev[di];
         for (int j = 0; j < md->layout.n; j++) {
             const an_layout_entry *e = &md->layout.e[j];
-            AN_TRY(an_read(&m->devs[di], (an_buf){buf_of(md, w), e->offset},
-                           whole + e->whole_offset + (size_t)e->row_begin * e->row_size,
-                           e->count));
+            an_buf b = {buf_of(md, w), e->offset};
+            size_t at = e->whole_offset + (size_t)e->row_begin * e->row_size;
+            AN_TRY(get ? an_read(&m->devs[di], b, get + at, e->count)
+                       : an_write(&m->devs[di], b, set + at, e->count));
         }
     }
     return AN_OK;
 }
 
+static an_status get_whole(an_model *m, which_buf w, float *whole) {
+    return xfer_whole(m, w, whole, NULL);
+}
+
 static an_status set_whole(an_model *m, which_buf w, const float *whole) {
-    for (int di = 0; di < m->ndev; di++) {
-        mdev *md = &m->dev[di];
-        for (int j = 0; j < md->layout.n; j++) {
-            const an_layout_entry *e = &md->layout.e[j];
-            AN_TRY(an_write(&m->devs[di], (an_buf){buf_of(md, w), e->offset},
-                            whole + e->whole_offset + (size_t)e->row_begin * e->row_size,
-                            e->count));
-        }
-    }
-    return AN_OK;
+    return xfer_whole(m, w, NULL, whole);
 }
 
 an_status an_model_get_params(an_model *m, float *whole) { return get_whole(m, BUF_PARAMS, whole); }

@@ -13,7 +13,7 @@ an_status an_model_choose_conv(an_model *m, int i, int t, int backward) {
     an_dev *d = mt->d;
     mdev *md = &m->dev[an_model_dev_of(m, t)];
     an_conv_shape s = an_model_conv_shape(m, i, m->batch);
-    int mode = an_tune_mode();
+    int mode = an_tune_mode(d);
     for (int dir = backward ? 1 : 0; dir < (backward ? AN_TUNE_DIRS : 1); dir++) {
         an_conv_choice c = {an_conv_algo_resolve(d, &s, m->algo), AN_GEMM_AUTO};
         an_tune_source src = m->algo != AN_CONV_AUTO ? AN_TUNE_FORCED : AN_TUNE_RULE;

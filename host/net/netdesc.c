@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "net/netdesc_impl.h"
+#include "util/strbuf.h"
 #include "util/try.h"
 
 /* ---- small helpers ---------------------------------------------------------------------- */
@@ -425,40 +426,6 @@ an_status an_net_set_class_names(an_net *net, int n, const char *const *names) {
 
 /* ---- writing a net back as text --------------------------------------------------------- */
 
-typedef struct sbuf {
-    char *p;
-    size_t n, cap;
-    int oom;
-} sbuf;
-
-static void sb_printf(sbuf *b, const char *fmt, ...) PRINTF_LIKE(2, 3);
-
-static void sb_printf(sbuf *b, const char *fmt, ...) {
-    if (b->oom) return;
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        int k = vsnprintf(b->p + b->n, b->cap - b->n, fmt, ap);
-        va_end(ap);
-        if (k < 0) {
-            b->oom = 1;
-            return;
-        }
-        if (b->n + (size_t)k < b->cap) {
-            b->n += (size_t)k;
-            return;
-        }
-        size_t cap = (b->cap + (size_t)k + 1) * 2;
-        char *g = realloc(b->p, cap);
-        if (!g) {
-            b->oom = 1;
-            return;
-        }
-        b->p = g;
-        b->cap = cap;
-    }
-}
-
 /* The shortest of %.15g / %.17g that reads back as the same double. */
 static const char *num(double x, char *buf) {
     snprintf(buf, 32, "%.15g", x);
@@ -466,69 +433,69 @@ static const char *num(double x, char *buf) {
     return buf;
 }
 
-static void sb_list(sbuf *b, const double *v, int n) {
+static void sb_list(an_strbuf *b, const double *v, int n) {
     char t[32];
-    for (int i = 0; i < n; i++) sb_printf(b, "%s%s", i ? "," : "", num(v[i], t));
+    for (int i = 0; i < n; i++) an_sb_printf(b, "%s%s", i ? "," : "", num(v[i], t));
 }
 
 an_status an_net_to_text(const an_net *net, char **text) {
-    sbuf b = {malloc(1024), 0, 1024, 0};
+    an_strbuf b = {malloc(1024), 0, 1024, 0};
     if (!b.p) return an_error(AN_ERR_NOMEM, "out of memory");
     b.p[0] = 0;
     char t1[32], t2[32], t3[32];
-    sb_printf(&b, "net name=%s towers=%d lrn=%s classes=%d\n", net->name, net->towers,
+    an_sb_printf(&b, "net name=%s towers=%d lrn=%s classes=%d\n", net->name, net->towers,
               an_lrn_convention_name(net->lrn), net->classes);
     if (net->input.h == net->input.w)
-        sb_printf(&b, "input channels=%d size=%d\n", net->input.c, net->input.h);
+        an_sb_printf(&b, "input channels=%d size=%d\n", net->input.c, net->input.h);
     else
-        sb_printf(&b, "input channels=%d height=%d width=%d\n", net->input.c, net->input.h,
+        an_sb_printf(&b, "input channels=%d height=%d width=%d\n", net->input.c, net->input.h,
                   net->input.w);
-    sb_printf(&b, "preprocess range=%s mean=", num(net->pre.range, t1));
+    an_sb_printf(&b, "preprocess range=%s mean=", num(net->pre.range, t1));
     sb_list(&b, net->pre.mean, net->pre.nmean);
-    sb_printf(&b, " std=");
+    an_sb_printf(&b, " std=");
     sb_list(&b, net->pre.std, net->pre.nstd);
-    if (net->pre.order[0]) sb_printf(&b, " order=%s", net->pre.order);
-    sb_printf(&b, "\n");
-    for (int i = 0; i < net->nclass_names; i++) sb_printf(&b, "class %s\n", net->class_names[i]);
+    if (net->pre.order[0]) an_sb_printf(&b, " order=%s", net->pre.order);
+    an_sb_printf(&b, "\n");
+    for (int i = 0; i < net->nclass_names; i++) an_sb_printf(&b, "class %s\n", net->class_names[i]);
     for (int i = 0; i < net->nlayers; i++) {
         const an_layer *L = &net->layers[i];
-        sb_printf(&b, "%s name=%s", an_layer_kind_name(L->kind), L->name);
+        an_sb_printf(&b, "%s name=%s", an_layer_kind_name(L->kind), L->name);
         switch (L->kind) {
         case AN_LAYER_CONV:
         case AN_LAYER_FC:
-            sb_printf(&b, " out=%d", L->conv.out);
+            an_sb_printf(&b, " out=%d", L->conv.out);
             if (L->kind == AN_LAYER_CONV)
-                sb_printf(&b, " k=%d stride=%d pad=%d", L->conv.ksize, L->conv.stride,
+                an_sb_printf(&b, " k=%d stride=%d pad=%d", L->conv.ksize, L->conv.stride,
                           L->conv.pad);
-            sb_printf(&b, " groups=%d input=%s", L->conv.groups,
+            an_sb_printf(&b, " groups=%d input=%s", L->conv.groups,
                       L->input == AN_INPUT_CROSS ? "cross" : "own");
             if (L->tower)
-                sb_printf(&b, " tower=%d", L->tower);
+                an_sb_printf(&b, " tower=%d", L->tower);
             else
-                sb_printf(&b, " tower=all");
-            sb_printf(&b, " std=%s bias=%s", num(L->conv.init_std, t1),
+                an_sb_printf(&b, " tower=all");
+            an_sb_printf(&b, " std=%s bias=%s", num(L->conv.init_std, t1),
                       num(L->conv.init_bias, t2));
             break;
         case AN_LAYER_LRN:
-            sb_printf(&b, " size=%d alpha=%s beta=%s k=%s", L->lrn.size, num(L->lrn.alpha, t1),
+            an_sb_printf(&b, " size=%d alpha=%s beta=%s k=%s", L->lrn.size, num(L->lrn.alpha, t1),
                       num(L->lrn.beta, t2), num(L->lrn.k, t3));
             break;
         case AN_LAYER_MAXPOOL:
         case AN_LAYER_AVGPOOL:
             if (L->pool.adaptive)
-                sb_printf(&b, " out=%d", L->pool.out_size);
+                an_sb_printf(&b, " out=%d", L->pool.out_size);
             else
-                sb_printf(&b, " k=%d stride=%d pad=%d", L->pool.ksize, L->pool.stride,
+                an_sb_printf(&b, " k=%d stride=%d pad=%d", L->pool.ksize, L->pool.stride,
                           L->pool.pad);
             break;
         case AN_LAYER_DROPOUT:
-            sb_printf(&b, " p=%s", num(L->dropout_p, t1));
+            an_sb_printf(&b, " p=%s", num(L->dropout_p, t1));
             break;
         case AN_LAYER_RELU:
         case AN_LAYER_SOFTMAX:
             break;
         }
-        sb_printf(&b, "\n");
+        an_sb_printf(&b, "\n");
     }
     if (b.oom) {
         free(b.p);

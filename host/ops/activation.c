@@ -21,10 +21,7 @@ an_status an_relu_forward(an_dev *d, an_buf x, an_buf y, size_t n) {
     if (!n) return AN_OK;
     cl_kernel k;
     AN_TRY(an_kernel(d, "activation", NULL, "relu_forward", &k));
-    cl_uint nn = (cl_uint)n;
-    AN_TRY(op_arg_buf(k, 0, x));
-    AN_TRY(op_arg_buf(k, 2, y));
-    AN_ARG(k, 4, nn);
+    AN_TRY(OP_ARGS(k, OP_BUF(x), OP_BUF(y), OP_U32(n)));
     return launch_1d(d, k, (n + RELU_VEC - 1) / RELU_VEC, ELEM_WG);
 }
 
@@ -35,11 +32,7 @@ an_status an_relu_backward(an_dev *d, an_buf y, an_buf dy, an_buf dx, size_t n) 
     if (!n) return AN_OK;
     cl_kernel k;
     AN_TRY(an_kernel(d, "activation", NULL, "relu_backward", &k));
-    cl_uint nn = (cl_uint)n;
-    AN_TRY(op_arg_buf(k, 0, y));
-    AN_TRY(op_arg_buf(k, 2, dy));
-    AN_TRY(op_arg_buf(k, 4, dx));
-    AN_ARG(k, 6, nn);
+    AN_TRY(OP_ARGS(k, OP_BUF(y), OP_BUF(dy), OP_BUF(dx), OP_U32(n)));
     return launch_1d(d, k, (n + RELU_VEC - 1) / RELU_VEC, ELEM_WG);
 }
 
@@ -55,27 +48,17 @@ static an_status bias_relu(an_dev *d, const char *op, an_buf x, an_buf bias, an_
     AN_TRY(op_check_buf(op, "y", y, total));
     if (!total) return AN_OK;
     cl_kernel k;
-    cl_uint cc = (cl_uint)c, in = (cl_uint)inner;
-    cl_int r = relu ? 1 : 0;
     size_t wg = d->info.max_work_group < 64 ? d->info.max_work_group : 64;
     size_t lws[2] = {wg, 1}, gws[2];
     if (inner == 1) { /* dimension 0 over features, 1 over rows */
         AN_TRY(an_kernel(d, "activation", NULL, "bias_relu_rows", &k));
-        AN_TRY(op_arg_buf(k, 0, x));
-        AN_TRY(op_arg_buf(k, 2, bias));
-        AN_TRY(op_arg_buf(k, 4, y));
-        AN_ARG(k, 6, cc);
-        AN_ARG(k, 7, r);
+        AN_TRY(OP_ARGS(k, OP_BUF(x), OP_BUF(bias), OP_BUF(y), OP_U32(c), OP_I32(relu != 0)));
         gws[0] = an_round_up(c, wg);
         gws[1] = outer;
     } else { /* dimension 0 within a plane, 1 over planes */
         AN_TRY(an_kernel(d, "activation", NULL, "bias_relu_planes", &k));
-        AN_TRY(op_arg_buf(k, 0, x));
-        AN_TRY(op_arg_buf(k, 2, bias));
-        AN_TRY(op_arg_buf(k, 4, y));
-        AN_ARG(k, 6, cc);
-        AN_ARG(k, 7, in);
-        AN_ARG(k, 8, r);
+        AN_TRY(OP_ARGS(k, OP_BUF(x), OP_BUF(bias), OP_BUF(y), OP_U32(c), OP_U32(inner),
+                       OP_I32(relu != 0)));
         gws[0] = an_round_up(inner, wg);
         gws[1] = outer * c;
     }
@@ -103,24 +86,16 @@ static an_status bias_grad(an_dev *d, const char *op, an_buf dy, an_buf db, size
     if (!c) return AN_OK;
     if (!outer || !inner) return an_fill(d, db, 0.0f, c);
     cl_kernel k;
-    cl_uint o = (cl_uint)outer, cc = (cl_uint)c, in = (cl_uint)inner;
     if (inner == 1) {
         AN_TRY(an_kernel(d, "activation", NULL, "bias_grad_rows", &k));
-        AN_TRY(op_arg_buf(k, 0, dy));
-        AN_TRY(op_arg_buf(k, 2, db));
-        AN_ARG(k, 4, o);
-        AN_ARG(k, 5, cc);
+        AN_TRY(OP_ARGS(k, OP_BUF(dy), OP_BUF(db), OP_U32(outer), OP_U32(c)));
         return launch_1d(d, k, c, 64);
     }
     if (d->info.max_work_group < BIAS_WG)
         return an_error(AN_ERR_UNSUPPORTED, "%s: %s allows work-groups of %zu, %d needed", op,
                         d->info.name, d->info.max_work_group, BIAS_WG);
     AN_TRY(an_kernel(d, "activation", NULL, "bias_grad_groups", &k));
-    AN_TRY(op_arg_buf(k, 0, dy));
-    AN_TRY(op_arg_buf(k, 2, db));
-    AN_ARG(k, 4, o);
-    AN_ARG(k, 5, cc);
-    AN_ARG(k, 6, in);
+    AN_TRY(OP_ARGS(k, OP_BUF(dy), OP_BUF(db), OP_U32(outer), OP_U32(c), OP_U32(inner)));
     size_t gws = c * BIAS_WG, lws = BIAS_WG;
     return an_launch(d, k, 1, &gws, &lws);
 }

@@ -126,12 +126,7 @@ static an_status launch_io(an_dev *d, const char *file, const char *name, const 
     cl_kernel k;
     AN_TRY(an_kernel(d, file, NULL, name, &k));
     cl_int16 sh = shape_arg(s, nb);
-    cl_uint io = (cl_uint)in.off, oo = (cl_uint)out.off;
-    AN_ARG(k, 0, sh);
-    AN_ARG(k, 1, in.mem);
-    AN_ARG(k, 2, io);
-    AN_ARG(k, 3, out.mem);
-    AN_ARG(k, 4, oo);
+    AN_TRY(OP_ARGS(k, OP_VAL(sh), OP_BUF(in), OP_BUF(out)));
     size_t gws[3] = {g0, g1, g2};
     return an_launch(d, k, 3, gws, NULL);
 }
@@ -167,24 +162,66 @@ static an_status bias_add(an_dev *d, const an_conv_shape *s, an_buf b, an_buf y)
     return launch_io(d, "im2col", "conv_bias_add", s, s->n, b, y, (size_t)s->k, (size_t)s->n, 1);
 }
 
-static an_status forward_im2col(an_dev *d, const an_conv_shape *s, an_buf x, an_buf w, an_buf b,
-                                an_buf y, an_buf ws, size_t ws_floats) {
-    size_t ohw = ohw_of(s), ckk = ckk_of(s), chw = (size_t)s->c * s->h * s->w;
-    size_t kg = (size_t)(s->k / s->groups), ckkg = ckk / (size_t)s->groups;
-    int pw = is_pointwise(s), nb;
-    AN_TRY(chunk_images(s, ws, ws_floats, pw ? 0 : ckk * ohw, &nb));
-    for (int n0 = 0; n0 < s->n; n0 += nb) {
-        int cnt = s->n - n0 < nb ? s->n - n0 : nb;
-        an_buf xc = an_buf_at(x, (size_t)n0 * chw), col = pw ? xc : ws;
-        if (!pw)
-            AN_TRY(launch_io(d, "im2col", "im2col", s, cnt, xc, ws, ckk, (size_t)cnt, 1));
-        for (int g = 0; g < s->groups; g++)
-            AN_TRY(an_gemm_batched(d, 0, 0, kg, ohw, ckkg, 1.0f, an_buf_at(w, g * kg * ckkg),
-                                   ckkg, 0, an_buf_at(col, g * ckkg * ohw), ohw, ckk * ohw, 0.0f,
-                                   an_buf_at(y, ((size_t)n0 * s->k + g * kg) * ohw), ohw,
-                                   (size_t)s->k * ohw, (size_t)cnt));
+/* The sizes the im2col paths share: output pixels, columns' rows (all groups, one group),
+ * input floats per image, output channels per group; whether the columns are the input itself
+ * (1x1, stride 1, no padding) and the images per chunk of the workspace. */
+typedef struct im2col_geom {
+    size_t ohw, ckk, ckkg, chw, kg;
+    int pw, nb;
+} im2col_geom;
+
+/* The geometry, with a workspace of ws_floats holding each image's columns (and, for the
+ * weight gradient, its permuted output gradient: wgrad). */
+static an_status im2col_plan(const an_conv_shape *s, an_buf ws, size_t ws_floats, int wgrad,
+                             im2col_geom *g) {
+    g->ohw = ohw_of(s);
+    g->ckk = ckk_of(s);
+    g->ckkg = g->ckk / (size_t)s->groups;
+    g->chw = (size_t)s->c * s->h * s->w;
+    g->kg = (size_t)(s->k / s->groups);
+    g->pw = is_pointwise(s) && !wgrad;
+    return chunk_images(s, ws, ws_floats, wgrad ? ws_per_image(s) : g->pw ? 0 : g->ckk * g->ohw,
+                        &g->nb);
+}
+
+/* Per group gi, for cnt images: C_gi = W_gi B_gi (ta == 0) or W_gi^T B_gi, with W_gi the
+ * group's kg x ckkg filters, and B_gi, C_gi the group's rows (b_rows, c_rows of them, of g->ohw
+ * floats) of images b_img, c_img rows apart. */
+static an_status group_gemms(an_dev *d, const an_conv_shape *s, const im2col_geom *g, int ta,
+                             int cnt, an_buf w, an_buf b, size_t b_rows, size_t b_img, an_buf c,
+                             size_t c_rows, size_t c_img) {
+    for (int gi = 0; gi < s->groups; gi++)
+        AN_TRY(an_gemm_batched(d, ta, 0, c_rows, g->ohw, b_rows, 1.0f,
+                               an_buf_at(w, gi * g->kg * g->ckkg), g->ckkg, 0,
+                               an_buf_at(b, gi * b_rows * g->ohw), g->ohw, b_img * g->ohw, 0.0f,
+                               an_buf_at(c, gi * c_rows * g->ohw), g->ohw, c_img * g->ohw,
+                               (size_t)cnt));
+    return AN_OK;
+}
+
+/* im2col's forward (dx == 0: the columns of x, then y = W col per group) and data gradient (dx:
+ * col = W^T dy per group, then col2im into dx), chunk by chunk: in is x or dy, out y or dx. */
+static an_status im2col_pass(an_dev *d, const an_conv_shape *s, int dx, an_buf w, an_buf in,
+                             an_buf out, an_buf ws, size_t ws_floats) {
+    im2col_geom g;
+    AN_TRY(im2col_plan(s, ws, ws_floats, 0, &g));
+    size_t y_img = (size_t)s->k * g.ohw;
+    for (int n0 = 0; n0 < s->n; n0 += g.nb) {
+        int cnt = s->n - n0 < g.nb ? s->n - n0 : g.nb;
+        an_buf xc = an_buf_at(dx ? out : in, (size_t)n0 * g.chw), col = g.pw ? xc : ws;
+        an_buf yc = an_buf_at(dx ? in : out, (size_t)n0 * y_img);
+        if (dx) {
+            AN_TRY(group_gemms(d, s, &g, 1, cnt, w, yc, g.kg, (size_t)s->k, col, g.ckkg, g.ckk));
+            if (!g.pw)
+                AN_TRY(launch_io(d, "im2col", "col2im", s, cnt, ws, xc, (size_t)s->h,
+                                 (size_t)cnt * s->c, 1));
+        } else {
+            if (!g.pw)
+                AN_TRY(launch_io(d, "im2col", "im2col", s, cnt, xc, ws, g.ckk, (size_t)cnt, 1));
+            AN_TRY(group_gemms(d, s, &g, 0, cnt, w, col, g.ckkg, g.ckk, yc, g.kg, (size_t)s->k));
+        }
     }
-    return b.mem ? bias_add(d, s, b, y) : AN_OK;
+    return AN_OK;
 }
 
 static an_status forward_direct(an_dev *d, const an_conv_shape *s, an_buf x, an_buf w, an_buf b,
@@ -192,19 +229,9 @@ static an_status forward_direct(an_dev *d, const an_conv_shape *s, an_buf x, an_
     cl_kernel k;
     AN_TRY(an_kernel(d, "conv_direct", CONV_DIRECT_OPTS, "conv_direct_forward", &k));
     cl_int16 sh = shape_arg(s, s->n);
-    cl_int has_bias = b.mem != NULL;
-    an_buf bb = has_bias ? b : x; /* any valid buffer when there is no bias */
-    cl_uint xo = (cl_uint)x.off, wo = (cl_uint)w.off, bo = (cl_uint)bb.off, yo = (cl_uint)y.off;
-    AN_ARG(k, 0, sh);
-    AN_ARG(k, 1, has_bias);
-    AN_ARG(k, 2, x.mem);
-    AN_ARG(k, 3, xo);
-    AN_ARG(k, 4, w.mem);
-    AN_ARG(k, 5, wo);
-    AN_ARG(k, 6, bb.mem);
-    AN_ARG(k, 7, bo);
-    AN_ARG(k, 8, y.mem);
-    AN_ARG(k, 9, yo);
+    an_buf bb = b.mem ? b : x; /* any valid buffer when there is no bias */
+    AN_TRY(OP_ARGS(k, OP_VAL(sh), OP_I32(b.mem != NULL), OP_BUF(x), OP_BUF(w), OP_BUF(bb),
+                   OP_BUF(y)));
     size_t nob = (size_t)(s->k / s->groups + CONV_DIRECT_OB - 1) / CONV_DIRECT_OB;
     size_t gws[3] = {(size_t)(an_conv_ow(s) + 15) / 16, (size_t)an_conv_oh(s),
                      (size_t)s->n * s->groups * nob};
@@ -224,49 +251,27 @@ an_status an_conv_forward(an_dev *d, const an_conv_shape *s, an_conv_algo a, an_
     if (an_conv_winograd_tile(r) >= 0)
         return an_conv_winograd_forward(d, s, an_conv_winograd_tile(r), x, w, b, y, ws, ws_floats);
     if (r == AN_CONV_DIRECT) return forward_direct(d, s, x, w, b, y);
-    return forward_im2col(d, s, x, w, b, y, ws, ws_floats);
-}
-
-static an_status backward_data_im2col(an_dev *d, const an_conv_shape *s, an_buf w, an_buf dy,
-                                      an_buf dx, an_buf ws, size_t ws_floats) {
-    size_t ohw = ohw_of(s), ckk = ckk_of(s), chw = (size_t)s->c * s->h * s->w;
-    size_t kg = (size_t)(s->k / s->groups), ckkg = ckk / (size_t)s->groups;
-    int pw = is_pointwise(s), nb;
-    AN_TRY(chunk_images(s, ws, ws_floats, pw ? 0 : ckk * ohw, &nb));
-    for (int n0 = 0; n0 < s->n; n0 += nb) {
-        int cnt = s->n - n0 < nb ? s->n - n0 : nb;
-        an_buf dxc = an_buf_at(dx, (size_t)n0 * chw), col = pw ? dxc : ws;
-        for (int g = 0; g < s->groups; g++)
-            AN_TRY(an_gemm_batched(d, 1, 0, ckkg, ohw, kg, 1.0f, an_buf_at(w, g * kg * ckkg),
-                                   ckkg, 0, an_buf_at(dy, ((size_t)n0 * s->k + g * kg) * ohw),
-                                   ohw, (size_t)s->k * ohw, 0.0f, an_buf_at(col, g * ckkg * ohw),
-                                   ohw, ckk * ohw, (size_t)cnt));
-        if (!pw)
-            AN_TRY(launch_io(d, "im2col", "col2im", s, cnt, ws, dxc, (size_t)s->h,
-                             (size_t)cnt * s->c, 1));
-    }
-    return AN_OK;
+    AN_TRY(im2col_pass(d, s, 0, w, x, y, ws, ws_floats));
+    return b.mem ? bias_add(d, s, b, y) : AN_OK;
 }
 
 static an_status backward_weights_im2col(an_dev *d, const an_conv_shape *s, an_buf x, an_buf dy,
                                          an_buf dw, an_buf ws, size_t ws_floats) {
-    size_t ohw = ohw_of(s), ckk = ckk_of(s), chw = (size_t)s->c * s->h * s->w;
-    size_t kg = (size_t)(s->k / s->groups), ckkg = ckk / (size_t)s->groups;
-    int nb;
-    AN_TRY(chunk_images(s, ws, ws_floats, ws_per_image(s), &nb));
-    for (int n0 = 0; n0 < s->n; n0 += nb) {
-        int cnt = s->n - n0 < nb ? s->n - n0 : nb;
-        size_t np = (size_t)cnt * ohw; /* pixels of the chunk: the GEMM's K */
-        an_buf colt = ws, dyp = an_buf_at(ws, np * ckk);
-        AN_TRY(launch_io(d, "im2col", "im2col_t", s, cnt, an_buf_at(x, (size_t)n0 * chw), colt,
-                         ohw, (size_t)cnt, 1));
+    im2col_geom g;
+    AN_TRY(im2col_plan(s, ws, ws_floats, 1, &g));
+    for (int n0 = 0; n0 < s->n; n0 += g.nb) {
+        int cnt = s->n - n0 < g.nb ? s->n - n0 : g.nb;
+        size_t np = (size_t)cnt * g.ohw; /* pixels of the chunk: the GEMM's K */
+        an_buf colt = ws, dyp = an_buf_at(ws, np * g.ckk);
+        AN_TRY(launch_io(d, "im2col", "im2col_t", s, cnt, an_buf_at(x, (size_t)n0 * g.chw), colt,
+                         g.ohw, (size_t)cnt, 1));
         AN_TRY(launch_io(d, "im2col", "nchw_to_cnhw", s, cnt,
-                         an_buf_at(dy, (size_t)n0 * s->k * ohw), dyp, (size_t)s->k,
+                         an_buf_at(dy, (size_t)n0 * s->k * g.ohw), dyp, (size_t)s->k,
                          (size_t)cnt, 1));
-        for (int g = 0; g < s->groups; g++)
-            AN_TRY(an_gemm(d, 0, 0, kg, ckkg, np, 1.0f, an_buf_at(dyp, g * kg * np), np,
-                           an_buf_at(colt, g * ckkg), ckk, n0 == 0 ? 0.0f : 1.0f,
-                           an_buf_at(dw, g * kg * ckkg), ckkg));
+        for (int gi = 0; gi < s->groups; gi++)
+            AN_TRY(an_gemm(d, 0, 0, g.kg, g.ckkg, np, 1.0f, an_buf_at(dyp, gi * g.kg * np), np,
+                           an_buf_at(colt, gi * g.ckkg), g.ckk, n0 == 0 ? 0.0f : 1.0f,
+                           an_buf_at(dw, gi * g.kg * g.ckkg), g.ckkg));
     }
     return AN_OK;
 }
@@ -278,14 +283,7 @@ static an_status launch_direct3(an_dev *d, const char *name, const an_conv_shape
     cl_kernel k;
     AN_TRY(an_kernel(d, "conv_direct", CONV_DIRECT_OPTS, name, &k));
     cl_int16 sh = shape_arg(s, s->n);
-    cl_uint ao = (cl_uint)a.off, bo = (cl_uint)b.off, co = (cl_uint)c.off;
-    AN_ARG(k, 0, sh);
-    AN_ARG(k, 1, a.mem);
-    AN_ARG(k, 2, ao);
-    AN_ARG(k, 3, b.mem);
-    AN_ARG(k, 4, bo);
-    AN_ARG(k, 5, c.mem);
-    AN_ARG(k, 6, co);
+    AN_TRY(OP_ARGS(k, OP_VAL(sh), OP_BUF(a), OP_BUF(b), OP_BUF(c)));
     return an_launch(d, k, dims, gws, NULL);
 }
 
@@ -322,7 +320,7 @@ an_status an_conv_backward(an_dev *d, const an_conv_shape *s, an_conv_algo a, an
         AN_TRY(fft      ? an_conv_fft_backward_data(d, s, w, dy, dx, ws, ws_floats)
                : wino   ? an_conv_winograd_backward_data(d, s, m, w, dy, dx, ws, ws_floats)
                : direct ? backward_data_direct(d, s, w, dy, dx)
-                        : backward_data_im2col(d, s, w, dy, dx, ws, ws_floats));
+                        : im2col_pass(d, s, 1, w, dy, dx, ws, ws_floats));
     if (dw.mem)
         AN_TRY(fft      ? an_conv_fft_backward_weights(d, s, x, dy, dw, ws, ws_floats)
                : wino   ? an_conv_winograd_backward_weights(d, s, m, x, dy, dw, ws, ws_floats)

@@ -259,19 +259,9 @@ static an_status pad(an_dev *d, const fft_layout *l, an_buf src, int planes, int
                      int o, an_buf ws, size_t base, size_t to) {
     cl_kernel k;
     AN_TRY(an_kernel(d, "conv_fft", NULL, "fft_pad", &k));
-    cl_uint so = (cl_uint)src.off, wo = (cl_uint)(base + to);
-    cl_int ch = h, cw = w, fh = l->g.fh, fw = l->g.fw, oy = o;
-    AN_ARG(k, 0, src.mem);
-    AN_ARG(k, 1, so);
-    AN_ARG(k, 2, ws.mem);
-    AN_ARG(k, 3, wo);
-    AN_ARG(k, 4, ch);
-    AN_ARG(k, 5, cw);
-    AN_ARG(k, 6, fh);
-    AN_ARG(k, 7, fw);
-    AN_ARG(k, 8, oy);
-    AN_ARG(k, 9, oy);
-    size_t gws[3] = {(size_t)fw, (size_t)fh, (size_t)planes};
+    AN_TRY(OP_ARGS(k, OP_BUF(src), OP_VAL(ws.mem), OP_U32(base + to), OP_I32(h), OP_I32(w),
+                   OP_I32(l->g.fh), OP_I32(l->g.fw), OP_I32(o), OP_I32(o)));
+    size_t gws[3] = {(size_t)l->g.fw, (size_t)l->g.fh, (size_t)planes};
     return an_launch(d, k, 3, gws, NULL);
 }
 
@@ -282,24 +272,9 @@ static an_status crop(an_dev *d, const fft_layout *l, an_buf ws, size_t base, si
     cl_kernel k;
     AN_TRY(an_kernel(d, "conv_fft", NULL, "fft_crop", &k));
     an_buf bb = b.mem ? b : dst;
-    cl_uint fo = (cl_uint)(base + from), dof = (cl_uint)dst.off, bo = (cl_uint)bb.off;
-    cl_int has_bias = b.mem != NULL, cnk = nk, ch = h, cw = w, fh = l->g.fh, fw = l->g.fw, co = o;
-    cl_float scale = 1.0f / (float)l->g.real;
-    AN_ARG(k, 0, ws.mem);
-    AN_ARG(k, 1, fo);
-    AN_ARG(k, 2, dst.mem);
-    AN_ARG(k, 3, dof);
-    AN_ARG(k, 4, bb.mem);
-    AN_ARG(k, 5, bo);
-    AN_ARG(k, 6, has_bias);
-    AN_ARG(k, 7, cnk);
-    AN_ARG(k, 8, ch);
-    AN_ARG(k, 9, cw);
-    AN_ARG(k, 10, fh);
-    AN_ARG(k, 11, fw);
-    AN_ARG(k, 12, co);
-    AN_ARG(k, 13, co);
-    AN_ARG(k, 14, scale);
+    AN_TRY(OP_ARGS(k, OP_VAL(ws.mem), OP_U32(base + from), OP_BUF(dst), OP_BUF(bb),
+                   OP_I32(b.mem != NULL), OP_I32(nk), OP_I32(h), OP_I32(w), OP_I32(l->g.fh),
+                   OP_I32(l->g.fw), OP_I32(o), OP_I32(o), OP_F32(1.0f / (float)l->g.real)));
     size_t gws[3] = {(size_t)w, (size_t)h, (size_t)planes};
     return an_launch(d, k, 3, gws, NULL);
 }
@@ -319,18 +294,9 @@ static an_status cmac(an_dev *d, const fft_layout *l, an_buf ws, size_t base, in
     int jb = (nj + FFT_TJ - 1) / FFT_TJ;
     cl_int16 dd = {{ni, nj, nl, (cl_int)l->g.nf, a.sg, a.s1, a.s2, b.sg, b.s1, b.s2, o.sg, o.s1,
                     o.s2, jb, 0, 0}};
-    cl_uint ao = (cl_uint)(base + a.at), bo = (cl_uint)(base + b.at), oo = (cl_uint)(base + o.at);
-    cl_int acc = accumulate;
-    AN_ARG(k, 0, dd);
-    AN_ARG(k, 1, a.sign);
-    AN_ARG(k, 2, b.sign);
-    AN_ARG(k, 3, acc);
-    AN_ARG(k, 4, ws.mem);
-    AN_ARG(k, 5, ao);
-    AN_ARG(k, 6, ws.mem);
-    AN_ARG(k, 7, bo);
-    AN_ARG(k, 8, ws.mem);
-    AN_ARG(k, 9, oo);
+    AN_TRY(OP_ARGS(k, OP_VAL(dd), OP_F32(a.sign), OP_F32(b.sign), OP_I32(accumulate),
+                   OP_VAL(ws.mem), OP_U32(base + a.at), OP_VAL(ws.mem), OP_U32(base + b.at),
+                   OP_VAL(ws.mem), OP_U32(base + o.at)));
     size_t gws[3] = {l->g.nf, (size_t)(ni + FFT_TI - 1) / FFT_TI, (size_t)groups * jb};
     return an_launch(d, k, 3, gws, NULL);
 }
@@ -343,51 +309,68 @@ static an_status weight_spectra(an_dev *d, const an_conv_shape *s, const fft_lay
     return transform(d, l, 0, (size_t)kcg, ws, base, l->real, l->filt);
 }
 
-an_status an_conv_fft_forward(an_dev *d, const an_conv_shape *s, an_buf x, an_buf w, an_buf b,
-                              an_buf y, an_buf ws, size_t ws_floats) {
+/* One side of a convolution in the spectral domain: planes of h x w, cropped or padded by
+ * pad, with their spectra in the workspace region at `at`. */
+typedef struct fft_side {
+    int planes, h, w, pad;
+    size_t at;
+} fft_side;
+
+static fft_side input_side(const an_conv_shape *s, const fft_layout *l) {
+    fft_side sd = {s->c, s->h, s->w, s->pad, l->in};
+    return sd;
+}
+
+static fft_side output_side(const an_conv_shape *s, const fft_layout *l) {
+    fft_side sd = {s->k, an_conv_oh(s), an_conv_ow(s), 0, l->out};
+    return sd;
+}
+
+static size_t side_floats(fft_side sd) { return (size_t)sd.planes * sd.h * sd.w; }
+
+/* The spectra of cnt images of side sd, image n0 on of `from`. */
+static an_status side_spectra(an_dev *d, const fft_layout *l, fft_side sd, an_buf from, int n0,
+                              int cnt, an_buf ws, size_t base) {
+    AN_TRY(pad(d, l, an_buf_at(from, (size_t)n0 * side_floats(sd)), cnt * sd.planes, sd.h, sd.w,
+               sd.pad, ws, base, l->real));
+    return transform(d, l, 0, (size_t)cnt * sd.planes, ws, base, l->real, sd.at);
+}
+
+/* The forward's and dx's shared sequence: the weights' spectra, then per chunk the source's
+ * spectra, one product per frequency with the filters (wb), and the destination cropped out
+ * of the inverse transform, plus bias b when b.mem. */
+static an_status run_conv(an_dev *d, const an_conv_shape *s, an_buf ws, size_t ws_floats,
+                          int dx, an_buf from, an_buf w, an_buf b, an_buf to) {
     fft_layout l;
     size_t base;
     AN_TRY(plan_chunks(d, s, ws, ws_floats, &l, &base));
-    int cg = s->c / s->groups, kg = s->k / s->groups, oh = an_conv_oh(s), ow = an_conv_ow(s);
-    size_t chw = (size_t)s->c * s->h * s->w, kohw = (size_t)s->k * oh * ow;
+    int cg = s->c / s->groups, kg = s->k / s->groups;
+    fft_side src = dx ? output_side(s, &l) : input_side(s, &l);
+    fft_side dst = dx ? input_side(s, &l) : output_side(s, &l);
+    int si = src.planes / s->groups, di = dst.planes / s->groups;
+    cmac_op wb = {l.filt, kg * cg, dx ? cg : 1, dx ? 1 : cg, dx ? 1.0f : -1.0f};
     AN_TRY(weight_spectra(d, s, &l, w, ws, base));
     for (int n0 = 0; n0 < s->n; n0 += l.nb) {
         int cnt = s->n - n0 < l.nb ? s->n - n0 : l.nb;
-        AN_TRY(pad(d, &l, an_buf_at(x, (size_t)n0 * chw), cnt * s->c, s->h, s->w, s->pad, ws,
-                   base, l.real));
-        AN_TRY(transform(d, &l, 0, (size_t)cnt * s->c, ws, base, l.real, l.in));
-        cmac_op xa = {l.in, cg, s->c, 1, 1.0f}, wb = {l.filt, kg * cg, 1, cg, -1.0f},
-                yo = {l.out, kg, s->k, 1, 1.0f};
-        AN_TRY(cmac(d, &l, ws, base, s->groups, cnt, kg, cg, xa, wb, yo, 0));
-        AN_TRY(transform(d, &l, 1, (size_t)cnt * s->k, ws, base, l.out, l.real));
-        AN_TRY(crop(d, &l, ws, base, l.real, an_buf_at(y, (size_t)n0 * kohw), cnt * s->k, oh, ow,
-                    0, b, s->k));
+        AN_TRY(side_spectra(d, &l, src, from, n0, cnt, ws, base));
+        cmac_op a = {src.at, si, src.planes, 1, 1.0f}, o = {dst.at, di, dst.planes, 1, 1.0f};
+        AN_TRY(cmac(d, &l, ws, base, s->groups, cnt, di, si, a, wb, o, 0));
+        AN_TRY(transform(d, &l, 1, (size_t)cnt * dst.planes, ws, base, dst.at, l.real));
+        AN_TRY(crop(d, &l, ws, base, l.real, an_buf_at(to, (size_t)n0 * side_floats(dst)),
+                    cnt * dst.planes, dst.h, dst.w, dst.pad, b, dst.planes));
     }
     return AN_OK;
 }
 
+an_status an_conv_fft_forward(an_dev *d, const an_conv_shape *s, an_buf x, an_buf w, an_buf b,
+                              an_buf y, an_buf ws, size_t ws_floats) {
+    return run_conv(d, s, ws, ws_floats, 0, x, w, b, y);
+}
+
 an_status an_conv_fft_backward_data(an_dev *d, const an_conv_shape *s, an_buf w, an_buf dy,
                                     an_buf dx, an_buf ws, size_t ws_floats) {
-    fft_layout l;
-    size_t base;
-    AN_TRY(plan_chunks(d, s, ws, ws_floats, &l, &base));
-    int cg = s->c / s->groups, kg = s->k / s->groups, oh = an_conv_oh(s), ow = an_conv_ow(s);
-    size_t chw = (size_t)s->c * s->h * s->w, kohw = (size_t)s->k * oh * ow;
     an_buf none = {NULL, 0};
-    AN_TRY(weight_spectra(d, s, &l, w, ws, base));
-    for (int n0 = 0; n0 < s->n; n0 += l.nb) {
-        int cnt = s->n - n0 < l.nb ? s->n - n0 : l.nb;
-        AN_TRY(pad(d, &l, an_buf_at(dy, (size_t)n0 * kohw), cnt * s->k, oh, ow, 0, ws, base,
-                   l.real));
-        AN_TRY(transform(d, &l, 0, (size_t)cnt * s->k, ws, base, l.real, l.out));
-        cmac_op dya = {l.out, kg, s->k, 1, 1.0f}, wb = {l.filt, kg * cg, cg, 1, 1.0f},
-                dxo = {l.in, cg, s->c, 1, 1.0f};
-        AN_TRY(cmac(d, &l, ws, base, s->groups, cnt, cg, kg, dya, wb, dxo, 0));
-        AN_TRY(transform(d, &l, 1, (size_t)cnt * s->c, ws, base, l.in, l.real));
-        AN_TRY(crop(d, &l, ws, base, l.real, an_buf_at(dx, (size_t)n0 * chw), cnt * s->c, s->h,
-                    s->w, s->pad, none, 1));
-    }
-    return AN_OK;
+    return run_conv(d, s, ws, ws_floats, 1, dy, w, none, dx);
 }
 
 an_status an_conv_fft_backward_weights(an_dev *d, const an_conv_shape *s, an_buf x, an_buf dy,
@@ -395,17 +378,12 @@ an_status an_conv_fft_backward_weights(an_dev *d, const an_conv_shape *s, an_buf
     fft_layout l;
     size_t base;
     AN_TRY(plan_chunks(d, s, ws, ws_floats, &l, &base));
-    int cg = s->c / s->groups, kg = s->k / s->groups, oh = an_conv_oh(s), ow = an_conv_ow(s);
-    size_t chw = (size_t)s->c * s->h * s->w, kohw = (size_t)s->k * oh * ow;
+    int cg = s->c / s->groups, kg = s->k / s->groups;
     an_buf none = {NULL, 0};
     for (int n0 = 0; n0 < s->n; n0 += l.nb) {
         int cnt = s->n - n0 < l.nb ? s->n - n0 : l.nb;
-        AN_TRY(pad(d, &l, an_buf_at(x, (size_t)n0 * chw), cnt * s->c, s->h, s->w, s->pad, ws,
-                   base, l.real));
-        AN_TRY(transform(d, &l, 0, (size_t)cnt * s->c, ws, base, l.real, l.in));
-        AN_TRY(pad(d, &l, an_buf_at(dy, (size_t)n0 * kohw), cnt * s->k, oh, ow, 0, ws, base,
-                   l.real));
-        AN_TRY(transform(d, &l, 0, (size_t)cnt * s->k, ws, base, l.real, l.out));
+        AN_TRY(side_spectra(d, &l, input_side(s, &l), x, n0, cnt, ws, base));
+        AN_TRY(side_spectra(d, &l, output_side(s, &l), dy, n0, cnt, ws, base));
         cmac_op dya = {l.out, kg, 1, s->k, -1.0f}, xb = {l.in, cg, s->c, 1, 1.0f},
                 dwo = {l.filt, kg * cg, cg, 1, 1.0f};
         AN_TRY(cmac(d, &l, ws, base, s->groups, kg, cg, cnt, dya, xb, dwo, n0 > 0));

@@ -31,6 +31,7 @@
 #include <stdio.h>
 
 #include "ops/gemm.h"
+#include "ops/opargs.h"
 
 #define WINO_WS_CAP ((size_t)64 << 20) /* floats: 256 MB */
 #define WINO_AMAX 7                     /* largest a: F(3, 5) */
@@ -162,17 +163,13 @@ static an_status chunk_images(const an_conv_shape *s, const wino_geom *g, an_buf
         return an_error(AN_ERR_INVALID_ARG, "conv winograd: workspace of %zu floats is smaller "
                         "than one image's need of %zu (see an_conv_workspace_floats)", ws_floats,
                         need);
-    if (!ws.mem) return an_error(AN_ERR_INVALID_ARG, "conv winograd: workspace has no buffer");
-    size_t bytes = 0;
-    CL_CHECK(clGetMemObjectInfo(ws.mem, CL_MEM_SIZE, sizeof bytes, &bytes, NULL));
-    if (ws.off + ws_floats > bytes / sizeof(float))
-        return an_error(AN_ERR_INVALID_ARG, "conv winograd: workspace of %zu floats from offset "
-                        "%zu does not fit its buffer of %zu floats", ws_floats, ws.off,
-                        bytes / sizeof(float));
+    AN_TRY(op_check_buf("conv winograd", "workspace", ws, 0));
+    /* the part of the workspace the kernels' 32-bit offsets reach */
     size_t room = ws_floats;
-    if (ws.off + room > UINT_MAX) room = ws.off < UINT_MAX ? UINT_MAX - ws.off : 0;
+    if (ws.off + room > UINT_MAX) room = UINT_MAX - ws.off;
     if (room < need)
         return an_error(AN_ERR_UNSUPPORTED, "conv winograd: workspace past 2^32 floats");
+    AN_TRY(op_check_buf_fits("conv winograd", "workspace", ws, room));
     size_t n = (room - g->fixed) / g->per, cache = WINO_CHUNK_FLOATS / g->per;
     if (n > cache) n = cache > 0 ? cache : 1;
     *nb = n > (size_t)s->n ? s->n : (int)n;
@@ -204,12 +201,7 @@ static an_status launch_io(an_dev *d, const char *opts, const char *name, cl_int
                            an_buf out, size_t g0, size_t g1) {
     cl_kernel k;
     AN_TRY(an_kernel(d, "winograd", opts, name, &k));
-    cl_uint io = (cl_uint)in.off, oo = (cl_uint)out.off;
-    AN_ARG(k, 0, sh);
-    AN_ARG(k, 1, in.mem);
-    AN_ARG(k, 2, io);
-    AN_ARG(k, 3, out.mem);
-    AN_ARG(k, 4, oo);
+    AN_TRY(OP_ARGS(k, OP_VAL(sh), OP_BUF(in), OP_BUF(out)));
     size_t gws[2] = {g0, g1};
     return an_launch(d, k, 2, gws, NULL);
 }
@@ -245,14 +237,7 @@ static an_status outputs(an_dev *d, const char *opts, const wino_geom *g, int cn
     int np = cnt * (int)g->tiles;
     cl_int8 sh = int8_of(g->cout, g->oh, g->ow, g->tw, g->th, np, b.mem != NULL);
     an_buf bb = b.mem ? b : dst; /* any valid buffer when there is no bias */
-    cl_uint mo = (cl_uint)mm.off, bo = (cl_uint)bb.off, dof = (cl_uint)dst.off;
-    AN_ARG(k, 0, sh);
-    AN_ARG(k, 1, mm.mem);
-    AN_ARG(k, 2, mo);
-    AN_ARG(k, 3, bb.mem);
-    AN_ARG(k, 4, bo);
-    AN_ARG(k, 5, dst.mem);
-    AN_ARG(k, 6, dof);
+    AN_TRY(OP_ARGS(k, OP_VAL(sh), OP_BUF(mm), OP_BUF(bb), OP_BUF(dst)));
     size_t gws[2] = {(size_t)np, (size_t)g->cout};
     return an_launch(d, k, 2, gws, NULL);
 }

@@ -24,23 +24,11 @@ static an_status apply(an_dev *d, const char *op, const an_dropout_cfg *cfg, int
     if (!n || (!training && x.mem == y.mem && x.off == y.off)) return AN_OK;
     cl_kernel k;
     AN_TRY(an_kernel(d, "dropout", NULL, "dropout_apply", &k));
-    cl_uint c = (cl_uint)cols, lc = (cl_uint)layer_cols, co = (cl_uint)col_offset,
-            slo = (cl_uint)cfg->seed, shi = (cl_uint)(cfg->seed >> 32), step = cfg->step,
-            layer = cfg->layer, row0 = cfg->row_offset;
     cl_uint thr = training ? an_dropout_threshold(cfg->p) : 0;
     cl_float scale = training ? (float)(1.0 / (1.0 - cfg->p)) : 1.0f;
-    AN_TRY(op_arg_buf(k, 0, x));
-    AN_TRY(op_arg_buf(k, 2, y));
-    AN_ARG(k, 4, c);
-    AN_ARG(k, 5, lc);
-    AN_ARG(k, 6, co);
-    AN_ARG(k, 7, slo);
-    AN_ARG(k, 8, shi);
-    AN_ARG(k, 9, step);
-    AN_ARG(k, 10, layer);
-    AN_ARG(k, 11, thr);
-    AN_ARG(k, 12, scale);
-    AN_ARG(k, 13, row0);
+    AN_TRY(OP_ARGS(k, OP_BUF(x), OP_BUF(y), OP_U32(cols), OP_U32(layer_cols), OP_U32(col_offset),
+                   OP_U32(cfg->seed), OP_U32(cfg->seed >> 32), OP_U32(cfg->step),
+                   OP_U32(cfg->layer), OP_VAL(thr), OP_VAL(scale), OP_U32(cfg->row_offset)));
     /* dimension 0 over the counter groups of a row (a row's cols elements span at most
      * cols/4 + 2 groups of four), 1 over rows */
     size_t wg = d->info.max_work_group < WG ? d->info.max_work_group : WG;

@@ -10,6 +10,7 @@
  * fixed shapes (see launch_panel, and 4x1 for gemm_dot): PoCL's own choice of local size for
  * these kernels was 3-6x slower on 1024^3 (`alexnet bench-gemm --shape square`). */
 #include "ops/gemm.h"
+#include "ops/opargs.h"
 
 #include <clblast_c.h>
 #include <limits.h>
@@ -71,11 +72,10 @@ an_status an_gemm_backend_for(const an_dev *d, an_gemm_backend *out) {
 }
 
 /* Check one operand: rows x cols (as stored) with leading dimension ld, batch matrices apart by
- * stride, all inside the buffer, and every in-matrix index addressable by the kernels' 32-bit
- * arithmetic. */
+ * stride, all inside the buffer (ops/opargs.h), and every in-matrix index addressable by the
+ * kernels' 32-bit arithmetic. */
 static an_status check_operand(const char *what, an_buf m, size_t rows, size_t cols, size_t ld,
                                size_t stride, size_t batch) {
-    if (!m.mem) return an_error(AN_ERR_INVALID_ARG, "gemm: matrix %s has no buffer", what);
     if (ld < cols)
         return an_error(AN_ERR_INVALID_ARG, "gemm: leading dimension of %s is %zu < %zu columns",
                         what, ld, cols);
@@ -83,13 +83,7 @@ static an_status check_operand(const char *what, an_buf m, size_t rows, size_t c
     if (extent > UINT_MAX || m.off > UINT_MAX)
         return an_error(AN_ERR_UNSUPPORTED, "gemm: matrix %s spans %zu floats at offset %zu; "
                         "more than 2^32 is not supported", what, extent, m.off);
-    size_t bytes = 0;
-    CL_CHECK(clGetMemObjectInfo(m.mem, CL_MEM_SIZE, sizeof bytes, &bytes, NULL));
-    size_t end = m.off + (batch - 1) * stride + extent;
-    if (end > bytes / sizeof(float))
-        return an_error(AN_ERR_INVALID_ARG, "gemm: matrix %s needs floats up to %zu but its "
-                        "buffer holds %zu", what, end, bytes / sizeof(float));
-    return AN_OK;
+    return op_check_buf_holds("gemm", what, m, (batch - 1) * stride + extent);
 }
 
 static an_status clblast_status(CLBlastStatusCode st) {

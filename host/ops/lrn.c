@@ -59,7 +59,17 @@ static an_status get_kernel(an_dev *d, const an_lrn_params *p, int c, int hw, co
     return an_kernel(d, "lrn", opts, name, k);
 }
 
-static an_status launch(an_dev *d, cl_kernel k, int n, int hw, int vec) {
+/* Check, build and enqueue kernel `name` (lrn_forward or lrn_backward): its arguments are
+ * (hw, c, alpha per term, beta, k) and then the nbufs buffers, as (buffer, offset) pairs. */
+static an_status run(an_dev *d, const char *name, const an_lrn_params *p, int n, int c, int h,
+                     int w, const char *const *names, const an_buf *bufs, int nbufs) {
+    AN_TRY(check_args(name, p, n, c, h, w, names, bufs, nbufs));
+    cl_kernel k;
+    int hw = h * w, vec;
+    AN_TRY(get_kernel(d, p, c, hw, name, &k, &vec));
+    AN_TRY(OP_ARGS(k, OP_I32(hw), OP_I32(c), OP_F32(an_lrn_alpha_per_term(p)), OP_F32(p->beta),
+                   OP_F32(p->k)));
+    for (int i = 0; i < nbufs; i++) AN_TRY(OP_ARGS_AT(k, 5 + 2 * (cl_uint)i, OP_BUF(bufs[i])));
     size_t lws[2] = {d->info.max_work_group < LRN_LWS ? d->info.max_work_group : LRN_LWS, 1};
     size_t gws[2] = {an_round_up((size_t)(hw + vec - 1) / vec, lws[0]), (size_t)n};
     return an_launch(d, k, 2, gws, lws);
@@ -69,46 +79,12 @@ an_status an_lrn_forward(an_dev *d, const an_lrn_params *p, int n, int c, int h,
                          an_buf y) {
     const char *const names[] = {"x", "y"};
     an_buf bufs[2] = {x, y};
-    AN_TRY(check_args("lrn_forward", p, n, c, h, w, names, bufs, 2));
-    cl_kernel k;
-    cl_int hw = h * w, cc = c;
-    int vec;
-    AN_TRY(get_kernel(d, p, c, hw, "lrn_forward", &k, &vec));
-    cl_float alpha = an_lrn_alpha_per_term(p), beta = p->beta, kk = p->k;
-    cl_uint xo = (cl_uint)x.off, yo = (cl_uint)y.off;
-    AN_ARG(k, 0, hw);
-    AN_ARG(k, 1, cc);
-    AN_ARG(k, 2, alpha);
-    AN_ARG(k, 3, beta);
-    AN_ARG(k, 4, kk);
-    AN_ARG(k, 5, x.mem);
-    AN_ARG(k, 6, xo);
-    AN_ARG(k, 7, y.mem);
-    AN_ARG(k, 8, yo);
-    return launch(d, k, n, hw, vec);
+    return run(d, "lrn_forward", p, n, c, h, w, names, bufs, 2);
 }
 
 an_status an_lrn_backward(an_dev *d, const an_lrn_params *p, int n, int c, int h, int w,
                           an_buf x, an_buf dy, an_buf dx) {
     const char *const names[] = {"x", "dy", "dx"};
     an_buf bufs[3] = {x, dy, dx};
-    AN_TRY(check_args("lrn_backward", p, n, c, h, w, names, bufs, 3));
-    cl_kernel k;
-    cl_int hw = h * w, cc = c;
-    int vec;
-    AN_TRY(get_kernel(d, p, c, hw, "lrn_backward", &k, &vec));
-    cl_float alpha = an_lrn_alpha_per_term(p), beta = p->beta, kk = p->k;
-    cl_uint xo = (cl_uint)x.off, dyo = (cl_uint)dy.off, dxo = (cl_uint)dx.off;
-    AN_ARG(k, 0, hw);
-    AN_ARG(k, 1, cc);
-    AN_ARG(k, 2, alpha);
-    AN_ARG(k, 3, beta);
-    AN_ARG(k, 4, kk);
-    AN_ARG(k, 5, x.mem);
-    AN_ARG(k, 6, xo);
-    AN_ARG(k, 7, dy.mem);
-    AN_ARG(k, 8, dyo);
-    AN_ARG(k, 9, dx.mem);
-    AN_ARG(k, 10, dxo);
-    return launch(d, k, n, hw, vec);
+    return run(d, "lrn_backward", p, n, c, h, w, names, bufs, 3);
 }

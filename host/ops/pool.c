@@ -20,17 +20,13 @@ int an_pool_out(int in, int k, int stride, int pad) {
     return span < 0 ? 0 : (int)(span / stride + 1);
 }
 
-/* A tensor argument: its name for messages, the buffer, and how many elements the op touches. */
+/* A tensor argument: its name for messages, the buffer, and whether it has the output's shape
+ * (else the input's). */
 typedef struct tensor_arg {
     const char *name;
     an_buf b;
-    size_t count;
+    int out;
 } tensor_arg;
-
-static an_status check_tensors(const char *op, const tensor_arg *t, int nt) {
-    for (int i = 0; i < nt; i++) AN_TRY(op_check_buf(op, t[i].name, t[i].b, t[i].count));
-    return AN_OK;
-}
 
 /* Check a windowed pool's shape and window; *oh, *ow receive the output size. */
 static an_status check_window(const char *op, const an_pool_params *p, int n, int c, int h, int w,
@@ -72,19 +68,15 @@ static an_status set_geometry(cl_kernel k, size_t count, int h, int w, int oh, i
         g[4] = p->kh, g[5] = p->kw, g[6] = p->sh, g[7] = p->sw, g[8] = p->ph, g[9] = p->pw;
         ng = 10;
     }
-    AN_ARG(k, 0, cnt);
-    for (int i = 0; i < ng; i++) AN_ARG(k, (cl_uint)(1 + i), g[i]);
+    AN_TRY(OP_ARGS(k, OP_VAL(cnt)));
+    for (int i = 0; i < ng; i++) AN_TRY(OP_ARGS_AT(k, (cl_uint)(1 + i), OP_VAL(g[i])));
     *next = (cl_uint)(1 + ng);
     return AN_OK;
 }
 
 /* Set the tensor arguments (buffer, offset) from index first on. */
 static an_status set_tensors(cl_kernel k, cl_uint first, const tensor_arg *t, int nt) {
-    for (int i = 0; i < nt; i++) {
-        cl_uint off = (cl_uint)t[i].b.off;
-        AN_ARG(k, first + 2 * (cl_uint)i, t[i].b.mem);
-        AN_ARG(k, first + 2 * (cl_uint)i + 1, off);
-    }
+    for (int i = 0; i < nt; i++) AN_TRY(OP_ARGS_AT(k, first + 2 * (cl_uint)i, OP_BUF(t[i].b)));
     return AN_OK;
 }
 
@@ -112,70 +104,65 @@ static an_status run_rows(an_dev *d, const char *name, size_t rows, int h, int w
              "-DPOOL_PH=%d -DPOOL_PW=%d -DPOOL_H=%d -DPOOL_W=%d -DPOOL_OH=%d -DPOOL_OW=%d", p->kh,
              p->kw, p->sh, p->sw, p->ph, p->pw, h, w, oh, ow);
     AN_TRY(an_kernel(d, "pool", opts, name, &k));
-    cl_uint cnt = (cl_uint)rows;
-    AN_ARG(k, 0, cnt);
+    AN_TRY(OP_ARGS(k, OP_U32(rows)));
     AN_TRY(set_tensors(k, 1, t, nt));
     size_t lws = d->info.max_work_group < POOL_LWS ? d->info.max_work_group : POOL_LWS;
     size_t gws = an_round_up(rows, lws);
     return an_launch(d, k, 1, &gws, &lws);
 }
 
+/* One pool op: check its shape (p: its window; NULL: adaptive pooling to oh x ow) and its first
+ * nchecked tensors, then enqueue its kernel over the last tensor, the one it writes: a work-item
+ * per row (max pooling: kernel op_rows) or per element (average pooling: kernel op). */
+static an_status pool_op(an_dev *d, const char *op, int rows, const an_pool_params *p, int n,
+                         int c, int h, int w, int oh, int ow, const tensor_arg *t, int nt,
+                         int nchecked) {
+    if (p)
+        AN_TRY(check_window(op, p, n, c, h, w, &oh, &ow));
+    else
+        AN_TRY(check_adaptive(op, n, c, h, w, oh, ow));
+    size_t planes = (size_t)n * c, in = (size_t)h * w, out = (size_t)oh * ow;
+    for (int i = 0; i < nchecked; i++)
+        AN_TRY(op_check_buf(op, t[i].name, t[i].b, planes * (t[i].out ? out : in)));
+    int last_out = t[nt - 1].out;
+    if (!rows) return run(d, op, last_out ? out : in, planes, h, w, oh, ow, p, t, nt);
+    char name[64];
+    snprintf(name, sizeof name, "%s_rows", op);
+    return run_rows(d, name, planes * (size_t)(last_out ? oh : h), h, w, oh, ow, p, t, nt);
+}
+
 an_status an_maxpool_forward(an_dev *d, const an_pool_params *p, int n, int c, int h, int w,
                              an_buf x, an_buf y, an_buf argmax) {
-    int oh, ow;
-    AN_TRY(check_window("maxpool_forward", p, n, c, h, w, &oh, &ow));
-    size_t in = (size_t)n * c * h * w, out = (size_t)n * c * oh * ow;
-    tensor_arg t[3] = {{"x", x, in}, {"y", y, out}, {"argmax", argmax, out}};
-    AN_TRY(check_tensors("maxpool_forward", t, argmax.mem ? 3 : 2));
-    return run_rows(d, "maxpool_forward_rows", (size_t)n * c * oh, h, w, oh, ow, p, t, 3);
+    const tensor_arg t[3] = {{"x", x, 0}, {"y", y, 1}, {"argmax", argmax, 1}};
+    return pool_op(d, "maxpool_forward", 1, p, n, c, h, w, 0, 0, t, 3, argmax.mem ? 3 : 2);
 }
 
 an_status an_maxpool_backward(an_dev *d, const an_pool_params *p, int n, int c, int h, int w,
                               an_buf argmax, an_buf dy, an_buf dx) {
-    int oh, ow;
-    AN_TRY(check_window("maxpool_backward", p, n, c, h, w, &oh, &ow));
-    size_t in = (size_t)n * c * h * w, out = (size_t)n * c * oh * ow;
-    tensor_arg t[3] = {{"argmax", argmax, out}, {"dy", dy, out}, {"dx", dx, in}};
-    AN_TRY(check_tensors("maxpool_backward", t, 3));
-    return run_rows(d, "maxpool_backward_rows", (size_t)n * c * h, h, w, oh, ow, p, t, 3);
+    const tensor_arg t[3] = {{"argmax", argmax, 1}, {"dy", dy, 1}, {"dx", dx, 0}};
+    return pool_op(d, "maxpool_backward", 1, p, n, c, h, w, 0, 0, t, 3, 3);
 }
 
 an_status an_avgpool_forward(an_dev *d, const an_pool_params *p, int n, int c, int h, int w,
                              an_buf x, an_buf y) {
-    int oh, ow;
-    AN_TRY(check_window("avgpool_forward", p, n, c, h, w, &oh, &ow));
-    size_t in = (size_t)n * c * h * w, out = (size_t)n * c * oh * ow;
-    tensor_arg t[2] = {{"x", x, in}, {"y", y, out}};
-    AN_TRY(check_tensors("avgpool_forward", t, 2));
-    return run(d, "avgpool_forward", (size_t)oh * ow, (size_t)n * c, h, w, oh, ow, p, t, 2);
+    const tensor_arg t[2] = {{"x", x, 0}, {"y", y, 1}};
+    return pool_op(d, "avgpool_forward", 0, p, n, c, h, w, 0, 0, t, 2, 2);
 }
 
 an_status an_avgpool_backward(an_dev *d, const an_pool_params *p, int n, int c, int h, int w,
                               an_buf dy, an_buf dx) {
-    int oh, ow;
-    AN_TRY(check_window("avgpool_backward", p, n, c, h, w, &oh, &ow));
-    size_t in = (size_t)n * c * h * w, out = (size_t)n * c * oh * ow;
-    tensor_arg t[2] = {{"dy", dy, out}, {"dx", dx, in}};
-    AN_TRY(check_tensors("avgpool_backward", t, 2));
-    return run(d, "avgpool_backward", (size_t)h * w, (size_t)n * c, h, w, oh, ow, p, t, 2);
+    const tensor_arg t[2] = {{"dy", dy, 1}, {"dx", dx, 0}};
+    return pool_op(d, "avgpool_backward", 0, p, n, c, h, w, 0, 0, t, 2, 2);
 }
 
 an_status an_adaptive_avgpool_forward(an_dev *d, int n, int c, int h, int w, int oh, int ow,
                                       an_buf x, an_buf y) {
-    AN_TRY(check_adaptive("adaptive_avgpool_forward", n, c, h, w, oh, ow));
-    size_t in = (size_t)n * c * h * w, out = (size_t)n * c * oh * ow;
-    tensor_arg t[2] = {{"x", x, in}, {"y", y, out}};
-    AN_TRY(check_tensors("adaptive_avgpool_forward", t, 2));
-    return run(d, "adaptive_avgpool_forward", (size_t)oh * ow, (size_t)n * c, h, w, oh, ow, NULL,
-               t, 2);
+    const tensor_arg t[2] = {{"x", x, 0}, {"y", y, 1}};
+    return pool_op(d, "adaptive_avgpool_forward", 0, NULL, n, c, h, w, oh, ow, t, 2, 2);
 }
 
 an_status an_adaptive_avgpool_backward(an_dev *d, int n, int c, int h, int w, int oh, int ow,
                                        an_buf dy, an_buf dx) {
-    AN_TRY(check_adaptive("adaptive_avgpool_backward", n, c, h, w, oh, ow));
-    size_t in = (size_t)n * c * h * w, out = (size_t)n * c * oh * ow;
-    tensor_arg t[2] = {{"dy", dy, out}, {"dx", dx, in}};
-    AN_TRY(check_tensors("adaptive_avgpool_backward", t, 2));
-    return run(d, "adaptive_avgpool_backward", (size_t)h * w, (size_t)n * c, h, w, oh, ow, NULL,
-               t, 2);
+    const tensor_arg t[2] = {{"dy", dy, 1}, {"dx", dx, 0}};
+    return pool_op(d, "adaptive_avgpool_backward", 0, NULL, n, c, h, w, oh, ow, t, 2, 2);
 }

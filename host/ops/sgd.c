@@ -60,20 +60,14 @@ an_status an_sgd_step(an_dev *d, const an_sgd_table *t, an_buf w, an_buf g, an_b
     if (!t->nruns) return AN_OK;
     cl_kernel k;
     AN_TRY(an_kernel(d, "sgd", NULL, "sgd_run", &k));
-    AN_TRY(op_arg_buf(k, 0, w));
-    AN_TRY(op_arg_buf(k, 2, g));
-    AN_TRY(op_arg_buf(k, 4, v));
-    AN_ARG(k, 10, momentum);
+    AN_TRY(OP_ARGS(k, OP_BUF(w), OP_BUF(g), OP_BUF(v)));
+    AN_TRY(OP_ARGS_AT(k, 10, OP_F32(momentum)));
     size_t wg = d->info.max_work_group < WG ? d->info.max_work_group : WG;
     for (size_t r = 0; r < t->nruns; r++) {
         const an_sgd_segment *s = &t->runs[r];
         /* As the reference: e and l rounded to float, then their product. */
         float e = lr * s->lr_mult, l = decay * s->decay_mult, le = l * e;
-        cl_uint start = (cl_uint)s->start, n = (cl_uint)s->length;
-        AN_ARG(k, 6, start);
-        AN_ARG(k, 7, n);
-        AN_ARG(k, 8, e);
-        AN_ARG(k, 9, le);
+        AN_TRY(OP_ARGS_AT(k, 6, OP_U32(s->start), OP_U32(s->length), OP_F32(e), OP_F32(le)));
         size_t gws = an_round_up((s->length + VEC - 1) / VEC, wg);
         AN_TRY(an_launch(d, k, 1, &gws, &wg));
     }

@@ -30,28 +30,18 @@ static an_status run(an_dev *d, const char *op, int mode, an_buf x, an_buf label
                                  "-DSM_LABELS=1 -DSM_GRAD=1 -DSM_SMOOTH=1"};
     cl_kernel k1;
     AN_TRY(an_kernel(d, "softmax", opts[mode], "softmax_rows", &k1));
-    cl_uint kk = (cl_uint)k, i = 0;
-    cl_float scale = mode >= 2 ? (float)(1.0 / (double)n) : 1.0f, e = eps;
-    AN_TRY(op_arg_buf(k1, i, x));
-    AN_TRY(op_arg_buf(k1, i + 2, out));
-    i += 4;
-    if (mode) {
-        AN_TRY(op_arg_buf(k1, i, labels));
-        AN_TRY(op_arg_buf(k1, i + 2, stats));
-        i += 4;
-    }
-    AN_ARG(k1, i, kk);
-    AN_ARG(k1, i + 1, scale);
-    if (mode == 3) AN_ARG(k1, i + 2, e);
+    cl_uint i = mode ? 8 : 4; /* the scalars follow the buffers */
+    AN_TRY(OP_ARGS(k1, OP_BUF(x), OP_BUF(out)));
+    if (mode) AN_TRY(OP_ARGS_AT(k1, 4, OP_BUF(labels), OP_BUF(stats)));
+    AN_TRY(OP_ARGS_AT(k1, i, OP_U32(k), OP_F32(mode >= 2 ? 1.0 / (double)n : 1.0)));
+    if (mode == 3) AN_TRY(OP_ARGS_AT(k1, i + 2, OP_F32(eps)));
     size_t lws = SM_WG, gws = n * SM_WG;
     AN_TRY(an_launch(d, k1, 1, &gws, &lws));
     if (!mode) return AN_OK;
 
     cl_kernel k2;
     AN_TRY(an_kernel(d, "softmax", opts[mode], "softmax_stats", &k2));
-    cl_uint nn = (cl_uint)n;
-    AN_TRY(op_arg_buf(k2, 0, stats));
-    AN_ARG(k2, 2, nn);
+    AN_TRY(OP_ARGS(k2, OP_BUF(stats), OP_U32(n)));
     gws = SM_WG;
     return an_launch(d, k2, 1, &gws, &lws);
 }

@@ -46,15 +46,10 @@ static const struct {
 
 static const an_gemm_backend gemm_backends[] = {AN_GEMM_OWN, AN_GEMM_CLBLAST};
 
-static _Atomic int tune_mode = AN_TUNE_MODE_ENV;
-static struct {
-    _Atomic unsigned long timed, read;
-} counts;
+void an_tune_set_mode(an_dev *d, int mode) { d->tune_mode = mode; }
 
-void an_tune_set_mode(int mode) { tune_mode = mode; }
-
-int an_tune_mode(void) {
-    if (tune_mode != AN_TUNE_MODE_ENV) return tune_mode;
+int an_tune_mode(const an_dev *d) {
+    if (d && d->tune_mode != AN_TUNE_MODE_ENV) return d->tune_mode;
     const char *e = getenv("ALEXNET_TUNE");
     if (e && (strcmp(e, "off") == 0 || strcmp(e, "0") == 0)) return AN_TUNE_MODE_OFF;
     if (e && strcmp(e, "retune") == 0) return AN_TUNE_MODE_RETUNE;
@@ -174,9 +169,12 @@ double an_tune_accuracy_factor(an_tune_dir dir) {
     return dir == AN_TUNE_FORWARD ? TUNE_ACCURACY_FWD_X : TUNE_ACCURACY_GRAD_X;
 }
 
-void an_tune_counts(unsigned long *timed, unsigned long *read) {
-    *timed = counts.timed;
-    *read = counts.read;
+void an_tune_counts(const an_dev *devs, int ndev, unsigned long *timed, unsigned long *read) {
+    *timed = *read = 0;
+    for (int i = 0; i < ndev; i++) {
+        *timed += devs[i].tune_timed;
+        *read += devs[i].tune_read;
+    }
 }
 
 void an_tune_forget(void) { an_tune_cache_forget(); }
@@ -439,10 +437,10 @@ an_status an_conv_tune(an_dev *d, const an_conv_shape *s, an_tune_dir dir, an_tu
         return an_error(AN_ERR_INVALID_ARG, "tune: no candidate algorithm for this shape (see "
                         "ALEXNET_TUNE_CANDIDATES and ALEXNET_GEMM)");
     int found;
-    AN_TRY(an_tune_cache_lookup(d, s, dir, &r, an_tune_mode() == AN_TUNE_MODE_RETUNE, out,
+    AN_TRY(an_tune_cache_lookup(d, s, dir, &r, an_tune_mode(d) == AN_TUNE_MODE_RETUNE, out,
                                 &found));
     if (found) {
-        counts.read++;
+        d->tune_read++;
         return AN_OK;
     }
     an_profile *prof = d->prof; /* keep the timing runs out of the caller's profile */
@@ -451,7 +449,7 @@ an_status an_conv_tune(an_dev *d, const an_conv_shape *s, an_tune_dir dir, an_tu
     if (st == AN_OK) st = time_all(d, s, dir, fn, ctx, &r);
     d->prof = prof;
     AN_TRY(st);
-    counts.timed++;
+    d->tune_timed++;
     *out = r;
     return an_tune_cache_store(d, s, dir, &r);
 }

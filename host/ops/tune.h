@@ -9,7 +9,7 @@
  * keyed by device, driver, platform, shape, direction, candidate set and a hash of the code, so
  * that a changed kernel or launcher re-times instead of trusting an old choice.
  *
- * ALEXNET_TUNE=off (or an_tune_set_mode) switches tuning off: AN_CONV_AUTO then means
+ * ALEXNET_TUNE=off (or an_tune_set_mode on the device) switches tuning off: AN_CONV_AUTO then means
  * an_conv_algo_resolve's fixed rule. ALEXNET_TUNE=retune times again, ignoring the cache file,
  * and rewrites it. ALEXNET_GEMM (or an_gemm_set_backend) fixes the GEMM backend, and then only
  * that one is a candidate; ALEXNET_TUNE_CANDIDATES=im2col+own,direct (names as
@@ -22,8 +22,8 @@
  * 1 + up to 3 times; a slow one (3x the best so far) stops after one timed run, or after the
  * warm-up when its device time alone already is 3x the best.
  *
- * The mode, counters and fault hook are process-wide; the GEMM preference a choice sets belongs
- * to the device (an_gemm_prefer). Tuning waits for the device's queue and keeps its own
+ * The mode, counters and fault hook belong to the device, as does the GEMM preference a choice
+ * sets (an_gemm_prefer); the in-memory choices and the file are shared by the process. Tuning waits for the device's queue and keeps its own
  * launches out of the profile. */
 #ifndef AN_OPS_TUNE_H
 #define AN_OPS_TUNE_H
@@ -73,10 +73,11 @@ typedef struct an_tune_result {
     double err[AN_TUNE_MAX_CANDIDATES];
 } an_tune_result;
 
-enum { AN_TUNE_MODE_ENV = -1, AN_TUNE_MODE_OFF = 0, AN_TUNE_MODE_ON = 1, AN_TUNE_MODE_RETUNE = 2 };
-/* AN_TUNE_MODE_ENV (the default) reads ALEXNET_TUNE: off|0, retune, or on (anything else). */
-void an_tune_set_mode(int mode);
-int an_tune_mode(void);
+enum { AN_TUNE_MODE_ENV = 0, AN_TUNE_MODE_OFF = 1, AN_TUNE_MODE_ON = 2, AN_TUNE_MODE_RETUNE = 3 };
+/* The tuning mode of calls on d. AN_TUNE_MODE_ENV (a device's default) reads ALEXNET_TUNE:
+ * off|0, retune, or on (anything else); so does an_tune_mode(NULL). */
+void an_tune_set_mode(an_dev *d, int mode);
+int an_tune_mode(const an_dev *d);
 
 /* "fwd", "bwd-data", "bwd-weights"; "forced", "rule", "timed", "cache". */
 const char *an_tune_dir_name(an_tune_dir dir);
@@ -110,8 +111,8 @@ const char *an_tune_cache_path(const an_dev *d, char *buf, size_t cap);
  * err and still be chosen (2 for the forward, 3 for the gradients). */
 double an_tune_accuracy_factor(an_tune_dir dir);
 
-/* Shapes this process timed, and read from the cache (file or memory). */
-void an_tune_counts(unsigned long *timed, unsigned long *read);
+/* Shapes tuned on the ndev devices: timed, and read from the cache (file or memory). */
+void an_tune_counts(const an_dev *devs, int ndev, unsigned long *timed, unsigned long *read);
 /* Forget this process's in-memory choices (the file stays). */
 void an_tune_forget(void);
 

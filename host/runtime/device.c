@@ -37,28 +37,26 @@ static int has_extension(cl_device_id id, const char *ext) {
     return found;
 }
 
+/* One field of d from clGetDeviceInfo (DEVICE) or clGetPlatformInfo (PLATFORM). */
+#define DEVICE_INFO(param, field) \
+    CL_CHECK(clGetDeviceInfo(d->id, param, sizeof d->field, &d->field, NULL))
+#define PLATFORM_INFO(param, field) \
+    CL_CHECK(clGetPlatformInfo(d->platform, param, sizeof d->field, &d->field, NULL))
+
 static an_status describe(an_device_info *d) {
-    CL_CHECK(clGetDeviceInfo(d->id, CL_DEVICE_NAME, sizeof d->name, d->name, NULL));
-    CL_CHECK(clGetDeviceInfo(d->id, CL_DEVICE_VENDOR, sizeof d->vendor, d->vendor, NULL));
-    CL_CHECK(clGetDeviceInfo(d->id, CL_DEVICE_VERSION, sizeof d->version, d->version, NULL));
-    CL_CHECK(clGetDeviceInfo(d->id, CL_DRIVER_VERSION, sizeof d->driver, d->driver, NULL));
-    CL_CHECK(clGetDeviceInfo(d->id, CL_DEVICE_TYPE, sizeof d->type, &d->type, NULL));
-    CL_CHECK(clGetDeviceInfo(d->id, CL_DEVICE_MAX_COMPUTE_UNITS, sizeof d->compute_units,
-                             &d->compute_units, NULL));
-    CL_CHECK(clGetDeviceInfo(d->id, CL_DEVICE_MAX_CLOCK_FREQUENCY, sizeof d->clock_mhz,
-                             &d->clock_mhz, NULL));
-    CL_CHECK(clGetDeviceInfo(d->id, CL_DEVICE_GLOBAL_MEM_SIZE, sizeof d->global_mem,
-                             &d->global_mem, NULL));
-    CL_CHECK(clGetDeviceInfo(d->id, CL_DEVICE_MAX_MEM_ALLOC_SIZE, sizeof d->max_alloc,
-                             &d->max_alloc, NULL));
-    CL_CHECK(clGetDeviceInfo(d->id, CL_DEVICE_LOCAL_MEM_SIZE, sizeof d->local_mem,
-                             &d->local_mem, NULL));
-    CL_CHECK(clGetDeviceInfo(d->id, CL_DEVICE_MAX_WORK_GROUP_SIZE, sizeof d->max_work_group,
-                             &d->max_work_group, NULL));
-    CL_CHECK(clGetPlatformInfo(d->platform, CL_PLATFORM_NAME, sizeof d->platform_name,
-                               d->platform_name, NULL));
-    CL_CHECK(clGetPlatformInfo(d->platform, CL_PLATFORM_VERSION, sizeof d->platform_version,
-                               d->platform_version, NULL));
+    DEVICE_INFO(CL_DEVICE_NAME, name);
+    DEVICE_INFO(CL_DEVICE_VENDOR, vendor);
+    DEVICE_INFO(CL_DEVICE_VERSION, version);
+    DEVICE_INFO(CL_DRIVER_VERSION, driver);
+    DEVICE_INFO(CL_DEVICE_TYPE, type);
+    DEVICE_INFO(CL_DEVICE_MAX_COMPUTE_UNITS, compute_units);
+    DEVICE_INFO(CL_DEVICE_MAX_CLOCK_FREQUENCY, clock_mhz);
+    DEVICE_INFO(CL_DEVICE_GLOBAL_MEM_SIZE, global_mem);
+    DEVICE_INFO(CL_DEVICE_MAX_MEM_ALLOC_SIZE, max_alloc);
+    DEVICE_INFO(CL_DEVICE_LOCAL_MEM_SIZE, local_mem);
+    DEVICE_INFO(CL_DEVICE_MAX_WORK_GROUP_SIZE, max_work_group);
+    PLATFORM_INFO(CL_PLATFORM_NAME, platform_name);
+    PLATFORM_INFO(CL_PLATFORM_VERSION, platform_version);
     d->fp16 = has_extension(d->id, "cl_khr_fp16");
     d->fp64 = has_extension(d->id, "cl_khr_fp64");
     d->simulator = strstr(d->platform_name, "Oclgrind") != NULL;

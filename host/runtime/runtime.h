@@ -26,6 +26,8 @@ typedef struct an_dev {
     int gemm_prefer;        /* an_gemm_set_backend and an_gemm_prefer (0: AN_GEMM_AUTO) */
     int tune_fault[3];      /* ops/tune.h's test hook an_tune_inject_fault: the candidate's
                                algorithm (0: none), GEMM backend, and whether wrong or failing */
+    int tune_mode;          /* ops/tune.h's an_tune_set_mode (0: ALEXNET_TUNE decides) */
+    unsigned long tune_timed, tune_read; /* ops/tune.h's an_tune_counts on this device */
     size_t largest_alloc;   /* the largest buffer an_alloc made on this device, and its name */
     char largest_name[96];
 } an_dev;

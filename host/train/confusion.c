@@ -9,68 +9,44 @@
 #include "util/try.h"
 #include "util/atomic_file.h"
 #include "util/png.h"
-
-typedef struct sbuf {
-    char *p;
-    size_t len, cap;
-    int oom;
-} sbuf;
-
-static void sb_add(sbuf *b, const char *s, size_t n) {
-    if (b->oom) return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = (b->len + n + 1) * 2;
-        char *q = realloc(b->p, cap);
-        if (!q) {
-            b->oom = 1;
-            return;
-        }
-        b->p = q;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = 0;
-}
-
-static void sb_str(sbuf *b, const char *s) { sb_add(b, s, strlen(s)); }
+#include "util/strbuf.h"
 
 /* A CSV field: quoted (quotes doubled) when it holds a comma, a quote or a line break. */
-static void sb_field(sbuf *b, const char *s) {
+static void sb_field(an_strbuf *b, const char *s) {
     if (!strpbrk(s, ",\"\r\n")) {
-        sb_str(b, s);
+        an_sb_str(b, s);
         return;
     }
-    sb_str(b, "\"");
+    an_sb_str(b, "\"");
     for (; *s; s++) {
-        sb_add(b, s, 1);
-        if (*s == '"') sb_add(b, s, 1);
+        an_sb_add(b, s, 1);
+        if (*s == '"') an_sb_add(b, s, 1);
     }
-    sb_str(b, "\"");
+    an_sb_str(b, "\"");
 }
 
 an_status an_confusion_write_csv(const char *path, int K, const char *const *names,
                                  const size_t *cm) {
-    sbuf b = {0};
+    an_strbuf b = {0};
     char num[64];
-    sb_str(&b, "class,images,accuracy");
+    an_sb_str(&b, "class,images,accuracy");
     for (int k = 0; k < K; k++) {
-        sb_str(&b, ",");
+        an_sb_str(&b, ",");
         sb_field(&b, names[k]);
     }
-    sb_str(&b, "\n");
+    an_sb_str(&b, "\n");
     for (int y = 0; y < K; y++) {
         size_t row = 0;
         for (int k = 0; k < K; k++) row += cm[(size_t)y * K + k];
         sb_field(&b, names[y]);
         snprintf(num, sizeof num, ",%zu,%.6f", row,
                  row ? (double)cm[(size_t)y * K + y] / (double)row : 0.0);
-        sb_str(&b, num);
+        an_sb_str(&b, num);
         for (int k = 0; k < K; k++) {
             snprintf(num, sizeof num, ",%zu", cm[(size_t)y * K + k]);
-            sb_str(&b, num);
+            an_sb_str(&b, num);
         }
-        sb_str(&b, "\n");
+        an_sb_str(&b, "\n");
     }
     an_status s = b.oom ? an_error(AN_ERR_NOMEM, "out of memory writing %s", path)
                         : an_write_atomic(path, b.p, b.len);
