@@ -1,5 +1,6 @@
 /* host/runtime/limits.c - the limit profiles of real GPUs (limits.h) and capping a device's
  * description to one of them. */
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,7 +27,9 @@ static const an_limits profiles[] = {
 };
 #define N_PROFILES ((int)(sizeof profiles / sizeof *profiles))
 
-static const char *chosen; /* an_limits_use's name; NULL: $ALEXNET_LIMITS */
+/* an_limits_use's name (NULL: $ALEXNET_LIMITS): a process-wide setting, like the environment
+ * variable it overrides, read when devices are opened; atomic, so threads may set and open. */
+static _Atomic(const char *) chosen;
 
 const char *an_limits_names(void) { return "none, gtx580, gcn, xe, strict"; }
 
@@ -44,13 +47,13 @@ an_status an_limits_find(const char *name, const an_limits **out) {
 an_status an_limits_use(const char *name) {
     const an_limits *p = NULL;
     if (name) AN_TRY(an_limits_find(name, &p));
-    chosen = p ? p->name : NULL;
+    atomic_store(&chosen, p ? p->name : NULL);
     return AN_OK;
 }
 
 an_status an_limits_active(const an_limits **out) {
     *out = NULL;
-    const char *name = chosen;
+    const char *name = atomic_load(&chosen);
     if (!name) name = getenv("ALEXNET_LIMITS");
     if (!name || !*name) return AN_OK;
     an_status s = an_limits_find(name, out);
