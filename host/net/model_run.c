@@ -9,6 +9,7 @@
 #include "ops/conv_winograd.h"
 #include "ops/dropout.h"
 #include "ops/gemm.h"
+#include "ops/gemv.h"
 #include "ops/lrn.h"
 #include "ops/pool.h"
 #include "ops/softmax.h"
@@ -84,6 +85,46 @@ static an_status scatter_back(an_model *m, int i, int t, int written[AN_MAX_TOWE
     return AN_OK;
 }
 
+/* Inference: layer i applies the ReLU of layer i + 1 itself, which then launches nothing, when
+ * that ReLU would run in place on layer i's output (the planner shares the buffer; not so when
+ * layer i's output is kept) and layer i's op can fuse it. A pass over the tensor saved. */
+static int relu_fused(const an_model *m, int i, int t) {
+    const an_net *net = m->net;
+    if (!m->opts.inference || i < 0 || i + 1 >= net->nlayers) return 0;
+    if (net->layers[i + 1].kind != AN_LAYER_RELU || net->layers[i].kind != AN_LAYER_FC) return 0;
+    const mtower *a = &m->L[i].t[t], *r = &m->L[i + 1].t[t];
+    return a->runs && r->runs && !r->gathers && r->out == a->out && r->in.mem == a->out &&
+           r->in.off == 0;
+}
+
+/* The fc forward of tower t: y[:, og] = x[:, ig] · W_gᵀ + b per group g of its (block-diagonal)
+ * weights, then the fused ReLU if any. A batch of up to an_gemv_max_n images streams the
+ * weights once through the GEMV (bias and ReLU fused); larger ones are GEMMs. */
+static an_status forward_fc(an_model *m, int i, int t) {
+    const an_layer *l = &m->net->layers[i];
+    mtower *mt = &m->L[i].t[t];
+    an_dev *d = mt->d;
+    size_t n = (size_t)m->n;
+    an_buf y = {mt->out, 0};
+    size_t in = (size_t)an_shape_count(l->in_tower), out = (size_t)l->out_tower.c;
+    size_t G = (size_t)l->conv.groups, ig = in / G, og = out / G;
+    int relu = relu_fused(m, i, t);
+    if ((int)n <= an_gemv_max_n(d)) {
+        for (size_t g = 0; g < G; g++) {
+            an_buf b = mt->b.mem ? an_buf_at(mt->b, g * og) : mt->b;
+            AN_TRY(an_gemv_fc(d, n, og, ig, an_buf_at(mt->in, g * ig), in,
+                              an_buf_at(mt->w, g * og * ig), ig, b, relu, an_buf_at(y, g * og),
+                              out));
+        }
+        return AN_OK;
+    }
+    for (size_t g = 0; g < G; g++)
+        AN_TRY(an_gemm(d, 0, 1, n, og, ig, 1.0f, an_buf_at(mt->in, g * ig), in,
+                       an_buf_at(mt->w, g * og * ig), ig, 0.0f, an_buf_at(y, g * og), out));
+    if (!mt->b.mem) return relu ? an_relu_forward(d, y, y, n * out) : AN_OK;
+    return an_bias_relu_fc(d, y, mt->b, y, n, out, relu);
+}
+
 static an_status forward_op(an_model *m, int i, int t) {
     const an_layer *l = &m->net->layers[i];
     mtower *mt = &m->L[i].t[t];
@@ -111,17 +152,10 @@ static an_status forward_op(an_model *m, int i, int t) {
         return an_conv_forward_choice(d, &s, mt->conv[AN_TUNE_FORWARD], mt->in, mt->w, mt->b, y,
                                       ws, md->ws_floats);
     }
-    case AN_LAYER_FC: {
-        /* y[:, og] = x[:, ig] · W_gᵀ for each group g of the tower's (block-diagonal) fc. */
-        size_t in = (size_t)an_shape_count(is), out = (size_t)os.c, G = (size_t)l->conv.groups;
-        size_t ig = in / G, og = out / G;
-        for (size_t g = 0; g < G; g++)
-            AN_TRY(an_gemm(d, 0, 1, n, og, ig, 1.0f, an_buf_at(mt->in, g * ig), in,
-                           an_buf_at(mt->w, g * og * ig), ig, 0.0f, an_buf_at(y, g * og), out));
-        return an_bias_relu_fc(d, y, mt->b, y, n, out, 0);
-    }
+    case AN_LAYER_FC:
+        return forward_fc(m, i, t);
     case AN_LAYER_RELU:
-        return an_relu_forward(d, mt->in, y, out_count);
+        return relu_fused(m, i - 1, t) ? AN_OK : an_relu_forward(d, mt->in, y, out_count);
     case AN_LAYER_LRN: {
         an_lrn_params p = lrn_params_of(l);
         return an_lrn_forward(d, &p, (int)n, is.c, is.h, is.w, mt->in, y);
