@@ -29,6 +29,26 @@ inline int last_out(int i, int s, int p, int n_out) { return min(n_out - 1, (i +
  * private row, or for window 3 stride 2 unpadded gathered per column, in vectors, below): no
  * races, no atomics. */
 #ifdef POOL_OW
+/* Max pooling's forward options: POOL_ARGMAX 0 keeps no index (inference: the index arithmetic
+ * is compiled out), POOL_RELU 1 clamps each output at 0 (a NaN passes): max(relu(x)) =
+ * relu(max(x)), so a ReLU before the pool costs no pass of its own. */
+#ifndef POOL_ARGMAX
+#define POOL_ARGMAX 1
+#endif
+#ifndef POOL_RELU
+#define POOL_RELU 0
+#endif
+#if POOL_ARGMAX
+#define POOL_BEST(stmt) stmt
+#else
+#define POOL_BEST(stmt)
+#endif
+#if POOL_RELU
+#define POOL_OUT(m) select(m, 0.0f, isless(m, 0.0f))
+#else
+#define POOL_OUT(m) (m)
+#endif
+
 /* Stride 2 unpadded (AlexNet's): V outputs of the row at once, while the loads stay inside the
  * row. For each tap a vector load of 2V inputs from the window's even column at or below it,
  * whose even or odd lanes are that tap of V neighbouring windows; the same scan and tie rule lane
@@ -37,19 +57,19 @@ inline int last_out(int i, int s, int p, int n_out) { return min(n_out - 1, (i +
     for (; ox + V <= POOL_OW && 2 * ox + ((POOL_KW - 1) & ~1) + 2 * V <= POOL_W; ox += V) {     \
         __global const float *bp = xp + 2 * ox;                                                  \
         float##V m = vload##V2(0, bp).even;                                                      \
-        int##V best = (int##V)(row0 + 2 * ox) + LANES;                                           \
+        POOL_BEST(int##V best = (int##V)(row0 + 2 * ox) + LANES;)                                \
         for (int dy = 0; dy < POOL_KH; dy++) {                                                   \
             for (int dx = 0; dx < POOL_KW; dx++) {                                               \
                 float##V2 raw = vload##V2(0, bp + dy * POOL_W + (dx & ~1));                      \
                 float##V v = (dx & 1) ? raw.odd : raw.even;                                      \
-                int##V at = (int##V)(row0 + 2 * ox + dy * POOL_W + dx) + LANES;                  \
                 int##V take = ~isnan(m) & ((v > m) | isnan(v));                                  \
                 m = select(m, v, take);                                                          \
-                best = select(best, at, take);                                                   \
+                POOL_BEST(best = select(best, (int##V)(row0 + 2 * ox + dy * POOL_W + dx) +       \
+                                                  LANES, take);)                                 \
             }                                                                                    \
         }                                                                                        \
-        vstore##V(m, 0, yr + ox);                                                                \
-        if (ar) vstore##V(best, 0, ar + ox);                                                     \
+        vstore##V(POOL_OUT(m), 0, yr + ox);                                                      \
+        POOL_BEST(if (ar) vstore##V(best, 0, ar + ox);)                                          \
     }
 
 /* Whether tap (iy, ix) lies inside the image, and its index in the plane (a tap in the padding
@@ -95,8 +115,10 @@ __kernel void maxpool_forward_rows(uint rows, __global const float *x, uint x_of
                 best = take ? iy * POOL_W + ix : best;
             }
         }
-        y[y_off + o + ox] = m;
+        y[y_off + o + ox] = POOL_OUT(m);
+#if POOL_ARGMAX
         if (argmax) argmax[argmax_off + o + ox] = best;
+#endif
     }
 }
 

@@ -1,17 +1,21 @@
 /* test/test_pool.c - the OpenCL pooling ops (host/ops/pool.c, cl/pool.cl) against the double
  * reference (host/ref/ref_pool.c) on random inputs: max pooling (with the argmax it stores, ties
- * and NaNs), average pooling with padding, adaptive average pooling, forward and backward; odd
- * sizes, batch 1, and AlexNet's pool1 (96x55x55 -> 27x27), pool2 (256x27x27 -> 13x13), pool5
+ * and NaNs; without argmax; with a ReLU before it fused), average pooling with padding,
+ * adaptive average pooling, forward and backward; odd sizes, batch 1, and AlexNet's pool1 (96x55x55 -> 27x27), pool2 (256x27x27 -> 13x13), pool5
  * (256x13x13 -> 6x6) and torchvision's avgpool (256x6x6 and 256x13x13 -> 6x6) at batch 2.
  * Every tensor sits at a nonzero offset in a larger buffer; outputs are poisoned with NaN first
  * and the poison around them must survive.
  * Tolerances, |got - ref| <= atol + rtol*|ref|: max pooling y and argmax exact (a selection);
  * its dx 1e-6 + 1e-6|ref| (float sums of the few dy routed to one input); average and adaptive
  * y and dx 1e-6 + 1e-5|ref| (float sums of a window against double).
- * `test_pool --small` runs the small shapes only (for oclgrind). */
+ * `test_pool --small` runs the small shapes only (for oclgrind); `--bench` times a ReLU and the
+ * max pool against the two fused (alexnet-owt's pools, batch 1 and 32). */
 #include "devtest.h"
+#include "ops/activation.h"
 #include "ops/pool.h"
+#include "ref/ref_activation.h"
 #include "ref/ref_pool.h"
+#include "util/clock.h"
 
 static void to_double(const float *f, double *dd, size_t n) {
     for (size_t i = 0; i < n; i++) dd[i] = f[i];
@@ -163,6 +167,18 @@ static void run_case(an_dev *d, const pool_case *t, uint64_t seed) {
             to_float(yd, ref, nout);
             snprintf(w2, sizeof w2, "%s y without argmax", what);
             compare(w2, got, ref, nout, 0, 0);
+            /* A ReLU before the pool, fused: against the reference pool of relu(x). */
+            double *rxd = malloc(nin * sizeof *rxd);
+            an_ref_relu_forward(xd, rxd, nin);
+            an_ref_maxpool_forward(t->n, t->c, t->h, t->w, p.kh, p.kw, p.sh, p.sw, p.ph, p.pw,
+                                   rxd, yd, am);
+            dt_set(d, &ty, NULL);
+            CHECK_OK(an_maxpool_relu_forward(d, &p, t->n, t->c, t->h, t->w, tx.b, ty.b));
+            dt_get(d, &ty, got, what);
+            to_float(yd, ref, nout);
+            snprintf(w2, sizeof w2, "%s y of relu(x)", what);
+            compare(w2, got, ref, nout, 0, 0);
+            free(rxd);
         }
     }
     an_free(&tx.mem);
@@ -201,10 +217,55 @@ static void check_errors(an_dev *d) {
     an_free(&m);
 }
 
+#define REPS 15
+static int by_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* --bench: a ReLU in place then the max pool (path 0) against the fused an_maxpool_relu_forward
+ * (path 1), alternating, median wall time of REPS each, on alexnet-owt's pools at batch n. */
+static void bench_relu_pool(an_dev *d, int n, int c, int h) {
+    an_pool_params p = {3, 3, 2, 2, 0, 0};
+    int oh = an_pool_out(h, 3, 2, 0);
+    size_t nin = (size_t)n * c * h * h, nout = (size_t)n * c * oh * oh;
+    an_buf x = dt_upload(d, NULL, nin), y = dt_upload(d, NULL, nout), none = {NULL, 0};
+    double t[2][REPS];
+    for (int r = -1; r < REPS; r++)
+        for (int k = 0; k < 2; k++) {
+            CHECK_OK(an_fill(d, x, -0.5f, nin));
+            CHECK_OK(an_finish(d));
+            double t0 = an_now_s();
+            if (k == 0) {
+                CHECK_OK(an_relu_forward(d, x, x, nin));
+                CHECK_OK(an_maxpool_forward(d, &p, n, c, h, h, x, y, none));
+            } else {
+                CHECK_OK(an_maxpool_relu_forward(d, &p, n, c, h, h, x, y));
+            }
+            CHECK_OK(an_finish(d));
+            if (r >= 0) t[k][r] = an_now_s() - t0;
+        }
+    qsort(t[0], REPS, sizeof(double), by_double);
+    qsort(t[1], REPS, sizeof(double), by_double);
+    printf("%dx%dx%dx%d: relu + maxpool %.3f ms, fused %.3f ms: %.2fx\n", n, c, h, h,
+           t[0][REPS / 2] * 1e3, t[1][REPS / 2] * 1e3, t[0][REPS / 2] / t[1][REPS / 2]);
+    an_free(&x.mem);
+    an_free(&y.mem);
+}
+
 int main(int argc, char **argv) {
     int small_only = argc > 1 && strcmp(argv[1], "--small") == 0;
     an_dev dev;
     if (!dt_open(&dev, 1)) return 1;
+    if (argc > 1 && strcmp(argv[1], "--bench") == 0) {
+        for (int n = 1; n <= 32; n *= 32) {
+            bench_relu_pool(&dev, n, 64, 55);
+            bench_relu_pool(&dev, n, 192, 27);
+            bench_relu_pool(&dev, n, 256, 13);
+        }
+        an_devs_close(&dev, 1);
+        return 0;
+    }
     printf("device: %s\n", dev.info.name);
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         if (cases[i].small || !small_only) run_case(&dev, &cases[i], 2000 + 31 * i);

@@ -105,12 +105,13 @@ static an_status run(an_dev *d, const char *name, size_t count, size_t planes, i
 /* The max-pooling kernels: a work-item per row (`rows` of them), the window and the shape as -D
  * constants (a build per pool shape: AlexNet has three). */
 static an_status run_rows(an_dev *d, const char *name, size_t rows, int h, int w, int oh,
-                           int ow, const an_pool_params *p, const tensor_arg *t, int nt) {
+                           int ow, const an_pool_params *p, const tensor_arg *t, int nt,
+                           const char *extra) {
     cl_kernel k;
-    char opts[192];
+    char opts[256];
     snprintf(opts, sizeof opts, "-DPOOL_KH=%d -DPOOL_KW=%d -DPOOL_SH=%d -DPOOL_SW=%d "
-             "-DPOOL_PH=%d -DPOOL_PW=%d -DPOOL_H=%d -DPOOL_W=%d -DPOOL_OH=%d -DPOOL_OW=%d", p->kh,
-             p->kw, p->sh, p->sw, p->ph, p->pw, h, w, oh, ow);
+             "-DPOOL_PH=%d -DPOOL_PW=%d -DPOOL_H=%d -DPOOL_W=%d -DPOOL_OH=%d -DPOOL_OW=%d%s",
+             p->kh, p->kw, p->sh, p->sw, p->ph, p->pw, h, w, oh, ow, extra);
     AN_TRY(an_kernel(d, "pool", opts, name, &k));
     cl_uint cnt = (cl_uint)rows;
     AN_ARG(k, 0, cnt);
@@ -120,14 +121,28 @@ static an_status run_rows(an_dev *d, const char *name, size_t rows, int h, int w
     return an_launch(d, k, 1, &gws, &lws);
 }
 
-an_status an_maxpool_forward(an_dev *d, const an_pool_params *p, int n, int c, int h, int w,
-                             an_buf x, an_buf y, an_buf argmax) {
+/* Without argmax the kernel is built without its index arithmetic; relu needs no argmax. */
+static an_status maxpool_forward(an_dev *d, const char *op, const an_pool_params *p, int n,
+                                 int c, int h, int w, an_buf x, an_buf y, an_buf argmax,
+                                 int relu) {
     int oh, ow;
-    AN_TRY(check_window("maxpool_forward", p, n, c, h, w, &oh, &ow));
+    AN_TRY(check_window(op, p, n, c, h, w, &oh, &ow));
     size_t in = (size_t)n * c * h * w, out = (size_t)n * c * oh * ow;
     tensor_arg t[3] = {{"x", x, in}, {"y", y, out}, {"argmax", argmax, out}};
-    AN_TRY(check_tensors("maxpool_forward", t, argmax.mem ? 3 : 2));
-    return run_rows(d, "maxpool_forward_rows", (size_t)n * c * oh, h, w, oh, ow, p, t, 3);
+    AN_TRY(check_tensors(op, t, argmax.mem ? 3 : 2));
+    const char *extra = relu ? " -DPOOL_ARGMAX=0 -DPOOL_RELU=1"
+                        : argmax.mem ? "" : " -DPOOL_ARGMAX=0";
+    return run_rows(d, "maxpool_forward_rows", (size_t)n * c * oh, h, w, oh, ow, p, t, 3, extra);
+}
+
+an_status an_maxpool_forward(an_dev *d, const an_pool_params *p, int n, int c, int h, int w,
+                             an_buf x, an_buf y, an_buf argmax) {
+    return maxpool_forward(d, "maxpool_forward", p, n, c, h, w, x, y, argmax, 0);
+}
+
+an_status an_maxpool_relu_forward(an_dev *d, const an_pool_params *p, int n, int c, int h, int w,
+                                  an_buf x, an_buf y) {
+    return maxpool_forward(d, "maxpool_relu_forward", p, n, c, h, w, x, y, (an_buf){NULL, 0}, 1);
 }
 
 an_status an_maxpool_backward(an_dev *d, const an_pool_params *p, int n, int c, int h, int w,
@@ -137,7 +152,7 @@ an_status an_maxpool_backward(an_dev *d, const an_pool_params *p, int n, int c, 
     size_t in = (size_t)n * c * h * w, out = (size_t)n * c * oh * ow;
     tensor_arg t[3] = {{"argmax", argmax, out}, {"dy", dy, out}, {"dx", dx, in}};
     AN_TRY(check_tensors("maxpool_backward", t, 3));
-    return run_rows(d, "maxpool_backward_rows", (size_t)n * c * h, h, w, oh, ow, p, t, 3);
+    return run_rows(d, "maxpool_backward_rows", (size_t)n * c * h, h, w, oh, ow, p, t, 3, "");
 }
 
 an_status an_avgpool_forward(an_dev *d, const an_pool_params *p, int n, int c, int h, int w,
