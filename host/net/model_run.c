@@ -85,16 +85,23 @@ static an_status scatter_back(an_model *m, int i, int t, int written[AN_MAX_TOWE
     return AN_OK;
 }
 
-/* Inference: layer i applies the ReLU of layer i + 1 itself, which then launches nothing, when
- * that ReLU would run in place on layer i's output (the planner shares the buffer; not so when
- * layer i's output is kept) and layer i's op can fuse it. A pass over the tensor saved. */
+/* Inference: the ReLU layer i, run in place on layer i - 1's output on tower t (the planner
+ * shares the buffer; not so when layer i - 1's output is kept), is applied by a neighbour and
+ * launches nothing: by an fc layer before it (1) or a max pool after it (2), else 0. A pass over
+ * the tensor saved. */
 static int relu_fused(const an_model *m, int i, int t) {
     const an_net *net = m->net;
-    if (!m->opts.inference || i < 0 || i + 1 >= net->nlayers) return 0;
-    if (net->layers[i + 1].kind != AN_LAYER_RELU || net->layers[i].kind != AN_LAYER_FC) return 0;
-    const mtower *a = &m->L[i].t[t], *r = &m->L[i + 1].t[t];
-    return a->runs && r->runs && !r->gathers && r->out == a->out && r->in.mem == a->out &&
-           r->in.off == 0;
+    if (!m->opts.inference || i < 1 || net->layers[i].kind != AN_LAYER_RELU) return 0;
+    const mtower *a = &m->L[i - 1].t[t], *r = &m->L[i].t[t];
+    if (!a->runs || !r->runs || r->gathers || r->out != a->out || r->in.mem != a->out ||
+        r->in.off != 0)
+        return 0;
+    if (net->layers[i - 1].kind == AN_LAYER_FC) return 1;
+    if (i + 1 >= net->nlayers || net->layers[i + 1].kind != AN_LAYER_MAXPOOL ||
+        m->opts.keep_layer == i + 1)
+        return 0;
+    const mtower *p = &m->L[i + 1].t[t];
+    return p->runs && !p->gathers && p->in.mem == r->out && p->in.off == 0 ? 2 : 0;
 }
 
 /* The fc forward of tower t: y[:, og] = x[:, ig] · W_gᵀ + b per group g of its (block-diagonal)
@@ -108,7 +115,7 @@ static an_status forward_fc(an_model *m, int i, int t) {
     an_buf y = {mt->out, 0};
     size_t in = (size_t)an_shape_count(l->in_tower), out = (size_t)l->out_tower.c;
     size_t G = (size_t)l->conv.groups, ig = in / G, og = out / G;
-    int relu = relu_fused(m, i, t);
+    int relu = i + 1 < m->net->nlayers && relu_fused(m, i + 1, t) == 1;
     if ((int)n <= an_gemv_max_n(d)) {
         for (size_t g = 0; g < G; g++) {
             an_buf b = mt->b.mem ? an_buf_at(mt->b, g * og) : mt->b;
@@ -155,13 +162,15 @@ static an_status forward_op(an_model *m, int i, int t) {
     case AN_LAYER_FC:
         return forward_fc(m, i, t);
     case AN_LAYER_RELU:
-        return relu_fused(m, i - 1, t) ? AN_OK : an_relu_forward(d, mt->in, y, out_count);
+        return relu_fused(m, i, t) ? AN_OK : an_relu_forward(d, mt->in, y, out_count);
     case AN_LAYER_LRN: {
         an_lrn_params p = lrn_params_of(l);
         return an_lrn_forward(d, &p, (int)n, is.c, is.h, is.w, mt->in, y);
     }
     case AN_LAYER_MAXPOOL: {
         an_pool_params p = pool_params_of(l);
+        if (relu_fused(m, i - 1, t) == 2)
+            return an_maxpool_relu_forward(d, &p, (int)n, is.c, is.h, is.w, mt->in, y);
         return an_maxpool_forward(d, &p, (int)n, is.c, is.h, is.w, mt->in, y,
                                   (an_buf){m->train ? mt->aux : NULL, 0});
     }
