@@ -1,7 +1,8 @@
 /* test/test_pool.c - the OpenCL pooling ops (host/ops/pool.c, cl/pool.cl) against the double
  * reference (host/ref/ref_pool.c) on random inputs: max pooling (with the argmax it stores, ties
  * and NaNs; without argmax; with a ReLU before it fused), average pooling with padding,
- * adaptive average pooling, forward and backward; odd sizes, batch 1, and AlexNet's pool1 (96x55x55 -> 27x27), pool2 (256x27x27 -> 13x13), pool5
+ * adaptive average pooling (the identity in place too), forward and backward; odd sizes,
+ * batch 1, and AlexNet's pool1 (96x55x55 -> 27x27), pool2 (256x27x27 -> 13x13), pool5
  * (256x13x13 -> 6x6) and torchvision's avgpool (256x6x6 and 256x13x13 -> 6x6) at batch 2.
  * Every tensor sits at a nonzero offset in a larger buffer; outputs are poisoned with NaN first
  * and the poison around them must survive.
@@ -64,6 +65,7 @@ static const pool_case cases[] = {
     {ADAPTIVE, 1, 2, 9, 8, {5, 11}, RANDOM, 1},
     {ADAPTIVE, 2, 2, 7, 5, {3, 2}, RANDOM, 1},
     {ADAPTIVE, 1, 2, 1, 1, {2, 3}, RANDOM, 1},
+    {ADAPTIVE, 2, 3, 4, 5, {4, 5}, RANDOM, 1},     /* the identity */
     {ADAPTIVE, 2, 256, 6, 6, {6, 6}, RANDOM, 0},   /* torchvision's avgpool at 224x224 */
     {ADAPTIVE, 2, 256, 13, 13, {6, 6}, RANDOM, 0}, /* ... and on pool5's input size */
 };
@@ -179,6 +181,12 @@ static void run_case(an_dev *d, const pool_case *t, uint64_t seed) {
             snprintf(w2, sizeof w2, "%s y of relu(x)", what);
             compare(w2, got, ref, nout, 0, 0);
             free(rxd);
+        }
+        if (t->op == ADAPTIVE && oh == t->h && ow == t->w) { /* the identity, in place */
+            CHECK_OK(an_adaptive_avgpool_forward(d, t->n, t->c, t->h, t->w, oh, ow, tx.b, tx.b));
+            dt_get(d, &tx, got, what);
+            snprintf(w2, sizeof w2, "%s in place", what);
+            compare(w2, got, x, nin, 0, 0);
         }
     }
     an_free(&tx.mem);

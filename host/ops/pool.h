@@ -43,7 +43,9 @@ an_status an_avgpool_forward(an_dev *d, const an_pool_params *p, int n, int c, i
 an_status an_avgpool_backward(an_dev *d, const an_pool_params *p, int n, int c, int h, int w,
                               an_buf dy, an_buf dx);
 
-/* Output oh x ow, any sizes >= 1 (smaller or larger than the input). */
+/* Output oh x ow, any sizes >= 1 (smaller or larger than the input). To the input's own size
+ * it is the identity, which may run in place (y the very buffer and offset of x): then nothing
+ * is launched. */
 an_status an_adaptive_avgpool_forward(an_dev *d, int n, int c, int h, int w, int oh, int ow,
                                       an_buf x, an_buf y);
 an_status an_adaptive_avgpool_backward(an_dev *d, int n, int c, int h, int w, int oh, int ow,
