@@ -31,7 +31,9 @@ inline int last_out(int i, int s, int p, int n_out) { return min(n_out - 1, (i +
 #ifdef POOL_OW
 /* Max pooling's forward options: POOL_ARGMAX 0 keeps no index (inference: the index arithmetic
  * is compiled out), POOL_RELU 1 clamps each output at 0 (a NaN passes): max(relu(x)) =
- * relu(max(x)), so a ReLU before the pool costs no pass of its own. */
+ * relu(max(x)), so a ReLU before the pool costs no pass of its own; POOL_C (the channels) adds
+ * bias[plane % POOL_C] to each maximum before that: max(x + b) = max(x) + b, the bias of the
+ * convolution before it, whose pass is saved too. */
 #ifndef POOL_ARGMAX
 #define POOL_ARGMAX 1
 #endif
@@ -43,10 +45,15 @@ inline int last_out(int i, int s, int p, int n_out) { return min(n_out - 1, (i +
 #else
 #define POOL_BEST(stmt)
 #endif
-#if POOL_RELU
-#define POOL_OUT(m) select(m, 0.0f, isless(m, 0.0f))
+#ifdef POOL_C
+#define POOL_ADD(m) ((m) + bv)
 #else
-#define POOL_OUT(m) (m)
+#define POOL_ADD(m) (m)
+#endif
+#if POOL_RELU
+#define POOL_OUT(m) select(POOL_ADD(m), 0.0f, isless(POOL_ADD(m), 0.0f))
+#else
+#define POOL_OUT(m) POOL_ADD(m)
 #endif
 
 /* Stride 2 unpadded (AlexNet's): V outputs of the row at once, while the loads stay inside the
@@ -84,10 +91,13 @@ inline int last_out(int i, int s, int p, int n_out) { return min(n_out - 1, (i +
 
 __kernel void maxpool_forward_rows(uint rows, __global const float *x, uint x_off,
                                    __global float *y, uint y_off, __global int *argmax,
-                                   uint argmax_off) {
+                                   uint argmax_off, __global const float *bias, uint bias_off) {
     uint r = get_global_id(0); /* plane * POOL_OH + oy */
     if (r >= rows) return;
     uint plane = r / POOL_OH;
+#ifdef POOL_C
+    const float bv = bias[bias_off + plane % POOL_C];
+#endif
     int oy = r - plane * POOL_OH;
     __global const float *pp = x + x_off + plane * (POOL_H * POOL_W);
     uint o = r * POOL_OW;

@@ -1,12 +1,13 @@
 /* test/test_pool.c - the OpenCL pooling ops (host/ops/pool.c, cl/pool.cl) against the double
  * reference (host/ref/ref_pool.c) on random inputs: max pooling (with the argmax it stores, ties
- * and NaNs; without argmax; with a ReLU before it fused), average pooling with padding,
+ * and NaNs; without argmax; with a bias and a ReLU before it fused), average pooling with padding,
  * adaptive average pooling (the identity in place too), forward and backward; odd sizes,
  * batch 1, and AlexNet's pool1 (96x55x55 -> 27x27), pool2 (256x27x27 -> 13x13), pool5
  * (256x13x13 -> 6x6) and torchvision's avgpool (256x6x6 and 256x13x13 -> 6x6) at batch 2.
  * Every tensor sits at a nonzero offset in a larger buffer; outputs are poisoned with NaN first
  * and the poison around them must survive.
- * Tolerances, |got - ref| <= atol + rtol*|ref|: max pooling y and argmax exact (a selection);
+ * Tolerances, |got - ref| <= atol + rtol*|ref|: max pooling y and argmax exact (a selection;
+ * with a fused bias 1e-6 + 1e-6|ref|, one float add);
  * its dx 1e-6 + 1e-6|ref| (float sums of the few dy routed to one input); average and adaptive
  * y and dx 1e-6 + 1e-5|ref| (float sums of a window against double).
  * `test_pool --small` runs the small shapes only (for oclgrind); `--bench` times a ReLU and the
@@ -14,7 +15,6 @@
 #include "devtest.h"
 #include "ops/activation.h"
 #include "ops/pool.h"
-#include "ref/ref_activation.h"
 #include "ref/ref_pool.h"
 #include "util/clock.h"
 
@@ -169,18 +169,34 @@ static void run_case(an_dev *d, const pool_case *t, uint64_t seed) {
             to_float(yd, ref, nout);
             snprintf(w2, sizeof w2, "%s y without argmax", what);
             compare(w2, got, ref, nout, 0, 0);
-            /* A ReLU before the pool, fused: against the reference pool of relu(x). */
+            /* A bias and a ReLU before the pool, fused: against the reference pool of
+             * relu(x + bias), the bias per channel. */
             double *rxd = malloc(nin * sizeof *rxd);
-            an_ref_relu_forward(xd, rxd, nin);
-            an_ref_maxpool_forward(t->n, t->c, t->h, t->w, p.kh, p.kw, p.sh, p.sw, p.ph, p.pw,
-                                   rxd, yd, am);
-            dt_set(d, &ty, NULL);
-            CHECK_OK(an_maxpool_relu_forward(d, &p, t->n, t->c, t->h, t->w, tx.b, ty.b));
-            dt_get(d, &ty, got, what);
-            to_float(yd, ref, nout);
-            snprintf(w2, sizeof w2, "%s y of relu(x)", what);
-            compare(w2, got, ref, nout, 0, 0);
-            free(rxd);
+            float *b = malloc((size_t)t->c * sizeof *b);
+            check_fill_uniform(b, (size_t)t->c, seed + 2, -1, 1);
+            dtensor tb;
+            if (dt_alloc(d, &tb, "bias", (size_t)t->c, 5)) {
+                dt_set(d, &tb, b);
+                for (int with_bias = 0; with_bias < 2; with_bias++) {
+                    size_t hw = (size_t)t->h * t->w;
+                    for (size_t i = 0; i < nin; i++) {
+                        double v = xd[i] + (with_bias ? (double)b[i / hw % (size_t)t->c] : 0.0);
+                        rxd[i] = isnan(v) || v >= 0 ? v : 0.0;
+                    }
+                    an_ref_maxpool_forward(t->n, t->c, t->h, t->w, p.kh, p.kw, p.sh, p.sw, p.ph,
+                                           p.pw, rxd, yd, am);
+                    dt_set(d, &ty, NULL);
+                    CHECK_OK(an_maxpool_relu_forward(d, &p, t->n, t->c, t->h, t->w, tx.b,
+                                                     with_bias ? tb.b : (an_buf){NULL, 0}, ty.b));
+                    dt_get(d, &ty, got, what);
+                    to_float(yd, ref, nout);
+                    snprintf(w2, sizeof w2, "%s y of relu(x%s)", what, with_bias ? " + b" : "");
+                    float tol = with_bias ? 1e-6f : 0.0f;
+                    compare(w2, got, ref, nout, tol, tol);
+                }
+            }
+            an_free(&tb.mem);
+            free(rxd), free(b);
         }
         if (t->op == ADAPTIVE && oh == t->h && ow == t->w) { /* the identity, in place */
             CHECK_OK(an_adaptive_avgpool_forward(d, t->n, t->c, t->h, t->w, oh, ow, tx.b, tx.b));
@@ -248,7 +264,7 @@ static void bench_relu_pool(an_dev *d, int n, int c, int h) {
                 CHECK_OK(an_relu_forward(d, x, x, nin));
                 CHECK_OK(an_maxpool_forward(d, &p, n, c, h, h, x, y, none));
             } else {
-                CHECK_OK(an_maxpool_relu_forward(d, &p, n, c, h, h, x, y));
+                CHECK_OK(an_maxpool_relu_forward(d, &p, n, c, h, h, x, none, y));
             }
             CHECK_OK(an_finish(d));
             if (r >= 0) t[k][r] = an_now_s() - t0;

@@ -132,6 +132,14 @@ static an_status forward_fc(an_model *m, int i, int t) {
     return an_bias_relu_fc(d, y, mt->b, y, n, out, relu);
 }
 
+/* Inference: conv layer i leaves its bias to the max pool two layers on, which adds it with
+ * the ReLU between them fused (max(x + b) = max(x) + b): the bias pass after an im2col GEMM
+ * saved. */
+static int bias_to_pool(const an_model *m, int i, int t) {
+    return m->net->layers[i].kind == AN_LAYER_CONV && m->L[i].t[t].b.mem &&
+           i + 1 < m->net->nlayers && relu_fused(m, i + 1, t) == 2;
+}
+
 static an_status forward_op(an_model *m, int i, int t) {
     const an_layer *l = &m->net->layers[i];
     mtower *mt = &m->L[i].t[t];
@@ -145,7 +153,7 @@ static an_status forward_op(an_model *m, int i, int t) {
     switch (l->kind) {
     case AN_LAYER_CONV: {
         an_conv_shape s = an_model_conv_shape(m, i, m->n);
-        an_buf ws = {md->ws, 0};
+        an_buf ws = {md->ws, 0}, b = bias_to_pool(m, i, t) ? (an_buf){NULL, 0} : mt->b;
         if (mt->wino_u) {
             an_buf u = {mt->wino_u, 0};
             if (mt->wino_gen != m->params_gen) {
@@ -154,10 +162,10 @@ static an_status forward_op(an_model *m, int i, int t) {
                 mt->wino_gen = m->params_gen;
             }
             return an_conv_forward_choice_transformed(d, &s, mt->conv[AN_TUNE_FORWARD], mt->in, u,
-                                                      mt->b, y, ws, md->ws_floats);
+                                                      b, y, ws, md->ws_floats);
         }
-        return an_conv_forward_choice(d, &s, mt->conv[AN_TUNE_FORWARD], mt->in, mt->w, mt->b, y,
-                                      ws, md->ws_floats);
+        return an_conv_forward_choice(d, &s, mt->conv[AN_TUNE_FORWARD], mt->in, mt->w, b, y, ws,
+                                      md->ws_floats);
     }
     case AN_LAYER_FC:
         return forward_fc(m, i, t);
@@ -169,8 +177,10 @@ static an_status forward_op(an_model *m, int i, int t) {
     }
     case AN_LAYER_MAXPOOL: {
         an_pool_params p = pool_params_of(l);
-        if (relu_fused(m, i - 1, t) == 2)
-            return an_maxpool_relu_forward(d, &p, (int)n, is.c, is.h, is.w, mt->in, y);
+        if (relu_fused(m, i - 1, t) == 2) {
+            an_buf b = i >= 2 && bias_to_pool(m, i - 2, t) ? m->L[i - 2].t[t].b : (an_buf){0};
+            return an_maxpool_relu_forward(d, &p, (int)n, is.c, is.h, is.w, mt->in, b, y);
+        }
         return an_maxpool_forward(d, &p, (int)n, is.c, is.h, is.w, mt->in, y,
                                   (an_buf){m->train ? mt->aux : NULL, 0});
     }

@@ -121,28 +121,35 @@ static an_status run_rows(an_dev *d, const char *name, size_t rows, int h, int w
     return an_launch(d, k, 1, &gws, &lws);
 }
 
-/* Without argmax the kernel is built without its index arithmetic; relu needs no argmax. */
+/* Without argmax the kernel is built without its index arithmetic; relu needs no argmax; a bias
+ * (bias.mem) comes with relu only. */
 static an_status maxpool_forward(an_dev *d, const char *op, const an_pool_params *p, int n,
-                                 int c, int h, int w, an_buf x, an_buf y, an_buf argmax,
-                                 int relu) {
+                                 int c, int h, int w, an_buf x, an_buf bias, an_buf y,
+                                 an_buf argmax, int relu) {
     int oh, ow;
     AN_TRY(check_window(op, p, n, c, h, w, &oh, &ow));
     size_t in = (size_t)n * c * h * w, out = (size_t)n * c * oh * ow;
-    tensor_arg t[3] = {{"x", x, in}, {"y", y, out}, {"argmax", argmax, out}};
+    tensor_arg t[4] = {{"x", x, in}, {"y", y, out}, {"argmax", argmax, out}, {"bias", bias, c}};
     AN_TRY(check_tensors(op, t, argmax.mem ? 3 : 2));
-    const char *extra = relu ? " -DPOOL_ARGMAX=0 -DPOOL_RELU=1"
-                        : argmax.mem ? "" : " -DPOOL_ARGMAX=0";
-    return run_rows(d, "maxpool_forward_rows", (size_t)n * c * oh, h, w, oh, ow, p, t, 3, extra);
+    if (bias.mem) AN_TRY(check_tensors(op, t + 3, 1));
+    else t[3].b = x; /* any valid buffer when there is no bias */
+    char extra[64];
+    const char *mode = relu ? " -DPOOL_ARGMAX=0 -DPOOL_RELU=1" : argmax.mem ? "" : " -DPOOL_ARGMAX=0";
+    if (bias.mem) snprintf(extra, sizeof extra, "%s -DPOOL_C=%d", mode, c);
+    else snprintf(extra, sizeof extra, "%s", mode);
+    return run_rows(d, "maxpool_forward_rows", (size_t)n * c * oh, h, w, oh, ow, p, t, 4, extra);
 }
 
 an_status an_maxpool_forward(an_dev *d, const an_pool_params *p, int n, int c, int h, int w,
                              an_buf x, an_buf y, an_buf argmax) {
-    return maxpool_forward(d, "maxpool_forward", p, n, c, h, w, x, y, argmax, 0);
+    return maxpool_forward(d, "maxpool_forward", p, n, c, h, w, x, (an_buf){NULL, 0}, y, argmax,
+                           0);
 }
 
 an_status an_maxpool_relu_forward(an_dev *d, const an_pool_params *p, int n, int c, int h, int w,
-                                  an_buf x, an_buf y) {
-    return maxpool_forward(d, "maxpool_relu_forward", p, n, c, h, w, x, y, (an_buf){NULL, 0}, 1);
+                                  an_buf x, an_buf bias, an_buf y) {
+    return maxpool_forward(d, "maxpool_relu_forward", p, n, c, h, w, x, bias, y,
+                           (an_buf){NULL, 0}, 1);
 }
 
 an_status an_maxpool_backward(an_dev *d, const an_pool_params *p, int n, int c, int h, int w,
