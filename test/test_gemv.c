@@ -3,7 +3,10 @@
  * AlexNet's fc shapes and on odd ones: k not a multiple of the vector width, m not a multiple
  * of the rows per work-group, leading dimensions over the widths, offsets, 1 to AN_GEMV_MAX_N
  * rows. Outputs start as NaN; the gaps between y's rows and the guards after y must stay NaN.
- * Both kernel layouts run (ALEXNET_GEMV_WG). `--small` keeps to small shapes (for the oclgrind run).
+ * Both kernel layouts run (ALEXNET_GEMV_WG). `--small` keeps to small shapes (for the oclgrind
+ * run). `--bench` instead times the GEMV against the GEMM + bias of the fc forward it replaces,
+ * alternating, on AlexNet's fc shapes at 1 to AN_GEMV_MAX_N images: the measurement behind
+ * an_gemv_max_n's default.
  * Tolerance: |e| <= 1e-6 k + 1e-5 |ref| for a sum of k products of numbers in [-1, 1]. */
 #include "devtest.h"
 

@@ -82,7 +82,8 @@ int an_gemv_max_n(const an_dev *d) {
 
 an_status an_copy_floats(an_dev *d, cl_mem src, cl_mem dst, size_t n) {
     if (!src || !dst) return an_error(AN_ERR_INVALID_ARG, "copy_floats: no buffer");
-    if (n > UINT32_MAX) return an_error(AN_ERR_INVALID_ARG, "copy_floats: %zu floats exceed 2^32", n);
+    if (n > UINT32_MAX)
+        return an_error(AN_ERR_INVALID_ARG, "copy_floats: %zu floats exceed 2^32", n);
     if (!n) return AN_OK;
     cl_kernel k;
     AN_TRY(an_kernel(d, "gemv", NULL, "copy_floats", &k));

@@ -134,7 +134,9 @@ static an_status maxpool_forward(an_dev *d, const char *op, const an_pool_params
     if (bias.mem) AN_TRY(check_tensors(op, t + 3, 1));
     else t[3].b = x; /* any valid buffer when there is no bias */
     char extra[64];
-    const char *mode = relu ? " -DPOOL_ARGMAX=0 -DPOOL_RELU=1" : argmax.mem ? "" : " -DPOOL_ARGMAX=0";
+    const char *mode = relu        ? " -DPOOL_ARGMAX=0 -DPOOL_RELU=1"
+                       : argmax.mem ? ""
+                                    : " -DPOOL_ARGMAX=0";
     if (bias.mem) snprintf(extra, sizeof extra, "%s -DPOOL_C=%d", mode, c);
     else snprintf(extra, sizeof extra, "%s", mode);
     return run_rows(d, "maxpool_forward_rows", (size_t)n * c * oh, h, w, oh, ow, p, t, 4, extra);
