@@ -42,8 +42,23 @@ inline int last_out(int i, int s, int p, int n_out) { return min(n_out - 1, (i +
 #endif
 #if POOL_ARGMAX
 #define POOL_BEST(stmt) stmt
+#define POOL_NAN(stmt)
 #else
 #define POOL_BEST(stmt)
+#define POOL_NAN(stmt) stmt
+#endif
+/* One tap v into the running maximum m. With argmax: the scan and tie rule below (take says
+ * whether v replaces m). Without: a plain maximum (a NaN never replaces m) and any NaN noted in
+ * nan, the result made NaN at the end (POOL_FIN): the same numbers and NaN where a window holds
+ * one (not necessarily the first NaN's bits), two vector operations fewer per tap. */
+#if POOL_ARGMAX
+#define POOL_TAKE(m, v) (~isnan(m) & (((v) > (m)) | isnan(v)))
+#define POOL_TAKE1(m, v) (!isnan(m) && ((v) > (m) || isnan(v)))
+#define POOL_FIN(m) (m)
+#else
+#define POOL_TAKE(m, v) ((v) > (m))
+#define POOL_TAKE1(m, v) ((v) > (m))
+#define POOL_FIN(m) select(m, NAN, nan)
 #endif
 #ifdef POOL_C
 #define POOL_ADD(m) ((m) + bv)
@@ -51,9 +66,9 @@ inline int last_out(int i, int s, int p, int n_out) { return min(n_out - 1, (i +
 #define POOL_ADD(m) (m)
 #endif
 #if POOL_RELU
-#define POOL_OUT(m) select(POOL_ADD(m), 0.0f, isless(POOL_ADD(m), 0.0f))
+#define POOL_OUT(m) select(POOL_ADD(POOL_FIN(m)), 0.0f, isless(POOL_ADD(POOL_FIN(m)), 0.0f))
 #else
-#define POOL_OUT(m) POOL_ADD(m)
+#define POOL_OUT(m) POOL_ADD(POOL_FIN(m))
 #endif
 
 /* Stride 2 unpadded (AlexNet's): V outputs of the row at once, while the loads stay inside the
@@ -65,11 +80,13 @@ inline int last_out(int i, int s, int p, int n_out) { return min(n_out - 1, (i +
         __global const float *bp = xp + 2 * ox;                                                  \
         float##V m = vload##V2(0, bp).even;                                                      \
         POOL_BEST(int##V best = (int##V)(row0 + 2 * ox) + LANES;)                                \
+        POOL_NAN(int##V nan = isnan(m);)                                                         \
         for (int dy = 0; dy < POOL_KH; dy++) {                                                   \
             for (int dx = 0; dx < POOL_KW; dx++) {                                               \
                 float##V2 raw = vload##V2(0, bp + dy * POOL_W + (dx & ~1));                      \
                 float##V v = (dx & 1) ? raw.odd : raw.even;                                      \
-                int##V take = ~isnan(m) & ((v > m) | isnan(v));                                  \
+                int##V take = POOL_TAKE(m, v);                                                   \
+                POOL_NAN(nan |= isnan(v);)                                                       \
                 m = select(m, v, take);                                                          \
                 POOL_BEST(best = select(best, (int##V)(row0 + 2 * ox + dy * POOL_W + dx) +       \
                                                   LANES, take);)                                 \
@@ -115,12 +132,14 @@ __kernel void maxpool_forward_rows(uint rows, __global const float *x, uint x_of
         int xs = ox * POOL_SW - POOL_PW;
         int best = max(ys, 0) * POOL_W + max(xs, 0); /* the first tap inside the image */
         float m = pp[best];
+        POOL_NAN(int nan = isnan(m);)
         for (int dy = 0; dy < POOL_KH; dy++) {
             int iy = ys + dy;
             for (int dx = 0; dx < POOL_KW; dx++) {
                 int ix = xs + dx, in = POOL_INSIDE(iy, ix);
                 float v = in ? pp[POOL_TAP(iy, ix)] : -INFINITY;
-                int take = in && !isnan(m) && (v > m || isnan(v));
+                int take = in && POOL_TAKE1(m, v);
+                POOL_NAN(nan |= in && isnan(v);)
                 m = take ? v : m;
                 best = take ? iy * POOL_W + ix : best;
             }
