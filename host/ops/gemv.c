@@ -6,9 +6,9 @@
 #include <stdlib.h>
 
 /* Up to this batch the fc forward is a GEMV (an_gemv_max_n). With PoCL on a CPU (test_gemv
- * --bench, alternating runs) the GEMM + bias takes 1.05-1.3x the GEMV's time on fc6 (9216 ->
- * 4096) at 1 and 2 images, about as long on fc7 and fc8, and 0.6-1.1x at 4 images. */
-#define GEMV_DEFAULT_MAX_N 2
+ * --bench, alternating runs) the GEMM + bias took 1.04-1.15x the GEMV's time on fc6 (9216 ->
+ * 4096) and 1.0-1.2x on fc7 at 1 image; at 2 images 0.89-1.22x (a wash), at 4 0.6-1.1x. */
+#define GEMV_DEFAULT_MAX_N 1
 
 typedef struct gemv_cfg {
     int wg, vw, rows;
