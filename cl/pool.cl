@@ -29,6 +29,48 @@ inline int last_out(int i, int s, int p, int n_out) { return min(n_out - 1, (i +
  * private row, or for window 3 stride 2 unpadded gathered per column, in vectors, below): no
  * races, no atomics. */
 #ifdef POOL_OW
+/* Max pooling's forward options: POOL_ARGMAX 0 keeps no index (inference: the index arithmetic
+ * is compiled out), POOL_RELU 1 clamps each output at 0 (a NaN passes): max(relu(x)) =
+ * relu(max(x)), so a ReLU before the pool costs no pass of its own; POOL_C (the channels) adds
+ * bias[plane % POOL_C] to each maximum before that: max(x + b) = max(x) + b, the bias of the
+ * convolution before it, whose pass is saved too. */
+#ifndef POOL_ARGMAX
+#define POOL_ARGMAX 1
+#endif
+#ifndef POOL_RELU
+#define POOL_RELU 0
+#endif
+#if POOL_ARGMAX
+#define POOL_BEST(stmt) stmt
+#define POOL_NAN(stmt)
+#else
+#define POOL_BEST(stmt)
+#define POOL_NAN(stmt) stmt
+#endif
+/* One tap v into the running maximum m. With argmax: the scan and tie rule below (take says
+ * whether v replaces m). Without: a plain maximum (a NaN never replaces m) and any NaN noted in
+ * nan, the result made NaN at the end (POOL_FIN): the same numbers and NaN where a window holds
+ * one (not necessarily the first NaN's bits), two vector operations fewer per tap. */
+#if POOL_ARGMAX
+#define POOL_TAKE(m, v) (~isnan(m) & (((v) > (m)) | isnan(v)))
+#define POOL_TAKE1(m, v) (!isnan(m) && ((v) > (m) || isnan(v)))
+#define POOL_FIN(m) (m)
+#else
+#define POOL_TAKE(m, v) ((v) > (m))
+#define POOL_TAKE1(m, v) ((v) > (m))
+#define POOL_FIN(m) select(m, NAN, nan)
+#endif
+#ifdef POOL_C
+#define POOL_ADD(m) ((m) + bv)
+#else
+#define POOL_ADD(m) (m)
+#endif
+#if POOL_RELU
+#define POOL_OUT(m) select(POOL_ADD(POOL_FIN(m)), 0.0f, isless(POOL_ADD(POOL_FIN(m)), 0.0f))
+#else
+#define POOL_OUT(m) POOL_ADD(POOL_FIN(m))
+#endif
+
 /* Stride 2 unpadded (AlexNet's): V outputs of the row at once, while the loads stay inside the
  * row. For each tap a vector load of 2V inputs from the window's even column at or below it,
  * whose even or odd lanes are that tap of V neighbouring windows; the same scan and tie rule lane
@@ -37,19 +79,21 @@ inline int last_out(int i, int s, int p, int n_out) { return min(n_out - 1, (i +
     for (; ox + V <= POOL_OW && 2 * ox + ((POOL_KW - 1) & ~1) + 2 * V <= POOL_W; ox += V) {     \
         __global const float *bp = xp + 2 * ox;                                                  \
         float##V m = vload##V2(0, bp).even;                                                      \
-        int##V best = (int##V)(row0 + 2 * ox) + LANES;                                           \
+        POOL_BEST(int##V best = (int##V)(row0 + 2 * ox) + LANES;)                                \
+        POOL_NAN(int##V nan = isnan(m);)                                                         \
         for (int dy = 0; dy < POOL_KH; dy++) {                                                   \
             for (int dx = 0; dx < POOL_KW; dx++) {                                               \
                 float##V2 raw = vload##V2(0, bp + dy * POOL_W + (dx & ~1));                      \
                 float##V v = (dx & 1) ? raw.odd : raw.even;                                      \
-                int##V at = (int##V)(row0 + 2 * ox + dy * POOL_W + dx) + LANES;                  \
-                int##V take = ~isnan(m) & ((v > m) | isnan(v));                                  \
+                int##V take = POOL_TAKE(m, v);                                                   \
+                POOL_NAN(nan |= isnan(v);)                                                       \
                 m = select(m, v, take);                                                          \
-                best = select(best, at, take);                                                   \
+                POOL_BEST(best = select(best, (int##V)(row0 + 2 * ox + dy * POOL_W + dx) +       \
+                                                  LANES, take);)                                 \
             }                                                                                    \
         }                                                                                        \
-        vstore##V(m, 0, yr + ox);                                                                \
-        if (ar) vstore##V(best, 0, ar + ox);                                                     \
+        vstore##V(POOL_OUT(m), 0, yr + ox);                                                      \
+        POOL_BEST(if (ar) vstore##V(best, 0, ar + ox);)                                          \
     }
 
 /* Whether tap (iy, ix) lies inside the image, and its index in the plane (a tap in the padding
@@ -64,10 +108,13 @@ inline int last_out(int i, int s, int p, int n_out) { return min(n_out - 1, (i +
 
 __kernel void maxpool_forward_rows(uint rows, __global const float *x, uint x_off,
                                    __global float *y, uint y_off, __global int *argmax,
-                                   uint argmax_off) {
+                                   uint argmax_off, __global const float *bias, uint bias_off) {
     uint r = get_global_id(0); /* plane * POOL_OH + oy */
     if (r >= rows) return;
     uint plane = r / POOL_OH;
+#ifdef POOL_C
+    const float bv = bias[bias_off + plane % POOL_C];
+#endif
     int oy = r - plane * POOL_OH;
     __global const float *pp = x + x_off + plane * (POOL_H * POOL_W);
     uint o = r * POOL_OW;
@@ -85,18 +132,22 @@ __kernel void maxpool_forward_rows(uint rows, __global const float *x, uint x_of
         int xs = ox * POOL_SW - POOL_PW;
         int best = max(ys, 0) * POOL_W + max(xs, 0); /* the first tap inside the image */
         float m = pp[best];
+        POOL_NAN(int nan = isnan(m);)
         for (int dy = 0; dy < POOL_KH; dy++) {
             int iy = ys + dy;
             for (int dx = 0; dx < POOL_KW; dx++) {
                 int ix = xs + dx, in = POOL_INSIDE(iy, ix);
                 float v = in ? pp[POOL_TAP(iy, ix)] : -INFINITY;
-                int take = in && !isnan(m) && (v > m || isnan(v));
+                int take = in && POOL_TAKE1(m, v);
+                POOL_NAN(nan |= in && isnan(v);)
                 m = take ? v : m;
                 best = take ? iy * POOL_W + ix : best;
             }
         }
-        y[y_off + o + ox] = m;
+        y[y_off + o + ox] = POOL_OUT(m);
+#if POOL_ARGMAX
         if (argmax) argmax[argmax_off + o + ox] = best;
+#endif
     }
 }
 

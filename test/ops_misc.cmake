@@ -1,8 +1,8 @@
-# test/ops_misc.cmake - activation, dropout, softmax cross-entropy, SGD, concat/split: the CPU
-# references against finite differences, the OpenCL kernels against the references, and the
-# kernels under oclgrind.
+# test/ops_misc.cmake - activation, the small-batch fc GEMV, dropout, softmax cross-entropy,
+# SGD, concat/split: the CPU references against finite differences, the OpenCL kernels against
+# the references, and the kernels under oclgrind.
 an_add_test(test_ref_misc SOURCES test_ref_misc.c LABELS ops)
-foreach(op activation dropout softmax sgd concat)
+foreach(op activation gemv dropout softmax sgd concat)
   an_add_test(test_${op} SOURCES test_${op}.c LABELS ops)
 endforeach()
 
@@ -12,7 +12,7 @@ endforeach()
 # the reason given there).
 find_program(AN_OCLGRIND oclgrind)
 if(AN_OCLGRIND)
-  foreach(op activation dropout softmax sgd concat)
+  foreach(op activation gemv dropout softmax sgd concat)
     an_add_test(test_${op}_oclgrind
                 COMMAND ${AN_OCLGRIND} --check-api --data-races $<TARGET_FILE:test_${op}>
                 ARGS --small LABELS oclgrind ENV ALEXNET_KERNEL_CACHE=off TIMEOUT 300)

@@ -22,7 +22,7 @@ if(AN_OCLGRIND_ICD)
               COMMAND sh ${run} expect-error ${CMAKE_CURRENT_BINARY_DIR}/platform_oob.log
                       $<TARGET_FILE:test_platform_oob>
               ENV ${penv} ALEXNET_DEVICE=Oclgrind)
-  foreach(op conv activation concat dropout lrn pool sgd softmax)
+  foreach(op conv activation gemv concat dropout lrn pool sgd softmax)
     an_add_test(test_${op}_gpu_platform LABELS oclgrind platform TIMEOUT 600
                 COMMAND sh ${run} expect-clean ${CMAKE_CURRENT_BINARY_DIR}/platform_${op}.log
                         $<TARGET_FILE:test_${op}> --small

@@ -1,17 +1,22 @@
 /* test/test_pool.c - the OpenCL pooling ops (host/ops/pool.c, cl/pool.cl) against the double
  * reference (host/ref/ref_pool.c) on random inputs: max pooling (with the argmax it stores, ties
- * and NaNs), average pooling with padding, adaptive average pooling, forward and backward; odd
- * sizes, batch 1, and AlexNet's pool1 (96x55x55 -> 27x27), pool2 (256x27x27 -> 13x13), pool5
+ * and NaNs; without argmax; with a bias and a ReLU before it fused), average pooling with padding,
+ * adaptive average pooling (the identity in place too), forward and backward; odd sizes,
+ * batch 1, and AlexNet's pool1 (96x55x55 -> 27x27), pool2 (256x27x27 -> 13x13), pool5
  * (256x13x13 -> 6x6) and torchvision's avgpool (256x6x6 and 256x13x13 -> 6x6) at batch 2.
  * Every tensor sits at a nonzero offset in a larger buffer; outputs are poisoned with NaN first
  * and the poison around them must survive.
- * Tolerances, |got - ref| <= atol + rtol*|ref|: max pooling y and argmax exact (a selection);
+ * Tolerances, |got - ref| <= atol + rtol*|ref|: max pooling y and argmax exact (a selection;
+ * with a fused bias 1e-6 + 1e-6|ref|, one float add);
  * its dx 1e-6 + 1e-6|ref| (float sums of the few dy routed to one input); average and adaptive
  * y and dx 1e-6 + 1e-5|ref| (float sums of a window against double).
- * `test_pool --small` runs the small shapes only (for oclgrind). */
+ * `test_pool --small` runs the small shapes only (for oclgrind); `--bench` times a ReLU and the
+ * max pool against the two fused (alexnet-owt's pools, batch 1 and 32). */
 #include "devtest.h"
+#include "ops/activation.h"
 #include "ops/pool.h"
 #include "ref/ref_pool.h"
+#include "util/clock.h"
 
 static void to_double(const float *f, double *dd, size_t n) {
     for (size_t i = 0; i < n; i++) dd[i] = f[i];
@@ -60,6 +65,7 @@ static const pool_case cases[] = {
     {ADAPTIVE, 1, 2, 9, 8, {5, 11}, RANDOM, 1},
     {ADAPTIVE, 2, 2, 7, 5, {3, 2}, RANDOM, 1},
     {ADAPTIVE, 1, 2, 1, 1, {2, 3}, RANDOM, 1},
+    {ADAPTIVE, 2, 3, 4, 5, {4, 5}, RANDOM, 1},     /* the identity */
     {ADAPTIVE, 2, 256, 6, 6, {6, 6}, RANDOM, 0},   /* torchvision's avgpool at 224x224 */
     {ADAPTIVE, 2, 256, 13, 13, {6, 6}, RANDOM, 0}, /* ... and on pool5's input size */
 };
@@ -163,6 +169,40 @@ static void run_case(an_dev *d, const pool_case *t, uint64_t seed) {
             to_float(yd, ref, nout);
             snprintf(w2, sizeof w2, "%s y without argmax", what);
             compare(w2, got, ref, nout, 0, 0);
+            /* A bias and a ReLU before the pool, fused: against the reference pool of
+             * relu(x + bias), the bias per channel. */
+            double *rxd = malloc(nin * sizeof *rxd);
+            float *b = malloc((size_t)t->c * sizeof *b);
+            check_fill_uniform(b, (size_t)t->c, seed + 2, -1, 1);
+            dtensor tb;
+            if (dt_alloc(d, &tb, "bias", (size_t)t->c, 5)) {
+                dt_set(d, &tb, b);
+                for (int with_bias = 0; with_bias < 2; with_bias++) {
+                    size_t hw = (size_t)t->h * t->w;
+                    for (size_t i = 0; i < nin; i++) {
+                        double v = xd[i] + (with_bias ? (double)b[i / hw % (size_t)t->c] : 0.0);
+                        rxd[i] = isnan(v) || v >= 0 ? v : 0.0;
+                    }
+                    an_ref_maxpool_forward(t->n, t->c, t->h, t->w, p.kh, p.kw, p.sh, p.sw, p.ph,
+                                           p.pw, rxd, yd, am);
+                    dt_set(d, &ty, NULL);
+                    CHECK_OK(an_maxpool_relu_forward(d, &p, t->n, t->c, t->h, t->w, tx.b,
+                                                     with_bias ? tb.b : (an_buf){NULL, 0}, ty.b));
+                    dt_get(d, &ty, got, what);
+                    to_float(yd, ref, nout);
+                    snprintf(w2, sizeof w2, "%s y of relu(x%s)", what, with_bias ? " + b" : "");
+                    float tol = with_bias ? 1e-6f : 0.0f;
+                    compare(w2, got, ref, nout, tol, tol);
+                }
+            }
+            an_free(&tb.mem);
+            free(rxd), free(b);
+        }
+        if (t->op == ADAPTIVE && oh == t->h && ow == t->w) { /* the identity, in place */
+            CHECK_OK(an_adaptive_avgpool_forward(d, t->n, t->c, t->h, t->w, oh, ow, tx.b, tx.b));
+            dt_get(d, &tx, got, what);
+            snprintf(w2, sizeof w2, "%s in place", what);
+            compare(w2, got, x, nin, 0, 0);
         }
     }
     DT_FREE(&tx.mem, &ty.mem, &tam.mem, &tdy.mem, &tdx.mem);
@@ -197,10 +237,55 @@ static void check_errors(an_dev *d) {
     an_free(&m);
 }
 
+#define REPS 15
+static int by_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* --bench: a ReLU in place then the max pool (path 0) against the fused an_maxpool_relu_forward
+ * (path 1), alternating, median wall time of REPS each, on alexnet-owt's pools at batch n. */
+static void bench_relu_pool(an_dev *d, int n, int c, int h) {
+    an_pool_params p = {3, 3, 2, 2, 0, 0};
+    int oh = an_pool_out(h, 3, 2, 0);
+    size_t nin = (size_t)n * c * h * h, nout = (size_t)n * c * oh * oh;
+    an_buf x = dt_upload(d, NULL, nin), y = dt_upload(d, NULL, nout), none = {NULL, 0};
+    double t[2][REPS];
+    for (int r = -1; r < REPS; r++)
+        for (int k = 0; k < 2; k++) {
+            CHECK_OK(an_fill(d, x, -0.5f, nin));
+            CHECK_OK(an_finish(d));
+            double t0 = an_now_s();
+            if (k == 0) {
+                CHECK_OK(an_relu_forward(d, x, x, nin));
+                CHECK_OK(an_maxpool_forward(d, &p, n, c, h, h, x, y, none));
+            } else {
+                CHECK_OK(an_maxpool_relu_forward(d, &p, n, c, h, h, x, none, y));
+            }
+            CHECK_OK(an_finish(d));
+            if (r >= 0) t[k][r] = an_now_s() - t0;
+        }
+    qsort(t[0], REPS, sizeof(double), by_double);
+    qsort(t[1], REPS, sizeof(double), by_double);
+    printf("%dx%dx%dx%d: relu + maxpool %.3f ms, fused %.3f ms: %.2fx\n", n, c, h, h,
+           t[0][REPS / 2] * 1e3, t[1][REPS / 2] * 1e3, t[0][REPS / 2] / t[1][REPS / 2]);
+    an_free(&x.mem);
+    an_free(&y.mem);
+}
+
 int main(int argc, char **argv) {
     int small_only;
     an_dev dev;
     if (!dt_start(argc, argv, &dev, &small_only)) return 1;
+    if (argc > 1 && strcmp(argv[1], "--bench") == 0) {
+        for (int n = 1; n <= 32; n *= 32) {
+            bench_relu_pool(&dev, n, 64, 55);
+            bench_relu_pool(&dev, n, 192, 27);
+            bench_relu_pool(&dev, n, 256, 13);
+        }
+        an_devs_close(&dev, 1);
+        return check_done("test_pool --bench");
+    }
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         if (cases[i].small || !small_only) run_case(&dev, &cases[i], 2000 + 31 * i);
     check_errors(&dev);

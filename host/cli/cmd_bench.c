@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli/bench_bandwidth.h"
 #include "cli/bench_kernels.h"
 #include "cli/bench_memory.h"
 #include "cli/cli.h"
@@ -194,7 +195,8 @@ int cmd_bench(int argc, char **argv) {
          "convolution algorithm for every layer (auto: each layer's tuned choice, docs/TUNE.md)",
          "auto|im2col|direct|fft|winograd|winograd2"},
         {"--kernels", CLI_FLAG, &by_kernel, NULL,
-         "also print the device time of every kernel of every layer, largest first", NULL},
+         "also print the device time of every kernel of every layer, largest first, and in "
+         "inference the fc layers' weight bandwidth against a copy kernel's", NULL},
         CLI_DEVICE_OPTIONS(dev_opts),
         {"--json", CLI_FLAG, &json, NULL, "print JSON instead of a table", NULL},
         {0},
@@ -257,6 +259,7 @@ int cmd_bench(int argc, char **argv) {
             bench_print_table(&b);
         if (!json) bench_memory_print(m, devs, ndev);
         if (by_kernel && !json) bench_kernels_print(b.kernels, b.iters);
+        if (by_kernel && !json && !train) s = bench_bandwidth_print(&b);
     }
     rc = s == AN_OK ? 0 : cli_fail("bench", s);
     an_model_free(m);

@@ -76,7 +76,11 @@ static void lifetimes(const an_model *m, int reuse, pval *v) {
                 read_at(v, out_value(m, i - 1, t), step_of(m, i, t, 1));
             }
             v[o] = (pval){dev, step_of(m, i, t, 1), step_of(m, i, t, 1), mt->out_floats, o};
-            int in_place = l->kind == AN_LAYER_RELU || l->kind == AN_LAYER_DROPOUT;
+            /* ReLU and dropout run in place; so does (launching nothing) an adaptive average
+             * pool to the input's own size, the identity (alexnet-owt's avgpool at 224x224). */
+            int identity = l->kind == AN_LAYER_AVGPOOL && l->pool.adaptive &&
+                           l->in_tower.h == l->out_tower.h && l->in_tower.w == l->out_tower.w;
+            int in_place = l->kind == AN_LAYER_RELU || l->kind == AN_LAYER_DROPOUT || identity;
             if (reuse && in_place && i > 0 && !mt->gathers && i - 1 != m->opts.keep_layer - 1) {
                 int r = root_of(v, out_value(m, i - 1, t));
                 if (v[r].floats == mt->out_floats) {

@@ -9,6 +9,7 @@
 #include "ops/conv_winograd.h"
 #include "ops/dropout.h"
 #include "ops/gemm.h"
+#include "ops/gemv.h"
 #include "ops/lrn.h"
 #include "ops/pool.h"
 #include "ops/softmax.h"
@@ -84,6 +85,61 @@ static an_status scatter_back(an_model *m, int i, int t, int written[AN_MAX_TOWE
     return AN_OK;
 }
 
+/* Inference: the ReLU layer i, run in place on layer i - 1's output on tower t (the planner
+ * shares the buffer; not so when layer i - 1's output is kept), is applied by a neighbour and
+ * launches nothing: by an fc layer before it (1) or a max pool after it (2), else 0. A pass over
+ * the tensor saved. */
+static int relu_fused(const an_model *m, int i, int t) {
+    const an_net *net = m->net;
+    if (!m->opts.inference || i < 1 || net->layers[i].kind != AN_LAYER_RELU) return 0;
+    const mtower *a = &m->L[i - 1].t[t], *r = &m->L[i].t[t];
+    if (!a->runs || !r->runs || r->gathers || r->out != a->out || r->in.mem != a->out ||
+        r->in.off != 0)
+        return 0;
+    if (net->layers[i - 1].kind == AN_LAYER_FC) return 1;
+    if (i + 1 >= net->nlayers || net->layers[i + 1].kind != AN_LAYER_MAXPOOL ||
+        m->opts.keep_layer == i + 1)
+        return 0;
+    const mtower *p = &m->L[i + 1].t[t];
+    return p->runs && !p->gathers && p->in.mem == r->out && p->in.off == 0 ? 2 : 0;
+}
+
+/* The fc forward of tower t: y[:, og] = x[:, ig] · W_gᵀ + b per group g of its (block-diagonal)
+ * weights, then the fused ReLU if any. A batch of up to an_gemv_max_n images streams the
+ * weights once through the GEMV (bias and ReLU fused); larger ones are GEMMs. */
+static an_status forward_fc(an_model *m, int i, int t) {
+    const an_layer *l = &m->net->layers[i];
+    mtower *mt = &m->L[i].t[t];
+    an_dev *d = mt->d;
+    size_t n = (size_t)m->n;
+    an_buf y = {mt->out, 0};
+    size_t in = (size_t)an_shape_count(l->in_tower), out = (size_t)l->out_tower.c;
+    size_t G = (size_t)l->conv.groups, ig = in / G, og = out / G;
+    int relu = i + 1 < m->net->nlayers && relu_fused(m, i + 1, t) == 1;
+    if ((int)n <= an_gemv_max_n(d)) {
+        for (size_t g = 0; g < G; g++) {
+            an_buf b = mt->b.mem ? an_buf_at(mt->b, g * og) : mt->b;
+            AN_TRY(an_gemv_fc(d, n, og, ig, an_buf_at(mt->in, g * ig), in,
+                              an_buf_at(mt->w, g * og * ig), ig, b, relu, an_buf_at(y, g * og),
+                              out));
+        }
+        return AN_OK;
+    }
+    for (size_t g = 0; g < G; g++)
+        AN_TRY(an_gemm(d, 0, 1, n, og, ig, 1.0f, an_buf_at(mt->in, g * ig), in,
+                       an_buf_at(mt->w, g * og * ig), ig, 0.0f, an_buf_at(y, g * og), out));
+    if (!mt->b.mem) return relu ? an_relu_forward(d, y, y, n * out) : AN_OK;
+    return an_bias_relu_fc(d, y, mt->b, y, n, out, relu);
+}
+
+/* Inference: conv layer i leaves its bias to the max pool two layers on, which adds it with
+ * the ReLU between them fused (max(x + b) = max(x) + b): the bias pass after an im2col GEMM
+ * saved. */
+static int bias_to_pool(const an_model *m, int i, int t) {
+    return m->net->layers[i].kind == AN_LAYER_CONV && m->L[i].t[t].b.mem &&
+           i + 1 < m->net->nlayers && relu_fused(m, i + 1, t) == 2;
+}
+
 static an_status forward_op(an_model *m, int i, int t) {
     const an_layer *l = &m->net->layers[i];
     mtower *mt = &m->L[i].t[t];
@@ -97,7 +153,7 @@ static an_status forward_op(an_model *m, int i, int t) {
     switch (l->kind) {
     case AN_LAYER_CONV: {
         an_conv_shape s = an_model_conv_shape(m, i, m->n);
-        an_buf ws = {md->ws, 0};
+        an_buf ws = {md->ws, 0}, b = bias_to_pool(m, i, t) ? (an_buf){NULL, 0} : mt->b;
         if (mt->wino_u) {
             an_buf u = {mt->wino_u, 0};
             if (mt->wino_gen != m->params_gen) {
@@ -106,28 +162,25 @@ static an_status forward_op(an_model *m, int i, int t) {
                 mt->wino_gen = m->params_gen;
             }
             return an_conv_forward_choice_transformed(d, &s, mt->conv[AN_TUNE_FORWARD], mt->in, u,
-                                                      mt->b, y, ws, md->ws_floats);
+                                                      b, y, ws, md->ws_floats);
         }
-        return an_conv_forward_choice(d, &s, mt->conv[AN_TUNE_FORWARD], mt->in, mt->w, mt->b, y,
-                                      ws, md->ws_floats);
+        return an_conv_forward_choice(d, &s, mt->conv[AN_TUNE_FORWARD], mt->in, mt->w, b, y, ws,
+                                      md->ws_floats);
     }
-    case AN_LAYER_FC: {
-        /* y[:, og] = x[:, ig] · W_gᵀ for each group g of the tower's (block-diagonal) fc. */
-        size_t in = (size_t)an_shape_count(is), out = (size_t)os.c, G = (size_t)l->conv.groups;
-        size_t ig = in / G, og = out / G;
-        for (size_t g = 0; g < G; g++)
-            AN_TRY(an_gemm(d, 0, 1, n, og, ig, 1.0f, an_buf_at(mt->in, g * ig), in,
-                           an_buf_at(mt->w, g * og * ig), ig, 0.0f, an_buf_at(y, g * og), out));
-        return an_bias_relu_fc(d, y, mt->b, y, n, out, 0);
-    }
+    case AN_LAYER_FC:
+        return forward_fc(m, i, t);
     case AN_LAYER_RELU:
-        return an_relu_forward(d, mt->in, y, out_count);
+        return relu_fused(m, i, t) ? AN_OK : an_relu_forward(d, mt->in, y, out_count);
     case AN_LAYER_LRN: {
         an_lrn_params p = lrn_params_of(l);
         return an_lrn_forward(d, &p, (int)n, is.c, is.h, is.w, mt->in, y);
     }
     case AN_LAYER_MAXPOOL: {
         an_pool_params p = pool_params_of(l);
+        if (relu_fused(m, i - 1, t) == 2) {
+            an_buf b = i >= 2 && bias_to_pool(m, i - 2, t) ? m->L[i - 2].t[t].b : (an_buf){0};
+            return an_maxpool_relu_forward(d, &p, (int)n, is.c, is.h, is.w, mt->in, b, y);
+        }
         return an_maxpool_forward(d, &p, (int)n, is.c, is.h, is.w, mt->in, y,
                                   (an_buf){m->train ? mt->aux : NULL, 0});
     }

@@ -97,12 +97,13 @@ static an_status run(an_dev *d, const char *name, size_t count, size_t planes, i
 /* The max-pooling kernels: a work-item per row (`rows` of them), the window and the shape as -D
  * constants (a build per pool shape: AlexNet has three). */
 static an_status run_rows(an_dev *d, const char *name, size_t rows, int h, int w, int oh,
-                           int ow, const an_pool_params *p, const tensor_arg *t, int nt) {
+                           int ow, const an_pool_params *p, const tensor_arg *t, int nt,
+                           const char *extra) {
     cl_kernel k;
-    char opts[192];
+    char opts[256];
     snprintf(opts, sizeof opts, "-DPOOL_KH=%d -DPOOL_KW=%d -DPOOL_SH=%d -DPOOL_SW=%d "
-             "-DPOOL_PH=%d -DPOOL_PW=%d -DPOOL_H=%d -DPOOL_W=%d -DPOOL_OH=%d -DPOOL_OW=%d", p->kh,
-             p->kw, p->sh, p->sw, p->ph, p->pw, h, w, oh, ow);
+             "-DPOOL_PH=%d -DPOOL_PW=%d -DPOOL_H=%d -DPOOL_W=%d -DPOOL_OH=%d -DPOOL_OW=%d%s",
+             p->kh, p->kw, p->sh, p->sw, p->ph, p->pw, h, w, oh, ow, extra);
     AN_TRY(an_kernel(d, "pool", opts, name, &k));
     AN_TRY(OP_ARGS(k, OP_U32(rows)));
     AN_TRY(set_tensors(k, 1, t, nt));
@@ -112,11 +113,12 @@ static an_status run_rows(an_dev *d, const char *name, size_t rows, int h, int w
 }
 
 /* One pool op: check its shape (p: its window; NULL: adaptive pooling to oh x ow) and its first
- * nchecked tensors, then enqueue its kernel over the last tensor, the one it writes: a work-item
- * per row (max pooling: kernel op_rows) or per element (average pooling: kernel op). */
-static an_status pool_op(an_dev *d, const char *op, int rows, const an_pool_params *p, int n,
-                         int c, int h, int w, int oh, int ow, const tensor_arg *t, int nt,
-                         int nchecked) {
+ * nchecked tensors, then enqueue kernel (NULL: op) over tensor t[over], the one it writes: a
+ * work-item per row (max pooling: kernel_rows, built with the -D options extra) or per element
+ * (average pooling). */
+static an_status pool_op(an_dev *d, const char *op, const char *kernel, int rows,
+                         const an_pool_params *p, int n, int c, int h, int w, int oh, int ow,
+                         const tensor_arg *t, int nt, int nchecked, int over, const char *extra) {
     if (p)
         AN_TRY(check_window(op, p, n, c, h, w, &oh, &ow));
     else
@@ -124,45 +126,77 @@ static an_status pool_op(an_dev *d, const char *op, int rows, const an_pool_para
     size_t planes = (size_t)n * c, in = (size_t)h * w, out = (size_t)oh * ow;
     for (int i = 0; i < nchecked; i++)
         AN_TRY(op_check_buf(op, t[i].name, t[i].b, planes * (t[i].out ? out : in)));
-    int last_out = t[nt - 1].out;
-    if (!rows) return run(d, op, last_out ? out : in, planes, h, w, oh, ow, p, t, nt);
+    int to_out = t[over].out;
+    if (!kernel) kernel = op;
+    if (!rows) return run(d, kernel, to_out ? out : in, planes, h, w, oh, ow, p, t, nt);
     char name[64];
-    snprintf(name, sizeof name, "%s_rows", op);
-    return run_rows(d, name, planes * (size_t)(last_out ? oh : h), h, w, oh, ow, p, t, nt);
+    snprintf(name, sizeof name, "%s_rows", kernel);
+    return run_rows(d, name, planes * (size_t)(to_out ? oh : h), h, w, oh, ow, p, t, nt, extra);
+}
+
+/* Without argmax the kernel is built without its index arithmetic; relu needs no argmax; a bias
+ * (bias.mem) comes with relu only. */
+static an_status maxpool_forward(an_dev *d, const char *op, const an_pool_params *p, int n,
+                                 int c, int h, int w, an_buf x, an_buf bias, an_buf y,
+                                 an_buf argmax, int relu) {
+    tensor_arg t[4] = {{"x", x, 0}, {"y", y, 1}, {"argmax", argmax, 1}, {"bias", bias, 0}};
+    if (bias.mem) AN_TRY(op_check_buf(op, "bias", bias, (size_t)c));
+    else t[3].b = x; /* any valid buffer when there is no bias */
+    char extra[64];
+    const char *mode = relu        ? " -DPOOL_ARGMAX=0 -DPOOL_RELU=1"
+                       : argmax.mem ? ""
+                                    : " -DPOOL_ARGMAX=0";
+    if (bias.mem) snprintf(extra, sizeof extra, "%s -DPOOL_C=%d", mode, c);
+    else snprintf(extra, sizeof extra, "%s", mode);
+    return pool_op(d, op, "maxpool_forward", 1, p, n, c, h, w, 0, 0, t, 4, argmax.mem ? 3 : 2, 1,
+                   extra);
 }
 
 an_status an_maxpool_forward(an_dev *d, const an_pool_params *p, int n, int c, int h, int w,
                              an_buf x, an_buf y, an_buf argmax) {
-    const tensor_arg t[3] = {{"x", x, 0}, {"y", y, 1}, {"argmax", argmax, 1}};
-    return pool_op(d, "maxpool_forward", 1, p, n, c, h, w, 0, 0, t, 3, argmax.mem ? 3 : 2);
+    return maxpool_forward(d, "maxpool_forward", p, n, c, h, w, x, (an_buf){NULL, 0}, y, argmax,
+                           0);
+}
+
+an_status an_maxpool_relu_forward(an_dev *d, const an_pool_params *p, int n, int c, int h, int w,
+                                  an_buf x, an_buf bias, an_buf y) {
+    return maxpool_forward(d, "maxpool_relu_forward", p, n, c, h, w, x, bias, y,
+                           (an_buf){NULL, 0}, 1);
 }
 
 an_status an_maxpool_backward(an_dev *d, const an_pool_params *p, int n, int c, int h, int w,
                               an_buf argmax, an_buf dy, an_buf dx) {
     const tensor_arg t[3] = {{"argmax", argmax, 1}, {"dy", dy, 1}, {"dx", dx, 0}};
-    return pool_op(d, "maxpool_backward", 1, p, n, c, h, w, 0, 0, t, 3, 3);
+    return pool_op(d, "maxpool_backward", NULL, 1, p, n, c, h, w, 0, 0, t, 3, 3, 2, "");
 }
 
 an_status an_avgpool_forward(an_dev *d, const an_pool_params *p, int n, int c, int h, int w,
                              an_buf x, an_buf y) {
     const tensor_arg t[2] = {{"x", x, 0}, {"y", y, 1}};
-    return pool_op(d, "avgpool_forward", 0, p, n, c, h, w, 0, 0, t, 2, 2);
+    return pool_op(d, "avgpool_forward", NULL, 0, p, n, c, h, w, 0, 0, t, 2, 2, 1, "");
 }
 
 an_status an_avgpool_backward(an_dev *d, const an_pool_params *p, int n, int c, int h, int w,
                               an_buf dy, an_buf dx) {
     const tensor_arg t[2] = {{"dy", dy, 1}, {"dx", dx, 0}};
-    return pool_op(d, "avgpool_backward", 0, p, n, c, h, w, 0, 0, t, 2, 2);
+    return pool_op(d, "avgpool_backward", NULL, 0, p, n, c, h, w, 0, 0, t, 2, 2, 1, "");
 }
 
 an_status an_adaptive_avgpool_forward(an_dev *d, int n, int c, int h, int w, int oh, int ow,
                                       an_buf x, an_buf y) {
     const tensor_arg t[2] = {{"x", x, 0}, {"y", y, 1}};
-    return pool_op(d, "adaptive_avgpool_forward", 0, NULL, n, c, h, w, oh, ow, t, 2, 2);
+    if (oh == h && ow == w && x.mem && x.mem == y.mem && x.off == y.off) {
+        AN_TRY(check_adaptive("adaptive_avgpool_forward", n, c, h, w, oh, ow));
+        AN_TRY(op_check_buf("adaptive_avgpool_forward", "x", x, (size_t)n * c * h * w));
+        return AN_OK; /* the identity, in place */
+    }
+    return pool_op(d, "adaptive_avgpool_forward", NULL, 0, NULL, n, c, h, w, oh, ow, t, 2, 2, 1,
+                   "");
 }
 
 an_status an_adaptive_avgpool_backward(an_dev *d, int n, int c, int h, int w, int oh, int ow,
                                        an_buf dy, an_buf dx) {
     const tensor_arg t[2] = {{"dy", dy, 1}, {"dx", dx, 0}};
-    return pool_op(d, "adaptive_avgpool_backward", 0, NULL, n, c, h, w, oh, ow, t, 2, 2);
+    return pool_op(d, "adaptive_avgpool_backward", NULL, 0, NULL, n, c, h, w, oh, ow, t, 2, 2, 1,
+                   "");
 }

@@ -31,6 +31,11 @@ int an_pool_out(int in, int k, int stride, int pad);
 /* argmax.mem may be NULL (inference): the indices are then not stored. */
 an_status an_maxpool_forward(an_dev *d, const an_pool_params *p, int n, int c, int h, int w,
                              an_buf x, an_buf y, an_buf argmax);
+/* Inference: y = maxpool(relu(x + bias)) = relu(maxpool(x) + bias), a convolution's bias [c]
+ * (bias.mem NULL: none) and the ReLU after it fused into the pool (no argmax; the NaN rules
+ * above, a NaN maximum stays NaN). */
+an_status an_maxpool_relu_forward(an_dev *d, const an_pool_params *p, int n, int c, int h, int w,
+                                  an_buf x, an_buf bias, an_buf y);
 an_status an_maxpool_backward(an_dev *d, const an_pool_params *p, int n, int c, int h, int w,
                               an_buf argmax, an_buf dy, an_buf dx);
 
@@ -39,7 +44,9 @@ an_status an_avgpool_forward(an_dev *d, const an_pool_params *p, int n, int c, i
 an_status an_avgpool_backward(an_dev *d, const an_pool_params *p, int n, int c, int h, int w,
                               an_buf dy, an_buf dx);
 
-/* Output oh x ow, any sizes >= 1 (smaller or larger than the input). */
+/* Output oh x ow, any sizes >= 1 (smaller or larger than the input). To the input's own size
+ * it is the identity, which may run in place (y the very buffer and offset of x): then nothing
+ * is launched. */
 an_status an_adaptive_avgpool_forward(an_dev *d, int n, int c, int h, int w, int oh, int ow,
                                       an_buf x, an_buf y);
 an_status an_adaptive_avgpool_backward(an_dev *d, int n, int c, int h, int w, int oh, int ow,
