@@ -1,6 +1,7 @@
 /* host/ops/gemm.c - argument checks, backend choice and the launchers of the GEMM (see gemm.h).
  *
- * The own backend maps the four transpose cases onto cl/gemm.cl's two kernels:
+ * The own backend has two paths (gemm.h): on CPU devices the packed one (gemm_packed.c), else
+ * the direct one, which maps the four transpose cases onto cl/gemm.cl's two kernels:
  *   NN, TN: gemm_panel with S = A (scalar loads), V = B (float16 rows of B).
  *   TT:     C^T = B * A in gemm_panel, S = B, V = A (rows of the stored A are contiguous along M),
  *           the tile stored transposed into C.
@@ -10,6 +11,7 @@
  * fixed shapes (see launch_panel, and 4x1 for gemm_dot): PoCL's own choice of local size for
  * these kernels was 3-6x slower on 1024^3 (`alexnet bench-gemm --shape square`). */
 #include "ops/gemm.h"
+#include "ops/gemm_packed.h"
 
 #include <clblast_c.h>
 #include <limits.h>
@@ -28,6 +30,28 @@
 #define AN_GEMM_KC 512 /* K block of gemm_panel */
 
 void an_gemm_set_backend(an_dev *d, an_gemm_backend b) { d->gemm_fixed = (int)b; }
+
+void an_gemm_set_path(an_dev *d, an_gemm_path p) { d->gemm_path = (int)p; }
+
+an_status an_gemm_path_for(const an_dev *d, an_gemm_path *out) {
+    an_gemm_path p = (an_gemm_path)d->gemm_path;
+    if (p == AN_GEMM_PATH_AUTO) {
+        const char *env = getenv("ALEXNET_GEMM_PATH");
+        if (env && *env && strcmp(env, "auto") != 0) {
+            if (strcmp(env, "packed") == 0)
+                p = AN_GEMM_PATH_PACKED;
+            else if (strcmp(env, "direct") == 0)
+                p = AN_GEMM_PATH_DIRECT;
+            else
+                return an_error(AN_ERR_INVALID_ARG,
+                                "ALEXNET_GEMM_PATH=%s: expected packed, direct or auto", env);
+        }
+    }
+    if (p == AN_GEMM_PATH_AUTO)
+        p = (d->info.type & CL_DEVICE_TYPE_CPU) ? AN_GEMM_PATH_PACKED : AN_GEMM_PATH_DIRECT;
+    *out = p;
+    return AN_OK;
+}
 
 an_gemm_backend an_gemm_prefer(an_dev *d, an_gemm_backend b) {
     an_gemm_backend prev = (an_gemm_backend)d->gemm_prefer;
@@ -213,6 +237,11 @@ static an_status gemm_panel_case(an_dev *d, int ta, int tb, size_t M, size_t N, 
 static an_status gemm_own(an_dev *d, int ta, int tb, size_t M, size_t N, size_t K, float alpha,
                           an_buf A, size_t lda, size_t sa, an_buf B, size_t ldb, size_t sb,
                           float beta, an_buf C, size_t ldc, size_t sc, size_t batch) {
+    an_gemm_path path;
+    AN_TRY(an_gemm_path_for(d, &path));
+    if (path == AN_GEMM_PATH_PACKED && K > 0)
+        return an_gemm_packed(d, ta, tb, M, N, K, alpha, A, lda, sa, B, ldb, sb, beta, C, ldc,
+                              sc, batch);
     if (!ta && tb) /* gemm_dot: each work-item streams its rows once; blocking K did not help */
         return launch_dot(d, M, N, K, alpha, A, lda, sa, B, ldb, sb, beta, C, ldc, sc, batch);
     /* gemm_panel: blocks of AN_GEMM_KC along K keep each work-item's panel of the vector
