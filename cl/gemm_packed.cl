@@ -64,7 +64,9 @@ __kernel void gemm_tile(uint M, uint N, uint K, float alpha,
                         __global float *restrict c, uint c_off, uint ldc, ulong c_bs,
                         __local float *restrict bl, uint KC) {
     const uint jt = get_global_id(0), it = get_global_id(1);
-    const uint lid = get_local_id(1), ls = get_local_size(1);
+    /* the work-group: np column panels from column g0, nl work-items, this one number lin */
+    const uint np = get_local_size(0), g0 = get_group_id(0) * np * NR;
+    const uint nl = np * get_local_size(1), lin = get_local_id(1) * np + get_local_id(0);
     const ulong bi = get_global_id(2);
     const uint m0 = it * MR, n0 = jt * NR;
     const __global float *a = ap + a_off + bi * a_bs + (size_t)it * K * MR;
@@ -78,29 +80,36 @@ __kernel void gemm_tile(uint M, uint N, uint K, float alpha,
 
     for (uint k0 = 0; k0 < K; k0 += KC) {
         const uint kn = min(KC, K - k0);
-        /* the work-group copies this block's KC x NR panel of op(B) into bl, each work-item a
-         * run of k: along n when op(B) is contiguous along n, along k when along k */
-        const uint ch = (kn + ls - 1) / ls, kb = min(kn, lid * ch), ke = min(kn, kb + ch);
+        /* the work-group copies this block's KC steps of k of its P column panels into bl,
+         * each work-item a run of k: along n (whole rows of the group's P * NR columns) when
+         * op(B) is contiguous along n, along k when along k */
+        const uint ch = (kn + nl - 1) / nl, kb = min(kn, lin * ch), ke = min(kn, kb + ch);
         barrier(CLK_LOCAL_MEM_FENCE);
         if (b_rs == 1) {
             for (uint k = kb; k < ke; k++) {
-                const __global float *src = b + (size_t)(k0 + k) * b_ks + n0;
-                if (n0 + NR <= N) {
+                const __global float *src = b + (size_t)(k0 + k) * b_ks + g0;
+                if (g0 + np * NR <= N) {
+                    for (uint q = 0; q < np; q++)
 #pragma unroll
-                    for (int w = 0; w < NR; w++) bl[k * NR + w] = src[w];
+                        for (int w = 0; w < NR; w++) bl[(q * KC + k) * NR + w] = src[q * NR + w];
                 } else {
-                    for (uint w = 0; w < NR; w++) bl[k * NR + w] = n0 + w < N ? src[w] : 0.0f;
+                    for (uint q = 0; q < np; q++)
+                        for (uint w = 0; w < NR; w++)
+                            bl[(q * KC + k) * NR + w] =
+                                g0 + q * NR + w < N ? src[q * NR + w] : 0.0f;
                 }
             }
         } else {
-            for (uint w = 0; w < NR; w++) {
-                const __global float *src = b + (size_t)min(n0 + w, N - 1) * b_rs + k0;
-                const float keep = n0 + w < N ? 1.0f : 0.0f;
-                for (uint k = kb; k < ke; k++) bl[k * NR + w] = keep * src[k * b_ks];
-            }
+            for (uint q = 0; q < np; q++)
+                for (uint w = 0; w < NR; w++) {
+                    const uint n = g0 + q * NR + w;
+                    const __global float *src = b + (size_t)min(n, N - 1) * b_rs + k0;
+                    const float keep = n < N ? 1.0f : 0.0f;
+                    for (uint k = kb; k < ke; k++) bl[(q * KC + k) * NR + w] = keep * src[k];
+                }
         }
         barrier(CLK_LOCAL_MEM_FENCE);
-        if (m0 < M) {
+        if (m0 < M && n0 < N) {
             /* the block's sums in a copy that lives only between the barriers: PoCL keeps
              * values live across a barrier in memory, this copy stays in registers */
             float16 t[MR][NV];
@@ -108,7 +117,7 @@ __kernel void gemm_tile(uint M, uint N, uint K, float alpha,
             for (int i = 0; i < MR; i++)
 #pragma unroll
                 for (int v = 0; v < NV; v++) t[i][v] = acc[i][v];
-            const __local float *bp = bl;
+            const __local float *bp = bl + (size_t)get_local_id(0) * KC * NR;
             for (uint k = 0; k < kn; k++) {
                 float16 bv[NV];
 #pragma unroll
@@ -128,7 +137,7 @@ __kernel void gemm_tile(uint M, uint N, uint K, float alpha,
                 for (int v = 0; v < NV; v++) acc[i][v] = t[i][v];
         }
     }
-    if (m0 >= M) return;
+    if (m0 >= M || n0 >= N) return;
 
     c += c_off + bi * c_bs;
     const uint mn = min((uint)MR, M - m0);

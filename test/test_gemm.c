@@ -3,8 +3,9 @@
  * alpha/beta (beta = 0 on a NaN-poisoned C), K = 0, matrices smaller than one tile, K across
  * the own backend's K blocks, backend and path selection and argument checks. The own backend
  * runs on both its paths: the direct kernels (gemm_panel with SRC=0 for NN, TT and SRC=1 for
- * TN, gemm_dot for NT) and the packed one (both pack kernels, gemm_tile: rows and columns past
- * its tile, K over several local-memory blocks and over several launches).
+ * TN, gemm_dot for NT) and the packed one (both pack kernels, gemm_tile with its 12 x 32 and
+ * 6 x 16 tiles (ALEXNET_GEMM_VW=16, 8): rows and columns past the tile, K over several
+ * local-memory blocks and over several launches; NT on the wide gemm_dot).
  * Every float of C's buffer is checked: the matrices against the reference, everything else
  * (offset, padding columns, gaps between batches) against its untouched sentinel value.
  * Tolerance: |e| <= 1e-6*K + 1e-6 + 1e-5|ref| (inputs in [-1, 1]; a float sum of K products).
@@ -75,9 +76,11 @@ static void run(an_gemm_backend be, gcase c, uint64_t seed) {
     bC.off = 0;
     CHECK_OK(an_read(&dev, bC, got, nc));
     char what[160];
-    snprintf(what, sizeof what, "%s%s %c%c M=%zu N=%zu K=%zu batch=%zu off=%zu pad=%zu a=%g b=%g",
+    const char *vw = getenv("ALEXNET_GEMM_VW");
+    snprintf(what, sizeof what, "%s%s%s %c%c M=%zu N=%zu K=%zu batch=%zu off=%zu pad=%zu a=%g b=%g",
              an_gemm_backend_name(be),
              be == AN_GEMM_CLBLAST ? "" : path == AN_GEMM_PATH_PACKED ? "/packed" : "/direct",
+             path == AN_GEMM_PATH_PACKED && vw ? vw : "",
              c.ta ? 'T' : 'N', c.tb ? 'T' : 'N', c.M, c.N, c.K,
              c.batch, c.off, c.pad, c.alpha, c.beta);
     check_close(what, got, want, nc, 1e-6f * (float)c.K + 1e-6f, 1e-5f);
@@ -181,8 +184,12 @@ int main(int argc, char **argv) {
     test_path_selection();
     path = AN_GEMM_PATH_DIRECT;
     run_backend(AN_GEMM_OWN, small);
-    path = AN_GEMM_PATH_PACKED;
+    path = AN_GEMM_PATH_PACKED; /* both tiles (and, with 16 floats, NT on the wide gemm_dot) */
+    setenv("ALEXNET_GEMM_VW", "8", 1);
     run_backend(AN_GEMM_OWN, small);
+    setenv("ALEXNET_GEMM_VW", "16", 1);
+    run_backend(AN_GEMM_OWN, small);
+    unsetenv("ALEXNET_GEMM_VW");
     path = AN_GEMM_PATH_AUTO;
     if (!small) {
         test_bad_args();

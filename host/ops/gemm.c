@@ -5,7 +5,8 @@
  *   NN, TN: gemm_panel with S = A (scalar loads), V = B (float16 rows of B).
  *   TT:     C^T = B * A in gemm_panel, S = B, V = A (rows of the stored A are contiguous along M),
  *           the tile stored transposed into C.
- *   NT:     gemm_dot (both operands contiguous along K).
+ *   NT:     gemm_dot (both operands contiguous along K); also on the packed path where the
+ *           device's vectors hold 16 floats, built wider (float16, 4 x 6).
  * gemm_panel is built twice, for a scalar operand contiguous along K (NN, TT: SRC=0) or along M
  * (TN: SRC=1), so that its inner loop steps one index or pointer per k. Work-groups are small
  * fixed shapes (see launch_panel, and 4x1 for gemm_dot): PoCL's own choice of local size for
@@ -27,6 +28,9 @@
 #define AN_GEMM_STR(x) AN_GEMM_STR_(x)
 #define AN_GEMM_PANEL_OPTS(src) "-DTM=" AN_GEMM_STR(AN_GEMM_TM) " -DSRC=" #src
 #define AN_GEMM_DOT_OPTS "-DDM=" AN_GEMM_STR(AN_GEMM_DM) " -DDN=" AN_GEMM_STR(AN_GEMM_DN)
+#define AN_GEMM_DN_WIDE 6
+#define AN_GEMM_DOT_WIDE_OPTS \
+    "-DDV=16 -DDM=" AN_GEMM_STR(AN_GEMM_DM) " -DDN=" AN_GEMM_STR(AN_GEMM_DN_WIDE)
 #define AN_GEMM_KC 512 /* K block of gemm_panel */
 
 void an_gemm_set_backend(an_dev *d, an_gemm_backend b) { d->gemm_fixed = (int)b; }
@@ -187,11 +191,14 @@ static an_status launch_panel(an_dev *d, size_t R, size_t V, size_t K, float alp
     return an_launch(d, k, 3, gws, lws);
 }
 
-static an_status launch_dot(an_dev *d, size_t M, size_t N, size_t K, float alpha, an_buf A,
-                            size_t lda, size_t sa, an_buf B, size_t ldb, size_t sb, float beta,
-                            an_buf C, size_t ldc, size_t sc, size_t batch) {
+/* wide: float16 along k and 4 x 6 dot products (24 of AVX-512's 32 registers), the rows of a
+ * work-group all of M up to 32, so that each row of B is read once */
+static an_status launch_dot(an_dev *d, int wide, size_t M, size_t N, size_t K, float alpha,
+                            an_buf A, size_t lda, size_t sa, an_buf B, size_t ldb, size_t sb,
+                            float beta, an_buf C, size_t ldc, size_t sc, size_t batch) {
     cl_kernel k;
-    AN_TRY(an_kernel(d, "gemm", AN_GEMM_DOT_OPTS, "gemm_dot", &k));
+    AN_TRY(an_kernel(d, "gemm", wide ? AN_GEMM_DOT_WIDE_OPTS : AN_GEMM_DOT_OPTS, "gemm_dot", &k));
+    size_t dm = AN_GEMM_DM, dn = wide ? AN_GEMM_DN_WIDE : AN_GEMM_DN;
     cl_uint m_ = (cl_uint)M, n_ = (cl_uint)N, k_ = (cl_uint)K;
     cl_uint ao = (cl_uint)A.off, bo = (cl_uint)B.off, co = (cl_uint)C.off;
     cl_uint lda_ = (cl_uint)lda, ldb_ = (cl_uint)ldb, ldc_ = (cl_uint)ldc;
@@ -213,8 +220,8 @@ static an_status launch_dot(an_dev *d, size_t M, size_t N, size_t K, float alpha
     AN_ARG(k, 14, co);
     AN_ARG(k, 15, ldc_);
     AN_ARG(k, 16, sc_);
-    size_t gws[3] = {(M + AN_GEMM_DM - 1) / AN_GEMM_DM, (N + AN_GEMM_DN - 1) / AN_GEMM_DN, batch};
-    size_t lws[3] = {4, 1, 1};
+    size_t gws[3] = {(M + dm - 1) / dm, (N + dn - 1) / dn, batch};
+    size_t lws[3] = {wide ? (gws[0] < 8 ? gws[0] : 8) : 4, 1, 1};
     gws[0] = an_round_up(gws[0], lws[0]);
     return an_launch(d, k, 3, gws, lws);
 }
@@ -239,11 +246,15 @@ static an_status gemm_own(an_dev *d, int ta, int tb, size_t M, size_t N, size_t 
                           float beta, an_buf C, size_t ldc, size_t sc, size_t batch) {
     an_gemm_path path;
     AN_TRY(an_gemm_path_for(d, &path));
+    /* NT with 16-float vectors: dot products along K, which both operands are contiguous in,
+     * beat a transposing copy of B (fc forward, `alexnet bench-gemm --shape fwd`) */
+    if (path == AN_GEMM_PATH_PACKED && K > 0 && !ta && tb && an_gemm_vector_width(d) >= 16)
+        return launch_dot(d, 1, M, N, K, alpha, A, lda, sa, B, ldb, sb, beta, C, ldc, sc, batch);
     if (path == AN_GEMM_PATH_PACKED && K > 0)
         return an_gemm_packed(d, ta, tb, M, N, K, alpha, A, lda, sa, B, ldb, sb, beta, C, ldc,
                               sc, batch);
     if (!ta && tb) /* gemm_dot: each work-item streams its rows once; blocking K did not help */
-        return launch_dot(d, M, N, K, alpha, A, lda, sa, B, ldb, sb, beta, C, ldc, sc, batch);
+        return launch_dot(d, 0, M, N, K, alpha, A, lda, sa, B, ldb, sb, beta, C, ldc, sc, batch);
     /* gemm_panel: blocks of AN_GEMM_KC along K keep each work-item's panel of the vector
      * operand in cache (a long K otherwise streams it from memory); later blocks add to C. */
     size_t k0 = 0;

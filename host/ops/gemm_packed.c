@@ -11,25 +11,36 @@
 #include "ops/gemm_packed.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #define AN_GEMM_KC 512             /* k per block of op(B) in local memory */
 #define AN_GEMM_WS_CAP (1u << 24)  /* floats of workspace for a group of unshared A (64 MiB) */
 #define AN_GEMM_ROW_TILES 16       /* row tiles per work-group (one column panel in cache) */
+#define AN_GEMM_GROUP_TILES 32     /* tiles per work-group, made up with column panels */
+#define AN_GEMM_MAX_PANELS 8       /* column panels per work-group at most */
+#define AN_GEMM_SHORT_K 128        /* K up to which C's stores shape the work-groups */
 #define AN_GEMM_A_BYTES (1u << 20) /* packed A per launch: what a CPU's L2 holds */
 
 typedef struct tile_shape {
     int mr, nv; /* rows, float16 columns */
 } tile_shape;
 
-/* The tile for the device: with 16-float vectors (AVX-512: 32 registers), 12 x 2 float16
- * accumulators; narrower (AVX2: 16 registers, a float16 in two), 6 x 1. */
-static tile_shape pick_tile(const an_dev *d) {
+int an_gemm_vector_width(const an_dev *d) {
+    const char *env = getenv("ALEXNET_GEMM_VW");
+    if (env && (strcmp(env, "8") == 0 || strcmp(env, "16") == 0)) return atoi(env);
     cl_uint vw = 0;
     if (clGetDeviceInfo(d->info.id, CL_DEVICE_NATIVE_VECTOR_WIDTH_FLOAT, sizeof vw, &vw, NULL) !=
         CL_SUCCESS)
         vw = 0;
+    return vw >= 16 ? 16 : 8;
+}
+
+/* The tile for the device: with 16-float vectors (AVX-512: 32 registers), 12 x 2 float16
+ * accumulators; narrower (AVX2: 16 registers, a float16 in two), 6 x 1. */
+static tile_shape pick_tile(const an_dev *d) {
     tile_shape t = {6, 1};
-    if (vw >= 16) t = (tile_shape){12, 2};
+    if (an_gemm_vector_width(d) >= 16) t = (tile_shape){12, 2};
     return t;
 }
 
@@ -81,7 +92,29 @@ static an_status pack(an_dev *d, int pw, size_t R, size_t kc, an_buf src, size_t
     return an_launch(d, k, 3, gws, lws);
 }
 
-static an_status tile(an_dev *d, tile_shape t, size_t M, size_t N, size_t K, size_t kc,
+/* A work-group's shape: P column panels x L row tiles. Up to AN_GEMM_ROW_TILES row tiles
+ * (split evenly) on one column panel, so that they share its copy of op(B); with fewer row
+ * tiles, more panels, so that the group copies longer runs of op(B). For a short K the copy is
+ * cheap and the stores of C dominate: 2 rows of AN_GEMM_MAX_PANELS panels, which store longer
+ * runs of each row of C (fc dW: `alexnet bench-gemm --shape dW`). */
+typedef struct group_shape {
+    size_t P, L;
+} group_shape;
+
+static group_shape pick_group(tile_shape t, int tb, size_t M, size_t N, size_t K) {
+    size_t rt = (M + (size_t)t.mr - 1) / (size_t)t.mr, panels = (N + 16 * (size_t)t.nv - 1) /
+                                                                (16 * (size_t)t.nv);
+    size_t groups = (rt + AN_GEMM_ROW_TILES - 1) / AN_GEMM_ROW_TILES;
+    group_shape g = {0, (rt + groups - 1) / groups};
+    g.P = AN_GEMM_GROUP_TILES / g.L;
+    if (K <= AN_GEMM_SHORT_K) g = (group_shape){AN_GEMM_MAX_PANELS, rt < 2 ? rt : 2};
+    if (g.P > AN_GEMM_MAX_PANELS) g.P = AN_GEMM_MAX_PANELS;
+    if (g.P > panels) g.P = panels;
+    if (g.P < 1 || tb) g.P = 1; /* the transposing copy of B gained nothing from it */
+    return g;
+}
+
+static an_status tile(an_dev *d, tile_shape t, group_shape g, size_t M, size_t N, size_t K, size_t kc,
                       float alpha, cl_mem ws, size_t a_bs, an_buf B, size_t b_rs, size_t b_ks,
                       size_t b_bs, float beta, an_buf C, size_t ldc, size_t sc, size_t nb) {
     char opts[48];
@@ -110,13 +143,11 @@ static an_status tile(an_dev *d, tile_shape t, size_t M, size_t N, size_t K, siz
     AN_ARG(k, 14, co);
     AN_ARG(k, 15, ldc_);
     AN_ARG(k, 16, sc_);
-    CL_CHECK(clSetKernelArg(k, 17, kc * nr * sizeof(float), NULL));
+    CL_CHECK(clSetKernelArg(k, 17, g.P * kc * nr * sizeof(float), NULL));
     AN_ARG(k, 18, kc_);
-    /* a work-group: up to AN_GEMM_ROW_TILES row tiles on one column panel, split evenly */
+    size_t lws[3] = {g.P, g.L, 1};
     size_t rt = (M + (size_t)t.mr - 1) / (size_t)t.mr;
-    size_t groups = (rt + AN_GEMM_ROW_TILES - 1) / AN_GEMM_ROW_TILES;
-    size_t lws[3] = {1, (rt + groups - 1) / groups, 1};
-    size_t gws[3] = {(N + nr - 1) / nr, an_round_up(rt, lws[1]), nb};
+    size_t gws[3] = {an_round_up((N + nr - 1) / nr, g.P), an_round_up(rt, g.L), nb};
     return an_launch(d, k, 3, gws, lws);
 }
 
@@ -127,8 +158,9 @@ an_status an_gemm_packed(an_dev *d, int ta, int tb, size_t M, size_t N, size_t K
     size_t nr = 16 * (size_t)t.nv;
     size_t rt = (M + (size_t)t.mr - 1) / (size_t)t.mr;
     size_t mp = rt * (size_t)t.mr;
-    /* the panel of op(B) in local memory: AN_GEMM_KC steps of k, or what half of it holds */
-    size_t kc = d->info.local_mem / 2 / (nr * sizeof(float));
+    group_shape g = pick_group(t, tb, M, N, K);
+    /* the panels of op(B) in local memory: AN_GEMM_KC steps of k, or what half of it holds */
+    size_t kc = d->info.local_mem / 2 / (g.P * nr * sizeof(float));
     if (kc > AN_GEMM_KC) kc = AN_GEMM_KC;
     if (kc < 1) kc = 1;
     /* A's panels cover a chunk of K (all of it unless the workspace would pass its cap) and
@@ -151,7 +183,7 @@ an_status an_gemm_packed(an_dev *d, int ta, int tb, size_t M, size_t N, size_t K
                         kn * mp));
             /* op(B)(k, n): B[k * ldb + n], or B[n * ldb + k] when transposed */
             an_buf b = an_buf_at(B, b0 * sb + (tb ? k0 : k0 * ldb));
-            AN_TRY(tile(d, t, M, N, kn, kc, alpha, ws, sa ? kn * mp : 0, b, tb ? ldb : 1,
+            AN_TRY(tile(d, t, g, M, N, kn, kc, alpha, ws, sa ? kn * mp : 0, b, tb ? ldb : 1,
                         tb ? 1 : ldb, sb, k0 == 0 ? beta : 1.0f, an_buf_at(C, b0 * sc), ldc, sc,
                         n));
         }
