@@ -101,7 +101,8 @@ typedef struct group_shape {
     size_t P, L;
 } group_shape;
 
-static group_shape pick_group(tile_shape t, int tb, size_t M, size_t N, size_t K) {
+static group_shape pick_group(tile_shape t, int tb, size_t M, size_t N, size_t K, size_t batch,
+                              cl_uint cu) {
     size_t rt = (M + (size_t)t.mr - 1) / (size_t)t.mr, panels = (N + 16 * (size_t)t.nv - 1) /
                                                                 (16 * (size_t)t.nv);
     size_t groups = (rt + AN_GEMM_ROW_TILES - 1) / AN_GEMM_ROW_TILES;
@@ -111,6 +112,9 @@ static group_shape pick_group(tile_shape t, int tb, size_t M, size_t N, size_t K
     if (g.P > AN_GEMM_MAX_PANELS) g.P = AN_GEMM_MAX_PANELS;
     if (g.P > panels) g.P = panels;
     if (g.P < 1 || tb) g.P = 1; /* the transposing copy of B gained nothing from it */
+    /* enough work-groups for every compute unit several times over (conv1 dW: 12 panels) */
+    size_t want = 4 * (size_t)(cu ? cu : 1), row_groups = (rt + g.L - 1) / g.L;
+    while (g.P > 1 && (panels + g.P - 1) / g.P * row_groups * batch < want) g.P--;
     return g;
 }
 
@@ -158,7 +162,7 @@ an_status an_gemm_packed(an_dev *d, int ta, int tb, size_t M, size_t N, size_t K
     size_t nr = 16 * (size_t)t.nv;
     size_t rt = (M + (size_t)t.mr - 1) / (size_t)t.mr;
     size_t mp = rt * (size_t)t.mr;
-    group_shape g = pick_group(t, tb, M, N, K);
+    group_shape g = pick_group(t, tb, M, N, K, batch, d->info.compute_units);
     /* the panels of op(B) in local memory: AN_GEMM_KC steps of k, or what half of it holds */
     size_t kc = d->info.local_mem / 2 / (g.P * nr * sizeof(float));
     if (kc > AN_GEMM_KC) kc = AN_GEMM_KC;
