@@ -19,7 +19,7 @@
 #define AN_GEMM_ROW_TILES 16       /* row tiles per work-group (one column panel in cache) */
 #define AN_GEMM_GROUP_TILES 32     /* tiles per work-group, made up with column panels */
 #define AN_GEMM_MAX_PANELS 8       /* column panels per work-group at most */
-#define AN_GEMM_SHORT_K 128        /* K up to which C's stores shape the work-groups */
+#define AN_GEMM_SHORT_K 64         /* K up to which C's stores shape the work-groups */
 #define AN_GEMM_A_BYTES (1u << 20) /* packed A per launch: what a CPU's L2 holds */
 
 typedef struct tile_shape {
