@@ -10,11 +10,12 @@
  * gemm_tile: an MR x NR tile of C per work-item (NR = 16 * NV columns), MR x NV float16
  * accumulators; per k one load of NV float16 from the panel of op(B) and MR floats of the A
  * panel, each broadcast into an FMA, both read front to back (no index arithmetic, no strides).
- * A work-group is a column of row tiles on one column panel (dimension 0: column panels,
- * 1: row tiles, 2: the batch); it copies op(B)'s panel, KC steps of k at a time, into local
- * memory (zeros past column N), where all its row tiles read it from cache. PoCL runs a
- * work-group's items one after another on one thread, so the panel is read from memory once.
- * Rows and columns past the edge are computed but never stored; beta == 0 never reads C. */
+ * Dimension 0: column panels, 1: row tiles, 2: the batch. K is the chunk of k the A panels
+ * hold; a work-group (P column panels x L row tiles, the host's choice) copies its P panels of
+ * op(B), KC steps of k at a time, into local memory (zeros past column N), where all its tiles
+ * read them from cache. PoCL runs a work-group's items one after another on one thread, so the
+ * panels are read from memory once per group. Rows and columns past the edge are computed but
+ * never stored; beta == 0 never reads C. */
 
 #ifndef PW
 #define PW 16 /* width of a packed panel */
