@@ -3,9 +3,9 @@
  * alpha/beta (beta = 0 on a NaN-poisoned C), K = 0, matrices smaller than one tile, K across
  * the own backend's K blocks, backend and path selection and argument checks. The own backend
  * runs on both its paths: the direct kernels (gemm_panel with SRC=0 for NN, TT and SRC=1 for
- * TN, gemm_dot for NT) and the packed one (both pack kernels, gemm_tile with its 12 x 32 and
- * 6 x 16 tiles (ALEXNET_GEMM_VW=16, 8): rows and columns past the tile, K over several
- * local-memory blocks and over several launches; NT on the wide gemm_dot).
+ * TN, gemm_dot for NT) and the packed one (both pack kernels, gemm_tile with its 12 x 32,
+ * 8 x 32 (small M) and 6 x 16 tiles (ALEXNET_GEMM_VW=16, 8): rows and columns past the tile,
+ * K over several local-memory blocks and over several launches; NT on the wide gemm_dot).
  * Every float of C's buffer is checked: the matrices against the reference, everything else
  * (offset, padding columns, gaps between batches) against its untouched sentinel value.
  * Tolerance: |e| <= 1e-6*K + 1e-6 + 1e-5|ref| (inputs in [-1, 1]; a float sum of K products).

@@ -20,6 +20,7 @@
 #define AN_GEMM_GROUP_TILES 32     /* tiles per work-group, made up with column panels */
 #define AN_GEMM_MAX_PANELS 8       /* column panels per work-group at most */
 #define AN_GEMM_SHORT_K 64         /* K up to which C's stores shape the work-groups */
+#define AN_GEMM_SMALL_M 128        /* M up to which a tile of 8 rows may pad less than 12 */
 #define AN_GEMM_A_BYTES (1u << 20) /* packed A per launch: what a CPU's L2 holds */
 
 typedef struct tile_shape {
@@ -37,10 +38,12 @@ int an_gemm_vector_width(const an_dev *d) {
 }
 
 /* The tile for the device: with 16-float vectors (AVX-512: 32 registers), 12 x 2 float16
- * accumulators; narrower (AVX2: 16 registers, a float16 in two), 6 x 1. */
-static tile_shape pick_tile(const an_dev *d) {
+ * accumulators, or 8 x 2 where that pads fewer rows of a small M (fc at batch 32: M = 32 is
+ * 3 x 12 = 36 rows or 4 x 8); narrower vectors (AVX2: 16 registers, a float16 in two), 6 x 1. */
+static tile_shape pick_tile(const an_dev *d, size_t M) {
     tile_shape t = {6, 1};
     if (an_gemm_vector_width(d) >= 16) t = (tile_shape){12, 2};
+    if (t.mr == 12 && M <= AN_GEMM_SMALL_M && (M + 7) / 8 * 8 < (M + 11) / 12 * 12) t.mr = 8;
     return t;
 }
 
@@ -158,7 +161,7 @@ static an_status tile(an_dev *d, tile_shape t, group_shape g, size_t M, size_t N
 an_status an_gemm_packed(an_dev *d, int ta, int tb, size_t M, size_t N, size_t K, float alpha,
                          an_buf A, size_t lda, size_t sa, an_buf B, size_t ldb, size_t sb,
                          float beta, an_buf C, size_t ldc, size_t sc, size_t batch) {
-    tile_shape t = pick_tile(d);
+    tile_shape t = pick_tile(d, M);
     size_t nr = 16 * (size_t)t.nv;
     size_t rt = (M + (size_t)t.mr - 1) / (size_t)t.mr;
     size_t mp = rt * (size_t)t.mr;
