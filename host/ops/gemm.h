@@ -6,13 +6,14 @@
  * and batch strides are in floats; an_buf offsets place each matrix. beta == 0 overwrites C
  * without reading it. Calls enqueue on d->q and do not wait.
  *
- * Backends: the project's own register-tiled kernels (cl/gemm_packed.cl and cl/gemm.cl, fast
- * on CPU devices; see an_gemm_path below) and CLBlast. Choice, first match wins: an_gemm_set_backend() on the device with a value other
- * than AUTO; the environment variable ALEXNET_GEMM=own|clblast|auto; an_gemm_prefer() on the
- * device (the tuner's per-shape choice); else the device type (CPU: own, other: CLBlast). Both
- * settings belong to the an_dev, so calls on different devices never see each other's. Callers need not know which one
- * runs. With profiling on, CLBlast's calls are recorded under d->tag like an_launch's kernels,
- * through the one event each CLBlast call returns. */
+ * Backends: the project's own register-tiled kernels (cl/gemm_packed.cl and cl/gemm.cl, fast on
+ * CPU devices; see an_gemm_path below) and CLBlast. Choice, first match wins:
+ * an_gemm_set_backend() on the device with a value other than AUTO; the environment variable
+ * ALEXNET_GEMM=own|clblast|auto; an_gemm_prefer() on the device (the tuner's per-shape choice);
+ * else the device type (CPU: own, other: CLBlast). Both settings belong to the an_dev, so calls
+ * on different devices never see each other's. Callers need not know which one runs. With
+ * profiling on, CLBlast's calls are recorded under d->tag like an_launch's kernels, through the
+ * one event each CLBlast call returns. */
 #ifndef AN_OPS_GEMM_H
 #define AN_OPS_GEMM_H
 

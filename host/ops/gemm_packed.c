@@ -121,9 +121,10 @@ static group_shape pick_group(tile_shape t, int tb, size_t M, size_t N, size_t K
     return g;
 }
 
-static an_status tile(an_dev *d, tile_shape t, group_shape g, size_t M, size_t N, size_t K, size_t kc,
-                      float alpha, cl_mem ws, size_t a_bs, an_buf B, size_t b_rs, size_t b_ks,
-                      size_t b_bs, float beta, an_buf C, size_t ldc, size_t sc, size_t nb) {
+static an_status tile(an_dev *d, tile_shape t, group_shape g, size_t M, size_t N, size_t K,
+                      size_t kc, float alpha, cl_mem ws, size_t a_bs, an_buf B, size_t b_rs,
+                      size_t b_ks, size_t b_bs, float beta, an_buf C, size_t ldc, size_t sc,
+                      size_t nb) {
     char opts[48];
     snprintf(opts, sizeof opts, "-DMR=%d -DNV=%d", t.mr, t.nv);
     cl_kernel k;
@@ -170,7 +171,7 @@ an_status an_gemm_packed(an_dev *d, int ta, int tb, size_t M, size_t N, size_t K
     size_t kc = d->info.local_mem / 2 / (g.P * nr * sizeof(float));
     if (kc > AN_GEMM_KC) kc = AN_GEMM_KC;
     if (kc < 1) kc = 1;
-    /* A's panels cover a chunk of K (all of it unless the workspace would pass its cap) and
+    /* A's panels cover a chunk of K (within AN_GEMM_A_BYTES, at least one local block) and
      * matrices of the batch in groups (one copy of A when it is shared, sa == 0) */
     size_t kch = AN_GEMM_A_BYTES / sizeof(float) / mp / kc * kc;
     if (kch < kc) kch = kc;
