@@ -111,13 +111,15 @@ __kernel void gemm_tile(uint M, uint N, uint K, float alpha,
         }
         barrier(CLK_LOCAL_MEM_FENCE);
         if (m0 < M && n0 < N) {
-            /* the block's sums in a copy that lives only between the barriers: PoCL keeps
-             * values live across a barrier in memory, this copy stays in registers */
+            /* the block's own sums, added to acc at its end: they live only between the
+             * barriers, so they stay in registers (PoCL keeps values live across a barrier in
+             * memory), and a sum over K is a sum of blocks of KC terms, not one long chain
+             * (as accurate as the direct kernels' blocks of 512) */
             float16 t[MR][NV];
 #pragma unroll
             for (int i = 0; i < MR; i++)
 #pragma unroll
-                for (int v = 0; v < NV; v++) t[i][v] = acc[i][v];
+                for (int v = 0; v < NV; v++) t[i][v] = (float16)(0.0f);
             const __local float *bp = bl + (size_t)get_local_id(0) * KC * NR;
             for (uint k = 0; k < kn; k++) {
                 float16 bv[NV];
@@ -135,7 +137,7 @@ __kernel void gemm_tile(uint M, uint N, uint K, float alpha,
 #pragma unroll
             for (int i = 0; i < MR; i++)
 #pragma unroll
-                for (int v = 0; v < NV; v++) acc[i][v] = t[i][v];
+                for (int v = 0; v < NV; v++) acc[i][v] += t[i][v];
         }
     }
     if (m0 >= M || n0 >= N) return;
