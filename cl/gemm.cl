@@ -116,11 +116,28 @@ __kernel void gemm_panel(uint R, uint V, uint K, float alpha,
 #define DN 3
 #endif
 
+/* DV: the vector width along k (8 or 16) */
+#ifndef DV
+#define DV 8
+#endif
+#if DV == 16
+#define dvec float16
+#define dvload vload16
+static inline float gemm_hsum(float16 x) {
+    float8 a = x.lo + x.hi;
+    float4 b = a.lo + a.hi;
+    float2 d = b.lo + b.hi;
+    return d.x + d.y;
+}
+#else
+#define dvec float8
+#define dvload vload8
 static inline float gemm_hsum(float8 x) {
     float4 b = x.lo + x.hi;
     float2 d = b.lo + b.hi;
     return d.x + d.y;
 }
+#endif
 
 __kernel void gemm_dot(uint M, uint N, uint K, float alpha,
                        __global const float *a, uint a_off, uint lda, ulong a_bs,
@@ -140,20 +157,20 @@ __kernel void gemm_dot(uint M, uint N, uint K, float alpha,
     for (int i = 0; i < DM; i++) ar[i] = a + (size_t)min(m0 + (uint)i, M - 1) * lda;
 #pragma unroll
     for (int j = 0; j < DN; j++) br[j] = b + (size_t)min(n0 + (uint)j, N - 1) * ldb;
-    float8 acc[DM][DN];
+    dvec acc[DM][DN];
 #pragma unroll
     for (int i = 0; i < DM; i++)
 #pragma unroll
-        for (int j = 0; j < DN; j++) acc[i][j] = (float8)(0.0f);
+        for (int j = 0; j < DN; j++) acc[i][j] = (dvec)(0.0f);
 
-    const uint k8 = K / 8 * 8;
-    for (uint k = 0; k < k8; k += 8) {
-        float8 bv[DN];
+    const uint k8 = K / DV * DV;
+    for (uint k = 0; k < k8; k += DV) {
+        dvec bv[DN];
 #pragma unroll
-        for (int j = 0; j < DN; j++) bv[j] = vload8(0, br[j] + k);
+        for (int j = 0; j < DN; j++) bv[j] = dvload(0, br[j] + k);
 #pragma unroll
         for (int i = 0; i < DM; i++) {
-            const float8 av = vload8(0, ar[i] + k);
+            const dvec av = dvload(0, ar[i] + k);
 #pragma unroll
             for (int j = 0; j < DN; j++) acc[i][j] = fma(av, bv[j], acc[i][j]);
         }

@@ -1,8 +1,11 @@
 /* test/test_gemm.c - both GEMM backends against the double reference: all four transpose
  * combinations, odd sizes, offsets, padded leading dimensions, batches with shared operands,
  * alpha/beta (beta = 0 on a NaN-poisoned C), K = 0, matrices smaller than one tile, K across
- * the own backend's K blocks, backend selection and argument checks. The own backend's kernel
- * variants are all reached: gemm_panel with SRC=0 (NN, TT) and SRC=1 (TN), gemm_dot (NT).
+ * the own backend's K blocks, backend and path selection and argument checks. The own backend
+ * runs on both its paths: the direct kernels (gemm_panel with SRC=0 for NN, TT and SRC=1 for
+ * TN, gemm_dot for NT) and the packed one (both pack kernels, gemm_tile with its 12 x 32,
+ * 8 x 32 (small M) and 6 x 16 tiles (ALEXNET_GEMM_VW=16, 8): rows and columns past the tile,
+ * K over several local-memory blocks and over several launches; NT on the wide gemm_dot).
  * Every float of C's buffer is checked: the matrices against the reference, everything else
  * (offset, padding columns, gaps between batches) against its untouched sentinel value.
  * Tolerance: |e| <= 1e-6*K + 1e-6 + 1e-5|ref| (inputs in [-1, 1]; a float sum of K products).
@@ -21,6 +24,8 @@ typedef struct gcase {
     int share_a;       /* stride_a = 0 */
     float alpha, beta;
 } gcase;
+
+static an_gemm_path path; /* the own backend's path under test */
 
 static void run(an_gemm_backend be, gcase c, uint64_t seed) {
     size_t ar = c.ta ? c.K : c.M, ac = c.ta ? c.M : c.K;
@@ -61,6 +66,7 @@ static void run(an_gemm_backend be, gcase c, uint64_t seed) {
            bC = dt_upload(&dev, C, nc);
     bA.off = bB.off = bC.off = c.off;
     an_gemm_set_backend(&dev, be);
+    an_gemm_set_path(&dev, path);
     if (c.batch == 1)
         CHECK_OK(an_gemm(&dev, c.ta, c.tb, c.M, c.N, c.K, c.alpha, bA, lda, bB, ldb, c.beta, bC,
                          ldc));
@@ -70,8 +76,12 @@ static void run(an_gemm_backend be, gcase c, uint64_t seed) {
     bC.off = 0;
     CHECK_OK(an_read(&dev, bC, got, nc));
     char what[160];
-    snprintf(what, sizeof what, "%s %c%c M=%zu N=%zu K=%zu batch=%zu off=%zu pad=%zu a=%g b=%g",
-             an_gemm_backend_name(be), c.ta ? 'T' : 'N', c.tb ? 'T' : 'N', c.M, c.N, c.K,
+    const char *vw = getenv("ALEXNET_GEMM_VW");
+    snprintf(what, sizeof what, "%s%s%s %c%c M=%zu N=%zu K=%zu batch=%zu off=%zu pad=%zu a=%g b=%g",
+             an_gemm_backend_name(be),
+             be == AN_GEMM_CLBLAST ? "" : path == AN_GEMM_PATH_PACKED ? "/packed" : "/direct",
+             path == AN_GEMM_PATH_PACKED && vw ? vw : "",
+             c.ta ? 'T' : 'N', c.tb ? 'T' : 'N', c.M, c.N, c.K,
              c.batch, c.off, c.pad, c.alpha, c.beta);
     check_close(what, got, want, nc, 1e-6f * (float)c.K + 1e-6f, 1e-5f);
     DT_FREE(&bA.mem, &bB.mem, &bC.mem);
@@ -93,6 +103,8 @@ static void run_backend(an_gemm_backend be, int small) {
         /* fewer rows or columns than one tile (6 x 16 of gemm_panel, 4 x 3 of gemm_dot) */
         run(be, (gcase){ta, tb, 5, 40, 12, 2, 1, 1, 1, 1.0f, 0.0f}, seed++);
         run(be, (gcase){ta, tb, 40, 2, 12, 1, 0, 2, 0, 1.0f, 0.3f}, seed++);
+        /* K over several of the packed path's local-memory blocks on a small device */
+        run(be, (gcase){ta, tb, 14, 37, 300, 2, 1, 1, 0, 1.0f, -0.5f}, seed++);
         if (small || be == AN_GEMM_CLBLAST) continue;
         /* K past one block of gemm_panel (512) and not a multiple of gemm_dot's 8 */
         run(be, (gcase){ta, tb, 25, 35, 513, 2, 4, 2, 1, 1.0f, 0.0f}, seed++);
@@ -102,6 +114,8 @@ static void run_backend(an_gemm_backend be, int small) {
         run(be, (gcase){ta, tb, 129, 300, 203, 1, 0, 0, 0, 1.0f, 0.0f}, seed++);
         run(be, (gcase){ta, tb, 5, 7, 0, 1, 2, 1, 0, 1.0f, 0.25f}, seed++); /* K = 0: C = beta*C */
         run(be, (gcase){ta, tb, 20, 35, 2100, 2, 3, 1, 0, 1.0f, 0.5f}, seed++); /* K in blocks */
+        /* the packed path's A over several launches (packed A past its L2 budget) */
+        run(be, (gcase){ta, tb, 130, 70, 2100, 2, 1, 1, 1, 1.0f, 0.0f}, seed++);
     }
 }
 
@@ -126,6 +140,25 @@ static void test_selection(void) {
     unsetenv("ALEXNET_GEMM");
 }
 
+static void test_path_selection(void) {
+    an_gemm_path p;
+    an_gemm_set_path(&dev, AN_GEMM_PATH_AUTO);
+    unsetenv("ALEXNET_GEMM_PATH");
+    CHECK_OK(an_gemm_path_for(&dev, &p));
+    CHECK(p == ((dev.info.type & CL_DEVICE_TYPE_CPU) ? AN_GEMM_PATH_PACKED : AN_GEMM_PATH_DIRECT),
+          "auto picked path %d on a %s device", (int)p, an_device_type_name(dev.info.type));
+    setenv("ALEXNET_GEMM_PATH", "direct", 1);
+    CHECK_OK(an_gemm_path_for(&dev, &p));
+    CHECK(p == AN_GEMM_PATH_DIRECT, "ALEXNET_GEMM_PATH=direct gave path %d", (int)p);
+    an_gemm_set_path(&dev, AN_GEMM_PATH_PACKED);
+    CHECK_OK(an_gemm_path_for(&dev, &p));
+    CHECK(p == AN_GEMM_PATH_PACKED, "the API override lost to the environment: path %d", (int)p);
+    an_gemm_set_path(&dev, AN_GEMM_PATH_AUTO);
+    setenv("ALEXNET_GEMM_PATH", "fast", 1);
+    CHECK(an_gemm_path_for(&dev, &p) == AN_ERR_INVALID_ARG, "ALEXNET_GEMM_PATH=fast accepted");
+    unsetenv("ALEXNET_GEMM_PATH");
+}
+
 static void test_bad_args(void) {
     float h[64];
     check_fill_uniform(h, 64, 1, -1, 1);
@@ -146,12 +179,22 @@ int main(int argc, char **argv) {
     int small;
     if (!dt_start(argc, argv, &dev, &small)) return 1;
     test_selection();
+    test_path_selection();
+    path = AN_GEMM_PATH_DIRECT;
     run_backend(AN_GEMM_OWN, small);
+    path = AN_GEMM_PATH_PACKED; /* both tiles (and, with 16 floats, NT on the wide gemm_dot) */
+    setenv("ALEXNET_GEMM_VW", "8", 1);
+    run_backend(AN_GEMM_OWN, small);
+    setenv("ALEXNET_GEMM_VW", "16", 1);
+    run_backend(AN_GEMM_OWN, small);
+    unsetenv("ALEXNET_GEMM_VW");
+    path = AN_GEMM_PATH_AUTO;
     if (!small) {
         test_bad_args();
         run_backend(AN_GEMM_CLBLAST, 0);
     }
     an_gemm_set_backend(&dev, AN_GEMM_AUTO);
+    an_gemm_set_path(&dev, AN_GEMM_PATH_AUTO);
     an_devs_close(&dev, 1);
     return check_done("test_gemm");
 }

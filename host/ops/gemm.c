@@ -1,16 +1,19 @@
 /* host/ops/gemm.c - argument checks, backend choice and the launchers of the GEMM (see gemm.h).
  *
- * The own backend maps the four transpose cases onto cl/gemm.cl's two kernels:
+ * The own backend has two paths (gemm.h): on CPU devices the packed one (gemm_packed.c), else
+ * the direct one, which maps the four transpose cases onto cl/gemm.cl's two kernels:
  *   NN, TN: gemm_panel with S = A (scalar loads), V = B (float16 rows of B).
  *   TT:     C^T = B * A in gemm_panel, S = B, V = A (rows of the stored A are contiguous along M),
  *           the tile stored transposed into C.
- *   NT:     gemm_dot (both operands contiguous along K).
+ *   NT:     gemm_dot (both operands contiguous along K); also on the packed path where the
+ *           device's vectors hold 16 floats, built wider (float16, 4 x 6).
  * gemm_panel is built twice, for a scalar operand contiguous along K (NN, TT: SRC=0) or along M
  * (TN: SRC=1), so that its inner loop steps one index or pointer per k. Work-groups are small
  * fixed shapes (see launch_panel, and 4x1 for gemm_dot): PoCL's own choice of local size for
  * these kernels was 3-6x slower on 1024^3 (`alexnet bench-gemm --shape square`). */
 #include "ops/gemm.h"
 #include "ops/opargs.h"
+#include "ops/gemm_packed.h"
 
 #include <clblast_c.h>
 #include <limits.h>
@@ -26,9 +29,34 @@
 #define AN_GEMM_STR(x) AN_GEMM_STR_(x)
 #define AN_GEMM_PANEL_OPTS(src) "-DTM=" AN_GEMM_STR(AN_GEMM_TM) " -DSRC=" #src
 #define AN_GEMM_DOT_OPTS "-DDM=" AN_GEMM_STR(AN_GEMM_DM) " -DDN=" AN_GEMM_STR(AN_GEMM_DN)
+#define AN_GEMM_DN_WIDE 6
+#define AN_GEMM_DOT_WIDE_OPTS \
+    "-DDV=16 -DDM=" AN_GEMM_STR(AN_GEMM_DM) " -DDN=" AN_GEMM_STR(AN_GEMM_DN_WIDE)
 #define AN_GEMM_KC 512 /* K block of gemm_panel */
 
 void an_gemm_set_backend(an_dev *d, an_gemm_backend b) { d->gemm_fixed = (int)b; }
+
+void an_gemm_set_path(an_dev *d, an_gemm_path p) { d->gemm_path = (int)p; }
+
+an_status an_gemm_path_for(const an_dev *d, an_gemm_path *out) {
+    an_gemm_path p = (an_gemm_path)d->gemm_path;
+    if (p == AN_GEMM_PATH_AUTO) {
+        const char *env = getenv("ALEXNET_GEMM_PATH");
+        if (env && *env && strcmp(env, "auto") != 0) {
+            if (strcmp(env, "packed") == 0)
+                p = AN_GEMM_PATH_PACKED;
+            else if (strcmp(env, "direct") == 0)
+                p = AN_GEMM_PATH_DIRECT;
+            else
+                return an_error(AN_ERR_INVALID_ARG,
+                                "ALEXNET_GEMM_PATH=%s: expected packed, direct or auto", env);
+        }
+    }
+    if (p == AN_GEMM_PATH_AUTO)
+        p = (d->info.type & CL_DEVICE_TYPE_CPU) ? AN_GEMM_PATH_PACKED : AN_GEMM_PATH_DIRECT;
+    *out = p;
+    return AN_OK;
+}
 
 an_gemm_backend an_gemm_prefer(an_dev *d, an_gemm_backend b) {
     an_gemm_backend prev = (an_gemm_backend)d->gemm_prefer;
@@ -127,25 +155,10 @@ static an_status launch_panel(an_dev *d, size_t R, size_t V, size_t K, float alp
     cl_uint vo = (cl_uint)v.off, vld = (cl_uint)v_ld;
     cl_uint co = (cl_uint)c.off, crs = (cl_uint)c_rs, cvs = (cl_uint)c_vs;
     cl_ulong sbs = s_bs, vbs = v_bs, cbs = c_bs;
-    AN_ARG(k, 0, r_);
-    AN_ARG(k, 1, v_);
-    AN_ARG(k, 2, k_);
-    AN_ARG(k, 3, alpha);
-    AN_ARG(k, 4, s.mem);
-    AN_ARG(k, 5, so);
-    AN_ARG(k, 6, srs);
-    AN_ARG(k, 7, sks);
-    AN_ARG(k, 8, sbs);
-    AN_ARG(k, 9, v.mem);
-    AN_ARG(k, 10, vo);
-    AN_ARG(k, 11, vld);
-    AN_ARG(k, 12, vbs);
-    AN_ARG(k, 13, beta);
-    AN_ARG(k, 14, c.mem);
-    AN_ARG(k, 15, co);
-    AN_ARG(k, 16, crs);
-    AN_ARG(k, 17, cvs);
-    AN_ARG(k, 18, cbs);
+    AN_TRY(OP_ARGS(k, OP_VAL(r_), OP_VAL(v_), OP_VAL(k_), OP_VAL(alpha), OP_VAL(s.mem), OP_VAL(so),
+                       OP_VAL(srs), OP_VAL(sks), OP_VAL(sbs), OP_VAL(v.mem), OP_VAL(vo),
+                       OP_VAL(vld), OP_VAL(vbs), OP_VAL(beta), OP_VAL(c.mem), OP_VAL(co),
+                       OP_VAL(crs), OP_VAL(cvs), OP_VAL(cbs)));
     /* Work-groups (run one work-item after another by PoCL): with S contiguous along k, 8 row
      * tiles share one panel of V while it is in cache; with S contiguous along rows (TN), 16
      * column tiles share each row tile's run of S. Both were the fastest of the shapes tried
@@ -157,34 +170,24 @@ static an_status launch_panel(an_dev *d, size_t R, size_t V, size_t K, float alp
     return an_launch(d, k, 3, gws, lws);
 }
 
-static an_status launch_dot(an_dev *d, size_t M, size_t N, size_t K, float alpha, an_buf A,
-                            size_t lda, size_t sa, an_buf B, size_t ldb, size_t sb, float beta,
-                            an_buf C, size_t ldc, size_t sc, size_t batch) {
+/* wide: float16 along k and 4 x 6 dot products (24 of AVX-512's 32 registers), the rows of a
+ * work-group all of M up to 32, so that each row of B is read once */
+static an_status launch_dot(an_dev *d, int wide, size_t M, size_t N, size_t K, float alpha,
+                            an_buf A, size_t lda, size_t sa, an_buf B, size_t ldb, size_t sb,
+                            float beta, an_buf C, size_t ldc, size_t sc, size_t batch) {
     cl_kernel k;
-    AN_TRY(an_kernel(d, "gemm", AN_GEMM_DOT_OPTS, "gemm_dot", &k));
+    AN_TRY(an_kernel(d, "gemm", wide ? AN_GEMM_DOT_WIDE_OPTS : AN_GEMM_DOT_OPTS, "gemm_dot", &k));
+    size_t dm = AN_GEMM_DM, dn = wide ? AN_GEMM_DN_WIDE : AN_GEMM_DN;
     cl_uint m_ = (cl_uint)M, n_ = (cl_uint)N, k_ = (cl_uint)K;
     cl_uint ao = (cl_uint)A.off, bo = (cl_uint)B.off, co = (cl_uint)C.off;
     cl_uint lda_ = (cl_uint)lda, ldb_ = (cl_uint)ldb, ldc_ = (cl_uint)ldc;
     cl_ulong sa_ = sa, sb_ = sb, sc_ = sc;
-    AN_ARG(k, 0, m_);
-    AN_ARG(k, 1, n_);
-    AN_ARG(k, 2, k_);
-    AN_ARG(k, 3, alpha);
-    AN_ARG(k, 4, A.mem);
-    AN_ARG(k, 5, ao);
-    AN_ARG(k, 6, lda_);
-    AN_ARG(k, 7, sa_);
-    AN_ARG(k, 8, B.mem);
-    AN_ARG(k, 9, bo);
-    AN_ARG(k, 10, ldb_);
-    AN_ARG(k, 11, sb_);
-    AN_ARG(k, 12, beta);
-    AN_ARG(k, 13, C.mem);
-    AN_ARG(k, 14, co);
-    AN_ARG(k, 15, ldc_);
-    AN_ARG(k, 16, sc_);
-    size_t gws[3] = {(M + AN_GEMM_DM - 1) / AN_GEMM_DM, (N + AN_GEMM_DN - 1) / AN_GEMM_DN, batch};
-    size_t lws[3] = {4, 1, 1};
+    AN_TRY(OP_ARGS(k, OP_VAL(m_), OP_VAL(n_), OP_VAL(k_), OP_VAL(alpha), OP_VAL(A.mem), OP_VAL(ao),
+                       OP_VAL(lda_), OP_VAL(sa_), OP_VAL(B.mem), OP_VAL(bo), OP_VAL(ldb_),
+                       OP_VAL(sb_), OP_VAL(beta), OP_VAL(C.mem), OP_VAL(co), OP_VAL(ldc_),
+                       OP_VAL(sc_)));
+    size_t gws[3] = {(M + dm - 1) / dm, (N + dn - 1) / dn, batch};
+    size_t lws[3] = {wide ? (gws[0] < 8 ? gws[0] : 8) : 4, 1, 1};
     gws[0] = an_round_up(gws[0], lws[0]);
     return an_launch(d, k, 3, gws, lws);
 }
@@ -207,8 +210,17 @@ static an_status gemm_panel_case(an_dev *d, int ta, int tb, size_t M, size_t N, 
 static an_status gemm_own(an_dev *d, int ta, int tb, size_t M, size_t N, size_t K, float alpha,
                           an_buf A, size_t lda, size_t sa, an_buf B, size_t ldb, size_t sb,
                           float beta, an_buf C, size_t ldc, size_t sc, size_t batch) {
+    an_gemm_path path;
+    AN_TRY(an_gemm_path_for(d, &path));
+    /* NT with 16-float vectors: dot products along K, which both operands are contiguous in,
+     * beat a transposing copy of B (fc forward, `alexnet bench-gemm --shape fwd`) */
+    if (path == AN_GEMM_PATH_PACKED && K > 0 && !ta && tb && an_gemm_vector_width(d) >= 16)
+        return launch_dot(d, 1, M, N, K, alpha, A, lda, sa, B, ldb, sb, beta, C, ldc, sc, batch);
+    if (path == AN_GEMM_PATH_PACKED && K > 0)
+        return an_gemm_packed(d, ta, tb, M, N, K, alpha, A, lda, sa, B, ldb, sb, beta, C, ldc,
+                              sc, batch);
     if (!ta && tb) /* gemm_dot: each work-item streams its rows once; blocking K did not help */
-        return launch_dot(d, M, N, K, alpha, A, lda, sa, B, ldb, sb, beta, C, ldc, sc, batch);
+        return launch_dot(d, 0, M, N, K, alpha, A, lda, sa, B, ldb, sb, beta, C, ldc, sc, batch);
     /* gemm_panel: blocks of AN_GEMM_KC along K keep each work-item's panel of the vector
      * operand in cache (a long K otherwise streams it from memory); later blocks add to C. */
     size_t k0 = 0;

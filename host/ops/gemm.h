@@ -6,13 +6,14 @@
  * and batch strides are in floats; an_buf offsets place each matrix. beta == 0 overwrites C
  * without reading it. Calls enqueue on d->q and do not wait.
  *
- * Backends: the project's own register-tiled kernels (cl/gemm.cl, fast on CPU devices) and
- * CLBlast. Choice, first match wins: an_gemm_set_backend() on the device with a value other
- * than AUTO; the environment variable ALEXNET_GEMM=own|clblast|auto; an_gemm_prefer() on the
- * device (the tuner's per-shape choice); else the device type (CPU: own, other: CLBlast). Both
- * settings belong to the an_dev, so calls on different devices never see each other's. Callers need not know which one
- * runs. With profiling on, CLBlast's calls are recorded under d->tag like an_launch's kernels,
- * through the one event each CLBlast call returns. */
+ * Backends: the project's own register-tiled kernels (cl/gemm_packed.cl and cl/gemm.cl, fast on
+ * CPU devices; see an_gemm_path below) and CLBlast. Choice, first match wins:
+ * an_gemm_set_backend() on the device with a value other than AUTO; the environment variable
+ * ALEXNET_GEMM=own|clblast|auto; an_gemm_prefer() on the device (the tuner's per-shape choice);
+ * else the device type (CPU: own, other: CLBlast). Both settings belong to the an_dev, so calls
+ * on different devices never see each other's. Callers need not know which one runs. With
+ * profiling on, CLBlast's calls are recorded under d->tag like an_launch's kernels, through the
+ * one event each CLBlast call returns. */
 #ifndef AN_OPS_GEMM_H
 #define AN_OPS_GEMM_H
 
@@ -23,6 +24,23 @@ typedef enum an_gemm_backend {
     AN_GEMM_OWN = 1,
     AN_GEMM_CLBLAST = 2
 } an_gemm_backend;
+
+/* The own backend's kernels: the packed path (cl/gemm_packed.cl: operands copied into panels,
+ * then a register-tiled kernel; for CPU devices) or the direct one (cl/gemm.cl: kernels that
+ * read the operands in place; the choice for GPUs). Choice, first match wins:
+ * an_gemm_set_path() on the device with a value other than AUTO; the environment variable
+ * ALEXNET_GEMM_PATH=packed|direct|auto; else the device type (CPU: packed, other: direct). */
+typedef enum an_gemm_path {
+    AN_GEMM_PATH_AUTO = 0,
+    AN_GEMM_PATH_DIRECT = 1,
+    AN_GEMM_PATH_PACKED = 2
+} an_gemm_path;
+
+/* Fix the own backend's path on d (AN_GEMM_PATH_AUTO removes it). */
+void an_gemm_set_path(an_dev *d, an_gemm_path p);
+/* The path the own backend would use on d now; AN_ERR_INVALID_ARG for a bad
+ * ALEXNET_GEMM_PATH value. */
+an_status an_gemm_path_for(const an_dev *d, an_gemm_path *out);
 
 /* Fix the backend of the following calls on d (AN_GEMM_AUTO removes it). */
 void an_gemm_set_backend(an_dev *d, an_gemm_backend b);

@@ -79,6 +79,8 @@ void an_devs_close(an_dev *devs, int n) {
         an_profile_stop(d);
         an_progcache_free(d->progs);
         d->progs = NULL;
+        an_free(&d->gemm_ws);
+        d->gemm_ws_floats = 0;
         if (d->q) clReleaseCommandQueue(d->q);
         d->q = NULL;
     }

@@ -24,6 +24,9 @@ typedef struct an_dev {
     const char *tag;        /* the current profiling tag (a layer name), set by the caller */
     int gemm_fixed;         /* ops/gemm.h's backend settings for calls on this device: */
     int gemm_prefer;        /* an_gemm_set_backend and an_gemm_prefer (0: AN_GEMM_AUTO) */
+    int gemm_path;          /* the own backend's kernels, an_gemm_set_path (0: by device) */
+    cl_mem gemm_ws;         /* the own backend's packing workspace (NULL until needed) */
+    size_t gemm_ws_floats;
     int tune_fault[3];      /* ops/tune.h's test hook an_tune_inject_fault: the candidate's
                                algorithm (0: none), GEMM backend, and whether wrong or failing */
     int tune_mode;          /* ops/tune.h's an_tune_set_mode (0: ALEXNET_TUNE decides) */

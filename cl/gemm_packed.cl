@@ -1,0 +1,174 @@
+/* cl/gemm_packed.cl - the own SGEMM's packed path for CPU devices: a pack kernel that copies a
+ * chunk of op(A) into contiguous panels, and a register-tiled kernel that reads them.
+ *
+ * A chunk of KC steps of k is packed as panels of PW rows: panel p holds, for each k, its PW
+ * values side by side: dst[(p * KC + k) * PW + w] = src(p * PW + w, k), with src(r, k) =
+ * src[r * rs + k * ks] and zeros past the last row R. gemm_pack_r reads operands contiguous
+ * along r (rs == 1: the panels of one k side by side in dimension 0), gemm_pack_k those
+ * contiguous along k (ks == 1: dimension 0 runs along k). Dimension 2 is the batch.
+ *
+ * gemm_tile: an MR x NR tile of C per work-item (NR = 16 * NV columns), MR x NV float16
+ * accumulators; per k one load of NV float16 from the panel of op(B) and MR floats of the A
+ * panel, each broadcast into an FMA, both read front to back (no index arithmetic, no strides).
+ * Dimension 0: column panels, 1: row tiles, 2: the batch. K is the chunk of k the A panels
+ * hold; a work-group (P column panels x L row tiles, the host's choice) copies its P panels of
+ * op(B), KC steps of k at a time, into local memory (zeros past column N), where all its tiles
+ * read them from cache. PoCL runs a work-group's items one after another on one thread, so the
+ * panels are read from memory once per group. Rows and columns past the edge are computed but
+ * never stored; beta == 0 never reads C. */
+
+#ifndef PW
+#define PW 16 /* width of a packed panel */
+#endif
+#ifndef MR
+#define MR 12 /* rows of a tile: MR x NV float16 accumulators */
+#endif
+#ifndef NV
+#define NV 2 /* float16 columns of a tile */
+#endif
+#define NR (16 * NV)
+
+__kernel void gemm_pack_r(uint R, uint KC, __global const float *restrict src, uint off, uint ks,
+                          ulong bs, __global float *restrict dst, uint d_off, ulong d_bs) {
+    const uint p = get_global_id(0), k = get_global_id(1);
+    const ulong bi = get_global_id(2);
+    if (k >= KC || p * PW >= R) return;
+    src += off + bi * bs + (size_t)k * ks + (size_t)p * PW;
+    dst += d_off + bi * d_bs + ((size_t)p * KC + k) * PW;
+    if ((p + 1) * PW <= R) {
+#pragma unroll
+        for (uint w = 0; w < PW; w++) dst[w] = src[w];
+    } else {
+        for (uint w = 0; w < PW; w++) dst[w] = p * PW + w < R ? src[w] : 0.0f;
+    }
+}
+
+__kernel void gemm_pack_k(uint R, uint KC, __global const float *restrict src, uint off, uint rs,
+                          ulong bs, __global float *restrict dst, uint d_off, ulong d_bs) {
+    const uint k = get_global_id(0), p = get_global_id(1);
+    const ulong bi = get_global_id(2);
+    if (k >= KC || p * PW >= R) return;
+    src += off + bi * bs + (size_t)p * PW * rs + k;
+    dst += d_off + bi * d_bs + ((size_t)p * KC + k) * PW;
+    if ((p + 1) * PW <= R) {
+#pragma unroll
+        for (uint w = 0; w < PW; w++) dst[w] = src[(size_t)w * rs];
+    } else {
+        for (uint w = 0; w < PW; w++) dst[w] = p * PW + w < R ? src[(size_t)w * rs] : 0.0f;
+    }
+}
+
+__kernel void gemm_tile(uint M, uint N, uint K, float alpha,
+                        __global const float *restrict ap, uint a_off, ulong a_bs,
+                        __global const float *restrict b, uint b_off, uint b_rs, uint b_ks,
+                        ulong b_bs, float beta,
+                        __global float *restrict c, uint c_off, uint ldc, ulong c_bs,
+                        __local float *restrict bl, uint KC) {
+    const uint jt = get_global_id(0), it = get_global_id(1);
+    /* the work-group: np column panels from column g0, nl work-items, this one number lin */
+    const uint np = get_local_size(0), g0 = get_group_id(0) * np * NR;
+    const uint nl = np * get_local_size(1), lin = get_local_id(1) * np + get_local_id(0);
+    const ulong bi = get_global_id(2);
+    const uint m0 = it * MR, n0 = jt * NR;
+    const __global float *a = ap + a_off + bi * a_bs + (size_t)it * K * MR;
+    b += b_off + bi * b_bs;
+
+    float16 acc[MR][NV];
+#pragma unroll
+    for (int i = 0; i < MR; i++)
+#pragma unroll
+        for (int v = 0; v < NV; v++) acc[i][v] = (float16)(0.0f);
+
+    for (uint k0 = 0; k0 < K; k0 += KC) {
+        const uint kn = min(KC, K - k0);
+        /* the work-group copies this block's KC steps of k of its P column panels into bl,
+         * each work-item a run of k: along n (whole rows of the group's P * NR columns) when
+         * op(B) is contiguous along n, along k when along k */
+        const uint ch = (kn + nl - 1) / nl, kb = min(kn, lin * ch), ke = min(kn, kb + ch);
+        barrier(CLK_LOCAL_MEM_FENCE);
+        if (b_rs == 1) {
+            for (uint k = kb; k < ke; k++) {
+                const __global float *src = b + (size_t)(k0 + k) * b_ks + g0;
+                if (g0 + np * NR <= N) {
+                    for (uint q = 0; q < np; q++)
+#pragma unroll
+                        for (int w = 0; w < NR; w++) bl[(q * KC + k) * NR + w] = src[q * NR + w];
+                } else {
+                    for (uint q = 0; q < np; q++)
+                        for (uint w = 0; w < NR; w++)
+                            bl[(q * KC + k) * NR + w] =
+                                g0 + q * NR + w < N ? src[q * NR + w] : 0.0f;
+                }
+            }
+        } else {
+            for (uint q = 0; q < np; q++)
+                for (uint w = 0; w < NR; w++) {
+                    const uint n = g0 + q * NR + w;
+                    const __global float *src = b + (size_t)min(n, N - 1) * b_rs + k0;
+                    const float keep = n < N ? 1.0f : 0.0f;
+                    for (uint k = kb; k < ke; k++) bl[(q * KC + k) * NR + w] = keep * src[k];
+                }
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+        if (m0 < M && n0 < N) {
+            /* the block's own sums, added to acc at its end: they live only between the
+             * barriers, so they stay in registers (PoCL keeps values live across a barrier in
+             * memory), and a sum over K is a sum of blocks of KC terms, not one long chain
+             * (as accurate as the direct kernels' blocks of 512) */
+            float16 t[MR][NV];
+#pragma unroll
+            for (int i = 0; i < MR; i++)
+#pragma unroll
+                for (int v = 0; v < NV; v++) t[i][v] = (float16)(0.0f);
+            const __local float *bp = bl + (size_t)get_local_id(0) * KC * NR;
+            for (uint k = 0; k < kn; k++) {
+                float16 bv[NV];
+#pragma unroll
+                for (int v = 0; v < NV; v++) bv[v] = vload16(v, bp);
+#pragma unroll
+                for (int i = 0; i < MR; i++) {
+                    const float16 s = (float16)(a[i]);
+#pragma unroll
+                    for (int v = 0; v < NV; v++) t[i][v] = fma(s, bv[v], t[i][v]);
+                }
+                a += MR;
+                bp += NR;
+            }
+#pragma unroll
+            for (int i = 0; i < MR; i++)
+#pragma unroll
+                for (int v = 0; v < NV; v++) acc[i][v] += t[i][v];
+        }
+    }
+    if (m0 >= M || n0 >= N) return;
+
+    c += c_off + bi * c_bs;
+    const uint mn = min((uint)MR, M - m0);
+    /* loops over i unrolled with constant indices: a runtime index into acc would keep the
+     * accumulators in memory instead of registers */
+    if (n0 + NR <= N) {
+#pragma unroll
+        for (uint i = 0; i < MR; i++) {
+            if (i >= mn) break;
+            __global float *cp = c + (size_t)(m0 + i) * ldc + n0;
+#pragma unroll
+            for (int v = 0; v < NV; v++) {
+                float16 out = alpha * acc[i][v];
+                if (beta != 0.0f) out += beta * vload16(v, cp);
+                vstore16(out, v, cp);
+            }
+        }
+    } else {
+        const uint nn = N - n0;
+#pragma unroll
+        for (uint i = 0; i < MR; i++) {
+            if (i >= mn) break;
+            __global float *cp = c + (size_t)(m0 + i) * ldc + n0;
+            float t[NR];
+#pragma unroll
+            for (int v = 0; v < NV; v++) vstore16(acc[i][v], v, t);
+            for (uint j = 0; j < nn; j++)
+                cp[j] = beta == 0.0f ? alpha * t[j] : alpha * t[j] + beta * cp[j];
+        }
+    }
+}

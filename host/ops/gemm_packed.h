@@ -1,0 +1,18 @@
+/* host/ops/gemm_packed.h - the own backend's packed path (cl/gemm_packed.cl), internal to
+ * host/ops/gemm.c: blocks of op(A) and op(B) copied into contiguous panels in a workspace that
+ * the device keeps, then one register-tiled kernel per block of K. Arguments as
+ * an_gemm_batched's, already checked, K > 0. */
+#ifndef AN_OPS_GEMM_PACKED_H
+#define AN_OPS_GEMM_PACKED_H
+
+#include "runtime/runtime.h"
+
+/* The float vector width (8 or 16) the own kernels are sized for on d: the device's native
+ * width, or ALEXNET_GEMM_VW=8|16 (to test either tile on any device). */
+int an_gemm_vector_width(const an_dev *d);
+
+an_status an_gemm_packed(an_dev *d, int ta, int tb, size_t M, size_t N, size_t K, float alpha,
+                         an_buf A, size_t lda, size_t sa, an_buf B, size_t ldb, size_t sb,
+                         float beta, an_buf C, size_t ldc, size_t sc, size_t batch);
+
+#endif
