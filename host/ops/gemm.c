@@ -38,20 +38,26 @@ void an_gemm_set_backend(an_dev *d, an_gemm_backend b) { d->gemm_fixed = (int)b;
 
 void an_gemm_set_path(an_dev *d, an_gemm_path p) { d->gemm_path = (int)p; }
 
+/* $var names one of two choices: *pick = 1 for the first, 2 for the second; left as it is when
+ * the variable is unset, empty or "auto"; anything else is an error that names the choices. */
+static an_status env_pick(const char *var, const char *first, const char *second, int *pick) {
+    const char *env = getenv(var);
+    if (!env || !*env || strcmp(env, "auto") == 0) return AN_OK;
+    if (strcmp(env, first) == 0)
+        *pick = 1;
+    else if (strcmp(env, second) == 0)
+        *pick = 2;
+    else
+        return an_error(AN_ERR_INVALID_ARG, "%s=%s: expected %s, %s or auto", var, env, first,
+                        second);
+    return AN_OK;
+}
+
 an_status an_gemm_path_for(const an_dev *d, an_gemm_path *out) {
     an_gemm_path p = (an_gemm_path)d->gemm_path;
-    if (p == AN_GEMM_PATH_AUTO) {
-        const char *env = getenv("ALEXNET_GEMM_PATH");
-        if (env && *env && strcmp(env, "auto") != 0) {
-            if (strcmp(env, "packed") == 0)
-                p = AN_GEMM_PATH_PACKED;
-            else if (strcmp(env, "direct") == 0)
-                p = AN_GEMM_PATH_DIRECT;
-            else
-                return an_error(AN_ERR_INVALID_ARG,
-                                "ALEXNET_GEMM_PATH=%s: expected packed, direct or auto", env);
-        }
-    }
+    int pick = 0;
+    if (p == AN_GEMM_PATH_AUTO) AN_TRY(env_pick("ALEXNET_GEMM_PATH", "packed", "direct", &pick));
+    if (pick) p = pick == 1 ? AN_GEMM_PATH_PACKED : AN_GEMM_PATH_DIRECT;
     if (p == AN_GEMM_PATH_AUTO)
         p = (d->info.type & CL_DEVICE_TYPE_CPU) ? AN_GEMM_PATH_PACKED : AN_GEMM_PATH_DIRECT;
     *out = p;
@@ -74,18 +80,9 @@ const char *an_gemm_backend_name(an_gemm_backend b) {
 
 an_status an_gemm_backend_fixed(const an_dev *d, an_gemm_backend *out) {
     an_gemm_backend b = (an_gemm_backend)d->gemm_fixed;
-    if (b == AN_GEMM_AUTO) {
-        const char *env = getenv("ALEXNET_GEMM");
-        if (env && *env && strcmp(env, "auto") != 0) {
-            if (strcmp(env, "own") == 0)
-                b = AN_GEMM_OWN;
-            else if (strcmp(env, "clblast") == 0)
-                b = AN_GEMM_CLBLAST;
-            else
-                return an_error(AN_ERR_INVALID_ARG,
-                                "ALEXNET_GEMM=%s: expected own, clblast or auto", env);
-        }
-    }
+    int pick = 0;
+    if (b == AN_GEMM_AUTO) AN_TRY(env_pick("ALEXNET_GEMM", "own", "clblast", &pick));
+    if (pick) b = pick == 1 ? AN_GEMM_OWN : AN_GEMM_CLBLAST;
     *out = b;
     return AN_OK;
 }
