@@ -3,7 +3,7 @@
 an_add_test(test_cli_bench COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_cli_bench.sh
             LABELS cli ENV "POCL_DEVICES=pthread pthread" TIMEOUT 120)
 an_add_test(test_cli_tune COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_cli_tune.sh
-            LABELS cli TIMEOUT 600 ENV POCL_CACHE_DIR=${CMAKE_BINARY_DIR}/test-cache/pocl)
+            LABELS cli TIMEOUT 600)
 # tools/bench_peers.sh with stand-in peers (the real ones need tools/setup.sh peers): the report's
 # figures and ratios, skipped and failing peers, bad options.
 an_add_test(test_bench_peers COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_bench_peers.sh

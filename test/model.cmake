@@ -7,7 +7,7 @@ an_add_test(test_model_split_host_staged COMMAND test_model_split ARGS alexnet-s
 an_add_test(test_model_split_alexnet COMMAND test_model_split ARGS alexnet 2 3
             LABELS net slow ENV ${AN_TWO_DEVICES} TIMEOUT 900)
 an_add_test(test_model_tune SOURCES test_model_tune.c ARGS alexnet-small 4 LABELS net
-            TIMEOUT 600 ENV ALEXNET_TUNE=on POCL_CACHE_DIR=${CMAKE_BINARY_DIR}/test-cache/pocl)
+            TIMEOUT 600 ENV ALEXNET_TUNE=on)
 an_add_test(test_model_infer SOURCES test_model_infer.c ARGS alexnet-small 4
             LABELS net ENV ${AN_TWO_DEVICES})
 an_add_test(test_model_infer_host_staged COMMAND test_model_infer ARGS alexnet-small 3
