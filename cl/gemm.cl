@@ -123,20 +123,11 @@ __kernel void gemm_panel(uint R, uint V, uint K, float alpha,
 #if DV == 16
 #define dvec float16
 #define dvload vload16
-static inline float gemm_hsum(float16 x) {
-    float8 a = x.lo + x.hi;
-    float4 b = a.lo + a.hi;
-    float2 d = b.lo + b.hi;
-    return d.x + d.y;
-}
+#define gemm_hsum an_hsum16
 #else
 #define dvec float8
 #define dvload vload8
-static inline float gemm_hsum(float8 x) {
-    float4 b = x.lo + x.hi;
-    float2 d = b.lo + b.hi;
-    return d.x + d.y;
-}
+#define gemm_hsum an_hsum8
 #endif
 
 __kernel void gemm_dot(uint M, uint N, uint K, float alpha,

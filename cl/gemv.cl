@@ -28,27 +28,15 @@
 #if GEMV_VW == 16
 typedef float16 gv_t;
 #define GV_LOAD vload16
-static inline float gv_sum(float16 v) {
-    float8 a = v.lo + v.hi;
-    float4 b = a.lo + a.hi;
-    float2 c = b.lo + b.hi;
-    return c.x + c.y;
-}
+#define gv_sum an_hsum16
 #elif GEMV_VW == 8
 typedef float8 gv_t;
 #define GV_LOAD vload8
-static inline float gv_sum(float8 v) {
-    float4 b = v.lo + v.hi;
-    float2 c = b.lo + b.hi;
-    return c.x + c.y;
-}
+#define gv_sum an_hsum8
 #else
 typedef float4 gv_t;
 #define GV_LOAD vload4
-static inline float gv_sum(float4 v) {
-    float2 c = v.lo + v.hi;
-    return c.x + c.y;
-}
+#define gv_sum an_hsum4
 #endif
 
 /* One work-group per GEMV_ROWS rows of W (dimension 0: groups * GEMV_WG work-items). Rows past m

@@ -234,7 +234,8 @@ static int parse_times(char *list, an_tune_result *r) {
     return n;
 }
 
-/* 1: a valid current entry in *e; 0: valid but stale (another code or device); -1: corrupt. */
+/* 1: a valid current entry in *e; 0: valid but stale (another code or device; e->code is its
+ * code); -1: corrupt. */
 static int parse_entry(const char *line, uint64_t dev, uint64_t code, tentry *e) {
     const char *sum = strstr(line, " sum=");
     if (strncmp(line, "v1 ", 3) != 0 || !sum) return -1;
@@ -244,7 +245,10 @@ static int parse_entry(const char *line, uint64_t dev, uint64_t code, tentry *e)
     if (sscanf(sum + 5, "%16llx", &sv) != 1 || sv != h.a || strlen(sum + 5) != 16) return -1;
     const char *pd = field(line, "dev="), *pc = field(line, "code=");
     if (!pd || !pc || sscanf(pd, "%16llx", &v) != 1 || sscanf(pc, "%16llx", &c) != 1) return -1;
-    if (v != dev || c != code) return 0;
+    if (v != dev || c != code) {
+        e->code = c; /* the stale entry's build, for a store to keep or drop */
+        return 0;
+    }
     memset(e, 0, sizeof *e);
     e->dev = v;
     e->code = c;
@@ -334,8 +338,7 @@ static void load_file(const char *path, uint64_t dev, uint64_t code, ttable *t, 
             *corrupt = 1;
             break;
         }
-        unsigned long long c;
-        if (r == 0 && stale && sscanf(field(line, "code="), "%16llx", &c) == 1 && c != code) {
+        if (r == 0 && stale && e.code != code) {
             if (nold == capold) {
                 capold = capold ? 2 * capold : 64;
                 char **nl = realloc(old, (size_t)capold * sizeof *old);
@@ -345,7 +348,7 @@ static void load_file(const char *path, uint64_t dev, uint64_t code, ttable *t, 
                 if (!nl || !nc) break; /* no memory: the stale lines found so far are kept */
             }
             old[nold] = line;
-            codes[nold++] = c;
+            codes[nold++] = e.code;
         }
     }
     if (!*corrupt && nold) *stale = keep_stale(old, codes, nold);
