@@ -126,6 +126,18 @@ static an_status gemm_clblast(an_dev *d, int ta, int tb, size_t M, size_t N, siz
     CLBlastTranspose tb_ = tb ? CLBlastTransposeYes : CLBlastTransposeNo;
     CLBlastStatusCode st;
     cl_event ev = NULL, *evp = d->prof ? &ev : NULL; /* profiling: keep it under d->tag */
+    /* A batch sharing one matrix (stride 0, as the filters are in a convolution) faulted
+     * inside CLBlast's strided-batched kernel on PoCL: bench-gemm's conv2 dX shape (TN
+     * 1600x729x192, 32 images) in most runs. One call per matrix runs clean. */
+    if (batch > 1 && (sa == 0 || sb == 0)) {
+        for (size_t i = 0; i < batch; i++) {
+            an_buf a = {A.mem, A.off + i * sa}, b = {B.mem, B.off + i * sb};
+            an_buf c = {C.mem, C.off + i * sc};
+            AN_TRY(gemm_clblast(d, ta, tb, M, N, K, alpha, a, lda, 0, b, ldb, 0, beta, c, ldc,
+                                0, 1));
+        }
+        return AN_OK;
+    }
     if (batch == 1)
         st = CLBlastSgemm(CLBlastLayoutRowMajor, ta_, tb_, M, N, K, alpha, A.mem, A.off, lda,
                           B.mem, B.off, ldb, beta, C.mem, C.off, ldc, &d->q, evp);
