@@ -2,7 +2,8 @@
 # test/test_cli_bench.sh - `alexnet bench` on alexnet-small, inference and training, on one device
 # and on two (POCL_DEVICES="pthread pthread"): the JSON parses and its times, rates, memory (by use:
 # no gradients, momentum or argmax in inference) and crossover bytes are positive and consistent;
-# the table; the per-kernel table (--kernels); --help; and the errors.
+# the table; the per-kernel table (--kernels); --help; and the errors. Also `alexnet bench-gemm`'s
+# JSON on two shapes, both backends.
 set -u
 bin=${ALEXNET_BIN:?}
 . "$(dirname "${BASH_SOURCE[0]}")/clitest.sh"
@@ -84,6 +85,28 @@ assert abs(ms - total) <= 0.01 * total + 0.01, (ms, total)
 assert {"relu_forward", "softmax_rows"} <= kernels, kernels
 assert any(r[0] == "conv1" and r[1] == "bwd" for r in rows), rows
 ' <<<"$out"; then ok; else bad "bench --kernels: $out"; fi
+# bench-gemm as JSON: both backends on fc8's shapes, and CLBlast on conv2's (its dX, 32 images
+# sharing one filter matrix, faulted inside CLBlast's strided-batched call in 3 of 4 runs before
+# host/ops/gemm.c made it single calls); rates positive, each percentage of the FMA rate
+# measured just before its shape.
+if out=$("$bin" bench-gemm --json --batch 2 --shape "fc8" 2>&1) &&
+   out2=$("$bin" bench-gemm --json --batch 32 --shape "conv2" --backend clblast 2>&1); then
+  if /usr/bin/python3 -c '
+import json, sys
+for text in sys.argv[1:]:
+    d = json.loads(text)
+    assert d["fma_peak_gflops"] > 0 and d["shapes"], d
+    for sh in d["shapes"]:
+        for be in [b for b in ("own", "clblast") if b + "_gflops" in sh]:
+            g, f, p = sh[be + "_gflops"], sh[be + "_fma_gflops"], sh[be + "_pct_peak"]
+            assert g > 0 and f > 0 and abs(p - 100 * g / f) < 0.1, sh
+assert [len(json.loads(t)["shapes"]) for t in sys.argv[1:]] == [3, 3]
+assert all("own_gflops" in sh for sh in json.loads(sys.argv[1])["shapes"])
+assert all("clblast_gflops" in sh for t in sys.argv[1:] for sh in json.loads(t)["shapes"])
+' "$out" "$out2" >/dev/null; then ok; else bad "bench-gemm --json: $out $out2"; fi
+else
+  bad "bench-gemm failed: $out ${out2:-}"
+fi
 expect 0 "between devices" -- "$bin" bench --net alexnet-small --batch 4 --iters 1 --train --device 0:0,0:1
 expect 0 "usage: alexnet bench" -- "$bin" bench --help
 expect 2 "unknown option \"--bogus\"" -- "$bin" bench --bogus

@@ -2,7 +2,7 @@
  * square and on the GEMMs of AlexNet's layers - the im2col convolutions' forward, data gradient
  * (dX) and weight gradient (dW) and the fc layers' forward, dX and dW, at --batch images - next
  * to the device's measured float FMA rate (cl/fma_peak.cl), so that every figure is also a
- * percentage of that peak. */
+ * percentage of that peak, measured again just before each shape. */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -94,42 +94,59 @@ static size_t chunk_images(const bench_shape *b, size_t images) {
     return nb < images ? nb : images;
 }
 
-/* Best GFLOP/s of a few runs of `chains` FMA chains per work-item, one work-item per
- * work-group (the fastest combination on PoCL); runs grow until one takes 0.1 s. */
-static an_status fma_runs(an_dev *d, int chains, cl_mem out, size_t gws, double *best) {
+/* The FMA rate measurement: its kernel's chains per work-item, iterations per run, work-items
+ * and output buffer, fixed by the first, full measurement (fma_rate). */
+typedef struct fma_probe {
+    int chains;
+    cl_uint iters;
+    size_t gws;
+    cl_mem out;
+} fma_probe;
+
+/* Best GFLOP/s of `reps` runs of p->chains FMA chains per work-item, one work-item per
+ * work-group (the fastest combination on PoCL); with grow, runs lengthen until one takes 0.1 s
+ * (p->iters keeps the length reached). */
+static an_status fma_runs(an_dev *d, fma_probe *p, int reps, int grow, double *best) {
     char opts[32];
-    snprintf(opts, sizeof opts, "-DCHAINS=%d", chains);
+    snprintf(opts, sizeof opts, "-DCHAINS=%d", p->chains);
     cl_kernel k;
     AN_TRY(an_kernel(d, "fma_peak", opts, "fma_peak", &k));
-    cl_uint iters = 1024;
     float m = 0.999f, a = 1e-3f;
     size_t lws = 1;
-    for (int rep = 0; rep < 8; rep++) {
-        AN_ARG(k, 0, out);
-        AN_ARG(k, 1, iters);
+    *best = 0;
+    for (int rep = 0; rep < reps; rep++) {
+        AN_ARG(k, 0, p->out);
+        AN_ARG(k, 1, p->iters);
         AN_ARG(k, 2, m);
         AN_ARG(k, 3, a);
         double t0 = an_now_s();
-        AN_TRY(an_launch(d, k, 1, &gws, &lws));
+        AN_TRY(an_launch(d, k, 1, &p->gws, &lws));
         AN_TRY(an_finish(d));
         double t = an_now_s() - t0;
-        double g = (double)gws * iters * chains * 16 * 2 / t * 1e-9;
+        double g = (double)p->gws * p->iters * p->chains * 16 * 2 / t * 1e-9;
         if (g > *best) *best = g;
-        if (t < 0.1 && iters < (1u << 24)) iters *= 2;
+        if (grow && t < 0.1 && p->iters < (1u << 24)) p->iters *= 2;
     }
     return AN_OK;
 }
 
-/* The device's float FMA rate: the best of 8 and 12 chains per work-item. */
-static an_status fma_rate(an_dev *d, double *gflops) {
-    size_t gws = 64 * (size_t)(d->info.compute_units ? d->info.compute_units : 1);
-    cl_mem out;
-    AN_TRY(an_alloc(d, "fma_peak.out", gws * sizeof(float), &out));
-    *gflops = 0;
-    an_status s = fma_runs(d, 8, out, gws, gflops);
-    if (s == AN_OK) s = fma_runs(d, 12, out, gws, gflops);
-    an_free(&out);
-    return s;
+/* The device's float FMA rate: the best of 8 and 12 chains per work-item; p keeps the faster
+ * setting for fma_again. */
+static an_status fma_rate(an_dev *d, fma_probe *p, double *gflops) {
+    p->gws = 64 * (size_t)(d->info.compute_units ? d->info.compute_units : 1);
+    AN_TRY(an_alloc(d, "fma_peak.out", p->gws * sizeof(float), &p->out));
+    fma_probe c[2] = {{8, 1024, p->gws, p->out}, {12, 1024, p->gws, p->out}};
+    double g[2];
+    for (int i = 0; i < 2; i++) AN_TRY(fma_runs(d, &c[i], 8, 1, &g[i]));
+    *p = c[g[1] > g[0]];
+    *gflops = g[g[1] > g[0]];
+    return AN_OK;
+}
+
+/* The FMA rate again, in three runs of about 0.1 s: taken just before each shape, so that its
+ * percentage compares two figures of the same moment (a shared machine's speed drifts). */
+static an_status fma_again(an_dev *d, fma_probe *p, double *gflops) {
+    return fma_runs(d, p, 3, 0, gflops);
 }
 
 /* The dimensions of one GEMM call of shape b with `imgs` images in the call. */
@@ -233,8 +250,10 @@ int cmd_bench_gemm(int argc, char **argv) {
     if (cli_open_devices(&dev_opts, 1, &d, &ndev)) return 1;
 
     double peak = 0;
-    an_status s = fma_rate(&d, &peak);
+    fma_probe probe = {0};
+    an_status s = fma_rate(&d, &probe, &peak);
     if (s != AN_OK) {
+        an_free(&probe.out);
         an_devs_close(&d, 1);
         return cli_fail("bench-gemm", s);
     }
@@ -254,6 +273,8 @@ int cmd_bench_gemm(int argc, char **argv) {
     an_gemm_backend backends[2] = {AN_GEMM_OWN, AN_GEMM_CLBLAST};
     int run_be[2] = {!only || strcmp(only, "own") == 0, !only || strcmp(only, "clblast") == 0};
     double res[MAX_SHAPES + COUNT(alexnet_shapes)][2] = {{0}};
+    double at[MAX_SHAPES + COUNT(alexnet_shapes)][2] = {{0}}; /* the FMA rate before each */
+    double lo = peak, hi = peak;
     for (int bi = 0; bi < 2 && s == AN_OK; bi++) {
         if (!run_be[bi]) continue;
         an_gemm_set_backend(&d, backends[bi]);
@@ -263,7 +284,11 @@ int cmd_bench_gemm(int argc, char **argv) {
                         list[i]->name);
             /* CLBlast is slow on CPU devices: one timed run there. */
             int slow = backends[bi] == AN_GEMM_CLBLAST && (d.info.type & CL_DEVICE_TYPE_CPU);
-            s = time_shape(&d, list[i], (size_t)images, slow ? 1 : 10, A, B, C, &res[i][bi]);
+            s = fma_again(&d, &probe, &at[i][bi]);
+            if (s == AN_OK)
+                s = time_shape(&d, list[i], (size_t)images, slow ? 1 : 10, A, B, C, &res[i][bi]);
+            if (at[i][bi] < lo) lo = at[i][bi];
+            if (at[i][bi] > hi) hi = at[i][bi];
         }
     }
     an_gemm_set_backend(&d, AN_GEMM_AUTO);
@@ -272,6 +297,7 @@ int cmd_bench_gemm(int argc, char **argv) {
     an_free(&A.mem);
     an_free(&B.mem);
     an_free(&C.mem);
+    an_free(&probe.out);
     if (s != AN_OK) {
         an_devs_close(&d, 1);
         return cli_fail("bench-gemm", s);
@@ -282,10 +308,11 @@ int cmd_bench_gemm(int argc, char **argv) {
                "\"batch\": %d, \"load_average\": %.2f, \"shapes\": [\n", d.info.name, peak,
                net, images, load);
     } else {
-        printf("device: %s\nmeasured FMA peak: %.1f GFLOP/s (float16 FMA chains)\n"
+        printf("device: %s\nmeasured FMA peak: %.1f GFLOP/s (float16 FMA chains); %.1f-%.1f "
+               "just before the shapes (each %%peak is of the rate before it)\n"
                "shapes: %s at batch %d (conv: the images of a workspace chunk per call, one "
                "call per group); figures: the fastest of several runs\n",
-               d.info.name, peak, net, images);
+               d.info.name, peak, lo, hi, net, images);
         if (load >= 0)
             printf("1-minute load at the end: %.2f (other work lowers the figures)\n", load);
         printf("\n%-17s %2s %-20s %20s %20s\n", "shape", "op", "M x N x K (x batch)",
@@ -301,9 +328,11 @@ int cmd_bench_gemm(int argc, char **argv) {
                    b->name, M, b->N, K, b->ta, b->tb, batch, b->groups);
             for (int bi = 0; bi < 2; bi++)
                 if (run_be[bi])
-                    printf(", \"%s_gflops\": %.1f, \"%s_pct_peak\": %.1f",
+                    printf(", \"%s_gflops\": %.1f, \"%s_fma_gflops\": %.1f, "
+                           "\"%s_pct_peak\": %.1f",
                            an_gemm_backend_name(backends[bi]), res[i][bi],
-                           an_gemm_backend_name(backends[bi]), 100 * res[i][bi] / peak);
+                           an_gemm_backend_name(backends[bi]), at[i][bi],
+                           an_gemm_backend_name(backends[bi]), 100 * res[i][bi] / at[i][bi]);
             printf("}%s\n", i + 1 < ns ? "," : "");
             continue;
         }
@@ -313,7 +342,7 @@ int cmd_bench_gemm(int argc, char **argv) {
         printf("%-17s %c%c %-20s", b->name, b->ta ? 'T' : 'N', b->tb ? 'T' : 'N', dims);
         for (int bi = 0; bi < 2; bi++) {
             if (run_be[bi])
-                printf(" %12.1f (%4.0f%%)", res[i][bi], 100 * res[i][bi] / peak);
+                printf(" %12.1f (%4.0f%%)", res[i][bi], 100 * res[i][bi] / at[i][bi]);
             else
                 printf(" %20s", "-");
         }
