@@ -44,7 +44,8 @@
  *     unless ALEXNET_TUNE=off.
  *
  * Workspace: the caller allocates one buffer of an_conv_workspace_floats(...) floats (or any
- * size at least one image's need) and passes it; images are processed in chunks that fit. */
+ * size at least one image's need) and passes it; images are processed in chunks that fit (on a
+ * CPU, im2col's gradients in chunks of at most 8 M floats, that stay in cache: conv.c). */
 #ifndef AN_OPS_CONV_H
 #define AN_OPS_CONV_H
 
