@@ -28,7 +28,10 @@ if ! command -v clang >/dev/null; then
 fi
 
 dir=build-fuzz
-CC=clang cmake -S . -B "$dir" -DALEXNET_FUZZ=ON -DBUILD_TESTING=OFF >/dev/null
+werror=OFF
+[ "${CI:-}" = true ] && werror=ON # as tools/build.sh: in CI warnings are errors
+CC=clang cmake -S . -B "$dir" -DALEXNET_FUZZ=ON -DBUILD_TESTING=OFF -DALEXNET_WERROR=$werror \
+  >/dev/null
 cmake --build "$dir" -j2 --target "fuzz_$target" fuzz_make_seeds >/dev/null
 
 seeds=$dir/seeds/$target

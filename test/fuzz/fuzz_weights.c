@@ -12,6 +12,7 @@
 #include "net/layout.h"
 #include "net/netdesc.h"
 #include "net/weights.h"
+#include "util/crc32.h"
 
 static uint64_t get_u64(const uint8_t *p) {
     uint64_t v = 0;
