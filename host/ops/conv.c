@@ -171,15 +171,19 @@ typedef struct im2col_geom {
     int pw, nb;
 } im2col_geom;
 
+/* What an im2col pass computes: the forward, the data gradient or the weight gradient. */
+typedef enum im2col_dir { IM2COL_FWD, IM2COL_DX, IM2COL_DW } im2col_dir;
+
 /* The geometry, with a workspace of ws_floats holding each image's columns (and, for the
- * weight gradient, its permuted output gradient: wgrad). A gradient (bwd) on a CPU takes chunks
+ * weight gradient, its permuted output gradient). A gradient on a CPU takes chunks
  * of at most CONV_BWD_CHUNK_FLOATS, so that col2im and the weight gradient's GEMM read columns
  * still in cache: alexnet-owt's conv1 and conv2 gradients at batch 128 took 0.85 and 0.93 times
  * as long in 6 or 7 images per chunk as in 58 (median of 6 interleaved pairs, `alexnet bench
  * --train`); at batch 32 they were unchanged. Forwards keep whole workspaces: there smaller
  * chunks were slower. */
 static an_status im2col_plan(const an_dev *d, const an_conv_shape *s, an_buf ws, size_t ws_floats,
-                             int wgrad, int bwd, im2col_geom *g) {
+                             im2col_dir dir, im2col_geom *g) {
+    int wgrad = dir == IM2COL_DW;
     g->ohw = ohw_of(s);
     g->ckk = ckk_of(s);
     g->ckkg = g->ckk / (size_t)s->groups;
@@ -188,7 +192,7 @@ static an_status im2col_plan(const an_dev *d, const an_conv_shape *s, an_buf ws,
     g->pw = is_pointwise(s) && !wgrad;
     size_t per = wgrad ? ws_per_image(s) : g->pw ? 0 : g->ckk * g->ohw;
     AN_TRY(chunk_images(s, ws, ws_floats, per, &g->nb));
-    if (bwd && per && (d->info.type & CL_DEVICE_TYPE_CPU)) {
+    if (dir != IM2COL_FWD && per && (d->info.type & CL_DEVICE_TYPE_CPU)) {
         size_t cap = CONV_BWD_CHUNK_FLOATS / per;
         if ((size_t)g->nb > cap) g->nb = cap ? (int)cap : 1;
     }
@@ -215,7 +219,7 @@ static an_status group_gemms(an_dev *d, const an_conv_shape *s, const im2col_geo
 static an_status im2col_pass(an_dev *d, const an_conv_shape *s, int dx, an_buf w, an_buf in,
                              an_buf out, an_buf ws, size_t ws_floats) {
     im2col_geom g;
-    AN_TRY(im2col_plan(d, s, ws, ws_floats, 0, dx, &g));
+    AN_TRY(im2col_plan(d, s, ws, ws_floats, dx ? IM2COL_DX : IM2COL_FWD, &g));
     size_t y_img = (size_t)s->k * g.ohw;
     for (int n0 = 0; n0 < s->n; n0 += g.nb) {
         int cnt = s->n - n0 < g.nb ? s->n - n0 : g.nb;
@@ -269,7 +273,7 @@ an_status an_conv_forward(an_dev *d, const an_conv_shape *s, an_conv_algo a, an_
 static an_status backward_weights_im2col(an_dev *d, const an_conv_shape *s, an_buf x, an_buf dy,
                                          an_buf dw, an_buf ws, size_t ws_floats) {
     im2col_geom g;
-    AN_TRY(im2col_plan(d, s, ws, ws_floats, 1, 1, &g));
+    AN_TRY(im2col_plan(d, s, ws, ws_floats, IM2COL_DW, &g));
     for (int n0 = 0; n0 < s->n; n0 += g.nb) {
         int cnt = s->n - n0 < g.nb ? s->n - n0 : g.nb;
         size_t np = (size_t)cnt * g.ohw; /* pixels of the chunk: the GEMM's K */

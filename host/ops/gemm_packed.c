@@ -31,11 +31,7 @@ typedef struct tile_shape {
 int an_gemm_vector_width(const an_dev *d) {
     const char *env = getenv("ALEXNET_GEMM_VW");
     if (env && (strcmp(env, "8") == 0 || strcmp(env, "16") == 0)) return atoi(env);
-    cl_uint vw = 0;
-    if (clGetDeviceInfo(d->info.id, CL_DEVICE_NATIVE_VECTOR_WIDTH_FLOAT, sizeof vw, &vw, NULL) !=
-        CL_SUCCESS)
-        vw = 0;
-    return vw >= 16 ? 16 : 8;
+    return d->info.vec_float >= 16 ? 16 : 8;
 }
 
 /* The tile for the device: with 16-float vectors (AVX-512: 32 registers), 12 x 2 float16

@@ -51,6 +51,7 @@ static an_status describe(an_device_info *d) {
     DEVICE_INFO(CL_DEVICE_TYPE, type);
     DEVICE_INFO(CL_DEVICE_MAX_COMPUTE_UNITS, compute_units);
     DEVICE_INFO(CL_DEVICE_MAX_CLOCK_FREQUENCY, clock_mhz);
+    DEVICE_INFO(CL_DEVICE_NATIVE_VECTOR_WIDTH_FLOAT, vec_float);
     DEVICE_INFO(CL_DEVICE_GLOBAL_MEM_SIZE, global_mem);
     DEVICE_INFO(CL_DEVICE_MAX_MEM_ALLOC_SIZE, max_alloc);
     DEVICE_INFO(CL_DEVICE_LOCAL_MEM_SIZE, local_mem);

@@ -28,6 +28,7 @@ typedef struct an_device_info {
     char platform_name[256], platform_version[128];
     cl_device_type type;
     cl_uint compute_units, clock_mhz;
+    cl_uint vec_float; /* CL_DEVICE_NATIVE_VECTOR_WIDTH_FLOAT */
     cl_ulong global_mem, max_alloc, local_mem;
     size_t max_work_group;
     int fp16, fp64;
