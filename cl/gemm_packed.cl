@@ -15,7 +15,9 @@
  * op(B), KC steps of k at a time, into local memory (zeros past column N), where all its tiles
  * read them from cache. PoCL runs a work-group's items one after another on one thread, so the
  * panels are read from memory once per group. Rows and columns past the edge are computed but
- * never stored; beta == 0 never reads C. */
+ * never stored; beta == 0 never reads C. Built with CV_* (the shape of a convolution), op(B) is
+ * not read from a matrix but gathered from the convolution's input: the im2col columns, rows
+ * counted from the argument kbase, never stored (host/ops/gemm.h's an_gemm_cols_batched). */
 
 #ifndef PW
 #define PW 16 /* width of a packed panel */
@@ -63,7 +65,7 @@ __kernel void gemm_tile(uint M, uint N, uint K, float alpha,
                         __global const float *restrict b, uint b_off, uint b_rs, uint b_ks,
                         ulong b_bs, float beta,
                         __global float *restrict c, uint c_off, uint ldc, ulong c_bs,
-                        __local float *restrict bl, uint KC) {
+                        __local float *restrict bl, uint KC, uint kbase) {
     const uint jt = get_global_id(0), it = get_global_id(1);
     /* the work-group: np column panels from column g0, nl work-items, this one number lin */
     const uint np = get_local_size(0), g0 = get_group_id(0) * np * NR;
@@ -86,6 +88,47 @@ __kernel void gemm_tile(uint M, uint N, uint K, float alpha,
          * op(B) is contiguous along n, along k when along k */
         const uint ch = (kn + nl - 1) / nl, kb = min(kn, lin * ch), ke = min(kn, kb + ch);
         barrier(CLK_LOCAL_MEM_FENCE);
+#ifdef CV_KH
+        /* op(B) as the columns of a convolution's input b (one image, one group; the col
+         * layout of cl/im2col.cl): row r = (c * CV_KH + u) * CV_KW + v, column p = i * CV_OW + j
+         * holds b[c][i * CV_S + u - CV_P][j * CV_S + v - CV_P], 0 in the padding; kbase is the
+         * call's first row. Each panel's NR columns are runs along output rows, each run a
+         * stretch of zeros, a strided copy and zeros, with no test per element. (Written out
+         * here, not as a function: its inlined restrict arguments defeat Oclgrind.) */
+        for (uint q = 0; q < np; q++) {
+            const uint p0 = g0 + q * NR, cols = min((uint)NR, N - min(N, p0));
+            const int i0 = p0 / CV_OW, j0 = p0 % CV_OW;
+            for (uint k = kb; k < ke; k++) {
+                const uint r = kbase + k0 + k;
+                const int v = r % CV_KW, u = (r / CV_KW) % CV_KH, d = v - CV_P;
+                const __global float *xc = b + (size_t)(r / (CV_KW * CV_KH)) * CV_H * CV_W + d;
+                /* output columns j whose input column j * S + d is inside the image: [jl, jh) */
+                const int jl = d >= 0 ? 0 : (CV_S - 1 - d) / CV_S;
+                const int jh = CV_W - 1 - d < 0 ? 0 : min(CV_OW, (CV_W - 1 - d) / CV_S + 1);
+                __local float *dst = bl + (q * KC + k) * NR;
+                uint w = 0;
+                int i = i0, j = j0;
+                while (w < cols) {
+                    const int run = min(CV_OW - j, (int)(cols - w));
+                    const int yy = i * CV_S + u - CV_P;
+                    int lo = run, hi = run;
+                    if (yy >= 0 && yy < CV_H) {
+                        lo = clamp(jl - j, 0, run);
+                        hi = clamp(jh - j, lo, run);
+                    }
+                    const __global float *xr = xc + yy * CV_W + j * CV_S;
+                    int t = 0;
+                    for (; t < lo; t++) dst[w + t] = 0.0f;
+                    for (; t < hi; t++) dst[w + t] = xr[t * CV_S];
+                    for (; t < run; t++) dst[w + t] = 0.0f;
+                    w += run;
+                    i++;
+                    j = 0;
+                }
+                for (; w < NR; w++) dst[w] = 0.0f;
+            }
+        }
+#else
         if (b_rs == 1) {
             for (uint k = kb; k < ke; k++) {
                 const __global float *src = b + (size_t)(k0 + k) * b_ks + g0;
@@ -109,6 +152,7 @@ __kernel void gemm_tile(uint M, uint N, uint K, float alpha,
                     for (uint k = kb; k < ke; k++) bl[(q * KC + k) * NR + w] = keep * src[k];
                 }
         }
+#endif
         barrier(CLK_LOCAL_MEM_FENCE);
         if (m0 < M && n0 < N) {
             /* the block's own sums, added to acc at its end: they live only between the

@@ -1,12 +1,17 @@
 /* test/test_conv.c - both convolution algorithms against the double reference: forward (with and
  * without bias) and the three gradients, on odd sizes, batch 1, stride > 1, padding, non-square
  * kernels, groups, 1x1 kernels, a workspace so small the images go one at a time, and AlexNet's
- * own layers (conv1-conv5 at batch 1 or 2). Outputs and the workspace are NaN-poisoned first.
+ * own layers (conv1-conv5 at batch 1 or 2); where the GEMM gathers the im2col forward's columns,
+ * the stored columns too, which must give the same bits. Outputs and the workspace are
+ * NaN-poisoned first.
  * Tolerance: |e| <= 1e-6*m + 1e-6 + 1e-5|ref|, m the number of products summed per output
  * (inputs, weights and dy in [-1, 1]).
  * `--small`: small shapes only (for the oclgrind run, and for the run on the CLBlast backend,
  * ALEXNET_GEMM=clblast, which checks the GEMM calls the GPU path makes). */
 #include "convcase.h"
+#include "ops/gemm.h"
+
+#include <string.h>
 
 static an_dev dev;
 
@@ -19,6 +24,30 @@ static void compare(const char *name, const an_conv_shape *s, an_conv_algo a, an
              name, s->n, s->c, s->h, s->w, s->k, s->kh, s->kw, s->stride, s->pad, s->groups);
     check_close(what, got, want, n, 1e-6f * (float)terms + 1e-6f, 1e-5f);
     free(got);
+}
+
+/* Where the forward gathers its columns inside the GEMM (the packed path), the stored columns
+ * (ALEXNET_IM2COL=explicit) must give the same bits: the GEMM sums the same values in the same
+ * order. got: the gathered forward's output. */
+static void explicit_forward(const an_conv_shape *s, conv_case *c, an_buf got, int bias) {
+    size_t wsn = an_conv_workspace_floats(&dev, s, AN_CONV_IM2COL);
+    an_buf ws = dt_upload(&dev, NULL, wsn), y = dt_upload(&dev, NULL, c->ny), none = {NULL, 0};
+    setenv("ALEXNET_IM2COL", "explicit", 1);
+    CHECK_OK(an_conv_forward(&dev, s, AN_CONV_IM2COL, c->bx, c->bw, bias ? c->bb : none, y, ws,
+                             wsn));
+    unsetenv("ALEXNET_IM2COL");
+    compare("forward, stored columns", s, AN_CONV_IM2COL, y, c->y, c->ny, c->fwd_terms);
+    float *a = malloc(c->ny * sizeof *a), *b = malloc(c->ny * sizeof *b);
+    CHECK_OK(an_read(&dev, got, a, c->ny));
+    CHECK_OK(an_read(&dev, y, b, c->ny));
+    size_t diff = 0;
+    for (size_t i = 0; i < c->ny; i++) diff += memcmp(&a[i], &b[i], sizeof *a) != 0;
+    CHECK(diff == 0, "n%d c%d %dx%d k%d %dx%d s%d p%d g%d: gathered and stored columns differ "
+          "in %zu of %zu outputs", s->n, s->c, s->h, s->w, s->k, s->kh, s->kw, s->stride, s->pad,
+          s->groups, diff, c->ny);
+    free(a);
+    free(b);
+    DT_FREE(&ws.mem, &y.mem);
 }
 
 /* ws_div > 1 shrinks the workspace to force chunks of fewer images. */
@@ -48,6 +77,7 @@ static void run(an_conv_shape s, int bias, int ws_div, uint64_t seed) {
         float probe;
         CHECK_OK(an_read(&dev, bdx, &probe, 1));
         CHECK(probe != probe, "skipped dx was written (%g)", probe);
+        if (a == AN_CONV_IM2COL && an_gemm_cols_runs(&dev)) explicit_forward(&s, &c, by, bias);
         an_buf *bufs[] = {&ws, &by, &bdx, &bdw, &bdb};
         for (size_t i = 0; i < sizeof bufs / sizeof *bufs; i++) an_free(&bufs[i]->mem);
     }
@@ -65,8 +95,18 @@ static void test_bad_args(void) {
     an_buf x = dt_upload(&dev, h, 144), y = dt_upload(&dev, NULL, 144), w = dt_upload(&dev, h, 36),
            ws = dt_upload(&dev, NULL, 4);
     an_buf none = {NULL, 0};
+    setenv("ALEXNET_IM2COL", "explicit", 1);
     CHECK(an_conv_forward(&dev, &s, AN_CONV_IM2COL, x, w, none, y, ws, 4) == AN_ERR_INVALID_ARG,
-          "a workspace smaller than one image accepted");
+          "a workspace smaller than one image accepted for stored columns");
+    setenv("ALEXNET_IM2COL", "gathered", 1);
+    CHECK(an_conv_forward(&dev, &s, AN_CONV_IM2COL, x, w, none, y, ws, 4) == AN_ERR_INVALID_ARG,
+          "ALEXNET_IM2COL=gathered accepted");
+    setenv("ALEXNET_IM2COL", "implicit", 1);
+    an_status want = an_gemm_cols_runs(&dev) ? AN_OK : AN_ERR_UNSUPPORTED;
+    CHECK(an_conv_forward(&dev, &s, AN_CONV_IM2COL, x, w, none, y, ws, 4) == want,
+          "ALEXNET_IM2COL=implicit: expected status %d (a gathering GEMM needs no workspace; "
+          "other devices cannot gather)", (int)want);
+    unsetenv("ALEXNET_IM2COL");
     CHECK(an_conv_forward(&dev, &s, AN_CONV_DIRECT, an_buf_at(x, 1), w, none, y, ws, 4) ==
               AN_ERR_INVALID_ARG, "an input past the end of its buffer accepted");
     DT_FREE(&x.mem, &y.mem, &w.mem, &ws.mem);

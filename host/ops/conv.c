@@ -3,9 +3,9 @@
  * to conv_winograd.c. The shape reaches kernels as one int16 (cl/im2col.cl's SH_* fields). */
 #include "ops/conv.h"
 
-#include <string.h>
-
 #include <limits.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "ops/conv_fft.h"
 #include "ops/conv_winograd.h"
@@ -214,6 +214,38 @@ static an_status group_gemms(an_dev *d, const an_conv_shape *s, const im2col_geo
     return AN_OK;
 }
 
+/* Whether the im2col forward gathers its columns inside the GEMM (an_gemm_cols_batched) instead
+ * of storing them first: where the GEMM can, unless ALEXNET_IM2COL=explicit; =implicit where it
+ * cannot is an error. A 1x1 convolution's columns are its input: nothing to gather. */
+static an_status fwd_gathers(an_dev *d, const an_conv_shape *s, int *yes) {
+    const char *env = getenv("ALEXNET_IM2COL");
+    int want = 1;
+    if (env && *env && strcmp(env, "auto") != 0) {
+        if (strcmp(env, "implicit") != 0 && strcmp(env, "explicit") != 0)
+            return an_error(AN_ERR_INVALID_ARG, "ALEXNET_IM2COL=%s: expected implicit, explicit "
+                            "or auto", env);
+        want = strcmp(env, "implicit") == 0 ? 2 : 0;
+    }
+    *yes = want && !is_pointwise(s) && an_gemm_cols_runs(d);
+    if (want == 2 && !*yes && !is_pointwise(s))
+        return an_error(AN_ERR_UNSUPPORTED, "ALEXNET_IM2COL=implicit: this device's GEMM (%s) "
+                        "stores its columns; unset it or use a CPU device", d->info.name);
+    return AN_OK;
+}
+
+/* The forward with gathered columns: y = W cols(x) per group, all images in one call each. */
+static an_status implicit_forward(an_dev *d, const an_conv_shape *s, an_buf w, an_buf x,
+                                  an_buf y) {
+    size_t ohw = ohw_of(s), ckkg = ckk_of(s) / (size_t)s->groups, kg = (size_t)(s->k / s->groups);
+    size_t cg_hw = (size_t)(s->c / s->groups) * s->h * s->w, chw = (size_t)s->c * s->h * s->w;
+    an_gemm_cols cols = {s->h, s->w, s->kh, s->kw, s->stride, s->pad, an_conv_ow(s)};
+    for (int gi = 0; gi < s->groups; gi++)
+        AN_TRY(an_gemm_cols_batched(d, &cols, kg, ohw, ckkg, an_buf_at(w, gi * kg * ckkg), ckkg,
+                                    an_buf_at(x, gi * cg_hw), chw, an_buf_at(y, gi * kg * ohw),
+                                    ohw, (size_t)s->k * ohw, (size_t)s->n));
+    return AN_OK;
+}
+
 /* im2col's forward (dx == 0: the columns of x, then y = W col per group) and data gradient (dx:
  * col = W^T dy per group, then col2im into dx), chunk by chunk: in is x or dy, out y or dx. */
 static an_status im2col_pass(an_dev *d, const an_conv_shape *s, int dx, an_buf w, an_buf in,
@@ -266,7 +298,9 @@ an_status an_conv_forward(an_dev *d, const an_conv_shape *s, an_conv_algo a, an_
     if (an_conv_winograd_tile(r) >= 0)
         return an_conv_winograd_forward(d, s, an_conv_winograd_tile(r), x, w, b, y, ws, ws_floats);
     if (r == AN_CONV_DIRECT) return forward_direct(d, s, x, w, b, y);
-    AN_TRY(im2col_pass(d, s, 0, w, x, y, ws, ws_floats));
+    int gather;
+    AN_TRY(fwd_gathers(d, s, &gather));
+    AN_TRY(gather ? implicit_forward(d, s, w, x, y) : im2col_pass(d, s, 0, w, x, y, ws, ws_floats));
     return b.mem ? bias_add(d, s, b, y) : AN_OK;
 }
 

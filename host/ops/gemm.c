@@ -275,3 +275,34 @@ an_status an_gemm(an_dev *d, int trans_a, int trans_b, size_t M, size_t N, size_
     return an_gemm_batched(d, trans_a, trans_b, M, N, K, alpha, A, lda, 0, B, ldb, 0, beta, C,
                            ldc, 0, 1);
 }
+
+int an_gemm_cols_runs(const an_dev *d) {
+    an_gemm_backend be;
+    an_gemm_path path;
+    return an_gemm_backend_for(d, &be) == AN_OK && be == AN_GEMM_OWN &&
+           an_gemm_path_for(d, &path) == AN_OK && path == AN_GEMM_PATH_PACKED;
+}
+
+an_status an_gemm_cols_batched(an_dev *d, const an_gemm_cols *cols, size_t M, size_t N, size_t K,
+                               an_buf A, size_t lda, an_buf X, size_t sx, an_buf C, size_t ldc,
+                               size_t sc, size_t batch) {
+    if (!an_gemm_cols_runs(d))
+        return an_error(AN_ERR_UNSUPPORTED, "gemm: gathered convolution columns need the own "
+                        "backend's packed path (CPU devices)");
+    if (M == 0 || N == 0 || K == 0 || batch == 0) return AN_OK;
+    size_t taps = (size_t)cols->kh * (size_t)cols->kw, hw = (size_t)cols->h * (size_t)cols->w;
+    if (taps == 0 || K % taps || cols->ow < 1 || N % (size_t)cols->ow)
+        return an_error(AN_ERR_INVALID_ARG, "gemm: %zu rows or %zu pixels of columns do not fit "
+                        "a %dx%d kernel and %d output columns", K, N, cols->kh, cols->kw,
+                        cols->ow);
+    AN_TRY(check_operand("A", A, M, K, lda, 0, 1));
+    AN_TRY(check_operand("C", C, M, N, ldc, sc, batch));
+    AN_TRY(op_check_buf_holds("gemm", "convolution input", X, (batch - 1) * sx + K / taps * hw));
+    if (batch > 1 && sc < (M - 1) * ldc + N)
+        return an_error(AN_ERR_INVALID_ARG, "gemm: batch stride of C (%zu) overlaps the outputs "
+                        "(%zu x %zu, ldc %zu)", sc, M, N, ldc);
+    if (M > INT_MAX || N > INT_MAX || K > INT_MAX || batch > INT_MAX || X.off > UINT_MAX)
+        return an_error(AN_ERR_UNSUPPORTED, "gemm: size %zu x %zu x %zu (batch %zu) too large",
+                        M, N, K, batch);
+    return an_gemm_packed_cols(d, cols, M, N, K, A, lda, X, sx, C, ldc, sc, batch);
+}

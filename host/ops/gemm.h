@@ -67,4 +67,22 @@ an_status an_gemm_batched(an_dev *d, int trans_a, int trans_b, size_t M, size_t 
                           size_t stride_b, float beta, an_buf C, size_t ldc, size_t stride_c,
                           size_t batch);
 
+/* A convolution whose im2col columns (cl/im2col.cl's col layout: one group of one image) are
+ * the B of an_gemm_cols_batched. */
+typedef struct an_gemm_cols {
+    int h, w, kh, kw, stride, pad, ow; /* input height and width, kernel, output width */
+} an_gemm_cols;
+
+/* Whether an_gemm_cols_batched runs on d now: on the own backend's packed path (CPU devices),
+ * whose GEMM kernel gathers the columns from the input while it copies B into local memory. */
+int an_gemm_cols_runs(const an_dev *d);
+
+/* C_i = A * cols(X_i) for batch images i, the columns never stored: A (M x K, lda) shared;
+ * X_i at X.off + i * sx, its first channel the group's; N the output pixels; K the group's rows
+ * of columns (channels x kh x kw); C_i (M x N, ldc) at C.off + i * sc, overwritten.
+ * AN_ERR_UNSUPPORTED where an_gemm_cols_runs is 0. */
+an_status an_gemm_cols_batched(an_dev *d, const an_gemm_cols *cols, size_t M, size_t N, size_t K,
+                               an_buf A, size_t lda, an_buf X, size_t sx, an_buf C, size_t ldc,
+                               size_t sc, size_t batch);
+
 #endif

@@ -7,7 +7,9 @@
  * Chunks keep the packed A within AN_GEMM_A_BYTES, so that it stays in a CPU's L2 while the
  * column panels pass over it. All four transpose cases are the same two launches; only the
  * pack kernel (rows or k contiguous in the source) and op(B)'s strides differ. The workspace
- * grows to the largest need and stays on the device (an_dev.gemm_ws). */
+ * grows to the largest need and stays on the device (an_dev.gemm_ws). an_gemm_packed_cols is
+ * the same sequence with gemm_tile built to gather op(B), a convolution's columns, from its
+ * input. */
 #include "ops/gemm_packed.h"
 #include "ops/opargs.h"
 
@@ -111,15 +113,26 @@ static group_shape pick_group(tile_shape t, int tb, size_t M, size_t N, size_t K
     return g;
 }
 
-static an_status tile(an_dev *d, tile_shape t, group_shape g, size_t M, size_t N, size_t K,
-                      size_t kc, float alpha, cl_mem ws, size_t a_bs, an_buf B, size_t b_rs,
-                      size_t b_ks, size_t b_bs, float beta, an_buf C, size_t ldc, size_t sc,
-                      size_t nb) {
-    char opts[48];
-    snprintf(opts, sizeof opts, "-DMR=%d -DNV=%d", t.mr, t.nv);
+/* gemm_tile's build options: the tile, and the convolution whose columns it gathers (cols). */
+static void tile_opts(tile_shape t, const an_gemm_cols *cols, char *opts, size_t n) {
+    int len = snprintf(opts, n, "-DMR=%d -DNV=%d", t.mr, t.nv);
+    if (cols && len > 0 && (size_t)len < n)
+        snprintf(opts + len, n - (size_t)len, " -DCV_H=%d -DCV_W=%d -DCV_KH=%d -DCV_KW=%d "
+                 "-DCV_S=%d -DCV_P=%d -DCV_OW=%d", cols->h, cols->w, cols->kh, cols->kw,
+                 cols->stride, cols->pad, cols->ow);
+}
+
+/* kbase: op(B)'s first row in this call (the gathered columns' row index of B's row 0) */
+static an_status tile(an_dev *d, tile_shape t, group_shape g, const an_gemm_cols *cols,
+                      size_t M, size_t N, size_t K, size_t kc, float alpha, cl_mem ws,
+                      size_t a_bs, an_buf B, size_t b_rs, size_t b_ks, size_t b_bs, size_t kbase,
+                      float beta, an_buf C, size_t ldc, size_t sc, size_t nb) {
+    char opts[192];
+    tile_opts(t, cols, opts, sizeof opts);
     cl_kernel k;
     AN_TRY(an_kernel(d, "gemm_packed", opts, "gemm_tile", &k));
     cl_uint m_ = (cl_uint)M, n_ = (cl_uint)N, k_ = (cl_uint)K, kc_ = (cl_uint)kc, zero = 0;
+    cl_uint kb = (cl_uint)kbase;
     cl_uint bo = (cl_uint)B.off, brs = (cl_uint)b_rs, bks = (cl_uint)b_ks;
     cl_uint co = (cl_uint)C.off, ldc_ = (cl_uint)ldc;
     cl_ulong abs_ = a_bs, bbs = b_bs, sc_ = sc;
@@ -129,16 +142,18 @@ static an_status tile(an_dev *d, tile_shape t, group_shape g, size_t M, size_t N
                        OP_VAL(bbs), OP_VAL(beta), OP_VAL(C.mem), OP_VAL(co), OP_VAL(ldc_),
                        OP_VAL(sc_)));
     CL_CHECK(clSetKernelArg(k, 17, g.P * kc * nr * sizeof(float), NULL));
-    AN_TRY(OP_ARGS_AT(k, 18, OP_VAL(kc_)));
+    AN_TRY(OP_ARGS_AT(k, 18, OP_VAL(kc_), OP_VAL(kb)));
     size_t lws[3] = {g.P, g.L, 1};
     size_t rt = (M + (size_t)t.mr - 1) / (size_t)t.mr;
     size_t gws[3] = {an_round_up((N + nr - 1) / nr, g.P), an_round_up(rt, g.L), nb};
     return an_launch(d, k, 3, gws, lws);
 }
 
-an_status an_gemm_packed(an_dev *d, int ta, int tb, size_t M, size_t N, size_t K, float alpha,
-                         an_buf A, size_t lda, size_t sa, an_buf B, size_t ldb, size_t sb,
-                         float beta, an_buf C, size_t ldc, size_t sc, size_t batch) {
+/* an_gemm_packed, with op(B) gathered from a convolution's input when cols is set. */
+static an_status packed(an_dev *d, const an_gemm_cols *cols, int ta, int tb, size_t M, size_t N,
+                        size_t K, float alpha, an_buf A, size_t lda, size_t sa, an_buf B,
+                        size_t ldb, size_t sb, float beta, an_buf C, size_t ldc, size_t sc,
+                        size_t batch) {
     tile_shape t = pick_tile(d, M);
     size_t nr = 16 * (size_t)t.nv;
     size_t rt = (M + (size_t)t.mr - 1) / (size_t)t.mr;
@@ -166,12 +181,26 @@ an_status an_gemm_packed(an_dev *d, int ta, int tb, size_t M, size_t N, size_t K
             an_buf a = an_buf_at(A, b0 * sa + (ta ? k0 * lda : k0));
             AN_TRY(pack(d, t.mr, M, kn, a, ta ? 1 : lda, ta ? lda : 1, sa, sa ? n : 1, ws, 0,
                         kn * mp));
-            /* op(B)(k, n): B[k * ldb + n], or B[n * ldb + k] when transposed */
-            an_buf b = an_buf_at(B, b0 * sb + (tb ? k0 : k0 * ldb));
-            AN_TRY(tile(d, t, g, M, N, kn, kc, alpha, ws, sa ? kn * mp : 0, b, tb ? ldb : 1,
-                        tb ? 1 : ldb, sb, k0 == 0 ? beta : 1.0f, an_buf_at(C, b0 * sc), ldc, sc,
-                        n));
+            /* op(B)(k, n): B[k * ldb + n], or B[n * ldb + k] when transposed; gathered
+             * columns start at the image and count rows from kbase = k0 instead */
+            an_buf b = an_buf_at(B, b0 * sb + (cols ? 0 : tb ? k0 : k0 * ldb));
+            AN_TRY(tile(d, t, g, cols, M, N, kn, kc, alpha, ws, sa ? kn * mp : 0, b,
+                        tb ? ldb : 1, tb ? 1 : ldb, sb, cols ? k0 : 0, k0 == 0 ? beta : 1.0f,
+                        an_buf_at(C, b0 * sc), ldc, sc, n));
         }
     }
     return AN_OK;
+}
+
+an_status an_gemm_packed(an_dev *d, int ta, int tb, size_t M, size_t N, size_t K, float alpha,
+                         an_buf A, size_t lda, size_t sa, an_buf B, size_t ldb, size_t sb,
+                         float beta, an_buf C, size_t ldc, size_t sc, size_t batch) {
+    return packed(d, NULL, ta, tb, M, N, K, alpha, A, lda, sa, B, ldb, sb, beta, C, ldc, sc,
+                  batch);
+}
+
+an_status an_gemm_packed_cols(an_dev *d, const an_gemm_cols *cols, size_t M, size_t N, size_t K,
+                              an_buf A, size_t lda, an_buf X, size_t sx, an_buf C, size_t ldc,
+                              size_t sc, size_t batch) {
+    return packed(d, cols, 0, 0, M, N, K, 1.0f, A, lda, 0, X, N, sx, 0.0f, C, ldc, sc, batch);
 }

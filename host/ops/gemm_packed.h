@@ -5,7 +5,7 @@
 #ifndef AN_OPS_GEMM_PACKED_H
 #define AN_OPS_GEMM_PACKED_H
 
-#include "runtime/runtime.h"
+#include "ops/gemm.h"
 
 /* The float vector width (8 or 16) the own kernels are sized for on d: the device's native
  * width, or ALEXNET_GEMM_VW=8|16 (to test either tile on any device). */
@@ -14,5 +14,10 @@ int an_gemm_vector_width(const an_dev *d);
 an_status an_gemm_packed(an_dev *d, int ta, int tb, size_t M, size_t N, size_t K, float alpha,
                          an_buf A, size_t lda, size_t sa, an_buf B, size_t ldb, size_t sb,
                          float beta, an_buf C, size_t ldc, size_t sc, size_t batch);
+
+/* an_gemm_cols_batched's work (gemm.h), arguments checked. */
+an_status an_gemm_packed_cols(an_dev *d, const an_gemm_cols *cols, size_t M, size_t N, size_t K,
+                              an_buf A, size_t lda, an_buf X, size_t sx, an_buf C, size_t ldc,
+                              size_t sc, size_t batch);
 
 #endif
