@@ -8,3 +8,6 @@ an_add_test(test_cli_tune COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_cli_tune
 # figures and ratios, skipped and failing peers, bad options.
 an_add_test(test_bench_peers COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_bench_peers.sh
             LABELS cli TIMEOUT 300)
+# tools/bench_ab.py: two settings in interleaved pairs, its table and its errors.
+an_add_test(test_bench_ab COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_bench_ab.sh
+            LABELS cli TIMEOUT 300)
