@@ -32,7 +32,12 @@ static void compare(const char *name, const an_conv_shape *s, an_conv_algo a, an
 static void explicit_forward(const an_conv_shape *s, conv_case *c, an_buf got, int bias) {
     size_t wsn = an_conv_workspace_floats(&dev, s, AN_CONV_IM2COL);
     an_buf ws = dt_upload(&dev, NULL, wsn), y = dt_upload(&dev, NULL, c->ny), none = {NULL, 0};
+    int pw = s->kh == 1 && s->kw == 1 && s->stride == 1 && s->pad == 0;
+    size_t fw = an_conv_forward_workspace_floats(&dev, s, AN_CONV_IM2COL);
+    CHECK(pw || fw == 0, "a forward that gathers its columns asks for %zu floats of workspace", fw);
     setenv("ALEXNET_IM2COL", "explicit", 1);
+    fw = an_conv_forward_workspace_floats(&dev, s, AN_CONV_IM2COL);
+    CHECK(fw == wsn, "the stored columns' forward asks for %zu floats, not %zu", fw, wsn);
     CHECK_OK(an_conv_forward(&dev, s, AN_CONV_IM2COL, c->bx, c->bw, bias ? c->bb : none, y, ws,
                              wsn));
     unsetenv("ALEXNET_IM2COL");
@@ -106,6 +111,9 @@ static void test_bad_args(void) {
     CHECK(an_conv_forward(&dev, &s, AN_CONV_IM2COL, x, w, none, y, ws, 4) == want,
           "ALEXNET_IM2COL=implicit: expected status %d (a gathering GEMM needs no workspace; "
           "other devices cannot gather)", (int)want);
+    an_buf nows = {NULL, 0};
+    if (want == AN_OK)
+        CHECK_OK(an_conv_forward(&dev, &s, AN_CONV_IM2COL, x, w, none, y, nows, 0));
     unsetenv("ALEXNET_IM2COL");
     CHECK(an_conv_forward(&dev, &s, AN_CONV_DIRECT, an_buf_at(x, 1), w, none, y, ws, 4) ==
               AN_ERR_INVALID_ARG, "an input past the end of its buffer accepted");

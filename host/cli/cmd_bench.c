@@ -250,6 +250,8 @@ int cmd_bench(int argc, char **argv) {
         for (int di = 0; di < ndev; di++) b.mem[di] = an_model_device_memory(m, di);
         count_xfer_bytes(&b);
         s = run(&b, m, images, labels);
+        /* again after the run: the first backward grows the workspace to its choices' need */
+        for (int di = 0; di < ndev; di++) b.mem[di] = an_model_device_memory(m, di);
     }
     if (s == AN_OK) record_conv(&b, m);
     if (s == AN_OK) {

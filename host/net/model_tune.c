@@ -34,7 +34,8 @@ an_status an_model_choose_conv(an_model *m, int i, int t, int backward) {
         }
         mt->conv[dir] = c;
         mt->conv_src[dir] = src;
-        size_t ws = an_conv_workspace_floats(d, &s, c.algo);
+        size_t ws = dir == AN_TUNE_FORWARD ? an_conv_forward_workspace_floats(d, &s, c.algo)
+                                           : an_conv_workspace_floats(d, &s, c.algo);
         if (ws > md->ws_floats) md->ws_floats = ws;
     }
     return AN_OK;

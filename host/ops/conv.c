@@ -217,7 +217,7 @@ static an_status group_gemms(an_dev *d, const an_conv_shape *s, const im2col_geo
 /* Whether the im2col forward gathers its columns inside the GEMM (an_gemm_cols_batched) instead
  * of storing them first: where the GEMM can, unless ALEXNET_IM2COL=explicit; =implicit where it
  * cannot is an error. A 1x1 convolution's columns are its input: nothing to gather. */
-static an_status fwd_gathers(an_dev *d, const an_conv_shape *s, int *yes) {
+static an_status fwd_gathers(const an_dev *d, const an_conv_shape *s, int *yes) {
     const char *env = getenv("ALEXNET_IM2COL");
     int want = 1;
     if (env && *env && strcmp(env, "auto") != 0) {
@@ -231,6 +231,13 @@ static an_status fwd_gathers(an_dev *d, const an_conv_shape *s, int *yes) {
         return an_error(AN_ERR_UNSUPPORTED, "ALEXNET_IM2COL=implicit: this device's GEMM (%s) "
                         "stores its columns; unset it or use a CPU device", d->info.name);
     return AN_OK;
+}
+
+size_t an_conv_forward_workspace_floats(const an_dev *d, const an_conv_shape *s, an_conv_algo a) {
+    int gather = 0;
+    if (an_conv_algo_resolve(d, s, a) == AN_CONV_IM2COL && fwd_gathers(d, s, &gather) != AN_OK)
+        gather = 0; /* a bad ALEXNET_IM2COL: the forward reports it */
+    return gather ? 0 : an_conv_workspace_floats(d, s, a);
 }
 
 /* The forward with gathered columns: y = W cols(x) per group, all images in one call each. */

@@ -85,6 +85,9 @@ an_conv_algo an_conv_algo_resolve(const an_dev *d, const an_conv_shape *s, an_co
 /* Floats of workspace that let forward and backward run with as few chunks as reasonable (at
  * most about 256 MB, but never less than one image's need); 0 when the algorithm needs none. */
 size_t an_conv_workspace_floats(const an_dev *d, const an_conv_shape *s, an_conv_algo a);
+/* The part of that the forward alone needs: 0 where im2col's forward gathers its columns inside
+ * the GEMM (conv.c; ALEXNET_IM2COL), else an_conv_workspace_floats. */
+size_t an_conv_forward_workspace_floats(const an_dev *d, const an_conv_shape *s, an_conv_algo a);
 
 /* y = conv(x, w) + b. b.mem == NULL: no bias. */
 an_status an_conv_forward(an_dev *d, const an_conv_shape *s, an_conv_algo a, an_buf x, an_buf w,
