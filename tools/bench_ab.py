@@ -4,8 +4,10 @@
     tools/bench_ab.py [--pairs N] [--alexnet PATH] A B -- [alexnet bench options]
 
 A and B are settings of the environment, space-separated NAME=VALUE words ('' for none), e.g.
-ALEXNET_IM2COL=explicit and ALEXNET_IM2COL=implicit. Each pair runs A, then B (one `alexnet
-bench --json` each, after one untimed run of each to fill the tune cache); the report is, per
+ALEXNET_IM2COL=explicit and ALEXNET_IM2COL=implicit. Each pair runs A and B (one `alexnet
+bench --json` each, after one untimed run of each to fill the tune cache), A first in odd pairs
+and B first in even ones: the second run of a pair ran about 5 % faster in every layer on a
+shared machine, changed or not, and alternating cancels that in the median; the report is, per
 layer and direction, the median time under each setting and the median of the pairs' ratios
 B / A (below 1: B faster), then the same for the wall clock per iteration. A ratio of the same
 pair cancels most of what a shared machine's load does to both; the load average is printed
@@ -72,7 +74,12 @@ def main():
     run(o.alexnet, eb, args)
     pairs = []
     for i in range(o.pairs):
-        ta, tb = times(run(o.alexnet, ea, args)), times(run(o.alexnet, eb, args))
+        if i % 2 == 0:
+            ta = times(run(o.alexnet, ea, args))
+            tb = times(run(o.alexnet, eb, args))
+        else:
+            tb = times(run(o.alexnet, eb, args))
+            ta = times(run(o.alexnet, ea, args))
         pairs.append((ta, tb))
         wa, wb = ta[("wall clock", "")], tb[("wall clock", "")]
         print(f"pair {i + 1}/{o.pairs}: A {wa:.1f} ms, B {wb:.1f} ms per iteration", flush=True)
