@@ -1,7 +1,8 @@
 /* cl/im2col.cl - the data movement around the GEMM-based convolution (host/ops/conv.c):
- * im2col in two layouts, col2im, the NCHW -> CNHW copy of output gradients, bias add and bias
- * gradient. Shapes arrive as one int16 (cl/common.cl's SH_*); tensors are NCHW float32; each launch
- * covers NB images starting at the given offsets.
+ * im2col in two layouts, col2im, the NCHW -> CNHW copy of output gradients, the flipped filters
+ * of the data gradient computed as a forward, bias add and bias gradient. Shapes arrive as one
+ * int16 (cl/common.cl's SH_*); tensors are NCHW float32; each launch covers NB images starting at
+ * the given offsets.
  *
  * col    [NB][C*KH*KW][OH*OW]  row r = (c*KH + u)*KW + v, column p = i*OW + j: the input pixel
  *                              under tap (u,v) of output pixel (i,j), 0 in the padding.
@@ -95,6 +96,21 @@ __kernel void col2im(int16 sh, __global const float *restrict col, uint col_off,
                 for (int j = lo; j < hi; j++) dp[j * SH_S + d] += row[j];
         }
     }
+}
+
+/* The filters of the data gradient as a forward convolution of dy (stride 1): per group g,
+ * wf[g][c][k][KH-1-u][KW-1-v] = w[g*KG + k][c][u][v], a (C/G) x (KG*KH*KW) matrix: gws {K}. */
+__kernel void conv_flip_filters(int16 sh, __global const float *w, uint w_off, __global float *wf,
+                                uint wf_off) {
+    const int k = get_global_id(0);
+    if (k >= SH_K) return;
+    const int cg = SH_C / SH_G, kg = SH_K / SH_G, taps = SH_KH * SH_KW;
+    const int g = k / kg, kl = k % kg;
+    const __global float *src = w + w_off + (size_t)k * cg * taps;
+    __global float *dst = wf + wf_off + (size_t)g * cg * kg * taps;
+    for (int c = 0; c < cg; c++)
+        for (int t = 0; t < taps; t++)
+            dst[((size_t)c * kg + kl) * taps + taps - 1 - t] = src[c * taps + t];
 }
 
 /* dyp[k][n*OH*OW + p] = dy[n][k][p] for the NB images of the launch: gws {K, NB}. */

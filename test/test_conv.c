@@ -1,9 +1,9 @@
 /* test/test_conv.c - both convolution algorithms against the double reference: forward (with and
  * without bias) and the three gradients, on odd sizes, batch 1, stride > 1, padding, non-square
  * kernels, groups, 1x1 kernels, a workspace so small the images go one at a time, and AlexNet's
- * own layers (conv1-conv5 at batch 1 or 2); where the GEMM gathers the im2col forward's columns,
- * the stored columns too, which must give the same bits. Outputs and the workspace are
- * NaN-poisoned first.
+ * own layers (conv1-conv5 at batch 1 or 2); where the GEMM gathers im2col's columns (forward and
+ * data gradient), the stored columns too, whose forward must give the same bits. Outputs and the
+ * workspace are NaN-poisoned first.
  * Tolerance: |e| <= 1e-6*m + 1e-6 + 1e-5|ref|, m the number of products summed per output
  * (inputs, weights and dy in [-1, 1]).
  * `--small`: small shapes only (for the oclgrind run, and for the run on the CLBlast backend,
@@ -26,9 +26,10 @@ static void compare(const char *name, const an_conv_shape *s, an_conv_algo a, an
     free(got);
 }
 
-/* Where the forward gathers its columns inside the GEMM (the packed path), the stored columns
- * (ALEXNET_IM2COL=explicit) must give the same bits: the GEMM sums the same values in the same
- * order. got: the gathered forward's output. */
+/* Where the GEMM gathers im2col's columns (the packed path), the stored columns
+ * (ALEXNET_IM2COL=explicit) too: the forward must give the same bits (the GEMM sums the same
+ * values in the same order), the data gradient (gathered: a forward of dy with the filters
+ * flipped, where the stride is 1) the reference's. got: the gathered forward's output. */
 static void explicit_forward(const an_conv_shape *s, conv_case *c, an_buf got, int bias) {
     size_t wsn = an_conv_workspace_floats(&dev, s, AN_CONV_IM2COL);
     an_buf ws = dt_upload(&dev, NULL, wsn), y = dt_upload(&dev, NULL, c->ny), none = {NULL, 0};
@@ -42,6 +43,13 @@ static void explicit_forward(const an_conv_shape *s, conv_case *c, an_buf got, i
                              wsn));
     unsetenv("ALEXNET_IM2COL");
     compare("forward, stored columns", s, AN_CONV_IM2COL, y, c->y, c->ny, c->fwd_terms);
+    an_buf dx = dt_upload(&dev, NULL, c->nx);
+    setenv("ALEXNET_IM2COL", "explicit", 1);
+    CHECK_OK(an_conv_backward(&dev, s, AN_CONV_IM2COL, c->bx, c->bw, c->bdy, dx, none, none, ws,
+                              wsn));
+    unsetenv("ALEXNET_IM2COL");
+    compare("dx, stored columns", s, AN_CONV_IM2COL, dx, c->dx, c->nx, c->dx_terms);
+    an_free(&dx.mem);
     float *a = malloc(c->ny * sizeof *a), *b = malloc(c->ny * sizeof *b);
     CHECK_OK(an_read(&dev, got, a, c->ny));
     CHECK_OK(an_read(&dev, y, b, c->ny));
@@ -130,6 +138,11 @@ int main(int argc, char **argv) {
     run((an_conv_shape){3, 6, 13, 13, 9, 3, 3, 3, 0, 3}, 0, 3, seed += 10);
     run((an_conv_shape){2, 8, 5, 6, 4, 1, 1, 1, 0, 2}, 1, 2, seed += 10);
     run((an_conv_shape){2, 4, 7, 7, 3, 1, 1, 2, 0, 1}, 1, 1, seed += 10);
+    /* stride 1, square kernels: the gathered data gradient (padding 1 and 4); then a workspace
+     * smaller than the flipped filters (1 output pixel), where it stores its columns */
+    run((an_conv_shape){2, 4, 6, 5, 6, 3, 3, 1, 1, 2}, 1, 1, seed += 10);
+    run((an_conv_shape){1, 2, 8, 7, 3, 5, 5, 1, 0, 1}, 0, 1, seed += 10);
+    run((an_conv_shape){2, 8, 3, 3, 16, 3, 3, 1, 0, 1}, 1, 1, seed += 10);
     /* padding wider than the image reaches: whole tap rows and columns of zeros */
     run((an_conv_shape){2, 3, 4, 3, 4, 5, 5, 2, 2, 1}, 1, 1, seed += 10);
     if (!small) {

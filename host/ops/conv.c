@@ -214,10 +214,11 @@ static an_status group_gemms(an_dev *d, const an_conv_shape *s, const im2col_geo
     return AN_OK;
 }
 
-/* Whether the im2col forward gathers its columns inside the GEMM (an_gemm_cols_batched) instead
- * of storing them first: where the GEMM can, unless ALEXNET_IM2COL=explicit; =implicit where it
- * cannot is an error. A 1x1 convolution's columns are its input: nothing to gather. */
-static an_status fwd_gathers(const an_dev *d, const an_conv_shape *s, int *yes) {
+/* Whether im2col's forward and data gradient gather their columns inside the GEMM
+ * (an_gemm_cols_batched) instead of storing them first: where the GEMM can, unless
+ * ALEXNET_IM2COL=explicit; =implicit where it cannot is an error. A 1x1 convolution's columns
+ * are its input: nothing to gather. */
+static an_status im2col_gathers(const an_dev *d, const an_conv_shape *s, int *yes) {
     const char *env = getenv("ALEXNET_IM2COL");
     int want = 1;
     if (env && *env && strcmp(env, "auto") != 0) {
@@ -235,7 +236,7 @@ static an_status fwd_gathers(const an_dev *d, const an_conv_shape *s, int *yes) 
 
 size_t an_conv_forward_workspace_floats(const an_dev *d, const an_conv_shape *s, an_conv_algo a) {
     int gather = 0;
-    if (an_conv_algo_resolve(d, s, a) == AN_CONV_IM2COL && fwd_gathers(d, s, &gather) != AN_OK)
+    if (an_conv_algo_resolve(d, s, a) == AN_CONV_IM2COL && im2col_gathers(d, s, &gather) != AN_OK)
         gather = 0; /* a bad ALEXNET_IM2COL: the forward reports it */
     return gather ? 0 : an_conv_workspace_floats(d, s, a);
 }
@@ -253,10 +254,43 @@ static an_status implicit_forward(an_dev *d, const an_conv_shape *s, an_buf w, a
     return AN_OK;
 }
 
+/* The data gradient as the forward of dy with the filters flipped (into the workspace), columns
+ * gathered: dx = W' cols(dy) per group, padding KH - 1 - P. No column matrix, no col2im: the
+ * stored columns' GEMM (TN, K = the filters, short) spends much of its time storing them.
+ * Stride 1, square kernels, P < KH, a workspace that holds the filters; *done = 0 where that
+ * does not hold. */
+static an_status implicit_backward_data(an_dev *d, const an_conv_shape *s, an_buf w, an_buf dy,
+                                        an_buf dx, an_buf ws, size_t ws_floats, int *done) {
+    *done = 0;
+    if (s->stride != 1 || s->kh != s->kw || s->pad >= s->kh || ws_floats < w_floats(s) ||
+        is_pointwise(s))
+        return AN_OK;
+    AN_TRY(check_buf("workspace", ws, w_floats(s)));
+    AN_TRY(launch_io(d, "im2col", "conv_flip_filters", s, s->n, w, ws, (size_t)s->k, 1, 1));
+    size_t ohw = ohw_of(s), hw = (size_t)s->h * s->w, cg = (size_t)(s->c / s->groups);
+    size_t kg = (size_t)(s->k / s->groups), kk = (size_t)s->kh * s->kw;
+    an_gemm_cols cols = {an_conv_oh(s), an_conv_ow(s), s->kh, s->kw, 1, s->kh - 1 - s->pad,
+                         s->w};
+    for (int gi = 0; gi < s->groups; gi++)
+        AN_TRY(an_gemm_cols_batched(d, &cols, cg, hw, kg * kk, an_buf_at(ws, gi * cg * kg * kk),
+                                    kg * kk, an_buf_at(dy, gi * kg * ohw), (size_t)s->k * ohw,
+                                    an_buf_at(dx, gi * cg * hw), hw, (size_t)s->c * hw,
+                                    (size_t)s->n));
+    *done = 1;
+    return AN_OK;
+}
+
 /* im2col's forward (dx == 0: the columns of x, then y = W col per group) and data gradient (dx:
  * col = W^T dy per group, then col2im into dx), chunk by chunk: in is x or dy, out y or dx. */
 static an_status im2col_pass(an_dev *d, const an_conv_shape *s, int dx, an_buf w, an_buf in,
                              an_buf out, an_buf ws, size_t ws_floats) {
+    int gather = 0;
+    if (dx) AN_TRY(im2col_gathers(d, s, &gather));
+    if (gather) {
+        int done;
+        AN_TRY(implicit_backward_data(d, s, w, in, out, ws, ws_floats, &done));
+        if (done) return AN_OK;
+    }
     im2col_geom g;
     AN_TRY(im2col_plan(d, s, ws, ws_floats, dx ? IM2COL_DX : IM2COL_FWD, &g));
     size_t y_img = (size_t)s->k * g.ohw;
@@ -306,7 +340,7 @@ an_status an_conv_forward(an_dev *d, const an_conv_shape *s, an_conv_algo a, an_
         return an_conv_winograd_forward(d, s, an_conv_winograd_tile(r), x, w, b, y, ws, ws_floats);
     if (r == AN_CONV_DIRECT) return forward_direct(d, s, x, w, b, y);
     int gather;
-    AN_TRY(fwd_gathers(d, s, &gather));
+    AN_TRY(im2col_gathers(d, s, &gather));
     AN_TRY(gather ? implicit_forward(d, s, w, x, y) : im2col_pass(d, s, 0, w, x, y, ws, ws_floats));
     return b.mem ? bias_add(d, s, b, y) : AN_OK;
 }
