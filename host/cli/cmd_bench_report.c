@@ -188,8 +188,8 @@ void bench_print_table(const bench *b) {
     for (int di = 0; di < b->ndev; di++) {
         const an_model_memory *mm = &b->mem[di];
         printf("device %d (%d:%d) %s: model allocated %.1f MiB of %.1f MiB (its peak: by the "
-               "first iteration)\n", di, b->devs[di].info.platform_index, b->devs[di].info.device_index,
-               b->devs[di].info.name, (double)mm->total / MiB,
+               "first iteration)\n", di, b->devs[di].info.platform_index,
+               b->devs[di].info.device_index, b->devs[di].info.name, (double)mm->total / MiB,
                (double)b->devs[di].info.global_mem / MiB);
         printf("  parameters %.1f, gradients+momentum %.1f, activations %.1f, argmax/"
                "staging %.1f, conv workspace %.1f, other %.1f MiB; largest two live "
