@@ -247,10 +247,9 @@ int cmd_bench(int argc, char **argv) {
     if (s == AN_OK) s = an_model_init(m, 1);
     if (s == AN_OK) s = make_inputs(net, batch, &images, &labels);
     if (s == AN_OK) {
-        for (int di = 0; di < ndev; di++) b.mem[di] = an_model_device_memory(m, di);
         count_xfer_bytes(&b);
         s = run(&b, m, images, labels);
-        /* again after the run: the first backward grows the workspace to its choices' need */
+        /* after the run: the first backward grows the workspace to its choices' need */
         for (int di = 0; di < ndev; di++) b.mem[di] = an_model_device_memory(m, di);
     }
     if (s == AN_OK) record_conv(&b, m);

@@ -4,13 +4,13 @@
 #include "ops/conv.h"
 
 #include <limits.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "ops/conv_fft.h"
 #include "ops/conv_winograd.h"
 #include "ops/gemm.h"
 #include "ops/opargs.h"
+#include "util/env_pick.h"
 
 #define CONV_WS_CAP ((size_t)64 << 20) /* floats: 256 MB */
 #define CONV_BWD_CHUNK_FLOATS ((size_t)8 << 20) /* floats of a gradient's chunk on a CPU */
@@ -219,16 +219,10 @@ static an_status group_gemms(an_dev *d, const an_conv_shape *s, const im2col_geo
  * ALEXNET_IM2COL=explicit; =implicit where it cannot is an error. A 1x1 convolution's columns
  * are its input: nothing to gather. */
 static an_status im2col_gathers(const an_dev *d, const an_conv_shape *s, int *yes) {
-    const char *env = getenv("ALEXNET_IM2COL");
-    int want = 1;
-    if (env && *env && strcmp(env, "auto") != 0) {
-        if (strcmp(env, "implicit") != 0 && strcmp(env, "explicit") != 0)
-            return an_error(AN_ERR_INVALID_ARG, "ALEXNET_IM2COL=%s: expected implicit, explicit "
-                            "or auto", env);
-        want = strcmp(env, "implicit") == 0 ? 2 : 0;
-    }
-    *yes = want && !is_pointwise(s) && an_gemm_cols_runs(d);
-    if (want == 2 && !*yes && !is_pointwise(s))
+    int pick = 0; /* 1: implicit, 2: explicit */
+    AN_TRY(an_env_pick("ALEXNET_IM2COL", "implicit", "explicit", &pick));
+    *yes = pick != 2 && !is_pointwise(s) && an_gemm_cols_runs(d);
+    if (pick == 1 && !*yes && !is_pointwise(s))
         return an_error(AN_ERR_UNSUPPORTED, "ALEXNET_IM2COL=implicit: this device's GEMM (%s) "
                         "stores its columns; unset it or use a CPU device", d->info.name);
     return AN_OK;
@@ -262,8 +256,7 @@ static an_status implicit_forward(an_dev *d, const an_conv_shape *s, an_buf w, a
 static an_status implicit_backward_data(an_dev *d, const an_conv_shape *s, an_buf w, an_buf dy,
                                         an_buf dx, an_buf ws, size_t ws_floats, int *done) {
     *done = 0;
-    if (s->stride != 1 || s->kh != s->kw || s->pad >= s->kh || ws_floats < w_floats(s) ||
-        is_pointwise(s))
+    if (s->stride != 1 || s->kh != s->kw || s->pad >= s->kh || ws_floats < w_floats(s))
         return AN_OK;
     AN_TRY(check_buf("workspace", ws, w_floats(s)));
     AN_TRY(launch_io(d, "im2col", "conv_flip_filters", s, s->n, w, ws, (size_t)s->k, 1, 1));
@@ -281,11 +274,13 @@ static an_status implicit_backward_data(an_dev *d, const an_conv_shape *s, an_bu
 }
 
 /* im2col's forward (dx == 0: the columns of x, then y = W col per group) and data gradient (dx:
- * col = W^T dy per group, then col2im into dx), chunk by chunk: in is x or dy, out y or dx. */
+ * col = W^T dy per group, then col2im into dx), chunk by chunk: in is x or dy, out y or dx.
+ * Where the GEMM gathers the columns, implicit_forward and implicit_backward_data instead. */
 static an_status im2col_pass(an_dev *d, const an_conv_shape *s, int dx, an_buf w, an_buf in,
                              an_buf out, an_buf ws, size_t ws_floats) {
-    int gather = 0;
-    if (dx) AN_TRY(im2col_gathers(d, s, &gather));
+    int gather;
+    AN_TRY(im2col_gathers(d, s, &gather));
+    if (gather && !dx) return implicit_forward(d, s, w, in, out);
     if (gather) {
         int done;
         AN_TRY(implicit_backward_data(d, s, w, in, out, ws, ws_floats, &done));
@@ -339,9 +334,7 @@ an_status an_conv_forward(an_dev *d, const an_conv_shape *s, an_conv_algo a, an_
     if (an_conv_winograd_tile(r) >= 0)
         return an_conv_winograd_forward(d, s, an_conv_winograd_tile(r), x, w, b, y, ws, ws_floats);
     if (r == AN_CONV_DIRECT) return forward_direct(d, s, x, w, b, y);
-    int gather;
-    AN_TRY(im2col_gathers(d, s, &gather));
-    AN_TRY(gather ? implicit_forward(d, s, w, x, y) : im2col_pass(d, s, 0, w, x, y, ws, ws_floats));
+    AN_TRY(im2col_pass(d, s, 0, w, x, y, ws, ws_floats));
     return b.mem ? bias_add(d, s, b, y) : AN_OK;
 }
 

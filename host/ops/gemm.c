@@ -14,11 +14,10 @@
 #include "ops/gemm.h"
 #include "ops/opargs.h"
 #include "ops/gemm_packed.h"
+#include "util/env_pick.h"
 
 #include <clblast_c.h>
 #include <limits.h>
-#include <stdlib.h>
-#include <string.h>
 
 #ifndef AN_GEMM_TM
 #define AN_GEMM_TM 6 /* rows per work-item of gemm_panel: 6 x 16 = 12 AVX2 accumulators */
@@ -38,25 +37,10 @@ void an_gemm_set_backend(an_dev *d, an_gemm_backend b) { d->gemm_fixed = (int)b;
 
 void an_gemm_set_path(an_dev *d, an_gemm_path p) { d->gemm_path = (int)p; }
 
-/* $var names one of two choices: *pick = 1 for the first, 2 for the second; left as it is when
- * the variable is unset, empty or "auto"; anything else is an error that names the choices. */
-static an_status env_pick(const char *var, const char *first, const char *second, int *pick) {
-    const char *env = getenv(var);
-    if (!env || !*env || strcmp(env, "auto") == 0) return AN_OK;
-    if (strcmp(env, first) == 0)
-        *pick = 1;
-    else if (strcmp(env, second) == 0)
-        *pick = 2;
-    else
-        return an_error(AN_ERR_INVALID_ARG, "%s=%s: expected %s, %s or auto", var, env, first,
-                        second);
-    return AN_OK;
-}
-
 an_status an_gemm_path_for(const an_dev *d, an_gemm_path *out) {
     an_gemm_path p = (an_gemm_path)d->gemm_path;
     int pick = 0;
-    if (p == AN_GEMM_PATH_AUTO) AN_TRY(env_pick("ALEXNET_GEMM_PATH", "packed", "direct", &pick));
+    if (p == AN_GEMM_PATH_AUTO) AN_TRY(an_env_pick("ALEXNET_GEMM_PATH", "packed", "direct", &pick));
     if (pick) p = pick == 1 ? AN_GEMM_PATH_PACKED : AN_GEMM_PATH_DIRECT;
     if (p == AN_GEMM_PATH_AUTO)
         p = (d->info.type & CL_DEVICE_TYPE_CPU) ? AN_GEMM_PATH_PACKED : AN_GEMM_PATH_DIRECT;
@@ -81,7 +65,7 @@ const char *an_gemm_backend_name(an_gemm_backend b) {
 an_status an_gemm_backend_fixed(const an_dev *d, an_gemm_backend *out) {
     an_gemm_backend b = (an_gemm_backend)d->gemm_fixed;
     int pick = 0;
-    if (b == AN_GEMM_AUTO) AN_TRY(env_pick("ALEXNET_GEMM", "own", "clblast", &pick));
+    if (b == AN_GEMM_AUTO) AN_TRY(an_env_pick("ALEXNET_GEMM", "own", "clblast", &pick));
     if (pick) b = pick == 1 ? AN_GEMM_OWN : AN_GEMM_CLBLAST;
     *out = b;
     return AN_OK;
@@ -109,6 +93,16 @@ static an_status check_operand(const char *what, an_buf m, size_t rows, size_t c
         return an_error(AN_ERR_UNSUPPORTED, "gemm: matrix %s spans %zu floats at offset %zu; "
                         "more than 2^32 is not supported", what, extent, m.off);
     return op_check_buf_holds("gemm", what, m, (batch - 1) * stride + extent);
+}
+
+/* The output: an operand whose batch of matrices must not overlap. */
+static an_status check_output(an_buf C, size_t M, size_t N, size_t ldc, size_t stride,
+                              size_t batch) {
+    AN_TRY(check_operand("C", C, M, N, ldc, stride, batch));
+    if (batch > 1 && stride < (M - 1) * ldc + N)
+        return an_error(AN_ERR_INVALID_ARG, "gemm: batch stride of C (%zu) overlaps the outputs "
+                        "(%zu x %zu, ldc %zu)", stride, M, N, ldc);
+    return AN_OK;
 }
 
 static an_status clblast_status(CLBlastStatusCode st) {
@@ -253,10 +247,7 @@ an_status an_gemm_batched(an_dev *d, int trans_a, int trans_b, size_t M, size_t 
         AN_TRY(check_operand("A", A, ta ? K : M, ta ? M : K, lda, stride_a, batch));
         AN_TRY(check_operand("B", B, tb ? N : K, tb ? K : N, ldb, stride_b, batch));
     }
-    AN_TRY(check_operand("C", C, M, N, ldc, stride_c, batch));
-    if (batch > 1 && stride_c < (M - 1) * ldc + N)
-        return an_error(AN_ERR_INVALID_ARG, "gemm: batch stride of C (%zu) overlaps the outputs "
-                        "(%zu x %zu, ldc %zu)", stride_c, M, N, ldc);
+    AN_TRY(check_output(C, M, N, ldc, stride_c, batch));
     if (M > INT_MAX || N > INT_MAX || K > INT_MAX || batch > INT_MAX)
         return an_error(AN_ERR_UNSUPPORTED, "gemm: size %zu x %zu x %zu (batch %zu) too large",
                         M, N, K, batch);
@@ -296,11 +287,8 @@ an_status an_gemm_cols_batched(an_dev *d, const an_gemm_cols *cols, size_t M, si
                         "a %dx%d kernel and %d output columns", K, N, cols->kh, cols->kw,
                         cols->ow);
     AN_TRY(check_operand("A", A, M, K, lda, 0, 1));
-    AN_TRY(check_operand("C", C, M, N, ldc, sc, batch));
+    AN_TRY(check_output(C, M, N, ldc, sc, batch));
     AN_TRY(op_check_buf_holds("gemm", "convolution input", X, (batch - 1) * sx + K / taps * hw));
-    if (batch > 1 && sc < (M - 1) * ldc + N)
-        return an_error(AN_ERR_INVALID_ARG, "gemm: batch stride of C (%zu) overlaps the outputs "
-                        "(%zu x %zu, ldc %zu)", sc, M, N, ldc);
     if (M > INT_MAX || N > INT_MAX || K > INT_MAX || batch > INT_MAX || X.off > UINT_MAX)
         return an_error(AN_ERR_UNSUPPORTED, "gemm: size %zu x %zu x %zu (batch %zu) too large",
                         M, N, K, batch);
