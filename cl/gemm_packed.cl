@@ -17,7 +17,8 @@
  * panels are read from memory once per group. Rows and columns past the edge are computed but
  * never stored; beta == 0 never reads C. Built with CV_* (the shape of a convolution), op(B) is
  * not read from a matrix but gathered from the convolution's input: the im2col columns, rows
- * counted from the argument kbase, never stored (host/ops/gemm.h's an_gemm_cols_batched). */
+ * counted from the argument kbase, never stored (host/ops/gemm.h's an_gemm_cols_batched); for
+ * a "same" stride-1 convolution 16 columns at a time, one vector load each. */
 
 #ifndef PW
 #define PW 16 /* width of a packed panel */
@@ -65,7 +66,7 @@ __kernel void gemm_tile(uint M, uint N, uint K, float alpha,
                         __global const float *restrict b, uint b_off, uint b_rs, uint b_ks,
                         ulong b_bs, float beta,
                         __global float *restrict c, uint c_off, uint ldc, ulong c_bs,
-                        __local float *restrict bl, uint KC, uint kbase) {
+                        __local float *restrict bl, uint KC, uint kbase, uint b_ext) {
     const uint jt = get_global_id(0), it = get_global_id(1);
     /* the work-group: np column panels from column g0, nl work-items, this one number lin */
     const uint np = get_local_size(0), g0 = get_group_id(0) * np * NR;
@@ -88,7 +89,51 @@ __kernel void gemm_tile(uint M, uint N, uint K, float alpha,
          * op(B) is contiguous along n, along k when along k */
         const uint ch = (kn + nl - 1) / nl, kb = min(kn, lin * ch), ke = min(kn, kb + ch);
         barrier(CLK_LOCAL_MEM_FENCE);
-#ifdef CV_KH
+#if defined(CV_KH) && CV_S == 1 && 2 * CV_P + 1 == CV_KH && 2 * CV_P + 1 == CV_KW
+        /* op(B) as the columns of a "same" stride-1 convolution (output the size of its input
+         * b; one image, one group): row r = (c * CV_KH + u) * CV_KW + v, column n = i * CV_W + j
+         * holds b[c][n + (u - CV_P) * CV_W + v - CV_P] where (i + u - CV_P, j + v - CV_P) is
+         * inside the image, else 0. So 16 columns are one vector load from a shifted position
+         * and a select; where those 16 floats would reach past the input (b_ext floats from the
+         * first image's start), a load per element. kbase is the call's first row. */
+        for (uint q = 0; q < np; q++) {
+            const int p0 = g0 + q * NR;
+            const long lo = -(long)(bi * b_bs), hi = lo + b_ext;
+            int16 iv[NV], jv[NV]; /* the columns' (i, j); past N, an i no tap reaches */
+#pragma unroll
+            for (int v = 0; v < NV; v++) {
+                const int16 n = (int16)(p0 + 16 * v) +
+                                (int16)(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+                iv[v] = select(n / CV_W, (int16)(1 << 24), n >= (int16)N);
+                jv[v] = n % CV_W;
+            }
+            for (uint k = kb; k < ke; k++) {
+                const uint r = kbase + k0 + k;
+                const int dj = (int)(r % CV_KW) - CV_P, di = (int)(r / CV_KW % CV_KH) - CV_P;
+                const long c0 = (long)(r / (CV_KW * CV_KH)) * CV_H * CV_W;
+                const long s0 = c0 + p0 + di * CV_W + dj; /* the first column's source */
+                __local float *dst = bl + (q * KC + k) * NR;
+#pragma unroll
+                for (int v = 0; v < NV; v++) {
+                    const int16 ok = as_uint16(iv[v] + di) < (uint16)CV_H &
+                                     as_uint16(jv[v] + dj) < (uint16)CV_W;
+                    float16 x;
+                    if (s0 + 16 * v >= lo && s0 + 16 * v + 16 <= hi) {
+                        x = vload16(0, b + s0 + 16 * v);
+                    } else {
+                        float t[16];
+                        for (int l = 0; l < 16; l++) {
+                            const int n = p0 + 16 * v + l, i = n / CV_W + di, j = n % CV_W + dj;
+                            const int in = n < (int)N && i >= 0 && i < CV_H && j >= 0 && j < CV_W;
+                            t[l] = in ? b[c0 + i * CV_W + j] : 0.0f;
+                        }
+                        x = vload16(0, t);
+                    }
+                    vstore16(select((float16)(0.0f), x, ok), v, dst);
+                }
+            }
+        }
+#elif defined(CV_KH)
         /* op(B) as the columns of a convolution's input b (one image, one group; the col
          * layout of cl/im2col.cl): row r = (c * CV_KH + u) * CV_KW + v, column p = i * CV_OW + j
          * holds b[c][i * CV_S + u - CV_P][j * CV_S + v - CV_P], 0 in the padding; kbase is the

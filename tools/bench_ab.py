@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """tools/bench_ab.py - two settings of `alexnet bench` side by side, in interleaved pairs.
 
-    tools/bench_ab.py [--pairs N] [--alexnet PATH] A B -- [alexnet bench options]
+    tools/bench_ab.py [--pairs N] [--alexnet PATH] [--alexnet-b PATH] A B -- [bench options]
 
 A and B are settings of the environment, space-separated NAME=VALUE words ('' for none), e.g.
-ALEXNET_IM2COL=explicit and ALEXNET_IM2COL=implicit. Each pair runs A and B (one `alexnet
+ALEXNET_IM2COL=explicit and ALEXNET_IM2COL=implicit; with --alexnet-b, B runs another build
+(old code against new: '' '' --alexnet OLD --alexnet-b NEW). Each pair runs A and B (one `alexnet
 bench --json` each, after one untimed run of each to fill the tune cache), A first in odd pairs
 and B first in even ones: the second run of a pair ran about 5 % faster in every layer on a
 shared machine, changed or not, and alternating cancels that in the median; the report is, per
@@ -62,23 +63,25 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--pairs", type=int, default=6, help="interleaved pairs (default 6)")
     p.add_argument("--alexnet", default="build/alexnet", help="the binary (default build/alexnet)")
+    p.add_argument("--alexnet-b", help="B's binary (default: A's)")
     p.add_argument("a", help="setting A: NAME=VALUE words, '' for none")
     p.add_argument("b", help="setting B")
     p.add_argument("bench", nargs=argparse.REMAINDER, help="-- then alexnet bench options")
     o = p.parse_args()
     args = o.bench[1:] if o.bench[:1] == ["--"] else o.bench
     ea, eb = settings(o.a), settings(o.b)
-    print(f"A: {o.a or '(none)'}\nB: {o.b or '(none)'}\nalexnet bench {' '.join(args)}")
-    print(f"load average at the start: {load()}")
+    bin_b = o.alexnet_b or o.alexnet
+    print(f"A: {o.a or '(none)'}, {o.alexnet}\nB: {o.b or '(none)'}, {bin_b}")
+    print(f"alexnet bench {' '.join(args)}\nload average at the start: {load()}")
     run(o.alexnet, ea, args)
-    run(o.alexnet, eb, args)
+    run(bin_b, eb, args)
     pairs = []
     for i in range(o.pairs):
         if i % 2 == 0:
             ta = times(run(o.alexnet, ea, args))
-            tb = times(run(o.alexnet, eb, args))
+            tb = times(run(bin_b, eb, args))
         else:
-            tb = times(run(o.alexnet, eb, args))
+            tb = times(run(bin_b, eb, args))
             ta = times(run(o.alexnet, ea, args))
         pairs.append((ta, tb))
         wa, wb = ta[("wall clock", "")], tb[("wall clock", "")]

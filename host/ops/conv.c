@@ -235,8 +235,8 @@ size_t an_conv_forward_workspace_floats(const an_dev *d, const an_conv_shape *s,
     return gather ? 0 : an_conv_workspace_floats(d, s, a);
 }
 
-/* The forward with gathered columns: y = W cols(x) per group, all images in one call each. */
-static an_status implicit_forward(an_dev *d, const an_conv_shape *s, an_buf w, an_buf x,
+/* y = W cols(x) per group, all images in one call each, the columns gathered by the GEMM. */
+static an_status gathered_forward(an_dev *d, const an_conv_shape *s, an_buf w, an_buf x,
                                   an_buf y) {
     size_t ohw = ohw_of(s), ckkg = ckk_of(s) / (size_t)s->groups, kg = (size_t)(s->k / s->groups);
     size_t cg_hw = (size_t)(s->c / s->groups) * s->h * s->w, chw = (size_t)s->c * s->h * s->w;
@@ -260,27 +260,22 @@ static an_status implicit_backward_data(an_dev *d, const an_conv_shape *s, an_bu
         return AN_OK;
     AN_TRY(check_buf("workspace", ws, w_floats(s)));
     AN_TRY(launch_io(d, "im2col", "conv_flip_filters", s, s->n, w, ws, (size_t)s->k, 1, 1));
-    size_t ohw = ohw_of(s), hw = (size_t)s->h * s->w, cg = (size_t)(s->c / s->groups);
-    size_t kg = (size_t)(s->k / s->groups), kk = (size_t)s->kh * s->kw;
-    an_gemm_cols cols = {an_conv_oh(s), an_conv_ow(s), s->kh, s->kw, 1, s->kh - 1 - s->pad,
-                         s->w};
-    for (int gi = 0; gi < s->groups; gi++)
-        AN_TRY(an_gemm_cols_batched(d, &cols, cg, hw, kg * kk, an_buf_at(ws, gi * cg * kg * kk),
-                                    kg * kk, an_buf_at(dy, gi * kg * ohw), (size_t)s->k * ohw,
-                                    an_buf_at(dx, gi * cg * hw), hw, (size_t)s->c * hw,
-                                    (size_t)s->n));
+    /* dy's forward: K channels in, C out, OH x OW padded by KH - 1 - P gives H x W */
+    an_conv_shape t = {s->n, s->k, an_conv_oh(s), an_conv_ow(s), s->c, s->kh, s->kw, 1,
+                       s->kh - 1 - s->pad, s->groups};
+    AN_TRY(gathered_forward(d, &t, ws, dy, dx));
     *done = 1;
     return AN_OK;
 }
 
 /* im2col's forward (dx == 0: the columns of x, then y = W col per group) and data gradient (dx:
  * col = W^T dy per group, then col2im into dx), chunk by chunk: in is x or dy, out y or dx.
- * Where the GEMM gathers the columns, implicit_forward and implicit_backward_data instead. */
+ * Where the GEMM gathers the columns, gathered_forward and implicit_backward_data instead. */
 static an_status im2col_pass(an_dev *d, const an_conv_shape *s, int dx, an_buf w, an_buf in,
                              an_buf out, an_buf ws, size_t ws_floats) {
     int gather;
     AN_TRY(im2col_gathers(d, s, &gather));
-    if (gather && !dx) return implicit_forward(d, s, w, in, out);
+    if (gather && !dx) return gathered_forward(d, s, w, in, out);
     if (gather) {
         int done;
         AN_TRY(implicit_backward_data(d, s, w, in, out, ws, ws_floats, &done));

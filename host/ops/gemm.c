@@ -288,8 +288,10 @@ an_status an_gemm_cols_batched(an_dev *d, const an_gemm_cols *cols, size_t M, si
                         cols->ow);
     AN_TRY(check_operand("A", A, M, K, lda, 0, 1));
     AN_TRY(check_output(C, M, N, ldc, sc, batch));
-    AN_TRY(op_check_buf_holds("gemm", "convolution input", X, (batch - 1) * sx + K / taps * hw));
-    if (M > INT_MAX || N > INT_MAX || K > INT_MAX || batch > INT_MAX || X.off > UINT_MAX)
+    size_t x_ext = (batch - 1) * sx + K / taps * hw;
+    AN_TRY(op_check_buf_holds("gemm", "convolution input", X, x_ext));
+    if (M > INT_MAX || N > INT_MAX || K > INT_MAX || batch > INT_MAX || X.off > UINT_MAX ||
+        x_ext > UINT_MAX)
         return an_error(AN_ERR_UNSUPPORTED, "gemm: size %zu x %zu x %zu (batch %zu) too large",
                         M, N, K, batch);
     return an_gemm_packed_cols(d, cols, M, N, K, A, lda, X, sx, C, ldc, sc, batch);

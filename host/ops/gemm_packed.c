@@ -122,17 +122,18 @@ static void tile_opts(tile_shape t, const an_gemm_cols *cols, char *opts, size_t
                  cols->stride, cols->pad, cols->ow);
 }
 
-/* kbase: op(B)'s first row in this call (the gathered columns' row index of B's row 0) */
+/* kbase: op(B)'s first row in this call (the gathered columns' row index of B's row 0);
+ * b_ext: the floats of gathered columns' input from B on, which the kernel may read */
 static an_status tile(an_dev *d, tile_shape t, group_shape g, const an_gemm_cols *cols,
                       size_t M, size_t N, size_t K, size_t kc, float alpha, cl_mem ws,
                       size_t a_bs, an_buf B, size_t b_rs, size_t b_ks, size_t b_bs, size_t kbase,
-                      float beta, an_buf C, size_t ldc, size_t sc, size_t nb) {
+                      size_t b_ext, float beta, an_buf C, size_t ldc, size_t sc, size_t nb) {
     char opts[192];
     tile_opts(t, cols, opts, sizeof opts);
     cl_kernel k;
     AN_TRY(an_kernel(d, "gemm_packed", opts, "gemm_tile", &k));
     cl_uint m_ = (cl_uint)M, n_ = (cl_uint)N, k_ = (cl_uint)K, kc_ = (cl_uint)kc, zero = 0;
-    cl_uint kb = (cl_uint)kbase;
+    cl_uint kb = (cl_uint)kbase, ext = (cl_uint)b_ext;
     cl_uint bo = (cl_uint)B.off, brs = (cl_uint)b_rs, bks = (cl_uint)b_ks;
     cl_uint co = (cl_uint)C.off, ldc_ = (cl_uint)ldc;
     cl_ulong abs_ = a_bs, bbs = b_bs, sc_ = sc;
@@ -142,7 +143,7 @@ static an_status tile(an_dev *d, tile_shape t, group_shape g, const an_gemm_cols
                        OP_VAL(bbs), OP_VAL(beta), OP_VAL(C.mem), OP_VAL(co), OP_VAL(ldc_),
                        OP_VAL(sc_)));
     CL_CHECK(clSetKernelArg(k, 17, g.P * kc * nr * sizeof(float), NULL));
-    AN_TRY(OP_ARGS_AT(k, 18, OP_VAL(kc_), OP_VAL(kb)));
+    AN_TRY(OP_ARGS_AT(k, 18, OP_VAL(kc_), OP_VAL(kb), OP_VAL(ext)));
     size_t lws[3] = {g.P, g.L, 1};
     size_t rt = (M + (size_t)t.mr - 1) / (size_t)t.mr;
     size_t gws[3] = {an_round_up((N + nr - 1) / nr, g.P), an_round_up(rt, g.L), nb};
@@ -184,9 +185,12 @@ static an_status packed(an_dev *d, const an_gemm_cols *cols, int ta, int tb, siz
             /* op(B)(k, n): B[k * ldb + n], or B[n * ldb + k] when transposed; gathered
              * columns start at the image and count rows from kbase = k0 instead */
             an_buf b = an_buf_at(B, b0 * sb + (cols ? 0 : tb ? k0 : k0 * ldb));
+            size_t ext = cols ? (n - 1) * sb + K / ((size_t)cols->kh * cols->kw) *
+                                                   ((size_t)cols->h * cols->w)
+                              : 0;
             AN_TRY(tile(d, t, g, cols, M, N, kn, kc, alpha, ws, sa ? kn * mp : 0, b,
-                        tb ? ldb : 1, tb ? 1 : ldb, sb, cols ? k0 : 0, k0 == 0 ? beta : 1.0f,
-                        an_buf_at(C, b0 * sc), ldc, sc, n));
+                        tb ? ldb : 1, tb ? 1 : ldb, sb, cols ? k0 : 0, ext,
+                        k0 == 0 ? beta : 1.0f, an_buf_at(C, b0 * sc), ldc, sc, n));
         }
     }
     return AN_OK;
