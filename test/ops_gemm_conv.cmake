@@ -21,13 +21,15 @@ if(AN_OCLGRIND)
                 ${AN_OCLGRIND} ${log} $<TARGET_FILE:test_${op}>
                 LABELS oclgrind TIMEOUT 600 ENV ALEXNET_KERNEL_CACHE=off ALEXNET_GEMM=own)
   endforeach()
-  # the CPU devices' packed GEMM, which gathers the convolutions' columns from their inputs
+  # the CPU devices' path: the tiled convolution forward (16-float vectors) and the packed
+  # GEMM, which gathers the convolutions' columns from their inputs
   set(log ${CMAKE_CURRENT_BINARY_DIR}/oclgrind_conv_packed.log)
   an_add_test(test_conv_packed_oclgrind COMMAND sh -c
               "rm -f \"$1\" && \"$0\" --log \"$1\" --check-api --data-races \"$2\" --small && ! test -s \"$1\" || { cat \"$1\" 2>/dev/null$<SEMICOLON> exit 1$<SEMICOLON> }"
               ${AN_OCLGRIND} ${log} $<TARGET_FILE:test_conv>
               LABELS oclgrind TIMEOUT 600
-              ENV ALEXNET_KERNEL_CACHE=off ALEXNET_GEMM=own ALEXNET_GEMM_PATH=packed)
+              ENV ALEXNET_KERNEL_CACHE=off ALEXNET_GEMM=own ALEXNET_GEMM_PATH=packed
+                  ALEXNET_GEMM_VW=16)
 endif()
 
 # The convolution tuner: it sets its own temporary XDG_CACHE_HOME; PoCL's compiled kernels stay

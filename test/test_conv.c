@@ -9,6 +9,7 @@
  * `--small`: small shapes only (for the oclgrind run, and for the run on the CLBlast backend,
  * ALEXNET_GEMM=clblast, which checks the GEMM calls the GPU path makes). */
 #include "convcase.h"
+#include "ops/conv_tile.h"
 #include "ops/gemm.h"
 
 #include <string.h>
@@ -26,21 +27,31 @@ static void compare(const char *name, const an_conv_shape *s, an_conv_algo a, an
     free(got);
 }
 
-/* Where the GEMM gathers im2col's columns (the packed path), the stored columns
- * (ALEXNET_IM2COL=explicit) too: the forward must give the same bits (the GEMM sums the same
- * values in the same order), the data gradient (gathered: a forward of dy with the filters
- * flipped, where the stride is 1) the reference's. got: the gathered forward's output. */
+/* Where im2col's forward does not store its columns (the packed path: the tiled forward, or
+ * the GEMM gathering them where the workspace is too small for that), the other ways too. The
+ * stored columns (ALEXNET_IM2COL=explicit) against the reference, forward and data gradient
+ * (gathered: a forward of dy with the filters flipped, where the stride is 1); the GEMM's
+ * gather against the stored columns: the same bits (it sums the same values in the same order);
+ * the tiled forward with its least workspace (one image at a time) against the reference.
+ * got: the forward's output with the whole workspace. */
 static void explicit_forward(const an_conv_shape *s, conv_case *c, an_buf got, int bias) {
     size_t wsn = an_conv_workspace_floats(&dev, s, AN_CONV_IM2COL);
+    int pw = s->kh == 1 && s->kw == 1 && s->stride == 1 && s->pad == 0, tile = 0;
+    size_t tw = 0, fw = an_conv_forward_workspace_floats(&dev, s, AN_CONV_IM2COL);
+    if (!pw && an_conv_tile_runs(&dev)) {
+        tile = 1;
+        tw = an_conv_tile_workspace_floats(s);
+        CHECK(wsn >= tw, "im2col's workspace (%zu floats) is smaller than the tiled forward's "
+              "(%zu)", wsn, tw);
+    }
     an_buf ws = dt_upload(&dev, NULL, wsn), y = dt_upload(&dev, NULL, c->ny), none = {NULL, 0};
-    int pw = s->kh == 1 && s->kw == 1 && s->stride == 1 && s->pad == 0;
-    size_t fw = an_conv_forward_workspace_floats(&dev, s, AN_CONV_IM2COL);
-    CHECK(pw || fw == 0, "a forward that gathers its columns asks for %zu floats of workspace", fw);
+    an_buf bb = bias ? c->bb : none;
+    CHECK(pw || fw == tw, "a forward that does not store its columns asks for %zu floats of "
+          "workspace, not %zu", fw, tw);
     setenv("ALEXNET_IM2COL", "explicit", 1);
     fw = an_conv_forward_workspace_floats(&dev, s, AN_CONV_IM2COL);
     CHECK(fw == wsn, "the stored columns' forward asks for %zu floats, not %zu", fw, wsn);
-    CHECK_OK(an_conv_forward(&dev, s, AN_CONV_IM2COL, c->bx, c->bw, bias ? c->bb : none, y, ws,
-                             wsn));
+    CHECK_OK(an_conv_forward(&dev, s, AN_CONV_IM2COL, c->bx, c->bw, bb, y, ws, wsn));
     unsetenv("ALEXNET_IM2COL");
     compare("forward, stored columns", s, AN_CONV_IM2COL, y, c->y, c->ny, c->fwd_terms);
     an_buf dx = dt_upload(&dev, NULL, c->nx);
@@ -50,14 +61,23 @@ static void explicit_forward(const an_conv_shape *s, conv_case *c, an_buf got, i
     unsetenv("ALEXNET_IM2COL");
     compare("dx, stored columns", s, AN_CONV_IM2COL, dx, c->dx, c->nx, c->dx_terms);
     an_free(&dx.mem);
+    if (tile) {
+        size_t least = an_conv_tile_min_workspace_floats(s);
+        CHECK_OK(an_fill(&dev, got, NAN, c->ny));
+        CHECK_OK(an_conv_forward(&dev, s, AN_CONV_IM2COL, c->bx, c->bw, bb, got, ws, least));
+        compare("forward, tiled, least workspace", s, AN_CONV_IM2COL, got, c->y, c->ny,
+                c->fwd_terms);
+        CHECK_OK(an_fill(&dev, got, NAN, c->ny)); /* too small: the GEMM gathers */
+        CHECK_OK(an_conv_forward(&dev, s, AN_CONV_IM2COL, c->bx, c->bw, bb, got, ws, least - 1));
+    }
     float *a = malloc(c->ny * sizeof *a), *b = malloc(c->ny * sizeof *b);
     CHECK_OK(an_read(&dev, got, a, c->ny));
     CHECK_OK(an_read(&dev, y, b, c->ny));
     size_t diff = 0;
     for (size_t i = 0; i < c->ny; i++) diff += memcmp(&a[i], &b[i], sizeof *a) != 0;
-    CHECK(diff == 0, "n%d c%d %dx%d k%d %dx%d s%d p%d g%d: gathered and stored columns differ "
-          "in %zu of %zu outputs", s->n, s->c, s->h, s->w, s->k, s->kh, s->kw, s->stride, s->pad,
-          s->groups, diff, c->ny);
+    CHECK(diff == 0, "n%d c%d %dx%d k%d %dx%d s%d p%d g%d: the GEMM's gathered and stored "
+          "columns differ in %zu of %zu outputs", s->n, s->c, s->h, s->w, s->k, s->kh, s->kw,
+          s->stride, s->pad, s->groups, diff, c->ny);
     free(a);
     free(b);
     DT_FREE(&ws.mem, &y.mem);

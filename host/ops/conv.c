@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ops/conv_fft.h"
+#include "ops/conv_tile.h"
 #include "ops/conv_winograd.h"
 #include "ops/gemm.h"
 #include "ops/opargs.h"
@@ -86,6 +87,19 @@ static int is_pointwise(const an_conv_shape *s) {
     return s->kh == 1 && s->kw == 1 && s->stride == 1 && s->pad == 0;
 }
 
+static size_t w_floats(const an_conv_shape *s) {
+    return (size_t)s->k * (s->c / s->groups) * s->kh * s->kw;
+}
+
+/* The data gradient as a forward convolution of dy (K channels in, C out; OH x OW padded by
+ * KH - 1 - P gives H x W), with the filters flipped: where the stride is 1, the kernel square
+ * and P < KH; 0 elsewhere. */
+static int dx_as_forward(const an_conv_shape *s, an_conv_shape *t) {
+    *t = (an_conv_shape){s->n, s->k, an_conv_oh(s), an_conv_ow(s), s->c, s->kh, s->kw, 1,
+                         s->kh - 1 - s->pad, s->groups};
+    return s->stride == 1 && s->kh == s->kw && s->pad < s->kh;
+}
+
 /* Workspace floats per image: columns for im2col / col2im, plus the permuted output gradient of
  * the weight gradient. */
 static size_t ws_per_image(const an_conv_shape *s) {
@@ -101,7 +115,14 @@ size_t an_conv_workspace_floats(const an_dev *d, const an_conv_shape *s, an_conv
     size_t per = ws_per_image(s), nb = CONV_WS_CAP / per;
     if (nb < 1) nb = 1;
     if (nb > (size_t)s->n) nb = (size_t)s->n;
-    return nb * per;
+    size_t need = nb * per, tile = 0;
+    if (!is_pointwise(s) && an_conv_tile_runs(d)) { /* the tiled forward of x, and of dy */
+        an_conv_shape t;
+        tile = an_conv_tile_workspace_floats(s);
+        if (dx_as_forward(s, &t) && w_floats(s) + an_conv_tile_workspace_floats(&t) > tile)
+            tile = w_floats(s) + an_conv_tile_workspace_floats(&t);
+    }
+    return need > tile ? need : tile;
 }
 
 static cl_int16 shape_arg(const an_conv_shape *s, int nb) {
@@ -139,9 +160,6 @@ static an_status check_buf(const char *what, an_buf b, size_t floats) {
 
 static size_t x_floats(const an_conv_shape *s) { return (size_t)s->n * s->c * s->h * s->w; }
 static size_t y_floats(const an_conv_shape *s) { return (size_t)s->n * s->k * ohw_of(s); }
-static size_t w_floats(const an_conv_shape *s) {
-    return (size_t)s->k * (s->c / s->groups) * s->kh * s->kw;
-}
 
 /* Images per chunk for a workspace of ws_floats, needing `per` floats per image. */
 static an_status chunk_images(const an_conv_shape *s, an_buf ws, size_t ws_floats, size_t per,
@@ -232,12 +250,17 @@ size_t an_conv_forward_workspace_floats(const an_dev *d, const an_conv_shape *s,
     int gather = 0;
     if (an_conv_algo_resolve(d, s, a) == AN_CONV_IM2COL && im2col_gathers(d, s, &gather) != AN_OK)
         gather = 0; /* a bad ALEXNET_IM2COL: the forward reports it */
-    return gather ? 0 : an_conv_workspace_floats(d, s, a);
+    if (!gather) return an_conv_workspace_floats(d, s, a);
+    return an_conv_tile_runs(d) ? an_conv_tile_workspace_floats(s) : 0;
 }
 
-/* y = W cols(x) per group, all images in one call each, the columns gathered by the GEMM. */
+/* y = W cols(x) per group, the columns never stored: the tiled forward (conv_tile.c) where it
+ * runs and the workspace holds its minimum, else the GEMM gathering them, all images in one
+ * call per group. */
 static an_status gathered_forward(an_dev *d, const an_conv_shape *s, an_buf w, an_buf x,
-                                  an_buf y) {
+                                  an_buf y, an_buf ws, size_t ws_floats) {
+    if (an_conv_tile_runs(d) && ws_floats >= an_conv_tile_min_workspace_floats(s))
+        return an_conv_tile_forward(d, s, w, x, y, ws, ws_floats);
     size_t ohw = ohw_of(s), ckkg = ckk_of(s) / (size_t)s->groups, kg = (size_t)(s->k / s->groups);
     size_t cg_hw = (size_t)(s->c / s->groups) * s->h * s->w, chw = (size_t)s->c * s->h * s->w;
     an_gemm_cols cols = {s->h, s->w, s->kh, s->kw, s->stride, s->pad, an_conv_ow(s)};
@@ -256,14 +279,12 @@ static an_status gathered_forward(an_dev *d, const an_conv_shape *s, an_buf w, a
 static an_status implicit_backward_data(an_dev *d, const an_conv_shape *s, an_buf w, an_buf dy,
                                         an_buf dx, an_buf ws, size_t ws_floats, int *done) {
     *done = 0;
-    if (s->stride != 1 || s->kh != s->kw || s->pad >= s->kh || ws_floats < w_floats(s))
-        return AN_OK;
+    an_conv_shape t;
+    if (!dx_as_forward(s, &t) || ws_floats < w_floats(s)) return AN_OK;
     AN_TRY(check_buf("workspace", ws, w_floats(s)));
     AN_TRY(launch_io(d, "im2col", "conv_flip_filters", s, s->n, w, ws, (size_t)s->k, 1, 1));
-    /* dy's forward: K channels in, C out, OH x OW padded by KH - 1 - P gives H x W */
-    an_conv_shape t = {s->n, s->k, an_conv_oh(s), an_conv_ow(s), s->c, s->kh, s->kw, 1,
-                       s->kh - 1 - s->pad, s->groups};
-    AN_TRY(gathered_forward(d, &t, ws, dy, dx));
+    AN_TRY(gathered_forward(d, &t, ws, dy, dx, an_buf_at(ws, w_floats(s)),
+                            ws_floats - w_floats(s)));
     *done = 1;
     return AN_OK;
 }
@@ -275,7 +296,7 @@ static an_status im2col_pass(an_dev *d, const an_conv_shape *s, int dx, an_buf w
                              an_buf out, an_buf ws, size_t ws_floats) {
     int gather;
     AN_TRY(im2col_gathers(d, s, &gather));
-    if (gather && !dx) return gathered_forward(d, s, w, in, out);
+    if (gather && !dx) return gathered_forward(d, s, w, in, out, ws, ws_floats);
     if (gather) {
         int done;
         AN_TRY(implicit_backward_data(d, s, w, in, out, ws, ws_floats, &done));

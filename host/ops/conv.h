@@ -10,6 +10,10 @@
  *     group through an_gemm (so on the GEMM backend in use); the input gradient is one GEMM per
  *     group and col2im, the weight gradient one GEMM per group over all pixels of the chunk.
  *     1x1 convolutions with stride 1 and no padding skip im2col in the forward and backward-data.
+ *     Where the GEMM takes its packed path (CPU devices) the forward stores no columns: with
+ *     16-float vectors a register-tiled kernel reads the input in place (conv_tile.h), else the
+ *     GEMM gathers the columns as it copies them; the data gradient at stride 1 is then the
+ *     forward of dy with the filters flipped. ALEXNET_IM2COL=explicit stores them (conv.c).
  *   AN_CONV_DIRECT: direct kernels (cl/conv_direct.cl), no workspace. The forward is register-
  *     tiled (with PoCL on a CPU 28-90 GFLOP/s on AlexNet's layers, against 95-175 for
  *     im2col); the gradients compute each element from the definition (about 4 GFLOP/s), so
@@ -85,8 +89,8 @@ an_conv_algo an_conv_algo_resolve(const an_dev *d, const an_conv_shape *s, an_co
 /* Floats of workspace that let forward and backward run with as few chunks as reasonable (at
  * most about 256 MB, but never less than one image's need); 0 when the algorithm needs none. */
 size_t an_conv_workspace_floats(const an_dev *d, const an_conv_shape *s, an_conv_algo a);
-/* The part of that the forward alone needs: 0 where im2col's forward gathers its columns inside
- * the GEMM (conv.c; ALEXNET_IM2COL), else an_conv_workspace_floats. */
+/* The part of that the forward alone needs: where im2col's forward stores no columns, the tiled
+ * forward's (conv_tile.h) or 0 (the GEMM gathers them); else an_conv_workspace_floats. */
 size_t an_conv_forward_workspace_floats(const an_dev *d, const an_conv_shape *s, an_conv_algo a);
 
 /* y = conv(x, w) + b. b.mem == NULL: no bias. */

@@ -1,0 +1,138 @@
+/* host/ops/conv_tile.c - launchers of cl/conv_tile.cl (see conv_tile.h): per call the filters
+ * are packed into panels of NR output channels, then, chunk by chunk of images, the input is
+ * padded into the workspace (unless the padding is 0) and conv_tile_forward runs once per
+ * group over all of the chunk's images. */
+#include "ops/conv_tile.h"
+
+#include <stdio.h>
+
+#include "ops/gemm.h"
+#include "ops/gemm_packed.h"
+#include "ops/opargs.h"
+
+#define TILE_MR_MIN 6                  /* output pixels per work-item, at least */
+#define TILE_MR_MAX 13                 /* and at most (MR x NV accumulators in 32 registers) */
+#define TILE_NV 2                      /* float16 of output channels per work-item */
+#define TILE_NR (16 * TILE_NV)
+#define TILE_ROWS 512                  /* rows of a block of the sums, at most */
+#define TILE_GROUP 16                  /* pixel tiles per work-group, sharing a filter panel */
+#define TILE_WS_CAP ((size_t)4 << 20)  /* floats of padded input per chunk: 16 MB */
+
+int an_conv_tile_runs(const an_dev *d) {
+    return an_gemm_cols_runs(d) && an_gemm_vector_width(d) >= 16;
+}
+
+static size_t rows_of(const an_conv_shape *s) {
+    return (size_t)(s->c / s->groups) * s->kh * s->kw;
+}
+
+/* Floats of the packed filters: per group, panels of TILE_NR channels. */
+static size_t packed_floats(const an_conv_shape *s) {
+    size_t kg = (size_t)(s->k / s->groups), panels = (kg + TILE_NR - 1) / TILE_NR;
+    return (size_t)s->groups * panels * TILE_NR * rows_of(s);
+}
+
+static size_t padded_per_image(const an_conv_shape *s) {
+    if (s->pad == 0) return 0;
+    return (size_t)s->c * (s->h + 2 * s->pad) * (s->w + 2 * s->pad);
+}
+
+size_t an_conv_tile_workspace_floats(const an_conv_shape *s) {
+    size_t per = padded_per_image(s), nb = per ? TILE_WS_CAP / per : 0;
+    if (per && nb < 1) nb = 1;
+    if (nb > (size_t)s->n) nb = (size_t)s->n;
+    return packed_floats(s) + nb * per;
+}
+
+/* Pixels per work-item: a run of an output row, TILE_MR_MIN..TILE_MR_MAX of them, the length
+ * that covers the row with the fewest pixels computed twice (then the longest); the whole row
+ * when it is shorter. */
+static int run_length(int ow) {
+    if (ow <= TILE_MR_MIN) return ow;
+    int best = TILE_MR_MIN, waste = -1;
+    for (int mr = TILE_MR_MIN; mr <= TILE_MR_MAX && mr <= ow; mr++) {
+        int wst = (ow + mr - 1) / mr * mr - ow;
+        if (waste < 0 || wst <= waste) {
+            best = mr;
+            waste = wst;
+        }
+    }
+    return best;
+}
+
+size_t an_conv_tile_min_workspace_floats(const an_conv_shape *s) {
+    return packed_floats(s) + padded_per_image(s);
+}
+
+static void build_opts(const an_conv_shape *s, int mr, char *opts, size_t n) {
+    int cg = s->c / s->groups, taps = s->kh * s->kw, cb = TILE_ROWS / taps, ow = an_conv_ow(s);
+    if (cb < 1) cb = 1;
+    snprintf(opts, n, "-DMR=%d -DNV=%d -DCV_C=%d -DCV_CG=%d -DCV_H=%d -DCV_W=%d -DCV_P=%d "
+             "-DCV_HP=%d -DCV_WP=%d -DCV_KH=%d -DCV_KW=%d -DCV_S=%d -DCV_OH=%d -DCV_OW=%d "
+             "-DCV_SEGS=%d -DCV_CB=%d", mr, TILE_NV, s->c, cg, s->h, s->w, s->pad,
+             s->h + 2 * s->pad, s->w + 2 * s->pad, s->kh, s->kw, s->stride, an_conv_oh(s), ow,
+             (ow + mr - 1) / mr, cb);
+}
+
+an_status an_conv_tile_forward(an_dev *d, const an_conv_shape *s, an_buf w, an_buf x, an_buf y,
+                               an_buf ws, size_t ws_floats) {
+    if (!an_conv_tile_runs(d))
+        return an_error(AN_ERR_UNSUPPORTED, "conv: the tiled forward needs a CPU device with "
+                        "16-float vectors (%s)", d->info.name);
+    size_t pf = packed_floats(s), per = padded_per_image(s);
+    if (ws_floats < pf + per)
+        return an_error(AN_ERR_INVALID_ARG, "conv: workspace of %zu floats is smaller than the "
+                        "tiled forward's least, %zu (see an_conv_tile_min_workspace_floats)",
+                        ws_floats, pf + per);
+    AN_TRY(op_check_buf_fits("conv", "workspace", ws, ws_floats));
+    char opts[320];
+    int mr = run_length(an_conv_ow(s)), segs = (an_conv_ow(s) + mr - 1) / mr;
+    build_opts(s, mr, opts, sizeof opts);
+    cl_kernel pack, pad, fwd;
+    AN_TRY(an_kernel(d, "conv_tile", opts, "conv_tile_pack", &pack));
+    AN_TRY(an_kernel(d, "conv_tile", opts, "conv_tile_pad", &pad));
+    AN_TRY(an_kernel(d, "conv_tile", opts, "conv_tile_forward", &fwd));
+    size_t kg = (size_t)(s->k / s->groups), rows = rows_of(s), panels = (kg + TILE_NR - 1) /
+                                                                        TILE_NR;
+    size_t cg = (size_t)(s->c / s->groups), hw = (size_t)s->h * s->w;
+    size_t hpwp = (size_t)(s->h + 2 * s->pad) * (s->w + 2 * s->pad);
+    size_t n_out = (size_t)an_conv_oh(s) * an_conv_ow(s);
+    cl_uint m_ = (cl_uint)kg;
+    for (int gi = 0; gi < s->groups; gi++) {
+        cl_uint wo = (cl_uint)(w.off + gi * kg * rows), po = (cl_uint)(ws.off + gi * panels *
+                                                                        TILE_NR * rows);
+        AN_TRY(OP_ARGS(pack, OP_VAL(m_), OP_VAL(w.mem), OP_VAL(wo), OP_VAL(ws.mem), OP_VAL(po)));
+        size_t gws[2] = {rows, panels};
+        AN_TRY(an_launch(d, pack, 2, gws, NULL));
+    }
+    size_t nb = per ? (ws_floats - pf) / per : (size_t)s->n;
+    if (nb > (size_t)s->n) nb = (size_t)s->n;
+    an_buf xp = an_buf_at(ws, pf);
+    for (size_t n0 = 0; n0 < (size_t)s->n; n0 += nb) {
+        size_t cnt = (size_t)s->n - n0 < nb ? (size_t)s->n - n0 : nb;
+        an_buf xc = an_buf_at(x, n0 * s->c * hw);
+        size_t x_img = (size_t)s->c * hw;
+        if (per) {
+            cl_uint xo = (cl_uint)xc.off, xpo = (cl_uint)xp.off;
+            AN_TRY(OP_ARGS(pad, OP_VAL(xc.mem), OP_VAL(xo), OP_VAL(xp.mem), OP_VAL(xpo)));
+            size_t gws[2] = {(size_t)s->c, cnt};
+            AN_TRY(an_launch(d, pad, 2, gws, NULL));
+            xc = xp;
+            x_img = (size_t)s->c * hpwp;
+        }
+        size_t tiles = (size_t)an_conv_oh(s) * segs;
+        size_t lws[3] = {tiles < TILE_GROUP ? tiles : TILE_GROUP, 1, 1};
+        size_t gws[3] = {an_round_up(tiles, lws[0]), panels, cnt};
+        for (int gi = 0; gi < s->groups; gi++) {
+            cl_uint po = (cl_uint)(ws.off + gi * panels * TILE_NR * rows);
+            cl_uint xo = (cl_uint)(xc.off + gi * cg * (per ? hpwp : hw));
+            cl_uint yo = (cl_uint)(y.off + n0 * s->k * n_out + gi * kg * n_out);
+            cl_ulong xbs = x_img, ybs = (cl_ulong)s->k * n_out;
+            AN_TRY(OP_ARGS(fwd, OP_VAL(m_), OP_VAL(ws.mem), OP_VAL(po),
+                           OP_VAL(xc.mem), OP_VAL(xo), OP_VAL(xbs), OP_VAL(y.mem), OP_VAL(yo),
+                           OP_VAL(ybs)));
+            AN_TRY(an_launch(d, fwd, 3, gws, lws));
+        }
+    }
+    return AN_OK;
+}

@@ -1,0 +1,24 @@
+/* host/ops/conv_tile.h - the convolution's forward as a register-tiled product that reads its
+ * input in place (cl/conv_tile.cl), for CPU devices: the im2col algorithm's forward there. */
+#ifndef AN_OPS_CONV_TILE_H
+#define AN_OPS_CONV_TILE_H
+
+#include "ops/conv.h"
+
+/* Whether an_conv_tile_forward runs on d: where the GEMM takes its packed path (CPU devices,
+ * see gemm.h) and vectors hold 16 floats. */
+int an_conv_tile_runs(const an_dev *d);
+
+/* Floats of workspace an_conv_tile_forward asks for: the packed filters, then the padded input
+ * of all images (or of as many as fit a cap; none when the padding is 0); and the least it
+ * runs with: the filters and one padded image. */
+size_t an_conv_tile_workspace_floats(const an_conv_shape *s);
+size_t an_conv_tile_min_workspace_floats(const an_conv_shape *s);
+
+/* y = conv(x, w), no bias, for the images of s; ws of ws_floats (at least the filters' and one
+ * padded image's, see an_conv_tile_workspace_floats) takes the packed filters and padded input.
+ * AN_ERR_UNSUPPORTED where an_conv_tile_runs is 0. */
+an_status an_conv_tile_forward(an_dev *d, const an_conv_shape *s, an_buf w, an_buf x, an_buf y,
+                               an_buf ws, size_t ws_floats);
+
+#endif
