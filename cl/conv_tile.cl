@@ -19,6 +19,7 @@
 #define NV 2
 #define CV_C 8
 #define CV_CG 8
+#define CV_K 8
 #define CV_H 13
 #define CV_W 13
 #define CV_P 1
@@ -130,4 +131,88 @@ __kernel void conv_tile_pad(__global const float *restrict x, uint x_off,
         for (int j = 0; j < CV_W; j++) dst[CV_P + j] = src[yy * CV_W + j];
         for (int j = CV_P + CV_W; j < CV_WP; j++) dst[j] = 0.0f;
     }
+}
+
+/* dyt[n][p][k] = dy[n][k][p] for the images of the launch (K = CV_K output channels, P = CV_OH *
+ * CV_OW pixels): the weight gradient's output gradient with its channels side by side.
+ * gws {P, images}. */
+__kernel void conv_tile_dy_t(__global const float *restrict dy, uint dy_off,
+                             __global float *restrict dyt, uint dyt_off) {
+    const uint p = get_global_id(0), n = get_global_id(1);
+    const uint P = CV_OH * CV_OW;
+    if (p >= P) return;
+    const __global float *src = dy + dy_off + (size_t)n * CV_K * P + p;
+    __global float *dst = dyt + dyt_off + ((size_t)n * P + p) * CV_K;
+    for (uint k = 0; k < CV_K; k++) dst[k] = src[(size_t)k * P];
+}
+
+/* The weight gradient of a run of images: part[g][k][r] = sum over images n of run g (IPW of
+ * them, fewer in the last) and pixels p = i * OW + j of dy[n][k][p] xp[n][c][i * S + u][j * S + v],
+ * r = (c * KH + u) * KW + v; conv_tile_dw_sum adds the runs. A work-item holds one row of taps
+ * (c, u: its KW values of v) by NR output channels, KW x NV float16 accumulators; per pixel it
+ * loads the NV float16 of dyt (conv_tile_dy_t) and broadcasts each tap's input value, at
+ * constant displacements from the row's pointer. Sums run per image, added at each image's end.
+ * A work-group is tap rows of one channel panel and one run, which read the same dyt rows, from
+ * cache after the first. gws {CV_CG * CV_KH tap rows, channel panels, runs}: M output channels
+ * of the group, K all of them (dyt's row length), `images` in all. The loads of a part-filled
+ * panel read up to NR - 1 floats past a pixel's K channels (the host leaves room after dyt). */
+__kernel void conv_tile_dw(uint M, uint K, uint images, uint ipw,
+                           __global const float *restrict xp, uint xp_off, ulong x_bs,
+                           __global const float *restrict dyt, uint dyt_off,
+                           __global float *restrict part, uint part_off) {
+    const uint cu = get_global_id(0), c0 = get_global_id(1) * NR, g = get_global_id(2);
+    if (cu >= CV_CG * CV_KH || c0 >= M) return;
+    const uint c = cu / CV_KH, u = cu % CV_KH;
+    float16 acc[CV_KW][NV];
+#pragma unroll
+    for (int m = 0; m < CV_KW; m++)
+#pragma unroll
+        for (int q = 0; q < NV; q++) acc[m][q] = (float16)(0.0f);
+    const uint ne = min(images, (g + 1) * ipw);
+    for (uint n = g * ipw; n < ne; n++) {
+        float16 t[CV_KW][NV];
+#pragma unroll
+        for (int m = 0; m < CV_KW; m++)
+#pragma unroll
+            for (int q = 0; q < NV; q++) t[m][q] = (float16)(0.0f);
+        const __global float *x = xp + xp_off + n * x_bs + (c * CV_HP + u) * CV_WP;
+        const __global float *d = dyt + dyt_off + (size_t)n * CV_OH * CV_OW * K + c0;
+        for (int i = 0; i < CV_OH; i++, x += CV_S * CV_WP) {
+            for (int j = 0; j < CV_OW; j++, d += K) {
+                float16 bv[NV];
+#pragma unroll
+                for (int q = 0; q < NV; q++) bv[q] = vload16(q, d);
+#pragma unroll
+                for (int m = 0; m < CV_KW; m++) {
+                    const float16 s = (float16)(x[j * CV_S + m]);
+#pragma unroll
+                    for (int q = 0; q < NV; q++) t[m][q] = fma(s, bv[q], t[m][q]);
+                }
+            }
+        }
+#pragma unroll
+        for (int m = 0; m < CV_KW; m++)
+#pragma unroll
+            for (int q = 0; q < NV; q++) acc[m][q] += t[m][q];
+    }
+    const uint cn = min((uint)NR, M - c0);
+    __global float *o = part + part_off + ((size_t)g * M + c0) * CV_ROWS + cu * CV_KW;
+#pragma unroll
+    for (int m = 0; m < CV_KW; m++) {
+        float a[NR];
+#pragma unroll
+        for (int q = 0; q < NV; q++) vstore16(acc[m][q], q, a);
+        for (uint l = 0; l < cn; l++) o[(size_t)l * CV_ROWS + m] = a[l];
+    }
+}
+
+/* dw[e] = beta * dw[e] + the sum over runs g of part[g][e], in order, for the M * CV_ROWS
+ * weights of a group: gws {M * CV_ROWS}. */
+__kernel void conv_tile_dw_sum(uint M, uint runs, float beta, __global const float *restrict part,
+                               uint part_off, __global float *restrict dw, uint dw_off) {
+    const uint e = get_global_id(0), n = M * CV_ROWS;
+    if (e >= n) return;
+    float s = 0.0f;
+    for (uint g = 0; g < runs; g++) s += part[part_off + (size_t)g * n + e];
+    dw[dw_off + e] = beta == 0.0f ? s : dw[dw_off + e] + s;
 }

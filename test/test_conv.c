@@ -29,10 +29,11 @@ static void compare(const char *name, const an_conv_shape *s, an_conv_algo a, an
 
 /* Where im2col's forward does not store its columns (the packed path: the tiled forward, or
  * the GEMM gathering them where the workspace is too small for that), the other ways too. The
- * stored columns (ALEXNET_IM2COL=explicit) against the reference, forward and data gradient
- * (gathered: a forward of dy with the filters flipped, where the stride is 1); the GEMM's
+ * stored columns (ALEXNET_IM2COL=explicit) against the reference, forward and both gradients
+ * (where they are not stored, dx is a forward of dy with the filters flipped); the GEMM's
  * gather against the stored columns: the same bits (it sums the same values in the same order);
- * the tiled forward with its least workspace (one image at a time) against the reference.
+ * the tiled forward and weight gradient with their least workspaces (one image at a time)
+ * against the reference.
  * got: the forward's output with the whole workspace. */
 static void explicit_forward(const an_conv_shape *s, conv_case *c, an_buf got, int bias) {
     size_t wsn = an_conv_workspace_floats(&dev, s, AN_CONV_IM2COL);
@@ -54,19 +55,28 @@ static void explicit_forward(const an_conv_shape *s, conv_case *c, an_buf got, i
     CHECK_OK(an_conv_forward(&dev, s, AN_CONV_IM2COL, c->bx, c->bw, bb, y, ws, wsn));
     unsetenv("ALEXNET_IM2COL");
     compare("forward, stored columns", s, AN_CONV_IM2COL, y, c->y, c->ny, c->fwd_terms);
-    an_buf dx = dt_upload(&dev, NULL, c->nx);
+    an_buf dx = dt_upload(&dev, NULL, c->nx), dw = dt_upload(&dev, NULL, c->nw);
     setenv("ALEXNET_IM2COL", "explicit", 1);
-    CHECK_OK(an_conv_backward(&dev, s, AN_CONV_IM2COL, c->bx, c->bw, c->bdy, dx, none, none, ws,
+    CHECK_OK(an_conv_backward(&dev, s, AN_CONV_IM2COL, c->bx, c->bw, c->bdy, dx, dw, none, ws,
                               wsn));
     unsetenv("ALEXNET_IM2COL");
     compare("dx, stored columns", s, AN_CONV_IM2COL, dx, c->dx, c->nx, c->dx_terms);
-    an_free(&dx.mem);
+    compare("dw, stored columns", s, AN_CONV_IM2COL, dw, c->dw, c->nw, c->dw_terms);
+    DT_FREE(&dx.mem, &dw.mem);
     if (tile) {
         size_t least = an_conv_tile_min_workspace_floats(s);
         CHECK_OK(an_fill(&dev, got, NAN, c->ny));
         CHECK_OK(an_conv_forward(&dev, s, AN_CONV_IM2COL, c->bx, c->bw, bb, got, ws, least));
         compare("forward, tiled, least workspace", s, AN_CONV_IM2COL, got, c->y, c->ny,
                 c->fwd_terms);
+        if (an_conv_tile_dw_runs(&dev, s)) { /* one image per chunk: later ones add to dw */
+            an_buf dwt = dt_upload(&dev, NULL, c->nw);
+            CHECK_OK(an_conv_backward(&dev, s, AN_CONV_IM2COL, c->bx, c->bw, c->bdy, none, dwt,
+                                      none, ws, an_conv_tile_dw_min_workspace_floats(s)));
+            compare("dw, tiled, least workspace", s, AN_CONV_IM2COL, dwt, c->dw, c->nw,
+                    c->dw_terms);
+            an_free(&dwt.mem);
+        }
         CHECK_OK(an_fill(&dev, got, NAN, c->ny)); /* too small: the GEMM gathers */
         CHECK_OK(an_conv_forward(&dev, s, AN_CONV_IM2COL, c->bx, c->bw, bb, got, ws, least - 1));
     }
@@ -165,6 +175,9 @@ int main(int argc, char **argv) {
     run((an_conv_shape){2, 8, 3, 3, 16, 3, 3, 1, 0, 1}, 1, 1, seed += 10);
     /* padding wider than the image reaches: whole tap rows and columns of zeros */
     run((an_conv_shape){2, 3, 4, 3, 4, 5, 5, 2, 2, 1}, 1, 1, seed += 10);
+    /* wide kernels: the tiled weight gradient (a part-filled panel of channels; stride 2) */
+    run((an_conv_shape){3, 3, 9, 10, 5, 3, 8, 1, 1, 1}, 1, 1, seed += 10);
+    run((an_conv_shape){2, 2, 12, 11, 4, 2, 9, 2, 1, 1}, 0, 1, seed += 10);
     if (!small) {
         run((an_conv_shape){1, 3, 23, 23, 4, 11, 11, 4, 2, 1}, 1, 1, seed += 10); /* owt conv1 */
         run((an_conv_shape){4, 16, 17, 15, 20, 4, 3, 2, 1, 4}, 1, 2, seed += 10);

@@ -116,11 +116,13 @@ size_t an_conv_workspace_floats(const an_dev *d, const an_conv_shape *s, an_conv
     if (nb < 1) nb = 1;
     if (nb > (size_t)s->n) nb = (size_t)s->n;
     size_t need = nb * per, tile = 0;
-    if (!is_pointwise(s) && an_conv_tile_runs(d)) { /* the tiled forward of x, and of dy */
+    if (!is_pointwise(s) && an_conv_tile_runs(d)) { /* the tiled forward of x and dy, and dw */
         an_conv_shape t;
         tile = an_conv_tile_workspace_floats(s);
         if (dx_as_forward(s, &t) && w_floats(s) + an_conv_tile_workspace_floats(&t) > tile)
             tile = w_floats(s) + an_conv_tile_workspace_floats(&t);
+        if (an_conv_tile_dw_runs(d, s) && an_conv_tile_dw_min_workspace_floats(s) > tile)
+            tile = an_conv_tile_dw_min_workspace_floats(s);
     }
     return need > tile ? need : tile;
 }
@@ -354,8 +356,16 @@ an_status an_conv_forward(an_dev *d, const an_conv_shape *s, an_conv_algo a, an_
     return b.mem ? bias_add(d, s, b, y) : AN_OK;
 }
 
+/* im2col's weight gradient: the tiled kernel (conv_tile.h) where it runs, the workspace holds
+ * an image's need and columns are not to be stored (ALEXNET_IM2COL), else per chunk of images the transposed columns, dy with its channels
+ * first and one GEMM per group. */
 static an_status backward_weights_im2col(an_dev *d, const an_conv_shape *s, an_buf x, an_buf dy,
                                          an_buf dw, an_buf ws, size_t ws_floats) {
+    int gather;
+    AN_TRY(im2col_gathers(d, s, &gather));
+    if (gather && an_conv_tile_dw_runs(d, s) &&
+        ws_floats >= an_conv_tile_dw_min_workspace_floats(s))
+        return an_conv_tile_backward_weights(d, s, x, dy, dw, ws, ws_floats);
     im2col_geom g;
     AN_TRY(im2col_plan(d, s, ws, ws_floats, IM2COL_DW, &g));
     for (int n0 = 0; n0 < s->n; n0 += g.nb) {

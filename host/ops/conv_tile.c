@@ -16,6 +16,9 @@
 #define TILE_NR (16 * TILE_NV)
 #define TILE_ROWS 512                  /* rows of a block of the sums, at most */
 #define TILE_GROUP 16                  /* pixel tiles per work-group, sharing a filter panel */
+#define TILE_DW_GROUP 64               /* tap rows per work-group of the weight gradient */
+#define TILE_DW_RUN_BYTES (512u << 10) /* a group's dyt rows per run of images: in L2 */
+#define TILE_DW_SLACK 64               /* floats after dyt: a part-filled panel's loads run past */
 #define TILE_WS_CAP ((size_t)4 << 20)  /* floats of padded input per chunk: 16 MB */
 
 int an_conv_tile_runs(const an_dev *d) {
@@ -64,14 +67,26 @@ size_t an_conv_tile_min_workspace_floats(const an_conv_shape *s) {
     return packed_floats(s) + padded_per_image(s);
 }
 
-static void build_opts(const an_conv_shape *s, int mr, char *opts, size_t n) {
+static void build_opts(const an_conv_shape *s, int mr, int nv, char *opts, size_t n) {
     int cg = s->c / s->groups, taps = s->kh * s->kw, cb = TILE_ROWS / taps, ow = an_conv_ow(s);
     if (cb < 1) cb = 1;
-    snprintf(opts, n, "-DMR=%d -DNV=%d -DCV_C=%d -DCV_CG=%d -DCV_H=%d -DCV_W=%d -DCV_P=%d "
-             "-DCV_HP=%d -DCV_WP=%d -DCV_KH=%d -DCV_KW=%d -DCV_S=%d -DCV_OH=%d -DCV_OW=%d "
-             "-DCV_SEGS=%d -DCV_CB=%d", mr, TILE_NV, s->c, cg, s->h, s->w, s->pad,
+    snprintf(opts, n, "-DMR=%d -DNV=%d -DCV_C=%d -DCV_CG=%d -DCV_K=%d -DCV_H=%d -DCV_W=%d "
+             "-DCV_P=%d -DCV_HP=%d -DCV_WP=%d -DCV_KH=%d -DCV_KW=%d -DCV_S=%d -DCV_OH=%d "
+             "-DCV_OW=%d -DCV_SEGS=%d -DCV_CB=%d", mr, nv, s->c, cg, s->k, s->h, s->w, s->pad,
              s->h + 2 * s->pad, s->w + 2 * s->pad, s->kh, s->kw, s->stride, an_conv_oh(s), ow,
              (ow + mr - 1) / mr, cb);
+}
+
+/* Pad the cnt images of x (n0 on) into xp, or point xp at them where the padding is 0. */
+static an_status pad_input(an_dev *d, const an_conv_shape *s, cl_kernel pad, an_buf x,
+                           size_t n0, size_t cnt, an_buf ws, an_buf *xp) {
+    *xp = an_buf_at(x, n0 * s->c * s->h * s->w);
+    if (s->pad == 0) return AN_OK;
+    cl_uint xo = (cl_uint)xp->off, wo = (cl_uint)ws.off;
+    AN_TRY(OP_ARGS(pad, OP_VAL(xp->mem), OP_VAL(xo), OP_VAL(ws.mem), OP_VAL(wo)));
+    size_t gws[2] = {(size_t)s->c, cnt};
+    *xp = ws;
+    return an_launch(d, pad, 2, gws, NULL);
 }
 
 an_status an_conv_tile_forward(an_dev *d, const an_conv_shape *s, an_buf w, an_buf x, an_buf y,
@@ -87,7 +102,7 @@ an_status an_conv_tile_forward(an_dev *d, const an_conv_shape *s, an_buf w, an_b
     AN_TRY(op_check_buf_fits("conv", "workspace", ws, ws_floats));
     char opts[320];
     int mr = run_length(an_conv_ow(s)), segs = (an_conv_ow(s) + mr - 1) / mr;
-    build_opts(s, mr, opts, sizeof opts);
+    build_opts(s, mr, TILE_NV, opts, sizeof opts);
     cl_kernel pack, pad, fwd;
     AN_TRY(an_kernel(d, "conv_tile", opts, "conv_tile_pack", &pack));
     AN_TRY(an_kernel(d, "conv_tile", opts, "conv_tile_pad", &pad));
@@ -110,16 +125,9 @@ an_status an_conv_tile_forward(an_dev *d, const an_conv_shape *s, an_buf w, an_b
     an_buf xp = an_buf_at(ws, pf);
     for (size_t n0 = 0; n0 < (size_t)s->n; n0 += nb) {
         size_t cnt = (size_t)s->n - n0 < nb ? (size_t)s->n - n0 : nb;
-        an_buf xc = an_buf_at(x, n0 * s->c * hw);
-        size_t x_img = (size_t)s->c * hw;
-        if (per) {
-            cl_uint xo = (cl_uint)xc.off, xpo = (cl_uint)xp.off;
-            AN_TRY(OP_ARGS(pad, OP_VAL(xc.mem), OP_VAL(xo), OP_VAL(xp.mem), OP_VAL(xpo)));
-            size_t gws[2] = {(size_t)s->c, cnt};
-            AN_TRY(an_launch(d, pad, 2, gws, NULL));
-            xc = xp;
-            x_img = (size_t)s->c * hpwp;
-        }
+        an_buf xc;
+        AN_TRY(pad_input(d, s, pad, x, n0, cnt, xp, &xc));
+        size_t x_img = (size_t)s->c * (per ? hpwp : hw);
         size_t tiles = (size_t)an_conv_oh(s) * segs;
         size_t lws[3] = {tiles < TILE_GROUP ? tiles : TILE_GROUP, 1, 1};
         size_t gws[3] = {an_round_up(tiles, lws[0]), panels, cnt};
@@ -132,6 +140,89 @@ an_status an_conv_tile_forward(an_dev *d, const an_conv_shape *s, an_buf w, an_b
                            OP_VAL(xc.mem), OP_VAL(xo), OP_VAL(xbs), OP_VAL(y.mem), OP_VAL(yo),
                            OP_VAL(ybs)));
             AN_TRY(an_launch(d, fwd, 3, gws, lws));
+        }
+    }
+    return AN_OK;
+}
+
+/* The weight gradient's accumulators: a row of KW taps by NV float16 of channels, within 28 of
+ * AVX-512's 32 registers; 64 channels where they fill whole panels of the group, else 32. */
+static int dw_vectors(const an_conv_shape *s) {
+    int kg = s->k / s->groups;
+    return s->kw * 4 <= 28 && kg % 64 == 0 ? 4 : 2;
+}
+
+/* Where a row of taps fills at least 16 accumulators: fewer (3x3 kernels: 12) cannot cover the
+ * FMAs' latency, and there the tiled gradient lost to the GEMM's (`alexnet tune --train`). */
+int an_conv_tile_dw_runs(const an_dev *d, const an_conv_shape *s) {
+    return an_conv_tile_runs(d) && s->kw * 2 <= 28 && s->kw * dw_vectors(s) >= 16;
+}
+
+/* Floats per image of the weight gradient's workspace: its padded input, dy transposed and (at
+ * most) a run's partial sums of a group's weights. */
+static size_t dw_per_image(const an_conv_shape *s) {
+    return padded_per_image(s) + (size_t)s->k * an_conv_oh(s) * an_conv_ow(s) +
+           (size_t)(s->k / s->groups) * rows_of(s);
+}
+
+size_t an_conv_tile_dw_min_workspace_floats(const an_conv_shape *s) {
+    return dw_per_image(s) + TILE_DW_SLACK;
+}
+
+an_status an_conv_tile_backward_weights(an_dev *d, const an_conv_shape *s, an_buf x, an_buf dy,
+                                        an_buf dw, an_buf ws, size_t ws_floats) {
+    if (!an_conv_tile_dw_runs(d, s))
+        return an_error(AN_ERR_UNSUPPORTED, "conv: the tiled weight gradient needs a CPU device "
+                        "with 16-float vectors and a kernel at most 14 wide (%s, %d)",
+                        d->info.name, s->kw);
+    size_t per = dw_per_image(s), pad = padded_per_image(s);
+    if (ws_floats < per + TILE_DW_SLACK)
+        return an_error(AN_ERR_INVALID_ARG, "conv: workspace of %zu floats is smaller than the "
+                        "tiled weight gradient's least, %zu", ws_floats, per + TILE_DW_SLACK);
+    AN_TRY(op_check_buf_fits("conv", "workspace", ws, ws_floats));
+    int nv = dw_vectors(s), nr = 16 * nv;
+    char opts[320];
+    build_opts(s, 1, nv, opts, sizeof opts);
+    cl_kernel kpad, kt, kdw, ksum;
+    AN_TRY(an_kernel(d, "conv_tile", opts, "conv_tile_pad", &kpad));
+    AN_TRY(an_kernel(d, "conv_tile", opts, "conv_tile_dy_t", &kt));
+    AN_TRY(an_kernel(d, "conv_tile", opts, "conv_tile_dw", &kdw));
+    AN_TRY(an_kernel(d, "conv_tile", opts, "conv_tile_dw_sum", &ksum));
+    size_t nb = (ws_floats - TILE_DW_SLACK) / per, ohw = (size_t)an_conv_oh(s) * an_conv_ow(s);
+    if (nb > (size_t)s->n) nb = (size_t)s->n;
+    size_t kg = (size_t)(s->k / s->groups), cg = (size_t)(s->c / s->groups), rows = rows_of(s);
+    size_t chan = pad ? (size_t)(s->h + 2 * s->pad) * (s->w + 2 * s->pad) : (size_t)s->h * s->w;
+    /* images per run: a group's dyt rows of a run within TILE_DW_RUN_BYTES */
+    size_t ipw = TILE_DW_RUN_BYTES / (ohw * (size_t)nr * sizeof(float));
+    if (ipw < 1) ipw = 1;
+    an_buf dyt = an_buf_at(ws, nb * pad);
+    an_buf part = an_buf_at(dyt, nb * s->k * ohw + TILE_DW_SLACK);
+    for (size_t n0 = 0; n0 < (size_t)s->n; n0 += nb) {
+        size_t cnt = (size_t)s->n - n0 < nb ? (size_t)s->n - n0 : nb, runs = (cnt + ipw - 1) / ipw;
+        an_buf xc, dc = an_buf_at(dy, n0 * s->k * ohw);
+        AN_TRY(pad_input(d, s, kpad, x, n0, cnt, ws, &xc));
+        cl_uint dyo = (cl_uint)dc.off, dto = (cl_uint)dyt.off;
+        AN_TRY(OP_ARGS(kt, OP_VAL(dc.mem), OP_VAL(dyo), OP_VAL(dyt.mem), OP_VAL(dto)));
+        size_t tg[2] = {ohw, cnt};
+        AN_TRY(an_launch(d, kt, 2, tg, NULL));
+        cl_uint m_ = (cl_uint)kg, k_ = (cl_uint)s->k, imgs = (cl_uint)cnt, ipw_ = (cl_uint)ipw;
+        cl_uint runs_ = (cl_uint)runs, po = (cl_uint)part.off;
+        float beta = n0 == 0 ? 0.0f : 1.0f;
+        cl_ulong xbs = (cl_ulong)s->c * chan;
+        for (int gi = 0; gi < s->groups; gi++) {
+            cl_uint xo = (cl_uint)(xc.off + gi * cg * chan), dgo = (cl_uint)(dyt.off + gi * kg);
+            cl_uint wo = (cl_uint)(dw.off + gi * kg * rows);
+            AN_TRY(OP_ARGS(kdw, OP_VAL(m_), OP_VAL(k_), OP_VAL(imgs), OP_VAL(ipw_),
+                           OP_VAL(xc.mem), OP_VAL(xo), OP_VAL(xbs), OP_VAL(dyt.mem), OP_VAL(dgo),
+                           OP_VAL(part.mem), OP_VAL(po)));
+            size_t gws[3] = {cg * s->kh, (kg + nr - 1) / nr, runs}, lws[3] = {1, 1, 1};
+            lws[0] = gws[0] < TILE_DW_GROUP ? gws[0] : TILE_DW_GROUP;
+            gws[0] = an_round_up(gws[0], lws[0]);
+            AN_TRY(an_launch(d, kdw, 3, gws, lws));
+            AN_TRY(OP_ARGS(ksum, OP_VAL(m_), OP_VAL(runs_), OP_VAL(beta), OP_VAL(part.mem),
+                           OP_VAL(po), OP_VAL(dw.mem), OP_VAL(wo)));
+            size_t sg[1] = {kg * rows};
+            AN_TRY(an_launch(d, ksum, 1, sg, NULL));
         }
     }
     return AN_OK;
