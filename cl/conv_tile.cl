@@ -1,14 +1,17 @@
-/* cl/conv_tile.cl - the convolution's forward as a register-tiled product that reads its input in
- * place, for CPU devices (host/ops/conv_tile.c): no column matrix, no copy of it.
+/* cl/conv_tile.cl - the convolution's forward and weight gradient as register-tiled products
+ * that read their input in place, for CPU devices (host/ops/conv_tile.c): no column matrix, no
+ * copy of it.
  *
  * y[k][p] = sum over rows r = (c * KH + u) * KW + v of w[k][r] * xp[c][i * S + u][j * S + v],
  * p = i * OW + j, xp the input padded (CV_HP x CV_WP per channel; the input itself when the
  * padding is 0). A work-item holds an MR x NR tile: MR output pixels (a run of one output row)
- * by NR = 16 * NV output channels, MR x NV float16 accumulators. Per row r it loads NV float16 of the packed filters
- * (conv_tile_pack: the NR channels of its panel side by side) and broadcasts each of its MR
- * pixels' input value into NV FMAs: the same instructions as gemm_tile's inner loop, with the
- * pixels read where they lie, at any stride. Sums run in blocks of CV_CB channels (at most 512
- * rows), added to the accumulators at each block's end, as gemm_tile's blocks of KC are.
+ * by NR = 16 * NV output channels, MR x NV float16 accumulators. Per row r it loads NV float16
+ * of the packed filters (conv_tile_pack: the NR channels of its panel side by side) and
+ * broadcasts each of its MR pixels' input value into NV FMAs: the same instructions as
+ * gemm_tile's inner loop, with the pixels read where they lie, at any stride. Sums run in blocks
+ * of CV_CB channels (at most 512 rows), added to the accumulators at each block's end, as
+ * gemm_tile's blocks of KC are. The weight gradient (conv_tile_dw) turns the same tile around:
+ * a row of taps by NR output channels, summed over the pixels.
  *
  * Built with MR, NV and the shape: CV_C input channels, CV_CG of them per group, CV_H, CV_W,
  * CV_P, CV_HP, CV_WP, CV_KH, CV_KW, CV_S, CV_OH, CV_OW, CV_SEGS (runs of MR pixels per output

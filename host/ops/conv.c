@@ -293,7 +293,7 @@ static an_status implicit_backward_data(an_dev *d, const an_conv_shape *s, an_bu
 
 /* im2col's forward (dx == 0: the columns of x, then y = W col per group) and data gradient (dx:
  * col = W^T dy per group, then col2im into dx), chunk by chunk: in is x or dy, out y or dx.
- * Where the GEMM gathers the columns, gathered_forward and implicit_backward_data instead. */
+ * Where columns are not to be stored, gathered_forward and implicit_backward_data instead. */
 static an_status im2col_pass(an_dev *d, const an_conv_shape *s, int dx, an_buf w, an_buf in,
                              an_buf out, an_buf ws, size_t ws_floats) {
     int gather;
@@ -357,8 +357,8 @@ an_status an_conv_forward(an_dev *d, const an_conv_shape *s, an_conv_algo a, an_
 }
 
 /* im2col's weight gradient: the tiled kernel (conv_tile.h) where it runs, the workspace holds
- * an image's need and columns are not to be stored (ALEXNET_IM2COL), else per chunk of images the transposed columns, dy with its channels
- * first and one GEMM per group. */
+ * an image's need and columns are not to be stored (ALEXNET_IM2COL); else per chunk of images
+ * the transposed columns, dy with its channels first and one GEMM per group. */
 static an_status backward_weights_im2col(an_dev *d, const an_conv_shape *s, an_buf x, an_buf dy,
                                          an_buf dw, an_buf ws, size_t ws_floats) {
     int gather;

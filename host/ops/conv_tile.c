@@ -1,7 +1,9 @@
-/* host/ops/conv_tile.c - launchers of cl/conv_tile.cl (see conv_tile.h): per call the filters
- * are packed into panels of NR output channels, then, chunk by chunk of images, the input is
- * padded into the workspace (unless the padding is 0) and conv_tile_forward runs once per
- * group over all of the chunk's images. */
+/* host/ops/conv_tile.c - launchers of cl/conv_tile.cl (see conv_tile.h). Forward: per call the
+ * filters are packed into panels of NR output channels, then, chunk by chunk of images, the
+ * input is padded into the workspace (unless the padding is 0) and conv_tile_forward runs once
+ * per group over all of the chunk's images. Weight gradient: per chunk the input padded and dy
+ * transposed into the workspace, then per group conv_tile_dw's partial sums per run of images
+ * and conv_tile_dw_sum adding them into dw. */
 #include "ops/conv_tile.h"
 
 #include <stdio.h>

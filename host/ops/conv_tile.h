@@ -1,5 +1,6 @@
-/* host/ops/conv_tile.h - the convolution's forward as a register-tiled product that reads its
- * input in place (cl/conv_tile.cl), for CPU devices: the im2col algorithm's forward there. */
+/* host/ops/conv_tile.h - the convolution's forward and weight gradient as register-tiled
+ * products that read the input in place (cl/conv_tile.cl), for CPU devices: the im2col
+ * algorithm's forward, stride-1 data gradient and wide kernels' weight gradient there. */
 #ifndef AN_OPS_CONV_TILE_H
 #define AN_OPS_CONV_TILE_H
 
