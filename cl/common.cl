@@ -18,13 +18,17 @@
 #define SH_OW sh.sa
 #define SH_NB sh.sb
 
-/* Horizontal sums of a vector, halving it at each step (the GEMM and GEMV kernels' order). */
-static inline float an_hsum4(float4 v) {
+/* Horizontal sums of a vector, halving it at each step (the GEMM and GEMV kernels' order).
+ * Marked unused: PoCL builds with -Dinline=, which turns `static inline` into `static`, and every
+ * file that includes these without calling them then warned of an unused function. */
+__attribute__((unused)) static inline float an_hsum4(float4 v) {
     float2 c = v.lo + v.hi;
     return c.x + c.y;
 }
-static inline float an_hsum8(float8 v) { return an_hsum4(v.lo + v.hi); }
-static inline float an_hsum16(float16 v) { return an_hsum8(v.lo + v.hi); }
+__attribute__((unused)) static inline float an_hsum8(float8 v) { return an_hsum4(v.lo + v.hi); }
+__attribute__((unused)) static inline float an_hsum16(float16 v) {
+    return an_hsum8(v.lo + v.hi);
+}
 
 /* x[off + i] = value for i < n. Used to zero gradients and to poison outputs in tests. */
 __kernel void an_fill(__global float *x, uint off, uint n, float value) {
