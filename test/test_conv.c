@@ -178,6 +178,10 @@ int main(int argc, char **argv) {
     /* wide kernels: the tiled weight gradient (a part-filled panel of channels; stride 2) */
     run((an_conv_shape){3, 3, 9, 10, 5, 3, 8, 1, 1, 1}, 1, 1, seed += 10);
     run((an_conv_shape){2, 2, 12, 11, 4, 2, 9, 2, 1, 1}, 0, 1, seed += 10);
+    /* few filter rows, whole panels of 64 channels: the tiled forward's 64-channel tiles (a run
+     * of 5 pixels at stride 4, as owt's conv1; two runs of 6 and two panels) */
+    run((an_conv_shape){1, 3, 23, 23, 64, 11, 11, 4, 2, 1}, 1, 1, seed += 10);
+    run((an_conv_shape){2, 8, 12, 12, 128, 3, 3, 1, 1, 1}, 0, 2, seed += 10);
     if (!small) {
         run((an_conv_shape){1, 3, 23, 23, 4, 11, 11, 4, 2, 1}, 1, 1, seed += 10); /* owt conv1 */
         run((an_conv_shape){4, 16, 17, 15, 20, 4, 3, 2, 1, 4}, 1, 2, seed += 10);

@@ -15,7 +15,10 @@
 #define TILE_MR_MIN 6                  /* output pixels per work-item, at least */
 #define TILE_MR_MAX 13                 /* and at most (MR x NV accumulators in 32 registers) */
 #define TILE_NV 2                      /* float16 of output channels per work-item */
-#define TILE_NR (16 * TILE_NV)
+#define TILE_NV_WIDE 4                 /* or, where the filters are few (TILE_WIDE_ROWS), this */
+#define TILE_MR_WIDE_MIN 4             /* with this many pixels */
+#define TILE_MR_WIDE 6                 /* to this many */
+#define TILE_WIDE_ROWS 512             /* rows of a group's filters that allow TILE_NV_WIDE */
 #define TILE_ROWS 512                  /* rows of a block of the sums, at most */
 #define TILE_GROUP 16                  /* pixel tiles per work-group, sharing a filter panel */
 #define TILE_DW_GROUP 64               /* tap rows per work-group of the weight gradient */
@@ -31,31 +34,17 @@ static size_t rows_of(const an_conv_shape *s) {
     return (size_t)(s->c / s->groups) * s->kh * s->kw;
 }
 
-/* Floats of the packed filters: per group, panels of TILE_NR channels. */
-static size_t packed_floats(const an_conv_shape *s) {
-    size_t kg = (size_t)(s->k / s->groups), panels = (kg + TILE_NR - 1) / TILE_NR;
-    return (size_t)s->groups * panels * TILE_NR * rows_of(s);
-}
-
 static size_t padded_per_image(const an_conv_shape *s) {
     if (s->pad == 0) return 0;
     return (size_t)s->c * (s->h + 2 * s->pad) * (s->w + 2 * s->pad);
 }
 
-size_t an_conv_tile_workspace_floats(const an_conv_shape *s) {
-    size_t per = padded_per_image(s), nb = per ? TILE_WS_CAP / per : 0;
-    if (per && nb < 1) nb = 1;
-    if (nb > (size_t)s->n) nb = (size_t)s->n;
-    return packed_floats(s) + nb * per;
-}
-
-/* Pixels per work-item: a run of an output row, TILE_MR_MIN..TILE_MR_MAX of them, the length
- * that covers the row with the fewest pixels computed twice (then the longest); the whole row
- * when it is shorter. */
-static int run_length(int ow) {
-    if (ow <= TILE_MR_MIN) return ow;
-    int best = TILE_MR_MIN, waste = -1;
-    for (int mr = TILE_MR_MIN; mr <= TILE_MR_MAX && mr <= ow; mr++) {
+/* Pixels per work-item: a run of an output row, lo..hi of them, the length that covers the row
+ * with the fewest pixels computed twice (then the longest); the whole row when it is shorter. */
+static int run_length(int ow, int lo, int hi) {
+    if (ow <= lo) return ow;
+    int best = lo, waste = -1;
+    for (int mr = lo; mr <= hi && mr <= ow; mr++) {
         int wst = (ow + mr - 1) / mr * mr - ow;
         if (waste < 0 || wst <= waste) {
             best = mr;
@@ -63,6 +52,37 @@ static int run_length(int ow) {
         }
     }
     return best;
+}
+
+/* The forward's channels per work-item, in float16: 64 channels by up to TILE_MR_WIDE pixels
+ * where the group's filters have at most TILE_WIDE_ROWS rows (a 64-channel panel within 128
+ * KB), its channels fill whole panels and such runs cover the output row exactly; else 32
+ * channels by up to TILE_MR_MAX pixels. Each input value then feeds 4 FMAs rather than 2:
+ * alexnet-owt's conv1 (363 rows, 55 = 11 x 5 pixels per row) ran 0.84x as long (`tools/
+ * bench_ab.py`, batch 32, docs/BENCH.md); conv2 (1600 rows) ran 1.3x as long with 64. */
+static int fwd_nv(const an_conv_shape *s) {
+    int ow = an_conv_ow(s), mr = run_length(ow, TILE_MR_WIDE_MIN, TILE_MR_WIDE);
+    return rows_of(s) <= TILE_WIDE_ROWS && (s->k / s->groups) % 64 == 0 && ow % mr == 0
+               ? TILE_NV_WIDE
+               : TILE_NV;
+}
+
+static int fwd_mr(const an_conv_shape *s) {
+    return fwd_nv(s) == TILE_NV_WIDE ? run_length(an_conv_ow(s), TILE_MR_WIDE_MIN, TILE_MR_WIDE)
+                                     : run_length(an_conv_ow(s), TILE_MR_MIN, TILE_MR_MAX);
+}
+
+/* Floats of the packed filters: per group, panels of 16 x fwd_nv channels. */
+static size_t packed_floats(const an_conv_shape *s) {
+    size_t nr = 16 * (size_t)fwd_nv(s), kg = (size_t)(s->k / s->groups);
+    return (size_t)s->groups * (kg + nr - 1) / nr * nr * rows_of(s);
+}
+
+size_t an_conv_tile_workspace_floats(const an_conv_shape *s) {
+    size_t per = padded_per_image(s), nb = per ? TILE_WS_CAP / per : 0;
+    if (per && nb < 1) nb = 1;
+    if (nb > (size_t)s->n) nb = (size_t)s->n;
+    return packed_floats(s) + nb * per;
 }
 
 size_t an_conv_tile_min_workspace_floats(const an_conv_shape *s) {
@@ -103,21 +123,21 @@ an_status an_conv_tile_forward(an_dev *d, const an_conv_shape *s, an_buf w, an_b
                         ws_floats, pf + per);
     AN_TRY(op_check_buf_fits("conv", "workspace", ws, ws_floats));
     char opts[320];
-    int mr = run_length(an_conv_ow(s)), segs = (an_conv_ow(s) + mr - 1) / mr;
-    build_opts(s, mr, TILE_NV, opts, sizeof opts);
+    int mr = fwd_mr(s), segs = (an_conv_ow(s) + mr - 1) / mr;
+    build_opts(s, mr, fwd_nv(s), opts, sizeof opts);
     cl_kernel pack, pad, fwd;
     AN_TRY(an_kernel(d, "conv_tile", opts, "conv_tile_pack", &pack));
     AN_TRY(an_kernel(d, "conv_tile", opts, "conv_tile_pad", &pad));
     AN_TRY(an_kernel(d, "conv_tile", opts, "conv_tile_forward", &fwd));
-    size_t kg = (size_t)(s->k / s->groups), rows = rows_of(s), panels = (kg + TILE_NR - 1) /
-                                                                        TILE_NR;
+    size_t nr = 16 * (size_t)fwd_nv(s), kg = (size_t)(s->k / s->groups), rows = rows_of(s);
+    size_t panels = (kg + nr - 1) / nr;
     size_t cg = (size_t)(s->c / s->groups), hw = (size_t)s->h * s->w;
     size_t hpwp = (size_t)(s->h + 2 * s->pad) * (s->w + 2 * s->pad);
     size_t n_out = (size_t)an_conv_oh(s) * an_conv_ow(s);
     cl_uint m_ = (cl_uint)kg;
     for (int gi = 0; gi < s->groups; gi++) {
         cl_uint wo = (cl_uint)(w.off + gi * kg * rows), po = (cl_uint)(ws.off + gi * panels *
-                                                                        TILE_NR * rows);
+                                                                        nr * rows);
         AN_TRY(OP_ARGS(pack, OP_VAL(m_), OP_VAL(w.mem), OP_VAL(wo), OP_VAL(ws.mem), OP_VAL(po)));
         size_t gws[2] = {rows, panels};
         AN_TRY(an_launch(d, pack, 2, gws, NULL));
@@ -134,7 +154,7 @@ an_status an_conv_tile_forward(an_dev *d, const an_conv_shape *s, an_buf w, an_b
         size_t lws[3] = {tiles < TILE_GROUP ? tiles : TILE_GROUP, 1, 1};
         size_t gws[3] = {an_round_up(tiles, lws[0]), panels, cnt};
         for (int gi = 0; gi < s->groups; gi++) {
-            cl_uint po = (cl_uint)(ws.off + gi * panels * TILE_NR * rows);
+            cl_uint po = (cl_uint)(ws.off + gi * panels * nr * rows);
             cl_uint xo = (cl_uint)(xc.off + gi * cg * (per ? hpwp : hw));
             cl_uint yo = (cl_uint)(y.off + n0 * s->k * n_out + gi * kg * n_out);
             cl_ulong xbs = x_img, ybs = (cl_ulong)s->k * n_out;
