@@ -6,9 +6,9 @@
  * on one device, through the host on two). It allocates no gradients, momentum or argmax,
  * its memory stays within a bound computed here from the net's shapes, and every training call
  * on it is refused with a clear error.
- * With ALGO (e.g. winograd) the inference model runs its convolutions so (a Winograd forward keeps
- * its filters' transform between forwards), and after the rounds both models are given new
- * weights, which the next forward must use.
+ * With ALGO (e.g. winograd) the inference model runs its convolutions so. A Winograd forward keeps
+ * its filters' transform between forwards, and a tiled one (im2col on a CPU device) its packed
+ * filters: after four rounds both models are given new weights, which the next forwards must use.
  * usage: test_model_infer NET BATCH [BOUND [ALGO]]  (BOUND: check total <= BOUND x (parameters +
  * the two largest activations), for a net whose parameters dominate; 0: no check) */
 #include <stdlib.h>
@@ -123,7 +123,7 @@ int main(int argc, char **argv) {
         CHECK(memcmp(wa, wb, W * sizeof *wa) == 0, "%d device(s): parameters loaded from %s",
               ndev, path);
 
-        for (int round = 0; round < (algo ? 6 : 4); round++) {
+        for (int round = 0; round < 6; round++) {
             int n = round == 1 && batch > 1 ? batch - 1 : batch;
             int with_labels = round >= 2 && round < 4;
             if (round == 4) { /* new weights for both models: the next forwards use them */

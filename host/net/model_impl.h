@@ -21,8 +21,9 @@ typedef struct mtower {
     an_conv_choice conv[AN_TUNE_DIRS];   /* a conv layer's algorithm per direction */
     an_tune_source conv_src[AN_TUNE_DIRS];
     int gathers;                /* it reads a gathered input (over the fwd links) */
-    cl_mem wino_u;              /* inference, Winograd forward: its filters' transform, */
-    uint32_t wino_gen;          /* made from the parameters of this an_model.params_gen */
+    cl_mem prep_w;              /* inference, a conv layer's filters as its forward reads them: */
+    uint32_t prep_gen;          /* Winograd's transform or the tiled forward's packed panels,
+                                 * made from the parameters of this an_model.params_gen */
     size_t out_floats, gather_floats;
 } mtower;
 

@@ -6,6 +6,7 @@
 #include "net/model_impl.h"
 #include "ops/activation.h"
 #include "ops/concat.h"
+#include "ops/conv_tile.h"
 #include "ops/conv_winograd.h"
 #include "ops/dropout.h"
 #include "ops/gemm.h"
@@ -154,13 +155,17 @@ static an_status forward_op(an_model *m, int i, int t) {
     case AN_LAYER_CONV: {
         an_conv_shape s = an_model_conv_shape(m, i, m->n);
         an_buf ws = {md->ws, 0}, b = bias_to_pool(m, i, t) ? (an_buf){NULL, 0} : mt->b;
-        if (mt->wino_u) {
-            an_buf u = {mt->wino_u, 0};
-            if (mt->wino_gen != m->params_gen) {
-                AN_TRY(an_conv_winograd_transform_filters(
-                    d, &s, an_conv_winograd_tile(mt->conv[AN_TUNE_FORWARD].algo), mt->w, u));
-                mt->wino_gen = m->params_gen;
+        if (mt->prep_w) {
+            an_buf u = {mt->prep_w, 0};
+            int tile = an_conv_winograd_tile(mt->conv[AN_TUNE_FORWARD].algo);
+            if (mt->prep_gen != m->params_gen) {
+                if (tile >= 0)
+                    AN_TRY(an_conv_winograd_transform_filters(d, &s, tile, mt->w, u));
+                else
+                    AN_TRY(an_conv_tile_pack_filters(d, &s, mt->w, u));
+                mt->prep_gen = m->params_gen;
             }
+            if (tile < 0) return an_conv_forward_packed(d, &s, u, mt->in, b, y, ws, md->ws_floats);
             return an_conv_forward_choice_transformed(d, &s, mt->conv[AN_TUNE_FORWARD], mt->in, u,
                                                       b, y, ws, md->ws_floats);
         }

@@ -340,6 +340,23 @@ static an_status forward_direct(an_dev *d, const an_conv_shape *s, an_buf x, an_
     return an_launch(d, k, 3, gws, lws);
 }
 
+int an_conv_forward_tiled(const an_dev *d, const an_conv_shape *s, an_conv_algo a) {
+    int gather = 0;
+    if (an_conv_algo_resolve(d, s, a) != AN_CONV_IM2COL || im2col_gathers(d, s, &gather) != AN_OK)
+        return 0;
+    return gather && an_conv_tile_runs(d);
+}
+
+an_status an_conv_forward_packed(an_dev *d, const an_conv_shape *s, an_buf wp, an_buf x,
+                                 an_buf b, an_buf y, an_buf ws, size_t ws_floats) {
+    AN_TRY(an_conv_check(s));
+    AN_TRY(check_buf("input", x, x_floats(s)));
+    if (b.mem) AN_TRY(check_buf("bias", b, (size_t)s->k));
+    AN_TRY(check_buf("output", y, y_floats(s)));
+    AN_TRY(an_conv_tile_forward_packed(d, s, wp, x, y, ws, ws_floats));
+    return b.mem ? bias_add(d, s, b, y) : AN_OK;
+}
+
 an_status an_conv_forward(an_dev *d, const an_conv_shape *s, an_conv_algo a, an_buf x, an_buf w,
                           an_buf b, an_buf y, an_buf ws, size_t ws_floats) {
     AN_TRY(an_conv_check(s));

@@ -97,6 +97,14 @@ size_t an_conv_forward_workspace_floats(const an_dev *d, const an_conv_shape *s,
 an_status an_conv_forward(an_dev *d, const an_conv_shape *s, an_conv_algo a, an_buf x, an_buf w,
                           an_buf b, an_buf y, an_buf ws, size_t ws_floats);
 
+/* Whether algorithm a's forward runs the tiled kernel (im2col gathering its columns on a device
+ * where an_conv_tile_runs; conv_tile.h) with a workspace of an_conv_forward_workspace_floats;
+ * then an_conv_forward_packed gives its result, y = conv(x, w) + b, from the filters packed
+ * once by an_conv_tile_pack_filters (wp), with a workspace of at least one padded image. */
+int an_conv_forward_tiled(const an_dev *d, const an_conv_shape *s, an_conv_algo a);
+an_status an_conv_forward_packed(an_dev *d, const an_conv_shape *s, an_buf wp, an_buf x,
+                                 an_buf b, an_buf y, an_buf ws, size_t ws_floats);
+
 /* From dy = dL/dy: dx = dL/dx, dw = dL/dw, db = dL/db. Any of dx, dw, db with mem == NULL is
  * skipped (e.g. dx of the first layer). x is needed only for dw, w only for dx. */
 an_status an_conv_backward(an_dev *d, const an_conv_shape *s, an_conv_algo a, an_buf x, an_buf w,

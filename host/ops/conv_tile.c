@@ -111,6 +111,77 @@ static an_status pad_input(an_dev *d, const an_conv_shape *s, cl_kernel pad, an_
     return an_launch(d, pad, 2, gws, NULL);
 }
 
+size_t an_conv_tile_packed_floats(const an_conv_shape *s) { return packed_floats(s); }
+
+an_status an_conv_tile_pack_filters(an_dev *d, const an_conv_shape *s, an_buf w, an_buf wp) {
+    if (!an_conv_tile_runs(d))
+        return an_error(AN_ERR_UNSUPPORTED, "conv: the tiled forward needs a CPU device with "
+                        "16-float vectors (%s)", d->info.name);
+    AN_TRY(op_check_buf_fits("conv", "packed filters", wp, packed_floats(s)));
+    char opts[320];
+    build_opts(s, fwd_mr(s), fwd_nv(s), opts, sizeof opts);
+    cl_kernel pack;
+    AN_TRY(an_kernel(d, "conv_tile", opts, "conv_tile_pack", &pack));
+    size_t nr = 16 * (size_t)fwd_nv(s), kg = (size_t)(s->k / s->groups), rows = rows_of(s);
+    size_t panels = (kg + nr - 1) / nr;
+    cl_uint m_ = (cl_uint)kg;
+    for (int gi = 0; gi < s->groups; gi++) {
+        cl_uint wo = (cl_uint)(w.off + gi * kg * rows), po = (cl_uint)(wp.off + gi * panels *
+                                                                        nr * rows);
+        AN_TRY(OP_ARGS(pack, OP_VAL(m_), OP_VAL(w.mem), OP_VAL(wo), OP_VAL(wp.mem), OP_VAL(po)));
+        size_t gws[2] = {rows, panels};
+        AN_TRY(an_launch(d, pack, 2, gws, NULL));
+    }
+    return AN_OK;
+}
+
+an_status an_conv_tile_forward_packed(an_dev *d, const an_conv_shape *s, an_buf wp, an_buf x,
+                                      an_buf y, an_buf ws, size_t ws_floats) {
+    if (!an_conv_tile_runs(d))
+        return an_error(AN_ERR_UNSUPPORTED, "conv: the tiled forward needs a CPU device with "
+                        "16-float vectors (%s)", d->info.name);
+    size_t per = padded_per_image(s);
+    if (ws_floats < per)
+        return an_error(AN_ERR_INVALID_ARG, "conv: workspace of %zu floats is smaller than one "
+                        "padded image, %zu", ws_floats, per);
+    AN_TRY(op_check_buf_fits("conv", "packed filters", wp, packed_floats(s)));
+    if (per) AN_TRY(op_check_buf_fits("conv", "workspace", ws, ws_floats));
+    char opts[320];
+    int mr = fwd_mr(s), segs = (an_conv_ow(s) + mr - 1) / mr;
+    build_opts(s, mr, fwd_nv(s), opts, sizeof opts);
+    cl_kernel pad, fwd;
+    AN_TRY(an_kernel(d, "conv_tile", opts, "conv_tile_pad", &pad));
+    AN_TRY(an_kernel(d, "conv_tile", opts, "conv_tile_forward", &fwd));
+    size_t nr = 16 * (size_t)fwd_nv(s), kg = (size_t)(s->k / s->groups), rows = rows_of(s);
+    size_t panels = (kg + nr - 1) / nr;
+    size_t cg = (size_t)(s->c / s->groups), hw = (size_t)s->h * s->w;
+    size_t hpwp = (size_t)(s->h + 2 * s->pad) * (s->w + 2 * s->pad);
+    size_t n_out = (size_t)an_conv_oh(s) * an_conv_ow(s);
+    cl_uint m_ = (cl_uint)kg;
+    size_t nb = per ? ws_floats / per : (size_t)s->n;
+    if (nb > (size_t)s->n) nb = (size_t)s->n;
+    for (size_t n0 = 0; n0 < (size_t)s->n; n0 += nb) {
+        size_t cnt = (size_t)s->n - n0 < nb ? (size_t)s->n - n0 : nb;
+        an_buf xc;
+        AN_TRY(pad_input(d, s, pad, x, n0, cnt, ws, &xc));
+        size_t x_img = (size_t)s->c * (per ? hpwp : hw);
+        size_t tiles = (size_t)an_conv_oh(s) * segs;
+        size_t lws[3] = {tiles < TILE_GROUP ? tiles : TILE_GROUP, 1, 1};
+        size_t gws[3] = {an_round_up(tiles, lws[0]), panels, cnt};
+        for (int gi = 0; gi < s->groups; gi++) {
+            cl_uint po = (cl_uint)(wp.off + gi * panels * nr * rows);
+            cl_uint xo = (cl_uint)(xc.off + gi * cg * (per ? hpwp : hw));
+            cl_uint yo = (cl_uint)(y.off + n0 * s->k * n_out + gi * kg * n_out);
+            cl_ulong xbs = x_img, ybs = (cl_ulong)s->k * n_out;
+            AN_TRY(OP_ARGS(fwd, OP_VAL(m_), OP_VAL(wp.mem), OP_VAL(po),
+                           OP_VAL(xc.mem), OP_VAL(xo), OP_VAL(xbs), OP_VAL(y.mem), OP_VAL(yo),
+                           OP_VAL(ybs)));
+            AN_TRY(an_launch(d, fwd, 3, gws, lws));
+        }
+    }
+    return AN_OK;
+}
+
 an_status an_conv_tile_forward(an_dev *d, const an_conv_shape *s, an_buf w, an_buf x, an_buf y,
                                an_buf ws, size_t ws_floats) {
     if (!an_conv_tile_runs(d))
@@ -122,49 +193,8 @@ an_status an_conv_tile_forward(an_dev *d, const an_conv_shape *s, an_buf w, an_b
                         "tiled forward's least, %zu (see an_conv_tile_min_workspace_floats)",
                         ws_floats, pf + per);
     AN_TRY(op_check_buf_fits("conv", "workspace", ws, ws_floats));
-    char opts[320];
-    int mr = fwd_mr(s), segs = (an_conv_ow(s) + mr - 1) / mr;
-    build_opts(s, mr, fwd_nv(s), opts, sizeof opts);
-    cl_kernel pack, pad, fwd;
-    AN_TRY(an_kernel(d, "conv_tile", opts, "conv_tile_pack", &pack));
-    AN_TRY(an_kernel(d, "conv_tile", opts, "conv_tile_pad", &pad));
-    AN_TRY(an_kernel(d, "conv_tile", opts, "conv_tile_forward", &fwd));
-    size_t nr = 16 * (size_t)fwd_nv(s), kg = (size_t)(s->k / s->groups), rows = rows_of(s);
-    size_t panels = (kg + nr - 1) / nr;
-    size_t cg = (size_t)(s->c / s->groups), hw = (size_t)s->h * s->w;
-    size_t hpwp = (size_t)(s->h + 2 * s->pad) * (s->w + 2 * s->pad);
-    size_t n_out = (size_t)an_conv_oh(s) * an_conv_ow(s);
-    cl_uint m_ = (cl_uint)kg;
-    for (int gi = 0; gi < s->groups; gi++) {
-        cl_uint wo = (cl_uint)(w.off + gi * kg * rows), po = (cl_uint)(ws.off + gi * panels *
-                                                                        nr * rows);
-        AN_TRY(OP_ARGS(pack, OP_VAL(m_), OP_VAL(w.mem), OP_VAL(wo), OP_VAL(ws.mem), OP_VAL(po)));
-        size_t gws[2] = {rows, panels};
-        AN_TRY(an_launch(d, pack, 2, gws, NULL));
-    }
-    size_t nb = per ? (ws_floats - pf) / per : (size_t)s->n;
-    if (nb > (size_t)s->n) nb = (size_t)s->n;
-    an_buf xp = an_buf_at(ws, pf);
-    for (size_t n0 = 0; n0 < (size_t)s->n; n0 += nb) {
-        size_t cnt = (size_t)s->n - n0 < nb ? (size_t)s->n - n0 : nb;
-        an_buf xc;
-        AN_TRY(pad_input(d, s, pad, x, n0, cnt, xp, &xc));
-        size_t x_img = (size_t)s->c * (per ? hpwp : hw);
-        size_t tiles = (size_t)an_conv_oh(s) * segs;
-        size_t lws[3] = {tiles < TILE_GROUP ? tiles : TILE_GROUP, 1, 1};
-        size_t gws[3] = {an_round_up(tiles, lws[0]), panels, cnt};
-        for (int gi = 0; gi < s->groups; gi++) {
-            cl_uint po = (cl_uint)(ws.off + gi * panels * nr * rows);
-            cl_uint xo = (cl_uint)(xc.off + gi * cg * (per ? hpwp : hw));
-            cl_uint yo = (cl_uint)(y.off + n0 * s->k * n_out + gi * kg * n_out);
-            cl_ulong xbs = x_img, ybs = (cl_ulong)s->k * n_out;
-            AN_TRY(OP_ARGS(fwd, OP_VAL(m_), OP_VAL(ws.mem), OP_VAL(po),
-                           OP_VAL(xc.mem), OP_VAL(xo), OP_VAL(xbs), OP_VAL(y.mem), OP_VAL(yo),
-                           OP_VAL(ybs)));
-            AN_TRY(an_launch(d, fwd, 3, gws, lws));
-        }
-    }
-    return AN_OK;
+    AN_TRY(an_conv_tile_pack_filters(d, s, w, ws));
+    return an_conv_tile_forward_packed(d, s, ws, x, y, an_buf_at(ws, pf), ws_floats - pf);
 }
 
 /* The weight gradient's accumulators: a row of KW taps by NV float16 of channels, within 28 of
