@@ -27,6 +27,17 @@ static void compare(const char *name, const an_conv_shape *s, an_conv_algo a, an
     free(got);
 }
 
+/* ALEXNET_IM2COL = v (NULL: unset), once the queue is idle: PoCL's worker threads read the
+ * environment while they run kernels, and a setenv beside them crashed getenv under
+ * AddressSanitizer. */
+static void set_im2col(const char *v) {
+    CHECK_OK(an_finish(&dev));
+    if (v)
+        setenv("ALEXNET_IM2COL", v, 1);
+    else
+        unsetenv("ALEXNET_IM2COL");
+}
+
 /* Where im2col's forward does not store its columns (the packed path: the tiled forward, or
  * the GEMM gathering them where the workspace is too small for that), the other ways too. The
  * stored columns (ALEXNET_IM2COL=explicit) against the reference, forward and both gradients
@@ -49,17 +60,17 @@ static void explicit_forward(const an_conv_shape *s, conv_case *c, an_buf got, i
     an_buf bb = bias ? c->bb : none;
     CHECK(pw || fw == tw, "a forward that does not store its columns asks for %zu floats of "
           "workspace, not %zu", fw, tw);
-    setenv("ALEXNET_IM2COL", "explicit", 1);
+    set_im2col("explicit");
     fw = an_conv_forward_workspace_floats(&dev, s, AN_CONV_IM2COL);
     CHECK(fw == wsn, "the stored columns' forward asks for %zu floats, not %zu", fw, wsn);
     CHECK_OK(an_conv_forward(&dev, s, AN_CONV_IM2COL, c->bx, c->bw, bb, y, ws, wsn));
-    unsetenv("ALEXNET_IM2COL");
+    set_im2col(NULL);
     compare("forward, stored columns", s, AN_CONV_IM2COL, y, c->y, c->ny, c->fwd_terms);
     an_buf dx = dt_upload(&dev, NULL, c->nx), dw = dt_upload(&dev, NULL, c->nw);
-    setenv("ALEXNET_IM2COL", "explicit", 1);
+    set_im2col("explicit");
     CHECK_OK(an_conv_backward(&dev, s, AN_CONV_IM2COL, c->bx, c->bw, c->bdy, dx, dw, none, ws,
                               wsn));
-    unsetenv("ALEXNET_IM2COL");
+    set_im2col(NULL);
     compare("dx, stored columns", s, AN_CONV_IM2COL, dx, c->dx, c->nx, c->dx_terms);
     compare("dw, stored columns", s, AN_CONV_IM2COL, dw, c->dw, c->nw, c->dw_terms);
     DT_FREE(&dx.mem, &dw.mem);
@@ -138,13 +149,13 @@ static void test_bad_args(void) {
     an_buf x = dt_upload(&dev, h, 144), y = dt_upload(&dev, NULL, 144), w = dt_upload(&dev, h, 36),
            ws = dt_upload(&dev, NULL, 4);
     an_buf none = {NULL, 0};
-    setenv("ALEXNET_IM2COL", "explicit", 1);
+    set_im2col("explicit");
     CHECK(an_conv_forward(&dev, &s, AN_CONV_IM2COL, x, w, none, y, ws, 4) == AN_ERR_INVALID_ARG,
           "a workspace smaller than one image accepted for stored columns");
-    setenv("ALEXNET_IM2COL", "gathered", 1);
+    set_im2col("gathered");
     CHECK(an_conv_forward(&dev, &s, AN_CONV_IM2COL, x, w, none, y, ws, 4) == AN_ERR_INVALID_ARG,
           "ALEXNET_IM2COL=gathered accepted");
-    setenv("ALEXNET_IM2COL", "implicit", 1);
+    set_im2col("implicit");
     an_status want = an_gemm_cols_runs(&dev) ? AN_OK : AN_ERR_UNSUPPORTED;
     CHECK(an_conv_forward(&dev, &s, AN_CONV_IM2COL, x, w, none, y, ws, 4) == want,
           "ALEXNET_IM2COL=implicit: expected status %d (a gathering GEMM needs no workspace; "
@@ -152,7 +163,7 @@ static void test_bad_args(void) {
     an_buf nows = {NULL, 0};
     if (want == AN_OK)
         CHECK_OK(an_conv_forward(&dev, &s, AN_CONV_IM2COL, x, w, none, y, nows, 0));
-    unsetenv("ALEXNET_IM2COL");
+    set_im2col(NULL);
     CHECK(an_conv_forward(&dev, &s, AN_CONV_DIRECT, an_buf_at(x, 1), w, none, y, ws, 4) ==
               AN_ERR_INVALID_ARG, "an input past the end of its buffer accepted");
     DT_FREE(&x.mem, &y.mem, &w.mem, &ws.mem);
