@@ -1,5 +1,5 @@
 /* test/test_runtime.c - the runtime: device specs, kernel loader, build errors, the binary cache,
- * memory errors, copies, profiling and two devices in one context. */
+ * whole binaries only, memory errors, copies, profiling and two devices in one context. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -252,6 +252,40 @@ static void test_loader(const an_device_info *info, const char *tmp) {
     unsetenv("ALEXNET_KERNEL_DIR");
 }
 
+/* The binary cache takes only whole program binaries (an_program_binary_whole): a PoCL binary
+ * serialised while its program.bc was missing from PoCL's cache directory stopped the process
+ * at an assertion inside PoCL when it was loaded. */
+static void test_binary_whole(const an_device_info *info) {
+    an_dev d;
+    CHECK_OK(an_devs_open(info, 1, &d));
+    const char *src = "__kernel void k(__global float *x) { x[get_global_id(0)] *= 2.0f; }";
+    cl_int err;
+    cl_program p = clCreateProgramWithSource(d.ctx, 1, &src, NULL, &err);
+    CHECK(err == CL_SUCCESS && clBuildProgram(p, 1, &d.info.id, "", NULL, NULL) == CL_SUCCESS,
+          "a small program builds");
+    size_t len = 0;
+    CHECK(clGetProgramInfo(p, CL_PROGRAM_BINARY_SIZES, sizeof len, &len, NULL) == CL_SUCCESS &&
+              len > 0, "its binary's size");
+    unsigned char *bin = malloc(len), *c = malloc(len), *bins[1] = {bin};
+    CHECK(bin && c && clGetProgramInfo(p, CL_PROGRAM_BINARIES, sizeof bins, bins, NULL) ==
+                          CL_SUCCESS, "its binary");
+    CHECK(an_program_binary_whole(bin, len), "the program's own binary is whole (%zu bytes)", len);
+    /* PoCL 3.1's format 9: after the 77-byte header, the bytes of the cache directory's files */
+    if (len > 85 && memcmp(bin, "poclbin", 8) == 0 && bin[16] == 9) {
+        memcpy(c, bin, len);
+        memset(c + 77, 0, 8);
+        CHECK(!an_program_binary_whole(c, len), "a PoCL binary without program.bc refused");
+        CHECK(!an_program_binary_whole(bin, len / 2), "half a PoCL binary refused");
+        CHECK(!an_program_binary_whole(bin, len - 1), "a PoCL binary short of a byte refused");
+    }
+    unsigned char other[64] = "a binary of another vendor";
+    CHECK(an_program_binary_whole(other, sizeof other), "another vendor's binary taken as it is");
+    free(bin);
+    free(c);
+    clReleaseProgram(p);
+    an_devs_close(&d, 1);
+}
+
 static void test_memory_and_profile(const an_device_info *info) {
     an_dev d;
     CHECK_OK(an_devs_open(info, 1, &d));
@@ -313,6 +347,7 @@ int main(void) {
         char tmp[] = "/tmp/an_runtime_XXXXXX";
         CHECK(mkdtemp(tmp) != NULL, "mkdtemp");
         test_loader(&list[0], tmp);
+        test_binary_whole(&list[0]);
         test_memory_and_profile(&list[0]);
         test_two_devices(list, n);
         test_sub_devices(list, n);

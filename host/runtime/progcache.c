@@ -72,12 +72,62 @@ static an_status build_log_error(an_dev *d, cl_program prog, const char *file, c
     return s;
 }
 
+static uint64_t le_bytes(const unsigned char *p, int n) {
+    uint64_t v = 0;
+    for (int i = n - 1; i >= 0; i--) v = v << 8 | p[i];
+    return v;
+}
+
+/* Whether b[*at, end) is a run of serialised files, each a path and a content with uint32
+ * lengths before them, none empty; *at moves past them. */
+static int pocl_files_whole(const unsigned char *b, size_t *at, size_t end) {
+    while (*at < end)
+        for (int part = 0; part < 2; part++) {
+            if (end - *at < 4) return 0;
+            uint64_t n = le_bytes(b + *at, 4);
+            if (n == 0 || n > end - *at - 4) return 0;
+            *at += 4 + (size_t)n;
+        }
+    return 1;
+}
+
+#define POCL_BIN_V9_HEADER 77 /* id 8, device 8, version 4, kernels 4, flags 8, entries 4, hash 41 */
+
+int an_program_binary_whole(const unsigned char *b, size_t len) {
+    if (len < POCL_BIN_V9_HEADER || memcmp(b, "poclbin", 8) != 0 || le_bytes(b + 16, 4) != 9 ||
+        b[POCL_BIN_V9_HEADER - 1] != 0)
+        return 1;
+    uint64_t kernels = le_bytes(b + 20, 4), entries = le_bytes(b + 32, 4);
+    size_t at = POCL_BIN_V9_HEADER;
+    for (uint64_t e = 0; e < entries; e++) { /* files of the program's cache directory */
+        if (len - at < 8) return 0;
+        uint64_t bytes = le_bytes(b + at, 8);
+        at += 8;
+        if (bytes == 0 || bytes > len - at) return 0;
+        size_t end = at + (size_t)bytes;
+        if (!pocl_files_whole(b, &at, end) || at != end) return 0;
+    }
+    for (uint64_t k = 0; k < kernels; k++) { /* metadata, then the kernel's cache files */
+        if (len - at < 16) return 0;
+        uint64_t size = le_bytes(b + at, 8), files = le_bytes(b + at + 8, 8);
+        if (size > len - at || files > size) return 0;
+        size_t f = at + (size_t)(size - files), end = at + (size_t)size;
+        if (!pocl_files_whole(b, &f, end) || f != end) return 0;
+        at = end;
+    }
+    return at == len;
+}
+
 /* Try the disk cache; on any doubt return NULL and let the caller build from source. */
 static cl_program load_cached(an_dev *d, an_hash128 key, const char *opts) {
     unsigned char *bin = NULL;
     size_t len = 0;
     if (an_binary_cache_read(key, &bin, &len) != AN_OK) {
         an_error_clear();
+        return NULL;
+    }
+    if (!an_program_binary_whole(bin, len)) { /* rebuilt, and the entry rewritten */
+        free(bin);
         return NULL;
     }
     cl_int bstatus = CL_SUCCESS, err;
@@ -105,7 +155,8 @@ static void store_cached(an_dev *d, cl_program prog, an_hash128 key) {
     if (!bin) return;
     unsigned char *bins[1] = {bin};
     (void)d;
-    if (clGetProgramInfo(prog, CL_PROGRAM_BINARIES, sizeof bins, bins, NULL) == CL_SUCCESS)
+    if (clGetProgramInfo(prog, CL_PROGRAM_BINARIES, sizeof bins, bins, NULL) == CL_SUCCESS &&
+        an_program_binary_whole(bin, len))
         an_binary_cache_write(key, bin, len);
     an_error_clear();
     free(bin);

@@ -27,6 +27,15 @@ const char *an_kernel_cache_dir(char *buf, size_t cap);
  * host/ops/tune.h, lives there too); NULL when no home is known. */
 const char *an_cache_root(char *buf, size_t cap);
 
+/* Whether a program binary holds every file it should. PoCL 3.1 (binary format 9: a header,
+ * the files of the program's cache directory, then per kernel its metadata and cache files)
+ * reads those files back from its own cache directory as it serialises a program, and where
+ * another process sharing that directory had not yet written one, the binary came out without
+ * it: loading it later stopped the process at an assertion inside PoCL (CI, tests in
+ * parallel). The cache neither stores nor loads such a binary. Other binaries, and other PoCL
+ * formats, are taken as they are. */
+int an_program_binary_whole(const unsigned char *bin, size_t len);
+
 /* Read a cached binary for key into *bin (malloc'ed); AN_ERR_NOT_FOUND when absent or not
  * trustworthy (corrupt, truncated, other key). */
 an_status an_binary_cache_read(an_hash128 key, unsigned char **bin, size_t *len);
