@@ -223,11 +223,11 @@ static an_status setup_tower(an_model *m, int i, int t) {
         an_conv_algo fa = mt->conv[AN_TUNE_FORWARD].algo;
         int tile = an_conv_winograd_tile(fa);
         size_t pf = 0;
-        if (tile >= 0)
+        if (!train && tile >= 0)
             pf = an_conv_winograd_filter_floats(&s, tile);
-        else if (an_conv_forward_tiled(d, &s, fa))
+        else if (!train && an_conv_forward_tiled(d, &s, fa))
             pf = an_conv_tile_packed_floats(&s);
-        if (!train && pf) {
+        if (pf) {
             AN_TRY(alloc_named(d, md, &md->mem.other, tile >= 0 ? "transformed filters" :
                                "packed filters", l->name, t, pf, &mt->prep_w));
             mt->prep_gen = m->params_gen - 1;

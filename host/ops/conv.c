@@ -248,11 +248,17 @@ static an_status im2col_gathers(const an_dev *d, const an_conv_shape *s, int *ye
     return AN_OK;
 }
 
-size_t an_conv_forward_workspace_floats(const an_dev *d, const an_conv_shape *s, an_conv_algo a) {
+/* Whether algorithm a's forward is im2col's that stores no columns (0 for a bad ALEXNET_IM2COL:
+ * the forward reports it). */
+static int forward_gathers(const an_dev *d, const an_conv_shape *s, an_conv_algo a) {
     int gather = 0;
-    if (an_conv_algo_resolve(d, s, a) == AN_CONV_IM2COL && im2col_gathers(d, s, &gather) != AN_OK)
-        gather = 0; /* a bad ALEXNET_IM2COL: the forward reports it */
-    if (!gather) return an_conv_workspace_floats(d, s, a);
+    if (an_conv_algo_resolve(d, s, a) != AN_CONV_IM2COL || im2col_gathers(d, s, &gather) != AN_OK)
+        return 0;
+    return gather;
+}
+
+size_t an_conv_forward_workspace_floats(const an_dev *d, const an_conv_shape *s, an_conv_algo a) {
+    if (!forward_gathers(d, s, a)) return an_conv_workspace_floats(d, s, a);
     return an_conv_tile_runs(d) ? an_conv_tile_workspace_floats(s) : 0;
 }
 
@@ -341,29 +347,28 @@ static an_status forward_direct(an_dev *d, const an_conv_shape *s, an_buf x, an_
 }
 
 int an_conv_forward_tiled(const an_dev *d, const an_conv_shape *s, an_conv_algo a) {
-    int gather = 0;
-    if (an_conv_algo_resolve(d, s, a) != AN_CONV_IM2COL || im2col_gathers(d, s, &gather) != AN_OK)
-        return 0;
-    return gather && an_conv_tile_runs(d);
+    return forward_gathers(d, s, a) && an_conv_tile_runs(d);
+}
+
+/* The forward's checks of the shape, input, bias (when given) and output. */
+static an_status check_forward(const an_conv_shape *s, an_buf x, an_buf b, an_buf y) {
+    AN_TRY(an_conv_check(s));
+    AN_TRY(check_buf("input", x, x_floats(s)));
+    if (b.mem) AN_TRY(check_buf("bias", b, (size_t)s->k));
+    return check_buf("output", y, y_floats(s));
 }
 
 an_status an_conv_forward_packed(an_dev *d, const an_conv_shape *s, an_buf wp, an_buf x,
                                  an_buf b, an_buf y, an_buf ws, size_t ws_floats) {
-    AN_TRY(an_conv_check(s));
-    AN_TRY(check_buf("input", x, x_floats(s)));
-    if (b.mem) AN_TRY(check_buf("bias", b, (size_t)s->k));
-    AN_TRY(check_buf("output", y, y_floats(s)));
+    AN_TRY(check_forward(s, x, b, y));
     AN_TRY(an_conv_tile_forward_packed(d, s, wp, x, y, ws, ws_floats));
     return b.mem ? bias_add(d, s, b, y) : AN_OK;
 }
 
 an_status an_conv_forward(an_dev *d, const an_conv_shape *s, an_conv_algo a, an_buf x, an_buf w,
                           an_buf b, an_buf y, an_buf ws, size_t ws_floats) {
-    AN_TRY(an_conv_check(s));
-    AN_TRY(check_buf("input", x, x_floats(s)));
+    AN_TRY(check_forward(s, x, b, y));
     AN_TRY(check_buf("weights", w, w_floats(s)));
-    if (b.mem) AN_TRY(check_buf("bias", b, (size_t)s->k));
-    AN_TRY(check_buf("output", y, y_floats(s)));
     an_conv_algo r = an_conv_algo_resolve(d, s, a);
     if (r == AN_CONV_FFT) return an_conv_fft_forward(d, s, x, w, b, y, ws, ws_floats);
     if (an_conv_winograd_tile(r) >= 0)

@@ -113,10 +113,14 @@ static an_status pad_input(an_dev *d, const an_conv_shape *s, cl_kernel pad, an_
 
 size_t an_conv_tile_packed_floats(const an_conv_shape *s) { return packed_floats(s); }
 
+static an_status require_tile(const an_dev *d) {
+    if (an_conv_tile_runs(d)) return AN_OK;
+    return an_error(AN_ERR_UNSUPPORTED, "conv: the tiled forward needs a CPU device with "
+                    "16-float vectors (%s)", d->info.name);
+}
+
 an_status an_conv_tile_pack_filters(an_dev *d, const an_conv_shape *s, an_buf w, an_buf wp) {
-    if (!an_conv_tile_runs(d))
-        return an_error(AN_ERR_UNSUPPORTED, "conv: the tiled forward needs a CPU device with "
-                        "16-float vectors (%s)", d->info.name);
+    AN_TRY(require_tile(d));
     AN_TRY(op_check_buf_fits("conv", "packed filters", wp, packed_floats(s)));
     char opts[320];
     build_opts(s, fwd_mr(s), fwd_nv(s), opts, sizeof opts);
@@ -137,9 +141,7 @@ an_status an_conv_tile_pack_filters(an_dev *d, const an_conv_shape *s, an_buf w,
 
 an_status an_conv_tile_forward_packed(an_dev *d, const an_conv_shape *s, an_buf wp, an_buf x,
                                       an_buf y, an_buf ws, size_t ws_floats) {
-    if (!an_conv_tile_runs(d))
-        return an_error(AN_ERR_UNSUPPORTED, "conv: the tiled forward needs a CPU device with "
-                        "16-float vectors (%s)", d->info.name);
+    AN_TRY(require_tile(d));
     size_t per = padded_per_image(s);
     if (ws_floats < per)
         return an_error(AN_ERR_INVALID_ARG, "conv: workspace of %zu floats is smaller than one "
@@ -184,9 +186,7 @@ an_status an_conv_tile_forward_packed(an_dev *d, const an_conv_shape *s, an_buf 
 
 an_status an_conv_tile_forward(an_dev *d, const an_conv_shape *s, an_buf w, an_buf x, an_buf y,
                                an_buf ws, size_t ws_floats) {
-    if (!an_conv_tile_runs(d))
-        return an_error(AN_ERR_UNSUPPORTED, "conv: the tiled forward needs a CPU device with "
-                        "16-float vectors (%s)", d->info.name);
+    AN_TRY(require_tile(d));
     size_t pf = packed_floats(s), per = padded_per_image(s);
     if (ws_floats < pf + per)
         return an_error(AN_ERR_INVALID_ARG, "conv: workspace of %zu floats is smaller than the "
