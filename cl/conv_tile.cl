@@ -18,7 +18,7 @@
  * row), CV_CB. */
 
 #ifndef CV_KH /* a 3x3 convolution of 13x13 images, so that the file builds alone (selfcheck) */
-#define MR 13
+#define MR 7
 #define NV 2
 #define CV_C 8
 #define CV_CG 8
@@ -33,7 +33,7 @@
 #define CV_S 1
 #define CV_OH 13
 #define CV_OW 13
-#define CV_SEGS 1
+#define CV_SEGS 2
 #define CV_CB 8
 #endif
 

@@ -13,7 +13,7 @@
 #include "ops/opargs.h"
 
 #define TILE_MR_MIN 6                  /* output pixels per work-item, at least */
-#define TILE_MR_MAX 13                 /* and at most (MR x NV accumulators in 32 registers) */
+#define TILE_MR_MAX 9                  /* and at most (see fwd_mr) */
 #define TILE_NV 2                      /* float16 of output channels per work-item */
 #define TILE_NV_WIDE 4                 /* or, where the filters are few (TILE_WIDE_ROWS), this */
 #define TILE_MR_WIDE_MIN 4             /* with this many pixels */
@@ -67,6 +67,11 @@ static int fwd_nv(const an_conv_shape *s) {
                : TILE_NV;
 }
 
+/* Pixels per work-item. The inner loop holds MR x NV accumulators, NV filter vectors and the
+ * input values that neighbouring taps share (the compiler loads each once per row of taps):
+ * with 13 x 2 accumulators they spilled to the stack in every row (a quarter of conv3's
+ * samples were stack moves in `perf`), and 13-pixel rows (conv3-5) ran 0.80-0.98 times as long
+ * in runs of 7 and 6 (docs/BENCH.md); 9 x 2 (conv2's 27 = 3 x 9) ran as fast as 7. */
 static int fwd_mr(const an_conv_shape *s) {
     return fwd_nv(s) == TILE_NV_WIDE ? run_length(an_conv_ow(s), TILE_MR_WIDE_MIN, TILE_MR_WIDE)
                                      : run_length(an_conv_ow(s), TILE_MR_MIN, TILE_MR_MAX);
