@@ -77,10 +77,19 @@ static int fwd_mr(const an_conv_shape *s) {
                                      : run_length(an_conv_ow(s), TILE_MR_MIN, TILE_MR_MAX);
 }
 
-/* Floats of the packed filters: per group, panels of 16 x fwd_nv channels. */
+/* The packed filters: per group, fwd_panels panels of 16 x fwd_nv channels by the group's
+ * rows, group_packed_floats floats; packed_floats in all. */
+static size_t fwd_panels(const an_conv_shape *s) {
+    size_t nr = 16 * (size_t)fwd_nv(s);
+    return ((size_t)(s->k / s->groups) + nr - 1) / nr;
+}
+
+static size_t group_packed_floats(const an_conv_shape *s) {
+    return fwd_panels(s) * 16 * (size_t)fwd_nv(s) * rows_of(s);
+}
+
 static size_t packed_floats(const an_conv_shape *s) {
-    size_t nr = 16 * (size_t)fwd_nv(s), kg = (size_t)(s->k / s->groups);
-    return (size_t)s->groups * (kg + nr - 1) / nr * nr * rows_of(s);
+    return (size_t)s->groups * group_packed_floats(s);
 }
 
 size_t an_conv_tile_workspace_floats(const an_conv_shape *s) {
@@ -131,14 +140,12 @@ an_status an_conv_tile_pack_filters(an_dev *d, const an_conv_shape *s, an_buf w,
     build_opts(s, fwd_mr(s), fwd_nv(s), opts, sizeof opts);
     cl_kernel pack;
     AN_TRY(an_kernel(d, "conv_tile", opts, "conv_tile_pack", &pack));
-    size_t nr = 16 * (size_t)fwd_nv(s), kg = (size_t)(s->k / s->groups), rows = rows_of(s);
-    size_t panels = (kg + nr - 1) / nr;
+    size_t kg = (size_t)(s->k / s->groups), rows = rows_of(s), gp = group_packed_floats(s);
     cl_uint m_ = (cl_uint)kg;
     for (int gi = 0; gi < s->groups; gi++) {
-        cl_uint wo = (cl_uint)(w.off + gi * kg * rows), po = (cl_uint)(wp.off + gi * panels *
-                                                                        nr * rows);
+        cl_uint wo = (cl_uint)(w.off + gi * kg * rows), po = (cl_uint)(wp.off + gi * gp);
         AN_TRY(OP_ARGS(pack, OP_VAL(m_), OP_VAL(w.mem), OP_VAL(wo), OP_VAL(wp.mem), OP_VAL(po)));
-        size_t gws[2] = {rows, panels};
+        size_t gws[2] = {rows, fwd_panels(s)};
         AN_TRY(an_launch(d, pack, 2, gws, NULL));
     }
     return AN_OK;
@@ -159,8 +166,7 @@ an_status an_conv_tile_forward_packed(an_dev *d, const an_conv_shape *s, an_buf 
     cl_kernel pad, fwd;
     AN_TRY(an_kernel(d, "conv_tile", opts, "conv_tile_pad", &pad));
     AN_TRY(an_kernel(d, "conv_tile", opts, "conv_tile_forward", &fwd));
-    size_t nr = 16 * (size_t)fwd_nv(s), kg = (size_t)(s->k / s->groups), rows = rows_of(s);
-    size_t panels = (kg + nr - 1) / nr;
+    size_t kg = (size_t)(s->k / s->groups), gp = group_packed_floats(s);
     size_t cg = (size_t)(s->c / s->groups), hw = (size_t)s->h * s->w;
     size_t hpwp = (size_t)(s->h + 2 * s->pad) * (s->w + 2 * s->pad);
     size_t n_out = (size_t)an_conv_oh(s) * an_conv_ow(s);
@@ -174,9 +180,9 @@ an_status an_conv_tile_forward_packed(an_dev *d, const an_conv_shape *s, an_buf 
         size_t x_img = (size_t)s->c * (per ? hpwp : hw);
         size_t tiles = (size_t)an_conv_oh(s) * segs;
         size_t lws[3] = {tiles < TILE_GROUP ? tiles : TILE_GROUP, 1, 1};
-        size_t gws[3] = {an_round_up(tiles, lws[0]), panels, cnt};
+        size_t gws[3] = {an_round_up(tiles, lws[0]), fwd_panels(s), cnt};
         for (int gi = 0; gi < s->groups; gi++) {
-            cl_uint po = (cl_uint)(wp.off + gi * panels * nr * rows);
+            cl_uint po = (cl_uint)(wp.off + gi * gp);
             cl_uint xo = (cl_uint)(xc.off + gi * cg * (per ? hpwp : hw));
             cl_uint yo = (cl_uint)(y.off + n0 * s->k * n_out + gi * kg * n_out);
             cl_ulong xbs = x_img, ybs = (cl_ulong)s->k * n_out;
