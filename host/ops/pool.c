@@ -7,6 +7,7 @@
  * work-item per output (forward) or per input (backward) over a 2-D range (position in the
  * plane, plane). */
 #include "ops/pool.h"
+#include "ops/concat.h"
 #include "ops/opargs.h"
 
 #include <limits.h>
@@ -182,21 +183,36 @@ an_status an_avgpool_backward(an_dev *d, const an_pool_params *p, int n, int c, 
     return pool_op(d, "avgpool_backward", NULL, 0, p, n, c, h, w, 0, 0, t, 2, 2, 1, "");
 }
 
+/* Adaptive pooling to the input's own size is the identity, forward and backward: nothing to do
+ * in place, else a copy (the pooling kernel's bin arithmetic per element ran 10-20x as long as a
+ * copy: alexnet-owt's avgpool in training, `alexnet bench --train --kernels`). *done says
+ * whether it applied. */
+static an_status adaptive_identity(an_dev *d, const char *op, int n, int c, int h, int w, int oh,
+                                   int ow, an_buf src, an_buf dst, int *done) {
+    *done = oh == h && ow == w && src.mem && dst.mem;
+    if (!*done) return AN_OK;
+    size_t count = (size_t)n * c * h * w;
+    AN_TRY(check_adaptive(op, n, c, h, w, oh, ow));
+    AN_TRY(op_check_buf(op, "input", src, count));
+    if (src.mem == dst.mem && src.off == dst.off) return AN_OK;
+    AN_TRY(op_check_buf(op, "output", dst, count));
+    return an_copy2d(d, src, count, dst, count, 1, count, 0);
+}
+
 an_status an_adaptive_avgpool_forward(an_dev *d, int n, int c, int h, int w, int oh, int ow,
                                       an_buf x, an_buf y) {
+    const char *op = "adaptive_avgpool_forward";
     const tensor_arg t[2] = {{"x", x, 0}, {"y", y, 1}};
-    if (oh == h && ow == w && x.mem && x.mem == y.mem && x.off == y.off) {
-        AN_TRY(check_adaptive("adaptive_avgpool_forward", n, c, h, w, oh, ow));
-        AN_TRY(op_check_buf("adaptive_avgpool_forward", "x", x, (size_t)n * c * h * w));
-        return AN_OK; /* the identity, in place */
-    }
-    return pool_op(d, "adaptive_avgpool_forward", NULL, 0, NULL, n, c, h, w, oh, ow, t, 2, 2, 1,
-                   "");
+    int done;
+    AN_TRY(adaptive_identity(d, op, n, c, h, w, oh, ow, x, y, &done));
+    return done ? AN_OK : pool_op(d, op, NULL, 0, NULL, n, c, h, w, oh, ow, t, 2, 2, 1, "");
 }
 
 an_status an_adaptive_avgpool_backward(an_dev *d, int n, int c, int h, int w, int oh, int ow,
                                        an_buf dy, an_buf dx) {
+    const char *op = "adaptive_avgpool_backward";
     const tensor_arg t[2] = {{"dy", dy, 1}, {"dx", dx, 0}};
-    return pool_op(d, "adaptive_avgpool_backward", NULL, 0, NULL, n, c, h, w, oh, ow, t, 2, 2, 1,
-                   "");
+    int done;
+    AN_TRY(adaptive_identity(d, op, n, c, h, w, oh, ow, dy, dx, &done));
+    return done ? AN_OK : pool_op(d, op, NULL, 0, NULL, n, c, h, w, oh, ow, t, 2, 2, 1, "");
 }
