@@ -54,12 +54,15 @@ __kernel void conv_tile_pack(uint M, __global const float *restrict w, uint w_of
 }
 
 /* gws {OH * CV_SEGS row segments, channel panels, images}: M output channels of the group;
- * x_bs, y_bs: floats from one image to the next. A work-item's MR pixels are a run of one output
- * row (MR <= OW), so that its input values lie at constant displacements from one pointer; the
- * row's last segment, when MR does not divide OW, starts early and stores only its own pixels. */
+ * x_bs, y_bs: floats from one image to the next; bias[bias_off + k] added to channel k of the
+ * group when has_bias. A work-item's MR pixels are a run of one output row (MR <= OW), so that
+ * its input values lie at constant displacements from one pointer; the row's last segment, when
+ * MR does not divide OW, starts early and stores only its own pixels. */
 __kernel void conv_tile_forward(uint M, __global const float *restrict wp, uint wp_off,
                                 __global const float *restrict x, uint x_off, ulong x_bs,
-                                __global float *restrict y, uint y_off, ulong y_bs) {
+                                __global float *restrict y, uint y_off, ulong y_bs,
+                                __global const float *restrict bias, uint bias_off,
+                                int has_bias) {
     const uint i = get_global_id(0) / CV_SEGS, seg = get_global_id(0) % CV_SEGS;
     const uint c0 = get_global_id(1) * NR;
     if (i >= CV_OH || c0 >= M) return;
@@ -107,13 +110,17 @@ __kernel void conv_tile_forward(uint M, __global const float *restrict wp, uint 
     }
     y += y_off + get_global_id(2) * y_bs + (size_t)c0 * CV_OH * CV_OW + i * CV_OW + j0;
     const uint cn = min((uint)NR, M - c0);
+    /* the bias added as the stores go, one rounding as a pass of its own would round */
+    float b[NR];
+    for (uint l = 0; l < cn; l++) b[l] = has_bias ? bias[bias_off + c0 + l] : 0.0f;
 #pragma unroll
     for (int m = 0; m < MR; m++) {
         if (m < skip) continue;
         float o[NR];
 #pragma unroll
         for (int q = 0; q < NV; q++) vstore16(acc[m][q], q, o);
-        for (uint l = 0; l < cn; l++) y[(size_t)l * CV_OH * CV_OW + m] = o[l];
+        for (uint l = 0; l < cn; l++)
+            y[(size_t)l * CV_OH * CV_OW + m] = has_bias ? o[l] + b[l] : o[l];
     }
 }
 

@@ -262,13 +262,13 @@ size_t an_conv_forward_workspace_floats(const an_dev *d, const an_conv_shape *s,
     return an_conv_tile_runs(d) ? an_conv_tile_workspace_floats(s) : 0;
 }
 
-/* y = W cols(x) per group, the columns never stored: the tiled forward (conv_tile.c) where it
- * runs and the workspace holds its minimum, else the GEMM gathering them, all images in one
- * call per group. */
+/* y = W cols(x) + b per group (b.mem NULL: no bias), the columns never stored: the tiled
+ * forward (conv_tile.c, the bias added in its stores) where it runs and the workspace holds its
+ * minimum, else the GEMM gathering them, all images in one call per group, then the bias. */
 static an_status gathered_forward(an_dev *d, const an_conv_shape *s, an_buf w, an_buf x,
-                                  an_buf y, an_buf ws, size_t ws_floats) {
+                                  an_buf b, an_buf y, an_buf ws, size_t ws_floats) {
     if (an_conv_tile_runs(d) && ws_floats >= an_conv_tile_min_workspace_floats(s))
-        return an_conv_tile_forward(d, s, w, x, y, ws, ws_floats);
+        return an_conv_tile_forward(d, s, w, x, b, y, ws, ws_floats);
     size_t ohw = ohw_of(s), ckkg = ckk_of(s) / (size_t)s->groups, kg = (size_t)(s->k / s->groups);
     size_t cg_hw = (size_t)(s->c / s->groups) * s->h * s->w, chw = (size_t)s->c * s->h * s->w;
     an_gemm_cols cols = {s->h, s->w, s->kh, s->kw, s->stride, s->pad, an_conv_ow(s)};
@@ -276,7 +276,7 @@ static an_status gathered_forward(an_dev *d, const an_conv_shape *s, an_buf w, a
         AN_TRY(an_gemm_cols_batched(d, &cols, kg, ohw, ckkg, an_buf_at(w, gi * kg * ckkg), ckkg,
                                     an_buf_at(x, gi * cg_hw), chw, an_buf_at(y, gi * kg * ohw),
                                     ohw, (size_t)s->k * ohw, (size_t)s->n));
-    return AN_OK;
+    return b.mem ? bias_add(d, s, b, y) : AN_OK;
 }
 
 /* The data gradient as the forward of dy with the filters flipped (into the workspace), columns
@@ -291,20 +291,21 @@ static an_status implicit_backward_data(an_dev *d, const an_conv_shape *s, an_bu
     if (!dx_as_forward(s, &t) || ws_floats < w_floats(s)) return AN_OK;
     AN_TRY(check_buf("workspace", ws, w_floats(s)));
     AN_TRY(launch_io(d, "im2col", "conv_flip_filters", s, s->n, w, ws, (size_t)s->k, 1, 1));
-    AN_TRY(gathered_forward(d, &t, ws, dy, dx, an_buf_at(ws, w_floats(s)),
+    AN_TRY(gathered_forward(d, &t, ws, dy, (an_buf){NULL, 0}, dx, an_buf_at(ws, w_floats(s)),
                             ws_floats - w_floats(s)));
     *done = 1;
     return AN_OK;
 }
 
-/* im2col's forward (dx == 0: the columns of x, then y = W col per group) and data gradient (dx:
- * col = W^T dy per group, then col2im into dx), chunk by chunk: in is x or dy, out y or dx.
- * Where columns are not to be stored, gathered_forward and implicit_backward_data instead. */
+/* im2col's forward (dx == 0: the columns of x, then y = W col + b per group) and data gradient
+ * (dx: col = W^T dy per group, then col2im into dx; b unused), chunk by chunk: in is x or dy,
+ * out y or dx. Where columns are not to be stored, gathered_forward and implicit_backward_data
+ * instead. */
 static an_status im2col_pass(an_dev *d, const an_conv_shape *s, int dx, an_buf w, an_buf in,
-                             an_buf out, an_buf ws, size_t ws_floats) {
+                             an_buf b, an_buf out, an_buf ws, size_t ws_floats) {
     int gather;
     AN_TRY(im2col_gathers(d, s, &gather));
-    if (gather && !dx) return gathered_forward(d, s, w, in, out, ws, ws_floats);
+    if (gather && !dx) return gathered_forward(d, s, w, in, b, out, ws, ws_floats);
     if (gather) {
         int done;
         AN_TRY(implicit_backward_data(d, s, w, in, out, ws, ws_floats, &done));
@@ -328,7 +329,7 @@ static an_status im2col_pass(an_dev *d, const an_conv_shape *s, int dx, an_buf w
             AN_TRY(group_gemms(d, s, &g, 0, cnt, w, col, g.ckkg, g.ckk, yc, g.kg, (size_t)s->k));
         }
     }
-    return AN_OK;
+    return !dx && b.mem ? bias_add(d, s, b, out) : AN_OK;
 }
 
 static an_status forward_direct(an_dev *d, const an_conv_shape *s, an_buf x, an_buf w, an_buf b,
@@ -361,8 +362,7 @@ static an_status check_forward(const an_conv_shape *s, an_buf x, an_buf b, an_bu
 an_status an_conv_forward_packed(an_dev *d, const an_conv_shape *s, an_buf wp, an_buf x,
                                  an_buf b, an_buf y, an_buf ws, size_t ws_floats) {
     AN_TRY(check_forward(s, x, b, y));
-    AN_TRY(an_conv_tile_forward_packed(d, s, wp, x, y, ws, ws_floats));
-    return b.mem ? bias_add(d, s, b, y) : AN_OK;
+    return an_conv_tile_forward_packed(d, s, wp, x, b, y, ws, ws_floats);
 }
 
 an_status an_conv_forward(an_dev *d, const an_conv_shape *s, an_conv_algo a, an_buf x, an_buf w,
@@ -374,8 +374,7 @@ an_status an_conv_forward(an_dev *d, const an_conv_shape *s, an_conv_algo a, an_
     if (an_conv_winograd_tile(r) >= 0)
         return an_conv_winograd_forward(d, s, an_conv_winograd_tile(r), x, w, b, y, ws, ws_floats);
     if (r == AN_CONV_DIRECT) return forward_direct(d, s, x, w, b, y);
-    AN_TRY(im2col_pass(d, s, 0, w, x, y, ws, ws_floats));
-    return b.mem ? bias_add(d, s, b, y) : AN_OK;
+    return im2col_pass(d, s, 0, w, x, b, y, ws, ws_floats);
 }
 
 /* im2col's weight gradient: the tiled kernel (conv_tile.h) where it runs, the workspace holds
@@ -451,7 +450,7 @@ an_status an_conv_backward(an_dev *d, const an_conv_shape *s, an_conv_algo a, an
         AN_TRY(fft      ? an_conv_fft_backward_data(d, s, w, dy, dx, ws, ws_floats)
                : wino   ? an_conv_winograd_backward_data(d, s, m, w, dy, dx, ws, ws_floats)
                : direct ? backward_data_direct(d, s, w, dy, dx)
-                        : im2col_pass(d, s, 1, w, dy, dx, ws, ws_floats));
+                        : im2col_pass(d, s, 1, w, dy, (an_buf){NULL, 0}, dx, ws, ws_floats));
     if (dw.mem)
         AN_TRY(fft      ? an_conv_fft_backward_weights(d, s, x, dy, dw, ws, ws_floats)
                : wino   ? an_conv_winograd_backward_weights(d, s, m, x, dy, dw, ws, ws_floats)

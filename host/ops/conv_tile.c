@@ -152,8 +152,9 @@ an_status an_conv_tile_pack_filters(an_dev *d, const an_conv_shape *s, an_buf w,
 }
 
 an_status an_conv_tile_forward_packed(an_dev *d, const an_conv_shape *s, an_buf wp, an_buf x,
-                                      an_buf y, an_buf ws, size_t ws_floats) {
+                                      an_buf b, an_buf y, an_buf ws, size_t ws_floats) {
     AN_TRY(require_tile(d));
+    if (b.mem) AN_TRY(op_check_buf_fits("conv", "bias", b, (size_t)s->k));
     size_t per = padded_per_image(s);
     if (ws_floats < per)
         return an_error(AN_ERR_INVALID_ARG, "conv: workspace of %zu floats is smaller than one "
@@ -173,6 +174,7 @@ an_status an_conv_tile_forward_packed(an_dev *d, const an_conv_shape *s, an_buf 
     cl_uint m_ = (cl_uint)kg;
     size_t nb = per ? ws_floats / per : (size_t)s->n;
     if (nb > (size_t)s->n) nb = (size_t)s->n;
+    an_buf bias = b.mem ? b : y; /* any valid buffer when there is no bias */
     for (size_t n0 = 0; n0 < (size_t)s->n; n0 += nb) {
         size_t cnt = (size_t)s->n - n0 < nb ? (size_t)s->n - n0 : nb;
         an_buf xc;
@@ -186,17 +188,18 @@ an_status an_conv_tile_forward_packed(an_dev *d, const an_conv_shape *s, an_buf 
             cl_uint xo = (cl_uint)(xc.off + gi * cg * (per ? hpwp : hw));
             cl_uint yo = (cl_uint)(y.off + n0 * s->k * n_out + gi * kg * n_out);
             cl_ulong xbs = x_img, ybs = (cl_ulong)s->k * n_out;
+            cl_uint bo = (cl_uint)(b.off + gi * kg);
             AN_TRY(OP_ARGS(fwd, OP_VAL(m_), OP_VAL(wp.mem), OP_VAL(po),
                            OP_VAL(xc.mem), OP_VAL(xo), OP_VAL(xbs), OP_VAL(y.mem), OP_VAL(yo),
-                           OP_VAL(ybs)));
+                           OP_VAL(ybs), OP_VAL(bias.mem), OP_VAL(bo), OP_I32(b.mem != NULL)));
             AN_TRY(an_launch(d, fwd, 3, gws, lws));
         }
     }
     return AN_OK;
 }
 
-an_status an_conv_tile_forward(an_dev *d, const an_conv_shape *s, an_buf w, an_buf x, an_buf y,
-                               an_buf ws, size_t ws_floats) {
+an_status an_conv_tile_forward(an_dev *d, const an_conv_shape *s, an_buf w, an_buf x, an_buf b,
+                               an_buf y, an_buf ws, size_t ws_floats) {
     AN_TRY(require_tile(d));
     size_t pf = packed_floats(s), per = padded_per_image(s);
     if (ws_floats < pf + per)
@@ -205,7 +208,7 @@ an_status an_conv_tile_forward(an_dev *d, const an_conv_shape *s, an_buf w, an_b
                         ws_floats, pf + per);
     AN_TRY(op_check_buf_fits("conv", "workspace", ws, ws_floats));
     AN_TRY(an_conv_tile_pack_filters(d, s, w, ws));
-    return an_conv_tile_forward_packed(d, s, ws, x, y, an_buf_at(ws, pf), ws_floats - pf);
+    return an_conv_tile_forward_packed(d, s, ws, x, b, y, an_buf_at(ws, pf), ws_floats - pf);
 }
 
 /* The weight gradient's accumulators: a row of KW taps by NV float16 of channels, within 28 of

@@ -16,19 +16,20 @@ int an_conv_tile_runs(const an_dev *d);
 size_t an_conv_tile_workspace_floats(const an_conv_shape *s);
 size_t an_conv_tile_min_workspace_floats(const an_conv_shape *s);
 
-/* y = conv(x, w), no bias, for the images of s; ws of ws_floats (at least the filters' and one
- * padded image's, see an_conv_tile_workspace_floats) takes the packed filters and padded input.
+/* y = conv(x, w) + b (b.mem NULL: no bias; added in the forward's stores) for the images of s;
+ * ws of ws_floats (at least the filters' and one padded image's, see
+ * an_conv_tile_workspace_floats) takes the packed filters and padded input.
  * AN_ERR_UNSUPPORTED where an_conv_tile_runs is 0. */
-an_status an_conv_tile_forward(an_dev *d, const an_conv_shape *s, an_buf w, an_buf x, an_buf y,
-                               an_buf ws, size_t ws_floats);
+an_status an_conv_tile_forward(an_dev *d, const an_conv_shape *s, an_buf w, an_buf x, an_buf b,
+                               an_buf y, an_buf ws, size_t ws_floats);
 
 /* The same in two steps, for filters that change less often than the input (an inference
  * model's): wp (an_conv_tile_packed_floats) = w packed for the tiled forward, then y = conv(x,
- * w) from wp with a workspace of at least one padded image (none when the padding is 0). */
+ * w) + b from wp with a workspace of at least one padded image (none when the padding is 0). */
 size_t an_conv_tile_packed_floats(const an_conv_shape *s);
 an_status an_conv_tile_pack_filters(an_dev *d, const an_conv_shape *s, an_buf w, an_buf wp);
 an_status an_conv_tile_forward_packed(an_dev *d, const an_conv_shape *s, an_buf wp, an_buf x,
-                                      an_buf y, an_buf ws, size_t ws_floats);
+                                      an_buf b, an_buf y, an_buf ws, size_t ws_floats);
 
 /* The weight gradient the same way (cl/conv_tile.cl's conv_tile_dw): dw = dL/dw over the images
  * of s, overwritten; where an_conv_tile_dw_runs (kernels 5 to 14 wide), with a workspace of at
