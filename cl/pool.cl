@@ -72,19 +72,23 @@ inline int last_out(int i, int s, int p, int n_out) { return min(n_out - 1, (i +
 #endif
 
 /* Stride 2 unpadded (AlexNet's): V outputs of the row at once, while the loads stay inside the
- * row. For each tap a vector load of 2V inputs from the window's even column at or below it,
- * whose even or odd lanes are that tap of V neighbouring windows; the same scan and tie rule lane
- * by lane (the first tap is compared with itself and never taken). LANES: 0, 2, ..., 2V - 2. */
-#define POOL_ROW_BLOCK(V, V2, LANES)                                                             \
-    for (; ox + V <= POOL_OW && 2 * ox + ((POOL_KW - 1) & ~1) + 2 * V <= POOL_W; ox += V) {     \
+ * row. Tap dx of V neighbouring windows is every other one of 2V inputs: the even lanes of a
+ * vector load at the window's first column for dx = 0, else the odd lanes of one at column
+ * dx - 1, so that the loads reach no further than the last window's last tap; the same scan and
+ * tie rule lane by lane (the first tap is compared with itself and never taken). LANES: 0, 2,
+ * ..., 2V - 2. POOL_ROW_BLOCK runs blocks from ox on while they fit; POOL_ROW_TAIL then runs
+ * one last block ending at the row's end, over outputs a block before already stored (the same
+ * values again), instead of one output at a time. */
+#define POOL_ROW_BODY(V, V2, LANES)                                                              \
+    {                                                                                            \
         __global const float *bp = xp + 2 * ox;                                                  \
         float##V m = vload##V2(0, bp).even;                                                      \
         POOL_BEST(int##V best = (int##V)(row0 + 2 * ox) + LANES;)                                \
         POOL_NAN(int##V nan = isnan(m);)                                                         \
         for (int dy = 0; dy < POOL_KH; dy++) {                                                   \
             for (int dx = 0; dx < POOL_KW; dx++) {                                               \
-                float##V2 raw = vload##V2(0, bp + dy * POOL_W + (dx & ~1));                      \
-                float##V v = (dx & 1) ? raw.odd : raw.even;                                      \
+                float##V2 raw = vload##V2(0, bp + dy * POOL_W + (dx == 0 ? 0 : dx - 1));         \
+                float##V v = dx == 0 ? raw.even : raw.odd;                                       \
                 int##V take = POOL_TAKE(m, v);                                                   \
                 POOL_NAN(nan |= isnan(v);)                                                       \
                 m = select(m, v, take);                                                          \
@@ -94,6 +98,17 @@ inline int last_out(int i, int s, int p, int n_out) { return min(n_out - 1, (i +
         }                                                                                        \
         vstore##V(POOL_OUT(m), 0, yr + ox);                                                      \
         POOL_BEST(if (ar) vstore##V(best, 0, ar + ox);)                                          \
+    }
+/* the end of the inputs that a block of V outputs from o loads (one past its last) */
+#define POOL_ROW_END(o, V) (2 * (o) + 2 * (V) + (POOL_KW > 2 ? POOL_KW - 2 : 0))
+#define POOL_ROW_BLOCK(V, V2, LANES)                                                             \
+    for (; ox + V <= POOL_OW && POOL_ROW_END(ox, V) <= POOL_W; ox += V)                          \
+        POOL_ROW_BODY(V, V2, LANES)
+#define POOL_ROW_TAIL(V, V2, LANES)                                                              \
+    if (ox < POOL_OW && POOL_OW >= V && POOL_ROW_END(POOL_OW - V, V) <= POOL_W) {                \
+        ox = POOL_OW - V;                                                                        \
+        POOL_ROW_BODY(V, V2, LANES)                                                              \
+        ox = POOL_OW;                                                                            \
     }
 
 /* Whether tap (iy, ix) lies inside the image, and its index in the plane (a tap in the padding
@@ -125,7 +140,9 @@ __kernel void maxpool_forward_rows(uint rows, __global const float *x, uint x_of
     __global int *ar = argmax ? argmax + argmax_off + o : 0;
     int row0 = oy * POOL_SH * POOL_W;
     POOL_ROW_BLOCK(8, 16, (int8)(0, 2, 4, 6, 8, 10, 12, 14))
+    POOL_ROW_TAIL(8, 16, (int8)(0, 2, 4, 6, 8, 10, 12, 14))
     POOL_ROW_BLOCK(4, 8, (int4)(0, 2, 4, 6))
+    POOL_ROW_TAIL(4, 8, (int4)(0, 2, 4, 6))
 #endif
     int ys = oy * POOL_SH - POOL_PH;
     for (; ox < POOL_OW; ox++) {
@@ -154,9 +171,11 @@ __kernel void maxpool_forward_rows(uint rows, __global const float *x, uint x_of
 /* Window 3, stride 2 (AlexNet's): input column 2j lies in the windows of outputs j - 1 and j,
  * column 2j + 1 in output j's only. V even and V odd columns at once where those outputs exist
  * and the columns lie in the row: each output row's argmax and dy at j - 1 and j as vector
- * loads, summed per column in the order above (output row, then column). */
-#define POOL_BWD_BLOCK(V, V2, LANES)                                                             \
-    for (; j + V <= POOL_OW && 2 * (j + V) <= POOL_W; j += V) {                                  \
+ * loads, summed per column in the order above (output row, then column). POOL_BWD_TAIL then
+ * runs one last block ending at the last output, over columns a block before already stored
+ * (the same sums again), instead of one column at a time. */
+#define POOL_BWD_BODY(V, V2, LANES)                                                              \
+    {                                                                                            \
         int##V me = (int##V)(lo + 2 * j) + LANES;                                                \
         float##V even = 0.0f, odd = 0.0f, zero = 0.0f;                                           \
         for (int oy = oy0; oy <= oy1; oy++) {                                                    \
@@ -172,6 +191,15 @@ __kernel void maxpool_forward_rows(uint rows, __global const float *x, uint x_of
         out.even = even;                                                                         \
         out.odd = odd;                                                                           \
         vstore##V2(out, 0, dxp + 2 * j);                                                         \
+    }
+#define POOL_BWD_BLOCK(V, V2, LANES)                                                             \
+    for (; j + V <= POOL_OW && 2 * (j + V) <= POOL_W; j += V)                                    \
+        POOL_BWD_BODY(V, V2, LANES)
+#define POOL_BWD_TAIL(V, V2, LANES)                                                              \
+    if (j < POOL_OW && POOL_OW - V >= 1 && 2 * POOL_OW <= POOL_W) {                              \
+        j = POOL_OW - V;                                                                         \
+        POOL_BWD_BODY(V, V2, LANES)                                                              \
+        j = POOL_OW;                                                                             \
     }
 
 /* dx of input column ix of row iy from the outputs whose windows hold it, in the order above. */
@@ -203,7 +231,9 @@ __kernel void maxpool_backward_rows(uint rows, __global const int *argmax, uint 
     __global const float *gp = dy + dy_off + obase;
     int j = 1;
     POOL_BWD_BLOCK(8, 16, (int8)(0, 2, 4, 6, 8, 10, 12, 14))
+    POOL_BWD_TAIL(8, 16, (int8)(0, 2, 4, 6, 8, 10, 12, 14))
     POOL_BWD_BLOCK(4, 8, (int4)(0, 2, 4, 6))
+    POOL_BWD_TAIL(4, 8, (int4)(0, 2, 4, 6))
     for (int ix = 0; ix < 2 && ix < POOL_W; ix++)
         dxp[ix] = pool_column_grad(ix, lo, oy0, oy1, ap, gp);
     for (int ix = 2 * j; ix < POOL_W; ix++) dxp[ix] = pool_column_grad(ix, lo, oy0, oy1, ap, gp);
