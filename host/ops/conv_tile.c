@@ -154,7 +154,6 @@ an_status an_conv_tile_pack_filters(an_dev *d, const an_conv_shape *s, an_buf w,
 an_status an_conv_tile_forward_packed(an_dev *d, const an_conv_shape *s, an_buf wp, an_buf x,
                                       an_buf b, an_buf y, an_buf ws, size_t ws_floats) {
     AN_TRY(require_tile(d));
-    if (b.mem) AN_TRY(op_check_buf_fits("conv", "bias", b, (size_t)s->k));
     size_t per = padded_per_image(s);
     if (ws_floats < per)
         return an_error(AN_ERR_INVALID_ARG, "conv: workspace of %zu floats is smaller than one "

@@ -113,20 +113,28 @@ static an_status run_rows(an_dev *d, const char *name, size_t rows, int h, int w
     return an_launch(d, k, 1, &gws, &lws);
 }
 
-/* One pool op: check its shape (p: its window; NULL: adaptive pooling to oh x ow) and its first
- * nchecked tensors, then enqueue kernel (NULL: op) over tensor t[over], the one it writes: a
- * work-item per row (max pooling: kernel_rows, built with the -D options extra) or per element
- * (average pooling). */
+/* A pool op's checks: its shape (p: its window, which sets *oh, *ow; NULL: adaptive pooling
+ * to *oh x *ow) and its first nchecked tensors. */
+static an_status check_op(const char *op, const an_pool_params *p, int n, int c, int h, int w,
+                          int *oh, int *ow, const tensor_arg *t, int nchecked) {
+    if (p)
+        AN_TRY(check_window(op, p, n, c, h, w, oh, ow));
+    else
+        AN_TRY(check_adaptive(op, n, c, h, w, *oh, *ow));
+    size_t planes = (size_t)n * c, in = (size_t)h * w, out = (size_t)*oh * *ow;
+    for (int i = 0; i < nchecked; i++)
+        AN_TRY(op_check_buf(op, t[i].name, t[i].b, planes * (t[i].out ? out : in)));
+    return AN_OK;
+}
+
+/* One pool op: check_op, then enqueue kernel (NULL: op) over tensor t[over], the one it writes:
+ * a work-item per row (max pooling: kernel_rows, built with the -D options extra) or per
+ * element (average pooling). */
 static an_status pool_op(an_dev *d, const char *op, const char *kernel, int rows,
                          const an_pool_params *p, int n, int c, int h, int w, int oh, int ow,
                          const tensor_arg *t, int nt, int nchecked, int over, const char *extra) {
-    if (p)
-        AN_TRY(check_window(op, p, n, c, h, w, &oh, &ow));
-    else
-        AN_TRY(check_adaptive(op, n, c, h, w, oh, ow));
+    AN_TRY(check_op(op, p, n, c, h, w, &oh, &ow, t, nchecked));
     size_t planes = (size_t)n * c, in = (size_t)h * w, out = (size_t)oh * ow;
-    for (int i = 0; i < nchecked; i++)
-        AN_TRY(op_check_buf(op, t[i].name, t[i].b, planes * (t[i].out ? out : in)));
     int to_out = t[over].out;
     if (!kernel) kernel = op;
     if (!rows) return run(d, kernel, to_out ? out : in, planes, h, w, oh, ow, p, t, nt);
@@ -183,36 +191,29 @@ an_status an_avgpool_backward(an_dev *d, const an_pool_params *p, int n, int c, 
     return pool_op(d, "avgpool_backward", NULL, 0, p, n, c, h, w, 0, 0, t, 2, 2, 1, "");
 }
 
-/* Adaptive pooling to the input's own size is the identity, forward and backward: nothing to do
- * in place, else a copy (the pooling kernel's bin arithmetic per element ran 10-20x as long as a
- * copy: alexnet-owt's avgpool in training, `alexnet bench --train --kernels`). *done says
- * whether it applied. */
-static an_status adaptive_identity(an_dev *d, const char *op, int n, int c, int h, int w, int oh,
-                                   int ow, an_buf src, an_buf dst, int *done) {
-    *done = oh == h && ow == w && src.mem && dst.mem;
-    if (!*done) return AN_OK;
+/* Adaptive average pooling, forward or backward: t[0] what it reads, t[1] what it writes. To
+ * the input's own size it is the identity: nothing to do in place, else a copy (the pooling
+ * kernel's bin arithmetic per element ran 10-20x as long as a copy: alexnet-owt's avgpool in
+ * training, `alexnet bench --train --kernels`). */
+static an_status adaptive_op(an_dev *d, const char *op, int n, int c, int h, int w, int oh,
+                             int ow, const tensor_arg *t) {
+    if (oh != h || ow != w)
+        return pool_op(d, op, NULL, 0, NULL, n, c, h, w, oh, ow, t, 2, 2, 1, "");
+    AN_TRY(check_op(op, NULL, n, c, h, w, &oh, &ow, t, 2));
+    an_buf src = t[0].b, dst = t[1].b;
     size_t count = (size_t)n * c * h * w;
-    AN_TRY(check_adaptive(op, n, c, h, w, oh, ow));
-    AN_TRY(op_check_buf(op, "input", src, count));
     if (src.mem == dst.mem && src.off == dst.off) return AN_OK;
-    AN_TRY(op_check_buf(op, "output", dst, count));
     return an_copy2d(d, src, count, dst, count, 1, count, 0);
 }
 
 an_status an_adaptive_avgpool_forward(an_dev *d, int n, int c, int h, int w, int oh, int ow,
                                       an_buf x, an_buf y) {
-    const char *op = "adaptive_avgpool_forward";
     const tensor_arg t[2] = {{"x", x, 0}, {"y", y, 1}};
-    int done;
-    AN_TRY(adaptive_identity(d, op, n, c, h, w, oh, ow, x, y, &done));
-    return done ? AN_OK : pool_op(d, op, NULL, 0, NULL, n, c, h, w, oh, ow, t, 2, 2, 1, "");
+    return adaptive_op(d, "adaptive_avgpool_forward", n, c, h, w, oh, ow, t);
 }
 
 an_status an_adaptive_avgpool_backward(an_dev *d, int n, int c, int h, int w, int oh, int ow,
                                        an_buf dy, an_buf dx) {
-    const char *op = "adaptive_avgpool_backward";
     const tensor_arg t[2] = {{"dy", dy, 1}, {"dx", dx, 0}};
-    int done;
-    AN_TRY(adaptive_identity(d, op, n, c, h, w, oh, ow, dy, dx, &done));
-    return done ? AN_OK : pool_op(d, op, NULL, 0, NULL, n, c, h, w, oh, ow, t, 2, 2, 1, "");
+    return adaptive_op(d, "adaptive_avgpool_backward", n, c, h, w, oh, ow, t);
 }
