@@ -1,5 +1,6 @@
 /* test/test_runtime.c - the runtime: device specs, kernel loader, build errors, the binary cache,
- * whole binaries only, memory errors, copies, profiling and two devices in one context. */
+ * whole binaries only, memory errors, copies, profiling, large buffers in huge-page memory and
+ * two devices in one context. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "runtime/hugemem.h"
 #include "runtime/progcache.h"
 #include "runtime/runtime.h"
 
@@ -326,6 +328,42 @@ static void test_memory_and_profile(const an_device_info *info) {
     an_devs_close(&d, 1);
 }
 
+/* A CPU device's large buffer lies in memory advised for huge pages (runtime/hugemem.c): made
+ * with CL_MEM_USE_HOST_PTR, it holds what is written, a kernel's writes included, at any offset;
+ * ALEXNET_HUGEPAGES=off makes an ordinary buffer. */
+static void test_huge_buffer(const an_device_info *info) {
+    an_dev d;
+    CHECK_OK(an_devs_open(info, 1, &d));
+    size_t n = ((size_t)5 << 20) / sizeof(float) + 3;
+    float *h = malloc(n * sizeof *h), *g = malloc(n * sizeof *g);
+    check_fill_uniform(h, n, 11, -5, 5);
+    for (int off = 0; off < 2; off++) {
+        if (off) setenv("ALEXNET_HUGEPAGES", "off", 1);
+        int cpu = (d.info.type & CL_DEVICE_TYPE_CPU) != 0;
+        CHECK(an_hugemem_wanted(&d, n * sizeof(float)) == (cpu && !off),
+              "huge pages wanted for a %s device's 5 MiB buffer, ALEXNET_HUGEPAGES %s",
+              cpu ? "CPU" : "non-CPU", off ? "off" : "unset");
+        cl_mem m;
+        CHECK_OK(an_alloc(&d, "big", n * sizeof(float), &m));
+        cl_mem_flags fl = 0;
+        CHECK(clGetMemObjectInfo(m, CL_MEM_FLAGS, sizeof fl, &fl, NULL) == CL_SUCCESS &&
+                  ((fl & CL_MEM_USE_HOST_PTR) != 0) == (cpu && !off),
+              "the 5 MiB buffer %s its host memory (flags %#llx)",
+              cpu && !off ? "uses" : "does not use", (unsigned long long)fl);
+        an_buf b = {m, 0};
+        CHECK_OK(an_write(&d, b, h, n));
+        CHECK_OK(an_fill(&d, an_buf_at(b, n - 1000), 7.0f, 900));
+        CHECK_OK(an_read(&d, b, g, n));
+        size_t bad = 0;
+        for (size_t i = 0; i < n; i++) bad += g[i] != (i >= n - 1000 && i < n - 100 ? 7.0f : h[i]);
+        CHECK(bad == 0, "the 5 MiB buffer reads back what was written: %zu wrong", bad);
+        an_free(&m);
+    }
+    unsetenv("ALEXNET_HUGEPAGES");
+    free(h), free(g);
+    an_devs_close(&d, 1);
+}
+
 static void test_two_devices(const an_device_info *list, int n) {
     if (n < 2) {
         printf("one device only: two-device context test needs POCL_DEVICES=\"pthread pthread\"\n");
@@ -349,6 +387,7 @@ int main(void) {
         test_loader(&list[0], tmp);
         test_binary_whole(&list[0]);
         test_memory_and_profile(&list[0]);
+        test_huge_buffer(&list[0]);
         test_two_devices(list, n);
         test_sub_devices(list, n);
         char cmd[200];

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "runtime/hugemem.h"
 #include "runtime/limits.h"
 #include "runtime/progcache.h"
 #include "runtime/runtime.h"
@@ -113,8 +114,9 @@ an_status an_alloc(an_dev *d, const char *name, size_t bytes, cl_mem *out) {
                         "--batch, split the net over two devices, or pick another --device",
                         name, want, d->info.name, maxa,
                         d->info.limits[0] ? " under limit profile " : "", d->info.limits, glob);
-    cl_int err;
-    *out = clCreateBuffer(d->ctx, CL_MEM_READ_WRITE, bytes, NULL, &err);
+    cl_int err = CL_SUCCESS;
+    *out = an_hugemem_buffer(d, bytes);
+    if (!*out) *out = clCreateBuffer(d->ctx, CL_MEM_READ_WRITE, bytes, NULL, &err);
     if (err != CL_SUCCESS) {
         *out = NULL;
         return an_error(err == CL_INVALID_BUFFER_SIZE ? AN_ERR_NOMEM : err,
