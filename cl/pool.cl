@@ -33,9 +33,20 @@ inline int last_out(int i, int s, int p, int n_out) { return min(n_out - 1, (i +
  * is compiled out), POOL_RELU 1 clamps each output at 0 (a NaN passes): max(relu(x)) =
  * relu(max(x)), so a ReLU before the pool costs no pass of its own; POOL_C (the channels) adds
  * bias[plane % POOL_C] to each maximum before that: max(x + b) = max(x) + b, the bias of the
- * convolution before it, whose pass is saved too. */
+ * convolution before it, whose pass is saved too. POOL_MASK 1 (with the argmax) stores -1 for
+ * a window whose maximum is not above 0, which the backward routes nowhere: with a ReLU's output
+ * as the input, the backward is then the ReLU's backward too (its gradient is 0 where its
+ * output is not above 0, and a window's maximum is the output at its argmax). */
 #ifndef POOL_ARGMAX
 #define POOL_ARGMAX 1
+#endif
+#ifndef POOL_MASK
+#define POOL_MASK 0
+#endif
+#if POOL_MASK
+#define POOL_MASKED(best, m, V) select((int##V)(-1), best, isgreater(m, (float##V)(0.0f)))
+#else
+#define POOL_MASKED(best, m, V) (best)
 #endif
 #ifndef POOL_RELU
 #define POOL_RELU 0
@@ -97,7 +108,7 @@ inline int last_out(int i, int s, int p, int n_out) { return min(n_out - 1, (i +
             }                                                                                    \
         }                                                                                        \
         vstore##V(POOL_OUT(m), 0, yr + ox);                                                      \
-        POOL_BEST(if (ar) vstore##V(best, 0, ar + ox);)                                          \
+        POOL_BEST(if (ar) vstore##V(POOL_MASKED(best, m, V), 0, ar + ox);)                       \
     }
 /* the end of the inputs that a block of V outputs from o loads (one past its last) */
 #define POOL_ROW_END(o, V) (2 * (o) + 2 * (V) + (POOL_KW > 2 ? POOL_KW - 2 : 0))
@@ -163,7 +174,7 @@ __kernel void maxpool_forward_rows(uint rows, __global const float *x, uint x_of
         }
         y[y_off + o + ox] = POOL_OUT(m);
 #if POOL_ARGMAX
-        if (argmax) argmax[argmax_off + o + ox] = best;
+        if (argmax) argmax[argmax_off + o + ox] = POOL_MASK && !(m > 0.0f) ? -1 : best;
 #endif
     }
 }

@@ -1,6 +1,7 @@
 /* test/test_pool.c - the OpenCL pooling ops (host/ops/pool.c, cl/pool.cl) against the double
  * reference (host/ref/ref_pool.c) on random inputs: max pooling (with the argmax it stores, ties
- * and NaNs; without argmax; with a bias and a ReLU before it fused), average pooling with padding,
+ * and NaNs; without argmax; with a bias and a ReLU before it fused; with the argmax masked so
+ * that its backward is a ReLU's too), average pooling with padding,
  * adaptive average pooling (the identity in place too), forward and backward; odd sizes,
  * batch 1, and AlexNet's pool1 (96x55x55 -> 27x27), pool2 (256x27x27 -> 13x13), pool5
  * (256x13x13 -> 6x6) and torchvision's avgpool (256x6x6 and 256x13x13 -> 6x6) at batch 2.
@@ -15,6 +16,7 @@
 #include "devtest.h"
 #include "ops/activation.h"
 #include "ops/pool.h"
+#include "ref/ref_activation.h"
 #include "ref/ref_pool.h"
 #include "util/clock.h"
 
@@ -81,6 +83,50 @@ static void compare(const char *what, float *got, float *ref, size_t n, float at
     }
     CHECK(nan_mismatch == 0, "%s: %zu NaNs of the reference are numbers", what, nan_mismatch);
     check_close(what, got, ref, n, atol, rtol);
+}
+
+/* Training's pool after a ReLU: the pool of r = relu(x - 1.5) (about a quarter of r above 0, so
+ * that some windows hold no positive value) with the masked argmax, then the pool's backward,
+ * against the reference relu_backward(r, maxpool_backward(dy)): y exact, dx as the pool's. */
+static void check_relu_grad(an_dev *d, const pool_case *t, const an_pool_params *p,
+                            const float *x, const double *dyd, dtensor *tx, dtensor *ty,
+                            dtensor *tam, dtensor *tdy, dtensor *tdx, const char *what) {
+    int oh = an_pool_out(t->h, p->kh, p->sh, p->ph), ow = an_pool_out(t->w, p->kw, p->sw, p->pw);
+    size_t nin = (size_t)t->n * t->c * t->h * t->w, nout = (size_t)t->n * t->c * oh * ow;
+    float *r = malloc(nin * sizeof *r), *got = malloc(nin * sizeof *got);
+    float *ref = malloc(nin * sizeof *ref);
+    double *rd = malloc(nin * sizeof *rd), *yd = malloc(nout * sizeof *yd);
+    double *dpd = malloc(nin * sizeof *dpd), *dxd = malloc(nin * sizeof *dxd);
+    int *am = malloc(nout * sizeof *am);
+    size_t empty = 0;
+    for (size_t i = 0; i < nin; i++) {
+        float v = x[i] - 1.5f;
+        r[i] = isnan(v) || v > 0 ? v : 0.0f;
+        rd[i] = r[i];
+    }
+    an_ref_maxpool_forward(t->n, t->c, t->h, t->w, p->kh, p->kw, p->sh, p->sw, p->ph, p->pw, rd,
+                           yd, am);
+    for (size_t i = 0; i < nout; i++) empty += yd[i] == 0.0;
+    an_ref_maxpool_backward(t->n, t->c, t->h, t->w, p->kh, p->kw, p->sh, p->sw, p->ph, p->pw, am,
+                            dyd, dpd);
+    an_ref_relu_backward(rd, dpd, dxd, nin);
+    dt_set(d, tx, r);
+    dt_set(d, ty, NULL);
+    dt_set(d, tam, NULL);
+    dt_set(d, tdx, NULL);
+    CHECK_OK(an_maxpool_forward_relu_grad(d, p, t->n, t->c, t->h, t->w, tx->b, ty->b, tam->b));
+    CHECK_OK(an_maxpool_backward(d, p, t->n, t->c, t->h, t->w, tam->b, tdy->b, tdx->b));
+    char w2[320];
+    dt_get(d, ty, got, what);
+    to_float(yd, ref, nout);
+    snprintf(w2, sizeof w2, "%s y, argmax masked for the ReLU", what);
+    compare(w2, got, ref, nout, 0, 0);
+    dt_get(d, tdx, got, what);
+    to_float(dxd, ref, nin);
+    snprintf(w2, sizeof w2, "%s dx of relu(x) through the masked argmax (%zu windows not "
+             "above 0)", what, empty);
+    compare(w2, got, ref, nin, 1e-6f, 1e-6f);
+    free(r), free(got), free(ref), free(rd), free(yd), free(dpd), free(dxd), free(am);
 }
 
 static void run_case(an_dev *d, const pool_case *t, uint64_t seed) {
@@ -197,6 +243,7 @@ static void run_case(an_dev *d, const pool_case *t, uint64_t seed) {
             }
             an_free(&tb.mem);
             free(rxd), free(b);
+            check_relu_grad(d, t, &p, x, dyd, &tx, &ty, &tam, &tdy, &tdx, what);
         }
         if (t->op == ADAPTIVE && oh == t->h && ow == t->w) { /* the identity, in place */
             CHECK_OK(an_adaptive_avgpool_forward(d, t->n, t->c, t->h, t->w, oh, ow, tx.b, tx.b));

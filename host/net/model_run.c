@@ -105,6 +105,21 @@ static int relu_fused(const an_model *m, int i, int t) {
     return p->runs && !p->gathers && p->in.mem == r->out && p->in.off == 0 ? 2 : 0;
 }
 
+/* Training: max pool i on tower t reads ReLU layer i - 1's output straight and its gradient goes
+ * straight to the ReLU's, so that the pool's backward (from argmax indices that leave out the
+ * windows whose maximum is not above 0, an_maxpool_forward_relu_grad) is the ReLU's backward too,
+ * writing the ReLU's input gradient; the ReLU's backward launches nothing. A pass over the
+ * ReLU's tensor and its gradient saved. */
+static int relu_into_pool(const an_model *m, int i, int t) {
+    const an_net *net = m->net;
+    if (m->opts.inference || i < 1 || i >= net->nlayers || net->layers[i].kind !=
+        AN_LAYER_MAXPOOL || net->layers[i - 1].kind != AN_LAYER_RELU)
+        return 0;
+    const mtower *r = &m->L[i - 1].t[t], *p = &m->L[i].t[t];
+    return r->runs && p->runs && !r->gathers && !p->gathers && p->in.mem == r->out &&
+           p->in.off == 0 && p->din.mem == r->dout && p->din.off == 0;
+}
+
 /* The fc forward of tower t: y[:, og] = x[:, ig] · W_gᵀ + b per group g of its (block-diagonal)
  * weights, then the fused ReLU if any. A batch of up to an_gemv_max_n images streams the
  * weights once through the GEMV (bias and ReLU fused); larger ones are GEMMs. */
@@ -186,6 +201,9 @@ static an_status forward_op(an_model *m, int i, int t) {
             an_buf b = i >= 2 && bias_to_pool(m, i - 2, t) ? m->L[i - 2].t[t].b : (an_buf){0};
             return an_maxpool_relu_forward(d, &p, (int)n, is.c, is.h, is.w, mt->in, b, y);
         }
+        if (m->train && relu_into_pool(m, i, t))
+            return an_maxpool_forward_relu_grad(d, &p, (int)n, is.c, is.h, is.w, mt->in, y,
+                                                (an_buf){mt->aux, 0});
         return an_maxpool_forward(d, &p, (int)n, is.c, is.h, is.w, mt->in, y,
                                   (an_buf){m->train ? mt->aux : NULL, 0});
     }
@@ -254,6 +272,7 @@ static an_status backward_op(an_model *m, int i, int t) {
         return db.mem ? an_bias_grad_fc(d, dy, db, n, out) : AN_OK;
     }
     case AN_LAYER_RELU:
+        if (relu_into_pool(m, i + 1, t)) return AN_OK; /* the pool's backward did it */
         return dx.mem ? an_relu_backward(d, y, dy, dx, out_count) : AN_OK;
     case AN_LAYER_LRN: {
         an_lrn_params p = lrn_params_of(l);
@@ -262,6 +281,8 @@ static an_status backward_op(an_model *m, int i, int t) {
     }
     case AN_LAYER_MAXPOOL: {
         an_pool_params p = pool_params_of(l);
+        if (relu_into_pool(m, i, t)) /* the ReLU's input gradient, unless nobody needs it */
+            dx = i - 1 <= m->first_trainable ? (an_buf){NULL, 0} : m->L[i - 1].t[t].din;
         return dx.mem ? an_maxpool_backward(d, &p, (int)n, is.c, is.h, is.w, (an_buf){mt->aux, 0},
                                             dy, dx)
                       : AN_OK;

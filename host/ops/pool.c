@@ -144,17 +144,19 @@ static an_status pool_op(an_dev *d, const char *op, const char *kernel, int rows
 }
 
 /* Without argmax the kernel is built without its index arithmetic; relu needs no argmax; a bias
- * (bias.mem) comes with relu only. */
+ * (bias.mem) comes with relu only; mask (with argmax) marks the windows whose maximum is not
+ * above 0. */
 static an_status maxpool_forward(an_dev *d, const char *op, const an_pool_params *p, int n,
                                  int c, int h, int w, an_buf x, an_buf bias, an_buf y,
-                                 an_buf argmax, int relu) {
+                                 an_buf argmax, int relu, int mask) {
     tensor_arg t[4] = {{"x", x, 0}, {"y", y, 1}, {"argmax", argmax, 1}, {"bias", bias, 0}};
     if (bias.mem) AN_TRY(op_check_buf(op, "bias", bias, (size_t)c));
     else t[3].b = x; /* any valid buffer when there is no bias */
     char extra[64];
     const char *mode = relu        ? " -DPOOL_ARGMAX=0 -DPOOL_RELU=1"
-                       : argmax.mem ? ""
-                                    : " -DPOOL_ARGMAX=0";
+                       : !argmax.mem ? " -DPOOL_ARGMAX=0"
+                       : mask       ? " -DPOOL_MASK=1"
+                                    : "";
     if (bias.mem) snprintf(extra, sizeof extra, "%s -DPOOL_C=%d", mode, c);
     else snprintf(extra, sizeof extra, "%s", mode);
     return pool_op(d, op, "maxpool_forward", 1, p, n, c, h, w, 0, 0, t, 4, argmax.mem ? 3 : 2, 1,
@@ -164,13 +166,21 @@ static an_status maxpool_forward(an_dev *d, const char *op, const an_pool_params
 an_status an_maxpool_forward(an_dev *d, const an_pool_params *p, int n, int c, int h, int w,
                              an_buf x, an_buf y, an_buf argmax) {
     return maxpool_forward(d, "maxpool_forward", p, n, c, h, w, x, (an_buf){NULL, 0}, y, argmax,
-                           0);
+                           0, 0);
+}
+
+an_status an_maxpool_forward_relu_grad(an_dev *d, const an_pool_params *p, int n, int c, int h,
+                                       int w, an_buf x, an_buf y, an_buf argmax) {
+    if (!argmax.mem)
+        return an_error(AN_ERR_INVALID_ARG, "maxpool_forward_relu_grad: needs the argmax buffer");
+    return maxpool_forward(d, "maxpool_forward_relu_grad", p, n, c, h, w, x, (an_buf){NULL, 0},
+                           y, argmax, 0, 1);
 }
 
 an_status an_maxpool_relu_forward(an_dev *d, const an_pool_params *p, int n, int c, int h, int w,
                                   an_buf x, an_buf bias, an_buf y) {
     return maxpool_forward(d, "maxpool_relu_forward", p, n, c, h, w, x, bias, y,
-                           (an_buf){NULL, 0}, 1);
+                           (an_buf){NULL, 0}, 1, 0);
 }
 
 an_status an_maxpool_backward(an_dev *d, const an_pool_params *p, int n, int c, int h, int w,
