@@ -204,7 +204,14 @@ int cmd_tune(int argc, char **argv) {
                 char note[512];
                 an_tune_limits_note(&devs[di], &cs, note, sizeof note);
                 if (note[0] && dir == 0) fprintf(stderr, "%s: %s\n", net->layers[i].name, note);
-                s = an_conv_tune(&devs[di], &cs, t->dir, cli_tune_progress, NULL, &t->r);
+                char why[160];
+                if (!an_tune_fits_memory(&devs[di], &cs, devs[di].info.global_mem, why,
+                                         sizeof why))
+                    s = an_error(AN_ERR_NOMEM, "%s %s at batch %d cannot be timed: %s; use a "
+                                 "smaller --batch", net->layers[i].name,
+                                 an_tune_dir_name(t->dir), batch, why);
+                else
+                    s = an_conv_tune(&devs[di], &cs, t->dir, cli_tune_progress, NULL, &t->r);
                 if (s != AN_OK)
                     s = an_error_context(s, "tuning layer %s", net->layers[i].name);
                 else

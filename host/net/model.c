@@ -216,6 +216,21 @@ static an_status setup_tower(an_model *m, int i, int t) {
     if (l->kind == AN_LAYER_CONV) {
         an_conv_shape s = an_layer_conv_shape(l, m->batch);
         AN_TRY(an_conv_check(&s));
+    }
+    return AN_OK;
+}
+
+/* A conv layer's forward algorithm on tower t, once the activations are placed (so that a net
+ * too large for the device is refused before any tuning), and what an inference model keeps
+ * of its filters for it. */
+static an_status setup_conv(an_model *m, int i, int t) {
+    const an_layer *l = &m->net->layers[i];
+    mtower *mt = &m->L[i].t[t];
+    an_dev *d = mt->d;
+    mdev *md = &m->dev[an_model_dev_of(m, t)];
+    int train = !m->opts.inference;
+    if (l->kind == AN_LAYER_CONV) {
+        an_conv_shape s = an_layer_conv_shape(l, m->batch);
         AN_TRY(an_model_choose_conv(m, i, t, 0));
         /* An inference model's weights change only when loaded: the Winograd forward's filter
          * transform (alexnet-owt: 37 MiB, 5 % of a forward) and the tiled forward's packed
@@ -387,6 +402,9 @@ an_status an_model_create(const an_net *net, an_dev *devs, int ndev, const an_mo
             if (an_model_runs(m, i, t)) s = setup_tower(m, i, t);
     }
     if (s == AN_OK) s = plan_activations(m);
+    for (int i = 0; s == AN_OK && i < net->nlayers; i++)
+        for (int t = 0; s == AN_OK && t < m->T; t++)
+            if (an_model_runs(m, i, t)) s = setup_conv(m, i, t);
     for (int di = 0; s == AN_OK && di < ndev; di++) {
         mdev *md = &m->dev[di];
         if (md->ws_floats) {

@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "net/model_impl.h"
+#include "ops/tune_cache.h"
 #include "ops/tune_limits.h"
 
 an_status an_model_choose_conv(an_model *m, int i, int t, int backward) {
@@ -17,8 +18,29 @@ an_status an_model_choose_conv(an_model *m, int i, int t, int backward) {
     for (int dir = backward ? 1 : 0; dir < (backward ? AN_TUNE_DIRS : 1); dir++) {
         an_conv_choice c = {an_conv_algo_resolve(d, &s, m->algo), AN_GEMM_AUTO};
         an_tune_source src = m->algo != AN_CONV_AUTO ? AN_TUNE_FORCED : AN_TUNE_RULE;
-        if (m->algo == AN_CONV_AUTO && mode != AN_TUNE_MODE_OFF) {
-            char note[512], line[600];
+        char why[160], line[600];
+        int timed = m->algo == AN_CONV_AUTO && mode != AN_TUNE_MODE_OFF;
+        size_t room = d->info.global_mem > md->mem.total ? d->info.global_mem - md->mem.total
+                                                          : 0;
+        if (timed && !an_tune_fits_memory(d, &s, room, why, sizeof why)) {
+            timed = 0;
+            an_tune_result cands, r;
+            int found = 0;
+            AN_TRY(an_conv_tune_candidates(d, &s, (an_tune_dir)dir, &cands));
+            if (cands.ncand > 0)
+                AN_TRY(an_tune_cache_lookup(d, &s, (an_tune_dir)dir, &cands, 0, &r, &found));
+            if (found) { /* timed once where it fitted */
+                c = r.choice;
+                src = r.source;
+            } else if (m->opts.tune_progress) {
+                snprintf(line, sizeof line, "%s: tune: %s not timed at batch %d: %s; the rule's "
+                         "choice", m->L[i].l->name, an_tune_dir_name((an_tune_dir)dir), s.n,
+                         why);
+                m->opts.tune_progress(m->opts.tune_ctx, line);
+            }
+        }
+        if (timed) {
+            char note[512];
             an_tune_limits_note(d, &s, note, sizeof note);
             snprintf(line, sizeof line, "%s: %s", m->L[i].l->name, note);
             if (note[0] && m->opts.tune_progress && dir == (backward ? 1 : 0))
