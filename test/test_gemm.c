@@ -5,7 +5,8 @@
  * runs on both its paths: the direct kernels (gemm_panel with SRC=0 for NN, TT and SRC=1 for
  * TN, gemm_dot for NT) and the packed one (both pack kernels, gemm_tile with its 12 x 32,
  * 8 x 32 (small M) and 6 x 16 tiles (ALEXNET_GEMM_VW=16, 8): rows and columns past the tile,
- * K over several local-memory blocks and over several launches; NT on the wide gemm_dot).
+ * K over several local-memory blocks and over several launches; NT on the wide gemm_dot, and
+ * on the tiles where op(A) outgrows a CPU's L2).
  * Every float of C's buffer is checked: the matrices against the reference, everything else
  * (offset, padding columns, gaps between batches) against its untouched sentinel value.
  * Tolerance: |e| <= 1e-6*K + 1e-6 + 1e-5|ref| (inputs in [-1, 1]; a float sum of K products).
@@ -116,6 +117,8 @@ static void run_backend(an_gemm_backend be, int small) {
         run(be, (gcase){ta, tb, 20, 35, 2100, 2, 3, 1, 0, 1.0f, 0.5f}, seed++); /* K in blocks */
         /* the packed path's A over several launches (packed A past its L2 budget) */
         run(be, (gcase){ta, tb, 130, 70, 2100, 2, 1, 1, 1, 1.0f, 0.0f}, seed++);
+        /* op(A) of 2.1 MB: NT leaves gemm_dot for the packed path's tiles */
+        run(be, (gcase){ta, tb, 130, 40, 4100, 1, 0, 1, 0, 1.0f, 0.0f}, seed++);
     }
 }
 

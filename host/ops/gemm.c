@@ -32,6 +32,7 @@
 #define AN_GEMM_DOT_WIDE_OPTS \
     "-DDV=16 -DDM=" AN_GEMM_STR(AN_GEMM_DM) " -DDN=" AN_GEMM_STR(AN_GEMM_DN_WIDE)
 #define AN_GEMM_KC 512 /* K block of gemm_panel */
+#define AN_GEMM_DOT_A_BYTES (2u << 20) /* NT: op(A) up to this size on gemm_dot (see gemm_own) */
 
 void an_gemm_set_backend(an_dev *d, an_gemm_backend b) { d->gemm_fixed = (int)b; }
 
@@ -216,8 +217,12 @@ static an_status gemm_own(an_dev *d, int ta, int tb, size_t M, size_t N, size_t 
     an_gemm_path path;
     AN_TRY(an_gemm_path_for(d, &path));
     /* NT with 16-float vectors: dot products along K, which both operands are contiguous in,
-     * beat a transposing copy of B (fc forward, `alexnet bench-gemm --shape fwd`) */
-    if (path == AN_GEMM_PATH_PACKED && K > 0 && !ta && tb && an_gemm_vector_width(d) >= 16)
+     * beat a transposing copy of B (fc forward, `alexnet bench-gemm --shape fwd`) while A's rows
+     * stay in a CPU's L2: gemm_dot reads all of them again for every block of B's rows, and past
+     * AN_GEMM_DOT_A_BYTES the packed path's blocks of K win (fc6-8 forward at batch 128: 0.55,
+     * 0.79, 0.85 of gemm_dot's time; at 32, with A of 1.2 MB, 1.3-1.5 times it) */
+    if (path == AN_GEMM_PATH_PACKED && K > 0 && !ta && tb && an_gemm_vector_width(d) >= 16 &&
+        M * K * sizeof(float) < AN_GEMM_DOT_A_BYTES)
         return launch_dot(d, 1, M, N, K, alpha, A, lda, sa, B, ldb, sb, beta, C, ldc, sc, batch);
     if (path == AN_GEMM_PATH_PACKED && K > 0)
         return an_gemm_packed(d, ta, tb, M, N, K, alpha, A, lda, sa, B, ldb, sb, beta, C, ldc,
