@@ -84,4 +84,7 @@ jcheck forced 'assert d["tune"]["timed"] == 0, d["tune"]
 for l in d["layers"]:
     if "conv" in l: assert l["conv"]["fwd"] == {"algo": "direct", "source": "forced"}, l' -- bench --conv direct
 expect 2 "batch must be at least 1" -- "$bin" tune --batch 0
+# A batch whose timing tensors cannot fit (conv1 at 12000 images: 47 GiB with their host
+# copies, a 9.3 GB output) is refused, not timed until the process is killed for memory
+expect 1 "conv1 fwd at batch 12000 cannot be timed: .*use a smaller --batch" -- "$bin" tune --net alexnet --batch 12000
 clitest_done test_cli_tune
