@@ -35,7 +35,8 @@ static void usage(FILE *f) {
     fprintf(f, "\nenvironment: ALEXNET_DEVICE (default --device), ALEXNET_KERNEL_CACHE=off,\n"
                "             ALEXNET_KERNEL_DIR (load cl/*.cl from a directory),\n"
                "             ALEXNET_TUNE=off|retune (--conv auto's timing; docs/TUNE.md),\n"
-               "             ALEXNET_LIMITS=gtx580|gcn|xe|strict (a GPU's limits; docs/GPU.md)\n");
+               "             ALEXNET_LIMITS=gtx580|gcn|xe|strict (a GPU's limits; docs/GPU.md),\n"
+               "             ALEXNET_HUGEPAGES=off (a CPU device's large buffers on 4 KiB pages)\n");
 }
 
 int main(int argc, char **argv) {
