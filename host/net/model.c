@@ -228,25 +228,24 @@ static an_status setup_conv(an_model *m, int i, int t) {
     mtower *mt = &m->L[i].t[t];
     an_dev *d = mt->d;
     mdev *md = &m->dev[an_model_dev_of(m, t)];
+    if (l->kind != AN_LAYER_CONV) return AN_OK;
     int train = !m->opts.inference;
-    if (l->kind == AN_LAYER_CONV) {
-        an_conv_shape s = an_layer_conv_shape(l, m->batch);
-        AN_TRY(an_model_choose_conv(m, i, t, 0));
-        /* An inference model's weights change only when loaded: the Winograd forward's filter
-         * transform (alexnet-owt: 37 MiB, 5 % of a forward) and the tiled forward's packed
-         * filters (6 % of a forward at batch 1) are kept between forwards. */
-        an_conv_algo fa = mt->conv[AN_TUNE_FORWARD].algo;
-        int tile = an_conv_winograd_tile(fa);
-        size_t pf = 0;
-        if (!train && tile >= 0)
-            pf = an_conv_winograd_filter_floats(&s, tile);
-        else if (!train && an_conv_forward_tiled(d, &s, fa))
-            pf = an_conv_tile_packed_floats(&s);
-        if (pf) {
-            AN_TRY(alloc_named(d, md, &md->mem.other, tile >= 0 ? "transformed filters" :
-                               "packed filters", l->name, t, pf, &mt->prep_w));
-            mt->prep_gen = m->params_gen - 1;
-        }
+    an_conv_shape s = an_layer_conv_shape(l, m->batch);
+    AN_TRY(an_model_choose_conv(m, i, t, 0));
+    /* An inference model's weights change only when loaded: the Winograd forward's filter
+     * transform (alexnet-owt: 37 MiB, 5 % of a forward) and the tiled forward's packed
+     * filters (6 % of a forward at batch 1) are kept between forwards. */
+    an_conv_algo fa = mt->conv[AN_TUNE_FORWARD].algo;
+    int tile = an_conv_winograd_tile(fa);
+    size_t pf = 0;
+    if (!train && tile >= 0)
+        pf = an_conv_winograd_filter_floats(&s, tile);
+    else if (!train && an_conv_forward_tiled(d, &s, fa))
+        pf = an_conv_tile_packed_floats(&s);
+    if (pf) {
+        AN_TRY(alloc_named(d, md, &md->mem.other, tile >= 0 ? "transformed filters" :
+                           "packed filters", l->name, t, pf, &mt->prep_w));
+        mt->prep_gen = m->params_gen - 1;
     }
     return AN_OK;
 }

@@ -6,7 +6,6 @@
 #include <stdio.h>
 
 #include "net/model_impl.h"
-#include "ops/tune_cache.h"
 #include "ops/tune_limits.h"
 
 an_status an_model_choose_conv(an_model *m, int i, int t, int backward) {
@@ -24,11 +23,9 @@ an_status an_model_choose_conv(an_model *m, int i, int t, int backward) {
                                                           : 0;
         if (timed && !an_tune_fits_memory(d, &s, room, why, sizeof why)) {
             timed = 0;
-            an_tune_result cands, r;
-            int found = 0;
-            AN_TRY(an_conv_tune_candidates(d, &s, (an_tune_dir)dir, &cands));
-            if (cands.ncand > 0)
-                AN_TRY(an_tune_cache_lookup(d, &s, (an_tune_dir)dir, &cands, 0, &r, &found));
+            an_tune_result r;
+            int found;
+            AN_TRY(an_conv_tune_cached(d, &s, (an_tune_dir)dir, &r, &found));
             if (found) { /* timed once where it fitted */
                 c = r.choice;
                 src = r.source;

@@ -235,12 +235,48 @@ static void free_bufs(tune_bufs *t) {
     for (int i = 0; i < 5; i++) free(t->host[i]);
 }
 
+/* Floats of the seven tensors of tune_bufs, in its order; the first five have host copies. */
+static void tensor_counts(const an_conv_shape *s, size_t count[7]) {
+    size_t nx = (size_t)s->n * s->c * s->h * s->w;
+    size_t nw = (size_t)s->k * (s->c / s->groups) * s->kh * s->kw;
+    size_t ny = (size_t)s->n * s->k * an_conv_oh(s) * an_conv_ow(s);
+    const size_t c[7] = {nx, nw, (size_t)s->k, ny, ny, nx, nw};
+    memcpy(count, c, sizeof c);
+}
+
+int an_tune_fits_memory(const an_dev *d, const an_conv_shape *s, size_t room, char *why,
+                        size_t cap) {
+    size_t count[7];
+    tensor_counts(s, count);
+    double largest = 0, need = 0; /* bytes: the largest tensor; all of them and the host's */
+    for (int i = 0; i < 7; i++) {
+        double b = (double)count[i] * sizeof(float);
+        if (b > largest) largest = b;
+        need += i < 5 ? 2 * b : b;
+    }
+    if (largest > (double)d->info.max_alloc) {
+        if (why)
+            snprintf(why, cap, "its tensors of up to %.1f GiB are over the largest buffer, "
+                     "%.1f GiB", largest / 1073741824.0, (double)d->info.max_alloc / 1073741824.0);
+        return 0;
+    }
+    if (need > (double)room / 2) {
+        if (why)
+            snprintf(why, cap, "its tensors and their host copies, %.1f GiB, are over half of "
+                     "the %.1f GiB of %s's memory free", need / 1073741824.0,
+                     (double)room / 1073741824.0, d->info.name);
+        return 0;
+    }
+    return 1;
+}
+
 static an_status make_bufs(an_dev *d, const an_conv_shape *s, tune_bufs *t) {
     memset(t, 0, sizeof *t);
-    t->nx = (size_t)s->n * s->c * s->h * s->w;
-    t->nw = (size_t)s->k * (s->c / s->groups) * s->kh * s->kw;
-    t->ny = (size_t)s->n * s->k * an_conv_oh(s) * an_conv_ow(s);
-    const size_t count[7] = {t->nx, t->nw, (size_t)s->k, t->ny, t->ny, t->nx, t->nw};
+    size_t count[7];
+    tensor_counts(s, count);
+    t->nx = count[0];
+    t->nw = count[1];
+    t->ny = count[3];
     const char *const names[7] = {"tune x", "tune w", "tune b", "tune y", "tune dy", "tune dx",
                                   "tune dw"};
     uint64_t r = 0x2545f4914f6cdd1dull;
@@ -428,21 +464,34 @@ static an_status time_all(an_dev *d, const an_conv_shape *s, an_tune_dir dir, an
     return AN_OK;
 }
 
+/* The candidates into r, then the cache's choice into out (*found), counted as a read. */
+static an_status lookup(an_dev *d, const an_conv_shape *s, an_tune_dir dir, an_tune_result *r,
+                        an_tune_result *out, int *found) {
+    *found = 0;
+    AN_TRY(an_conv_check(s));
+    AN_TRY(an_conv_tune_candidates(d, s, dir, r));
+    if (r->ncand == 0) return AN_OK;
+    AN_TRY(an_tune_cache_lookup(d, s, dir, r, an_tune_mode(d) == AN_TUNE_MODE_RETUNE, out,
+                                found));
+    if (*found) d->tune_read++;
+    return AN_OK;
+}
+
+an_status an_conv_tune_cached(an_dev *d, const an_conv_shape *s, an_tune_dir dir,
+                              an_tune_result *out, int *found) {
+    an_tune_result r;
+    return lookup(d, s, dir, &r, out, found);
+}
+
 an_status an_conv_tune(an_dev *d, const an_conv_shape *s, an_tune_dir dir, an_tune_progress fn,
                        void *ctx, an_tune_result *out) {
-    AN_TRY(an_conv_check(s));
     an_tune_result r;
-    AN_TRY(an_conv_tune_candidates(d, s, dir, &r));
+    int found;
+    AN_TRY(lookup(d, s, dir, &r, out, &found));
     if (r.ncand == 0)
         return an_error(AN_ERR_INVALID_ARG, "tune: no candidate algorithm for this shape (see "
                         "ALEXNET_TUNE_CANDIDATES and ALEXNET_GEMM)");
-    int found;
-    AN_TRY(an_tune_cache_lookup(d, s, dir, &r, an_tune_mode(d) == AN_TUNE_MODE_RETUNE, out,
-                                &found));
-    if (found) {
-        d->tune_read++;
-        return AN_OK;
-    }
+    if (found) return AN_OK;
     an_profile *prof = d->prof; /* keep the timing runs out of the caller's profile */
     d->prof = NULL;
     an_status st = an_finish(d);

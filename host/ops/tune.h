@@ -100,6 +100,20 @@ typedef void (*an_tune_progress)(void *ctx, const char *line);
 an_status an_conv_tune(an_dev *d, const an_conv_shape *s, an_tune_dir dir, an_tune_progress fn,
                        void *ctx, an_tune_result *out);
 
+/* The cache's choice for s and dir on d, without timing: *found 0 when it has none (or, with
+ * ALEXNET_TUNE=retune, when only the file has one). an_conv_tune's first step. */
+an_status an_conv_tune_cached(an_dev *d, const an_conv_shape *s, an_tune_dir dir,
+                              an_tune_result *out, int *found);
+
+/* 1 when the tuner's own tensors for shape s fit: x, w, b, y, dy, dx and dw on d, each within
+ * its largest buffer, and with the host's copies of the five inputs at most half of room, the
+ * bytes of d's global memory not yet taken (by a model); else 0, with the reason in why. A
+ * shape that does not is not timed (the model takes the cache's choice or an_conv_algo_resolve's
+ * rule, and its placement says whether the net itself fits): timing alexnet's conv1 at batch
+ * 12000 wanted 47 GiB and the kernel killed the process. */
+int an_tune_fits_memory(const an_dev *d, const an_conv_shape *s, size_t room, char *why,
+                        size_t cap);
+
 /* Record c as the choice for (d, s, dir) in the cache (memory and file) without timing: for
  * tests, and for pinning a choice by hand. c must be one of the candidates. */
 an_status an_conv_tune_put(an_dev *d, const an_conv_shape *s, an_tune_dir dir, an_conv_choice c);

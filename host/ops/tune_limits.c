@@ -44,26 +44,3 @@ void an_tune_limits_note(const an_dev *d, const an_conv_shape *s, char *buf, siz
         used += (size_t)w;
     }
 }
-
-int an_tune_fits_memory(const an_dev *d, const an_conv_shape *s, size_t room, char *why,
-                        size_t cap) {
-    double nx = (double)s->n * s->c * s->h * s->w, nw = (double)s->k * (s->c / s->groups) *
-                                                        s->kh * s->kw;
-    double ny = (double)s->n * s->k * an_conv_oh(s) * an_conv_ow(s);
-    double largest = (nx > ny ? nx : ny) * sizeof(float);
-    double need = (3 * nx + 3 * nw + 4 * ny + 2.0 * s->k) * sizeof(float); /* device + host */
-    if (largest > (double)d->info.max_alloc) {
-        if (why)
-            snprintf(why, cap, "its tensors of up to %.1f GiB are over the largest buffer, "
-                     "%.1f GiB", largest / 1073741824.0, (double)d->info.max_alloc / 1073741824.0);
-        return 0;
-    }
-    if (need > (double)room / 2) {
-        if (why)
-            snprintf(why, cap, "its tensors and their host copies, %.1f GiB, are over half of "
-                     "the %.1f GiB of %s's memory free", need / 1073741824.0,
-                     (double)room / 1073741824.0, d->info.name);
-        return 0;
-    }
-    return 1;
-}

@@ -17,13 +17,4 @@ int an_tune_fits_limits(const an_dev *d, const an_conv_shape *s, an_conv_choice 
  * none does. For the tuner's progress output. */
 void an_tune_limits_note(const an_dev *d, const an_conv_shape *s, char *buf, size_t cap);
 
-/* 1 when the tuner's own tensors for shape s fit: x, w, b, y, dy, dx and dw on d, each within
- * its largest buffer, and with the host's copies of the five inputs at most half of room, the
- * bytes of d's global memory not yet taken (by a model); else 0, with the reason in why. A
- * shape that does not is not timed (the model takes an_conv_algo_resolve's rule, and its
- * placement says whether the net itself fits): timing alexnet's conv1 at batch 12000 wanted 47
- * GiB and the kernel killed the process. */
-int an_tune_fits_memory(const an_dev *d, const an_conv_shape *s, size_t room, char *why,
-                        size_t cap);
-
 #endif

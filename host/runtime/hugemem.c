@@ -3,8 +3,8 @@
  *
  * A CPU device's buffers are host memory. PoCL takes it from malloc, which Linux backs with 4 KiB
  * pages unless the system's transparent huge pages are "always" (Debian's default is "madvise"),
- * and a batch-128 training step walks about 2 GB of it: the TLB misses cost conv2's and conv3's
- * gradients 8-13 % (`tools/bench_ab.py`, docs/BENCH.md). Here such a buffer is an anonymous
+ * and a batch-128 training step walks about 2 GB of it: the TLB misses cost conv2's forward and
+ * gradients 5-7 % (`tools/bench_ab.py`, docs/BENCH.md). Here such a buffer is an anonymous
  * mapping aligned to 2 MiB and advised MADV_HUGEPAGE, handed to OpenCL with CL_MEM_USE_HOST_PTR,
  * which a CPU device uses in place; the mapping is released with the buffer. */
 #define _DEFAULT_SOURCE /* MAP_ANONYMOUS, madvise */
