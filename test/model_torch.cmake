@@ -26,3 +26,10 @@ an_add_test(test_model_torch_alexnet_tuned COMMAND test_model_torch ARGS alexnet
             LABELS net tuned TIMEOUT 600 ENV ALEXNET_TUNE=retune)
 an_add_test(test_model_torch_owt_tuned COMMAND test_model_torch ARGS alexnet-owt
             LABELS net tuned TIMEOUT 600 ENV ALEXNET_TUNE=retune)
+# Inference may choose the large Winograd tiles (F(4x4, 3x3), F(3x3, 5x5)), which training's
+# forward may not (host/ops/tune.c): forced into conv2-5 of both full nets, the logits must still
+# match PyTorch's; and the inference model with the tuner's own choices.
+an_add_test(test_model_torch_infer_winograd COMMAND test_model_torch
+            ARGS --infer winograd alexnet alexnet-owt LABELS net TIMEOUT 300)
+an_add_test(test_model_torch_infer_tuned COMMAND test_model_torch ARGS --infer auto alexnet-owt
+            LABELS net tuned TIMEOUT 600 ENV ALEXNET_TUNE=retune)

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # test/test_cli_tune.sh - `alexnet tune` and the tuned choices in `alexnet bench` on alexnet-small
-# in a temporary XDG_CACHE_HOME: the first tune times every conv shape and a second reads them
-# all from the cache; bench reuses them (forward, then the gradients at the first backward) and
-# shows them; a corrupt cache file is ignored and rewritten; a stale one (other kernel sources)
-# is not trusted, and the first build's entries outlive it; --retune, ALEXNET_TUNE=off and
-# --conv ALGO override.
+# in a temporary XDG_CACHE_HOME: the first tune times every conv shape's inference forward and a
+# second reads them all from the cache; bench's inference reuses them and shows them; bench
+# --train times the training forward and the gradients once (at the first backward) and then
+# reads them, as `tune --train` does; a corrupt cache file is ignored and rewritten; a stale one
+# (other kernel sources) is not trusted, and the first build's entries outlive it; --retune,
+# ALEXNET_TUNE=off and --conv ALGO override.
 set -u
 bin=${ALEXNET_BIN:?}
 src=${ALEXNET_SOURCE_DIR:?}
@@ -29,7 +30,7 @@ bench() { "$bin" bench --net alexnet-small --batch 4 --iters 1 --json "$@"; }
 
 jcheck first 'assert d["timed"] == 5 and d["read"] == 0, d
 assert [l["source"] for l in d["layers"]] == ["timed"] * 5' -- tune
-grep -q "^tune .* fwd: im2col+own" "$tmp/err" && ok || bad "no progress lines: $(cat "$tmp/err")"
+grep -q "^tune .* fwd-infer: im2col+own" "$tmp/err" && ok || bad "no progress lines: $(cat "$tmp/err")"
 file=$(/usr/bin/python3 -c 'import json, sys
 print(json.load(open(sys.argv[1]))["devices"][0]["cache_file"])' "$tmp/first.json")
 case "$file" in "$XDG_CACHE_HOME"/alexnet-cl/tune-*.txt) ok ;; *) bad "cache file $file" ;; esac
@@ -39,22 +40,25 @@ first = json.load(open(sys.argv[1]))
 assert [l["choice"] for l in d["layers"]] == [l["choice"] for l in first["layers"]]
 assert [l["source"] for l in d["layers"]] == ["cache"] * 5' -- tune
 
-# bench: the forward choices come from the cache; training tunes the gradients once.
-check_bench='
+# bench: inference's forward choices come from the cache; training times its own forward (held
+# closer to im2col's accuracy) and the gradients once, then reads them.
+jcheck bench '
 first = json.load(open(sys.argv[1]))
 want = {l["name"]: l["choice"] for l in first["layers"]}
 conv = {l["name"]: l["conv"] for l in d["layers"] if l["kind"] == "conv"}
 assert sorted(conv) == sorted(want), conv
 for name, c in conv.items():
-    assert c["fwd"] == {"algo": want[name], "source": "cache"}, (name, c)'
-jcheck bench "$check_bench
-assert d['tune'] == {'mode': 'on', 'timed': 0, 'read': 10}, d['tune']" -- bench
-jcheck train1 "$check_bench
-assert d['tune']['timed'] == 10, d['tune']
-assert all(l['conv']['bwd-data']['source'] == 'timed' for l in d['layers'] if 'conv' in l)" -- bench --train
-jcheck train2 "$check_bench
-assert d['tune']['timed'] == 0, d['tune']
-assert all(l['conv']['bwd-weights']['source'] == 'cache' for l in d['layers'] if 'conv' in l)" -- bench --train
+    assert c["fwd"] == {"algo": want[name], "source": "cache"}, (name, c)
+assert d["tune"] == {"mode": "on", "timed": 0, "read": 10}, d["tune"]' -- bench
+sources='[c["source"] for l in d["layers"] if "conv" in l for c in l["conv"].values()]'
+jcheck train1 "assert d['tune']['timed'] == 15, d['tune']
+assert $sources == ['timed'] * 15, d['layers']" -- bench --train
+jcheck train2 "assert d['tune']['timed'] == 0, d['tune']
+assert $sources == ['cache'] * 15, d['layers']
+first = json.load(open('$tmp/train1.json'))
+algos = lambda j: [(l['name'], c['algo']) for l in j['layers'] if 'conv' in l
+                   for c in l['conv'].values()]
+assert algos(d) == algos(first), (algos(d), algos(first))" -- bench --train
 out=$("$bin" bench --net alexnet-small --batch 4 --iters 1 2>/dev/null)
 grep -q "conv algorithm (from)" <<<"$out" && grep -q "^conv1 .*(cache)" <<<"$out" &&
   grep -q "0 shapes timed now, 10 read from the tune cache" <<<"$out" && ok || bad "bench table: $out"
@@ -86,5 +90,5 @@ for l in d["layers"]:
 expect 2 "batch must be at least 1" -- "$bin" tune --batch 0
 # A batch whose timing tensors cannot fit (conv1 at 12000 images: 47 GiB with their host
 # copies, a 9.3 GB output) is refused, not timed until the process is killed for memory
-expect 1 "conv1 fwd at batch 12000 cannot be timed: .*use a smaller --batch" -- "$bin" tune --net alexnet --batch 12000
+expect 1 "conv1 fwd-infer at batch 12000 cannot be timed: .*use a smaller --batch" -- "$bin" tune --net alexnet --batch 12000
 clitest_done test_cli_tune

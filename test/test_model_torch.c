@@ -1,12 +1,14 @@
 /* test/test_model_torch.c - the model executor (host/net/model.h) on whole nets against PyTorch:
- * `test_model_torch [--two] NET...` loads nets/NET.net (or the test net
+ * `test_model_torch [--two] [--infer ALGO] NET...` loads nets/NET.net (or the test net
  * test/fixtures/model_NET.net), turns dropout off, fills the whole-layout parameters, the images
  * and the labels from test/testgen.h (as tools/torch_reference.py does), runs a training forward
  * and the backward on one device (--two: a two-tower net on two devices, the default device
  * opened twice, crossovers and all), and compares the loss, the logits and
  * every parameter gradient (its L2 norm and 16 sampled elements) with
  * test/fixtures/model_NET.txt, made in float64 by tools/torch_reference.py
- * (docs/TESTING-MODEL.md).
+ * (docs/TESTING-MODEL.md). --infer ALGO runs an inference model's forward instead, its conv
+ * layers on ALGO (auto: the tuner's inference choices; winograd: the large Winograd tiles, which
+ * only inference may choose, wherever they apply), and compares the loss and the logits.
  *
  * Tolerances (float32 against the float64 reference; e = |got − ref|):
  *   loss           e <= TOL_LOSS·|ref|
@@ -160,6 +162,9 @@ static float *make_params(an_model *m, const an_net *net, uint64_t seed) {
 
 static double rel(double got, double ref) { return fabs(got - ref) / fabs(ref); }
 
+/* --infer: run an inference model with this conv algorithm (-1: train as usual). */
+static int infer_algo = -1;
+
 static void run_net(const char *src, const char *name, an_dev *devs, int ndev) {
     char path[1024];
     fixture fx;
@@ -195,6 +200,11 @@ static void run_net(const char *src, const char *name, an_dev *devs, int ndev) {
 
     an_model_opts o = an_model_defaults();
     o.batch = fx.batch;
+    int infer = infer_algo >= 0;
+    if (infer) {
+        o.inference = 1;
+        o.conv_algo = (an_conv_algo)infer_algo;
+    }
     an_model *m = NULL;
     CHECK_OK(an_model_create(net, devs, ndev, &o, &m));
     int n = fx.batch, K = net->classes;
@@ -218,11 +228,11 @@ static void run_net(const char *src, const char *name, an_dev *devs, int ndev) {
     double t1 = now();
     float loss = NAN;
     int top1 = -1, top5 = -1;
-    CHECK_OK(an_model_forward(m, images, labels, n, 1, 0));
-    if (check_failed_ == failed0) CHECK_OK(an_model_backward(m));
+    CHECK_OK(an_model_forward(m, images, labels, n, !infer, 0));
+    if (check_failed_ == failed0 && !infer) CHECK_OK(an_model_backward(m));
     if (check_failed_ == failed0) CHECK_OK(an_model_read_stats(m, &loss, &top1, &top5));
     if (check_failed_ == failed0) CHECK_OK(an_model_read_logits(m, logits));
-    if (check_failed_ == failed0) CHECK_OK(an_model_get_grads(m, grads));
+    if (check_failed_ == failed0 && !infer) CHECK_OK(an_model_get_grads(m, grads));
     double t2 = now();
     if (check_failed_ > failed0) goto out; /* nothing to compare */
 
@@ -251,7 +261,7 @@ static void run_net(const char *src, const char *name, an_dev *devs, int ndev) {
 
     /* Gradients, tensor by tensor. */
     const an_layout *lay = an_model_whole_layout(m);
-    for (int i = 0; i < lay->n && i < fx.nt; i++) {
+    for (int i = 0; !infer && i < lay->n && i < fx.nt; i++) {
         const an_layout_entry *e = &lay->e[i];
         const fx_tensor *ft = &fx.t[e->tensor];
         const float *g = grads + e->offset;
@@ -275,12 +285,26 @@ static void run_net(const char *src, const char *name, an_dev *devs, int ndev) {
                   name, ft->name, j, g[j], ft->s[k].value, es);
         }
     }
-    printf("%s (batch %d, %d device%s): loss %.7g (ref %.7g) rel err %.2e; logits norm rel err "
-           "%.2e, worst logit %.2e (%s)\n", name, n, ndev, ndev > 1 ? "s" : "", loss, fx.loss,
-           e_loss, e_lnorm, w_logit.err, w_logit.where);
-    printf("  worst gradient norm rel err %.2e (%s); worst sampled gradient %.2e of |ref|+rms "
-           "(%s)\n", w_norm.err, w_norm.where, w_grad.err, w_grad.where);
-    printf("  set-up %.1f s, forward+backward %.1f s\n", t1 - t0, t2 - t1);
+    printf("%s (batch %d, %d device%s%s): loss %.7g (ref %.7g) rel err %.2e; logits norm rel "
+           "err %.2e, worst logit %.2e (%s)\n", name, n, ndev, ndev > 1 ? "s" : "",
+           infer ? ", inference" : "", loss, fx.loss, e_loss, e_lnorm, w_logit.err,
+           w_logit.where);
+    if (infer) {
+        for (int i = 0; i < net->nlayers; i++) {
+            an_conv_choice c;
+            an_tune_source from;
+            char cn[64];
+            if (net->layers[i].kind != AN_LAYER_CONV) continue;
+            CHECK_OK(an_model_conv_choice(m, i, AN_TUNE_FORWARD, &c, &from));
+            an_conv_choice_name(c, cn, sizeof cn);
+            printf("  %s %s (%s)\n", net->layers[i].name, cn, an_tune_source_name(from));
+        }
+    } else {
+        printf("  worst gradient norm rel err %.2e (%s); worst sampled gradient %.2e of |ref|+rms "
+               "(%s)\n", w_norm.err, w_norm.where, w_grad.err, w_grad.where);
+    }
+    printf("  set-up %.1f s, %s %.1f s\n", t1 - t0, infer ? "forward" : "forward+backward",
+           t2 - t1);
 out:
     an_model_free(m);
     an_net_free(net);
@@ -296,9 +320,20 @@ int main(int argc, char **argv) {
     const char *src = getenv("ALEXNET_SOURCE_DIR");
     if (!src) src = ".";
     int first = 1, ndev = 1;
-    if (argc > 1 && strcmp(argv[1], "--two") == 0) first = 2, ndev = 2;
+    if (argc > first && strcmp(argv[first], "--two") == 0) first++, ndev = 2;
+    if (argc > first + 1 && strcmp(argv[first], "--infer") == 0) {
+        an_conv_algo a;
+        if (!an_conv_algo_parse(argv[first + 1], &a)) {
+            fprintf(stderr, "test_model_torch: --infer %s: not a conv algorithm\n",
+                    argv[first + 1]);
+            return 2;
+        }
+        infer_algo = (int)a;
+        first += 2;
+    }
     if (argc <= first) {
-        fprintf(stderr, "usage: test_model_torch [--two] NET... (fixtures in test/fixtures)\n");
+        fprintf(stderr, "usage: test_model_torch [--two] [--infer ALGO] NET... (fixtures in "
+                "test/fixtures)\n");
         return 2;
     }
     an_dev devs[2];

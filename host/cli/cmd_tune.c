@@ -1,7 +1,8 @@
-/* host/cli/cmd_tune.c - `alexnet tune`: choose every conv layer's algorithm (forward, and with
- * --train both gradients) for a net at a batch size on a device ahead of time, the way
- * --conv auto does on first use (host/ops/tune.h), and print the table: layer, shape, direction,
- * each candidate's time, the choice and whether it was timed now or read from the tune cache. */
+/* host/cli/cmd_tune.c - `alexnet tune`: choose every conv layer's algorithm (the inference
+ * forward, or with --train the training forward and both gradients) for a net at a batch size on
+ * a device ahead of time, the way --conv auto does on first use (host/ops/tune.h), and print the
+ * table: layer, shape, direction, each candidate's time, the choice and whether it was timed now
+ * or read from the tune cache. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -101,8 +102,9 @@ static void print_table(const an_net *net, const an_dev *devs, int ndev, int bat
            "inaccurate: skipped)\n");
     if (measured)
         printf("errors: root mean square over sampled outputs of |got - exact| / sum of |terms|; "
-               "a candidate erring over %gx (forward) or %gx (gradients) what im2col errs is "
-               "inaccurate\n", an_tune_accuracy_factor(AN_TUNE_FORWARD),
+               "a candidate erring over %gx (fwd-infer), %gx (fwd) or %gx (gradients) what "
+               "im2col errs is inaccurate\n", an_tune_accuracy_factor(AN_TUNE_INFERENCE),
+               an_tune_accuracy_factor(AN_TUNE_FORWARD),
                an_tune_accuracy_factor(AN_TUNE_BACKWARD_DATA));
     printf("%lu shape%s timed now, %lu read from the tune cache\n", timed, timed == 1 ? "" : "s",
            read);
@@ -167,7 +169,8 @@ int cmd_tune(int argc, char **argv) {
         {"--net", CLI_STR, &net_name, "NAME|FILE", "a built-in net or a description file", NULL},
         {"--batch", CLI_INT, &batch, "N", "images per batch (choices are per batch size)", NULL},
         {"--train", CLI_FLAG, &train, NULL,
-         "also the gradients (data and weights), as training uses them", NULL},
+         "the directions training runs (its forward, held closer to im2col's accuracy, and both "
+         "gradients) instead of inference's forward", NULL},
         {"--retune", CLI_FLAG, &retune, NULL,
          "time again even where the tune cache has a choice (also ALEXNET_TUNE=retune)", NULL},
         CLI_DEVICE_OPTIONS(dev_opts),
@@ -199,7 +202,7 @@ int cmd_tune(int argc, char **argv) {
                 tune_row *t = &rows[n];
                 t->layer = i;
                 t->dev = di;
-                t->dir = (an_tune_dir)dir;
+                t->dir = train ? (an_tune_dir)dir : AN_TUNE_INFERENCE;
                 t->s = cs;
                 char note[512];
                 an_tune_limits_note(&devs[di], &cs, note, sizeof note);

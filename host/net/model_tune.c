@@ -2,7 +2,8 @@
  * forced by the model's conv_algo, else the tuner's choice (host/ops/tune.h) for the model's
  * batch, else (ALEXNET_TUNE=off) an_conv_algo_resolve's rule; and the workspace that fits the
  * choices. The forward's are made when the model is placed, the gradients' at the first
- * backward, so that inference never times a backward. */
+ * backward, so that inference never times a backward. An inference model's forward is tuned as
+ * AN_TUNE_INFERENCE, which may err more than a training forward (an_tune_accuracy_factor). */
 #include <stdio.h>
 
 #include "net/model_impl.h"
@@ -15,6 +16,8 @@ an_status an_model_choose_conv(an_model *m, int i, int t, int backward) {
     an_conv_shape s = an_model_conv_shape(m, i, m->batch);
     int mode = an_tune_mode(d);
     for (int dir = backward ? 1 : 0; dir < (backward ? AN_TUNE_DIRS : 1); dir++) {
+        an_tune_dir key = dir == AN_TUNE_FORWARD && m->opts.inference ? AN_TUNE_INFERENCE
+                                                                       : (an_tune_dir)dir;
         an_conv_choice c = {an_conv_algo_resolve(d, &s, m->algo), AN_GEMM_AUTO};
         an_tune_source src = m->algo != AN_CONV_AUTO ? AN_TUNE_FORCED : AN_TUNE_RULE;
         char why[160], line[600];
@@ -25,13 +28,13 @@ an_status an_model_choose_conv(an_model *m, int i, int t, int backward) {
             timed = 0;
             an_tune_result r;
             int found;
-            AN_TRY(an_conv_tune_cached(d, &s, (an_tune_dir)dir, &r, &found));
+            AN_TRY(an_conv_tune_cached(d, &s, key, &r, &found));
             if (found) { /* timed once where it fitted */
                 c = r.choice;
                 src = r.source;
             } else if (m->opts.tune_progress) {
                 snprintf(line, sizeof line, "%s: tune: %s not timed at batch %d: %s; the rule's "
-                         "choice", m->L[i].l->name, an_tune_dir_name((an_tune_dir)dir), s.n,
+                         "choice", m->L[i].l->name, an_tune_dir_name(key), s.n,
                          why);
                 m->opts.tune_progress(m->opts.tune_ctx, line);
             }
@@ -43,11 +46,11 @@ an_status an_model_choose_conv(an_model *m, int i, int t, int backward) {
             if (note[0] && m->opts.tune_progress && dir == (backward ? 1 : 0))
                 m->opts.tune_progress(m->opts.tune_ctx, line);
             an_tune_result r;
-            an_status st = an_conv_tune(d, &s, (an_tune_dir)dir, m->opts.tune_progress,
+            an_status st = an_conv_tune(d, &s, key, m->opts.tune_progress,
                                         m->opts.tune_ctx, &r);
             if (st != AN_OK)
                 return an_error_context(st, "choosing the %s algorithm of layer %s",
-                                        an_tune_dir_name((an_tune_dir)dir), m->L[i].l->name);
+                                        an_tune_dir_name(key), m->L[i].l->name);
             c = r.choice;
             src = r.source;
         }

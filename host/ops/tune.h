@@ -1,5 +1,6 @@
 /* host/ops/tune.h - the convolution auto-tuner: for one shape (batch included) on one device and
- * one direction (forward, backward to the data, backward to the weights), time every algorithm
+ * one direction (forward, backward to the data, backward to the weights, or an inference model's
+ * forward), time every algorithm
  * that applies (im2col once per GEMM backend, direct, FFT for stride 1, Winograd with its
  * default tile and, where that is larger, with F(2x2, r x r)) on random inputs and keep the
  * fastest that is as accurate as a float32 GEMM: sampled outputs are compared with exact values
@@ -31,12 +32,22 @@
 #include "ops/conv.h"
 #include "ops/gemm.h"
 
+/* What a choice is for: the three directions a training layer runs, and the forward of a model
+ * that never trains (AN_TUNE_INFERENCE: the same computation as AN_TUNE_FORWARD, chosen on its
+ * own because it may err more, an_tune_accuracy_factor). */
 typedef enum an_tune_dir {
     AN_TUNE_FORWARD = 0,
     AN_TUNE_BACKWARD_DATA = 1,
     AN_TUNE_BACKWARD_WEIGHTS = 2,
-    AN_TUNE_DIRS = 3
+    AN_TUNE_INFERENCE = 3,
+    AN_TUNE_KEYS = 4
 } an_tune_dir;
+#define AN_TUNE_DIRS 3 /* the directions of a training layer: forward and both gradients */
+
+/* 1 for the forward computation, whether for training or for inference. */
+static inline int an_tune_is_forward(an_tune_dir dir) {
+    return dir == AN_TUNE_FORWARD || dir == AN_TUNE_INFERENCE;
+}
 
 /* One way to run a convolution direction: an algorithm and, for those built on GEMM, the GEMM
  * backend (AN_GEMM_AUTO: the usual choice of gemm.h). */
@@ -79,7 +90,7 @@ enum { AN_TUNE_MODE_ENV = 0, AN_TUNE_MODE_OFF = 1, AN_TUNE_MODE_ON = 2, AN_TUNE_
 void an_tune_set_mode(an_dev *d, int mode);
 int an_tune_mode(const an_dev *d);
 
-/* "fwd", "bwd-data", "bwd-weights"; "forced", "rule", "timed", "cache". */
+/* "fwd", "bwd-data", "bwd-weights", "fwd-infer"; "forced", "rule", "timed", "cache". */
 const char *an_tune_dir_name(an_tune_dir dir);
 const char *an_tune_source_name(an_tune_source src);
 /* "im2col+own", "im2col+clblast", "direct", "fft" (the GEMM backend only where one is fixed). */
@@ -122,7 +133,7 @@ an_status an_conv_tune_put(an_dev *d, const an_conv_shape *s, an_tune_dir dir, a
 const char *an_tune_cache_path(const an_dev *d, char *buf, size_t cap);
 
 /* How many times the reference candidate's error (im2col's) a candidate for direction dir may
- * err and still be chosen (2 for the forward, 3 for the gradients). */
+ * err and still be chosen: 2 for a training forward, 3 for the gradients, 16 for inference. */
 double an_tune_accuracy_factor(an_tune_dir dir);
 
 /* Shapes tuned on the ndev devices: timed, and read from the cache (file or memory). */

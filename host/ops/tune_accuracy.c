@@ -90,11 +90,11 @@ static void dw_at(const geo *g, size_t i, const float *x, const float *dy, doubl
 an_status an_tune_probe_make(const an_conv_shape *s, an_tune_dir dir, const float *x,
                              const float *w, const float *b, const float *dy, an_tune_probe *p) {
     geo g = geo_of(s);
-    size_t count = dir == AN_TUNE_FORWARD ? (size_t)g.n * g.k * g.oh * g.ow
+    size_t count = an_tune_is_forward(dir) ? (size_t)g.n * g.k * g.oh * g.ow
                    : dir == AN_TUNE_BACKWARD_DATA ? (size_t)g.n * g.c * g.h * g.w
                                                   : (size_t)g.k * g.cg * g.kh * g.kw;
     p->n = count < PROBE_SAMPLES ? (int)count : PROBE_SAMPLES;
-    p->terms = dir == AN_TUNE_FORWARD ? (size_t)g.cg * g.kh * g.kw + 1
+    p->terms = an_tune_is_forward(dir) ? (size_t)g.cg * g.kh * g.kw + 1
                : dir == AN_TUNE_BACKWARD_DATA ? (size_t)g.kg * g.kh * g.kw
                                               : (size_t)g.n * g.oh * g.ow;
     p->idx = malloc((size_t)p->n * sizeof *p->idx);
@@ -112,7 +112,7 @@ an_status an_tune_probe_make(const an_conv_shape *s, an_tune_dir dir, const floa
         /* every output when they are few, else spread at random over the tensor */
         size_t i = count <= PROBE_SAMPLES ? (size_t)j : (size_t)(r % count);
         double sum = 0, mag = 0;
-        if (dir == AN_TUNE_FORWARD) forward_at(&g, i, x, w, b, &sum, &mag);
+        if (an_tune_is_forward(dir)) forward_at(&g, i, x, w, b, &sum, &mag);
         else if (dir == AN_TUNE_BACKWARD_DATA) dx_at(&g, i, w, dy, &sum, &mag);
         else dw_at(&g, i, x, dy, &sum, &mag);
         p->idx[j] = i;

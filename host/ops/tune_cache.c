@@ -256,7 +256,7 @@ static int parse_entry(const char *line, uint64_t dev, uint64_t code, tentry *e)
     an_conv_shape *s = &e->s;
     if (!(p = field(line, "dir=")) || !token(p, buf, sizeof buf)) return -1;
     int dir = -1;
-    for (int i = 0; i < AN_TUNE_DIRS; i++)
+    for (int i = 0; i < AN_TUNE_KEYS; i++)
         if (strcmp(buf, an_tune_dir_name((an_tune_dir)i)) == 0) dir = i;
     if (dir < 0) return -1;
     e->dir = (an_tune_dir)dir;
