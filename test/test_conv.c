@@ -131,7 +131,7 @@ static void run(an_conv_shape s, int bias, int ws_div, uint64_t seed) {
         float probe;
         CHECK_OK(an_read(&dev, bdx, &probe, 1));
         CHECK(probe != probe, "skipped dx was written (%g)", probe);
-        if (a == AN_CONV_IM2COL && an_gemm_cols_runs(&dev)) explicit_forward(&s, &c, by, bias);
+        if (a == AN_CONV_IM2COL && an_gemm_packed_runs(&dev)) explicit_forward(&s, &c, by, bias);
         an_buf *bufs[] = {&ws, &by, &bdx, &bdw, &bdb};
         for (size_t i = 0; i < sizeof bufs / sizeof *bufs; i++) an_free(&bufs[i]->mem);
     }
@@ -156,7 +156,7 @@ static void test_bad_args(void) {
     CHECK(an_conv_forward(&dev, &s, AN_CONV_IM2COL, x, w, none, y, ws, 4) == AN_ERR_INVALID_ARG,
           "ALEXNET_IM2COL=gathered accepted");
     set_im2col("implicit");
-    an_status want = an_gemm_cols_runs(&dev) ? AN_OK : AN_ERR_UNSUPPORTED;
+    an_status want = an_gemm_packed_runs(&dev) ? AN_OK : AN_ERR_UNSUPPORTED;
     CHECK(an_conv_forward(&dev, &s, AN_CONV_IM2COL, x, w, none, y, ws, 4) == want,
           "ALEXNET_IM2COL=implicit: expected status %d (a gathering GEMM needs no workspace; "
           "other devices cannot gather)", (int)want);

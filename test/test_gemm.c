@@ -6,7 +6,8 @@
  * TN, gemm_dot for NT) and the packed one (both pack kernels, gemm_tile with its 12 x 32,
  * 8 x 32 (small M) and 6 x 16 tiles (ALEXNET_GEMM_VW=16, 8): rows and columns past the tile,
  * K over several local-memory blocks and over several launches; NT on the wide gemm_dot, and
- * on the tiles where op(A) outgrows a CPU's L2).
+ * on the tiles where op(A) outgrows a CPU's L2; NN again from an A packed beforehand, and that
+ * refused on the direct path).
  * Every float of C's buffer is checked: the matrices against the reference, everything else
  * (offset, padding columns, gaps between batches) against its untouched sentinel value.
  * Tolerance: |e| <= 1e-6*K + 1e-6 + 1e-5|ref| (inputs in [-1, 1]; a float sum of K products).
@@ -63,29 +64,49 @@ static void run(an_gemm_backend be, gcase c, uint64_t seed) {
         free(Cd);
     }
 
-    an_buf bA = dt_upload(&dev, A, na + 1), bB = dt_upload(&dev, B, nb + 1),
-           bC = dt_upload(&dev, C, nc);
-    bA.off = bB.off = bC.off = c.off;
+    an_buf bA = dt_upload(&dev, A, na + 1), bB = dt_upload(&dev, B, nb + 1);
+    bA.off = bB.off = c.off;
     an_gemm_set_backend(&dev, be);
     an_gemm_set_path(&dev, path);
-    if (c.batch == 1)
-        CHECK_OK(an_gemm(&dev, c.ta, c.tb, c.M, c.N, c.K, c.alpha, bA, lda, bB, ldb, c.beta, bC,
-                         ldc));
-    else
-        CHECK_OK(an_gemm_batched(&dev, c.ta, c.tb, c.M, c.N, c.K, c.alpha, bA, lda, sa, bB, ldb,
-                                 sb, c.beta, bC, ldc, sc, c.batch));
-    bC.off = 0;
-    CHECK_OK(an_read(&dev, bC, got, nc));
-    char what[160];
-    const char *vw = getenv("ALEXNET_GEMM_VW");
-    snprintf(what, sizeof what, "%s%s%s %c%c M=%zu N=%zu K=%zu batch=%zu off=%zu pad=%zu a=%g b=%g",
-             an_gemm_backend_name(be),
-             be == AN_GEMM_CLBLAST ? "" : path == AN_GEMM_PATH_PACKED ? "/packed" : "/direct",
-             path == AN_GEMM_PATH_PACKED && vw ? vw : "",
-             c.ta ? 'T' : 'N', c.tb ? 'T' : 'N', c.M, c.N, c.K,
-             c.batch, c.off, c.pad, c.alpha, c.beta);
-    check_close(what, got, want, nc, 1e-6f * (float)c.K + 1e-6f, 1e-5f);
-    DT_FREE(&bA.mem, &bB.mem, &bC.mem);
+    /* NN on the packed path also from A packed beforehand (an_gemm_prepack), into a NaN-poisoned
+     * buffer at an offset */
+    int pre_runs = !c.ta && !c.tb && be == AN_GEMM_OWN && path == AN_GEMM_PATH_PACKED;
+    for (int pre = 0; pre <= pre_runs; pre++) {
+        an_buf bC = dt_upload(&dev, C, nc);
+        bC.off = c.off;
+        if (pre) {
+            size_t np = an_gemm_prepacked_floats(&dev, c.M, c.K, c.batch);
+            float *poison = malloc((np + 9) * sizeof *poison);
+            for (size_t i = 0; i < np + 9; i++) poison[i] = NAN;
+            an_buf bP = dt_upload(&dev, poison, np + 9);
+            bP.off = 9;
+            CHECK(c.K == 0 || np >= c.M * c.K * c.batch, "pre-packed A holds %zu floats", np);
+            CHECK_OK(an_gemm_prepack(&dev, c.M, c.K, bA, lda, sa, c.batch, bP));
+            CHECK_OK(an_gemm_prepacked_batched(&dev, c.M, c.N, c.K, c.alpha, bP, bB, ldb, sb,
+                                               c.beta, bC, ldc, sc, c.batch));
+            DT_FREE(&bP.mem);
+            free(poison);
+        } else if (c.batch == 1) {
+            CHECK_OK(an_gemm(&dev, c.ta, c.tb, c.M, c.N, c.K, c.alpha, bA, lda, bB, ldb, c.beta,
+                             bC, ldc));
+        } else {
+            CHECK_OK(an_gemm_batched(&dev, c.ta, c.tb, c.M, c.N, c.K, c.alpha, bA, lda, sa, bB,
+                                     ldb, sb, c.beta, bC, ldc, sc, c.batch));
+        }
+        bC.off = 0;
+        CHECK_OK(an_read(&dev, bC, got, nc));
+        char what[180];
+        const char *vw = getenv("ALEXNET_GEMM_VW");
+        snprintf(what, sizeof what, "%s%s%s%s %c%c M=%zu N=%zu K=%zu batch=%zu off=%zu pad=%zu "
+                 "a=%g b=%g", an_gemm_backend_name(be),
+                 be == AN_GEMM_CLBLAST ? "" : path == AN_GEMM_PATH_PACKED ? "/packed" : "/direct",
+                 path == AN_GEMM_PATH_PACKED && vw ? vw : "", pre ? " pre-packed A" : "",
+                 c.ta ? 'T' : 'N', c.tb ? 'T' : 'N', c.M, c.N, c.K,
+                 c.batch, c.off, c.pad, c.alpha, c.beta);
+        check_close(what, got, want, nc, 1e-6f * (float)c.K + 1e-6f, 1e-5f);
+        DT_FREE(&bC.mem);
+    }
+    DT_FREE(&bA.mem, &bB.mem);
     free(A);
     free(B);
     free(C);
@@ -156,6 +177,16 @@ static void test_path_selection(void) {
     an_gemm_set_path(&dev, AN_GEMM_PATH_PACKED);
     CHECK_OK(an_gemm_path_for(&dev, &p));
     CHECK(p == AN_GEMM_PATH_PACKED, "the API override lost to the environment: path %d", (int)p);
+    /* a pre-packed A only on the packed path */
+    float one = 1.0f;
+    an_buf x = dt_upload(&dev, &one, 1);
+    an_gemm_set_path(&dev, AN_GEMM_PATH_DIRECT);
+    CHECK(an_gemm_prepack(&dev, 1, 1, x, 1, 0, 1, x) == AN_ERR_UNSUPPORTED &&
+              an_gemm_prepacked_batched(&dev, 1, 1, 1, 1.0f, x, x, 1, 0, 0.0f, x, 1, 0, 1) ==
+                  AN_ERR_UNSUPPORTED,
+          "a pre-packed A on the direct path is refused");
+    an_error_clear();
+    DT_FREE(&x.mem);
     an_gemm_set_path(&dev, AN_GEMM_PATH_AUTO);
     setenv("ALEXNET_GEMM_PATH", "fast", 1);
     CHECK(an_gemm_path_for(&dev, &p) == AN_ERR_INVALID_ARG, "ALEXNET_GEMM_PATH=fast accepted");

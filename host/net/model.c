@@ -233,13 +233,14 @@ static an_status setup_conv(an_model *m, int i, int t) {
     an_conv_shape s = an_layer_conv_shape(l, m->batch);
     AN_TRY(an_model_choose_conv(m, i, t, 0));
     /* An inference model's weights change only when loaded: the Winograd forward's filter
-     * transform (alexnet-owt: 37 MiB, 5 % of a forward) and the tiled forward's packed
-     * filters (6 % of a forward at batch 1) are kept between forwards. */
+     * transform (on CPUs packed for the GEMM too: the transform and the packing took 5 % of a
+     * batch-32 forward) and the tiled forward's packed filters (6 % at batch 1) are kept between
+     * forwards. */
     an_conv_algo fa = mt->conv[AN_TUNE_FORWARD].algo;
     int tile = an_conv_winograd_tile(fa);
     size_t pf = 0;
     if (!train && tile >= 0)
-        pf = an_conv_winograd_filter_floats(&s, tile);
+        pf = an_conv_choice_filter_floats(d, &s, mt->conv[AN_TUNE_FORWARD]);
     else if (!train && an_conv_forward_tiled(d, &s, fa))
         pf = an_conv_tile_packed_floats(&s);
     if (pf) {

@@ -175,7 +175,8 @@ static an_status forward_op(an_model *m, int i, int t) {
             int tile = an_conv_winograd_tile(mt->conv[AN_TUNE_FORWARD].algo);
             if (mt->prep_gen != m->params_gen) {
                 if (tile >= 0)
-                    AN_TRY(an_conv_winograd_transform_filters(d, &s, tile, mt->w, u));
+                    AN_TRY(an_conv_choice_transform_filters(d, &s, mt->conv[AN_TUNE_FORWARD],
+                                                            mt->w, u));
                 else
                     AN_TRY(an_conv_tile_pack_filters(d, &s, mt->w, u));
                 mt->prep_gen = m->params_gen;

@@ -241,7 +241,7 @@ static an_status group_gemms(an_dev *d, const an_conv_shape *s, const im2col_geo
 static an_status im2col_gathers(const an_dev *d, const an_conv_shape *s, int *yes) {
     int pick = 0; /* 1: implicit, 2: explicit */
     AN_TRY(an_env_pick("ALEXNET_IM2COL", "implicit", "explicit", &pick));
-    *yes = pick != 2 && !is_pointwise(s) && an_gemm_cols_runs(d);
+    *yes = pick != 2 && !is_pointwise(s) && an_gemm_packed_runs(d);
     if (pick == 1 && !*yes && !is_pointwise(s))
         return an_error(AN_ERR_UNSUPPORTED, "ALEXNET_IM2COL=implicit: this device's GEMM (%s) "
                         "stores its columns; unset it or use a CPU device", d->info.name);

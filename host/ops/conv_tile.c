@@ -27,7 +27,7 @@
 #define TILE_WS_CAP ((size_t)4 << 20)  /* floats of padded input per chunk: 16 MB */
 
 int an_conv_tile_runs(const an_dev *d) {
-    return an_gemm_cols_runs(d) && an_gemm_vector_width(d) >= 16;
+    return an_gemm_packed_runs(d) && an_gemm_vector_width(d) >= 16;
 }
 
 static size_t rows_of(const an_conv_shape *s) {

@@ -243,16 +243,24 @@ static an_status outputs(an_dev *d, const char *opts, const wino_geom *g, int cn
 }
 
 /* mm[xi] = u[xi] v[xi] per group over the a^2 points: cout/groups x P, summing cin/groups. u is
- * [xi][cout][cin/groups], v [xi][cin][P], mm [xi][cout][P]. */
+ * [xi][cout][cin/groups], or with prepacked each group's a^2 matrices as an_gemm_prepack left
+ * them, one group after the other; v [xi][cin][P], mm [xi][cout][P]. */
 static an_status products(an_dev *d, const an_conv_shape *s, const wino_geom *g, int cnt,
-                          an_buf u, an_buf v, an_buf mm) {
+                          an_buf u, int prepacked, an_buf v, an_buf mm) {
     size_t np = (size_t)cnt * g->tiles, og = (size_t)(g->cout / s->groups);
     size_t ig = (size_t)(g->cin / s->groups);
-    for (int grp = 0; grp < s->groups; grp++)
-        AN_TRY(an_gemm_batched(d, 0, 0, og, np, ig, 1.0f, an_buf_at(u, grp * og * ig), ig,
-                               (size_t)g->cout * ig, an_buf_at(v, grp * ig * np), np,
-                               (size_t)g->cin * np, 0.0f, an_buf_at(mm, grp * og * np), np,
-                               (size_t)g->cout * np, g->a2));
+    size_t packed = an_gemm_prepacked_floats(d, og, ig, g->a2);
+    for (int grp = 0; grp < s->groups; grp++) {
+        an_buf vg = an_buf_at(v, grp * ig * np), mg = an_buf_at(mm, grp * og * np);
+        if (prepacked)
+            AN_TRY(an_gemm_prepacked_batched(d, og, np, ig, 1.0f, an_buf_at(u, grp * packed), vg,
+                                             np, (size_t)g->cin * np, 0.0f, mg, np,
+                                             (size_t)g->cout * np, g->a2));
+        else
+            AN_TRY(an_gemm_batched(d, 0, 0, og, np, ig, 1.0f, an_buf_at(u, grp * og * ig), ig,
+                                   (size_t)g->cout * ig, vg, np, (size_t)g->cin * np, 0.0f, mg,
+                                   np, (size_t)g->cout * np, g->a2));
+    }
     return AN_OK;
 }
 
@@ -267,7 +275,8 @@ static an_status plan(const an_conv_shape *s, int m, int dir, an_buf ws, size_t 
 }
 
 /* The forward's and dx's shared sequence: filters, then per chunk inputs, products, outputs.
- * pre.mem: the filters' transform is already there (the forward's layout), w is not read. */
+ * pre.mem: the filters' transform is already there (an_conv_winograd_transform_filters'
+ * layout), w is not read. */
 static an_status run_conv(an_dev *d, const an_conv_shape *s, int m, int dir, an_buf src, an_buf w,
                           an_buf pre, an_buf b, an_buf dst, an_buf ws, size_t ws_floats) {
     wino_geom g;
@@ -281,7 +290,7 @@ static an_status run_conv(an_dev *d, const an_conv_shape *s, int m, int dir, an_
     for (int n0 = 0; n0 < s->n; n0 += nb) {
         int cnt = s->n - n0 < nb ? s->n - n0 : nb;
         AN_TRY(inputs(d, opts, &g, cnt, an_buf_at(src, (size_t)n0 * in_img), v));
-        AN_TRY(products(d, s, &g, cnt, u, v, mm));
+        AN_TRY(products(d, s, &g, cnt, u, pre.mem && an_gemm_packed_runs(d), v, mm));
         AN_TRY(outputs(d, opts, &g, cnt, mm, b, an_buf_at(dst, (size_t)n0 * out_img)));
     }
     return AN_OK;
@@ -293,11 +302,13 @@ an_status an_conv_winograd_forward(an_dev *d, const an_conv_shape *s, int m, an_
     return run_conv(d, s, m, WINO_FWD, x, w, none, b, y, ws, ws_floats);
 }
 
-size_t an_conv_winograd_filter_floats(const an_conv_shape *s, int m) {
+size_t an_conv_winograd_filter_floats(const an_dev *d, const an_conv_shape *s, int m) {
     if (pick_m(s, &m) != AN_OK) return 0;
     wino_geom g;
     geom_of(s, m, WINO_FWD, &g);
-    return g.fixed;
+    if (!an_gemm_packed_runs(d)) return g.fixed;
+    size_t og = (size_t)(s->k / s->groups), ig = (size_t)(s->c / s->groups);
+    return (size_t)s->groups * an_gemm_prepacked_floats(d, og, ig, g.a2);
 }
 
 an_status an_conv_winograd_transform_filters(an_dev *d, const an_conv_shape *s, int m, an_buf w,
@@ -307,7 +318,19 @@ an_status an_conv_winograd_transform_filters(an_dev *d, const an_conv_shape *s, 
     AN_TRY(pick_m(s, &m));
     geom_of(s, m, WINO_FWD, &g);
     AN_TRY(options_of(&g, opts, sizeof opts));
-    return filters(d, opts, s, 0, w, u);
+    if (!an_gemm_packed_runs(d)) return filters(d, opts, s, 0, w, u);
+    /* transformed into a scratch buffer, then each group's a^2 matrices packed into u */
+    cl_mem tmp = NULL;
+    AN_TRY(an_alloc(d, "Winograd filters to pack", g.fixed * sizeof(float), &tmp));
+    an_buf t = {tmp, 0};
+    size_t og = (size_t)(s->k / s->groups), ig = (size_t)(s->c / s->groups);
+    size_t packed = an_gemm_prepacked_floats(d, og, ig, g.a2);
+    an_status st = filters(d, opts, s, 0, w, t);
+    for (int grp = 0; st == AN_OK && grp < s->groups; grp++)
+        st = an_gemm_prepack(d, og, ig, an_buf_at(t, grp * og * ig), ig, (size_t)s->k * ig,
+                             g.a2, an_buf_at(u, grp * packed));
+    an_free(&tmp); /* the queued launches keep it until they are done */
+    return st;
 }
 
 an_status an_conv_winograd_forward_transformed(an_dev *d, const an_conv_shape *s, int m, an_buf x,

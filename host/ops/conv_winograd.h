@@ -32,9 +32,11 @@ size_t an_conv_winograd_workspace_floats(const an_conv_shape *s, int m);
 an_status an_conv_winograd_forward(an_dev *d, const an_conv_shape *s, int m, an_buf x, an_buf w,
                                    an_buf b, an_buf y, an_buf ws, size_t ws_floats);
 /* Inference with fixed weights: the forward's filter transform done once. filter_floats is
- * the size of u; transform_filters fills it from w; forward_transformed is the forward reading
- * u in place of w (its workspace as for the forward). */
-size_t an_conv_winograd_filter_floats(const an_conv_shape *s, int m);
+ * the size of u on d; transform_filters fills it from w; forward_transformed is the forward
+ * reading u in place of w (its workspace as for the forward). Where an_gemm_packed_runs(d), u
+ * holds the transforms packed for the GEMM (an_gemm_prepack), so that no forward packs them
+ * again; the three calls must see the same GEMM backend (host/ops/tune.h's choice wrappers). */
+size_t an_conv_winograd_filter_floats(const an_dev *d, const an_conv_shape *s, int m);
 an_status an_conv_winograd_transform_filters(an_dev *d, const an_conv_shape *s, int m, an_buf w,
                                              an_buf u);
 an_status an_conv_winograd_forward_transformed(an_dev *d, const an_conv_shape *s, int m, an_buf x,

@@ -272,7 +272,7 @@ an_status an_gemm(an_dev *d, int trans_a, int trans_b, size_t M, size_t N, size_
                            ldc, 0, 1);
 }
 
-int an_gemm_cols_runs(const an_dev *d) {
+int an_gemm_packed_runs(const an_dev *d) {
     an_gemm_backend be;
     an_gemm_path path;
     return an_gemm_backend_for(d, &be) == AN_OK && be == AN_GEMM_OWN &&
@@ -282,7 +282,7 @@ int an_gemm_cols_runs(const an_dev *d) {
 an_status an_gemm_cols_batched(an_dev *d, const an_gemm_cols *cols, size_t M, size_t N, size_t K,
                                an_buf A, size_t lda, an_buf X, size_t sx, an_buf C, size_t ldc,
                                size_t sc, size_t batch) {
-    if (!an_gemm_cols_runs(d))
+    if (!an_gemm_packed_runs(d))
         return an_error(AN_ERR_UNSUPPORTED, "gemm: gathered convolution columns need the own "
                         "backend's packed path (CPU devices)");
     if (M == 0 || N == 0 || K == 0 || batch == 0) return AN_OK;
@@ -300,4 +300,48 @@ an_status an_gemm_cols_batched(an_dev *d, const an_gemm_cols *cols, size_t M, si
         return an_error(AN_ERR_UNSUPPORTED, "gemm: size %zu x %zu x %zu (batch %zu) too large",
                         M, N, K, batch);
     return an_gemm_packed_cols(d, cols, M, N, K, A, lda, X, sx, C, ldc, sc, batch);
+}
+
+size_t an_gemm_prepacked_floats(const an_dev *d, size_t M, size_t K, size_t batch) {
+    return an_gemm_packed_a_floats(d, M, K) * batch;
+}
+
+/* Both pre-packed calls: the path runs, the sizes fit, P holds the batch's panels. */
+static an_status check_prepacked(an_dev *d, size_t M, size_t K, size_t batch, an_buf P) {
+    if (!an_gemm_packed_runs(d))
+        return an_error(AN_ERR_UNSUPPORTED, "gemm: a pre-packed A needs the own backend's packed "
+                        "path (CPU devices)");
+    if (M > INT_MAX || K > INT_MAX || batch > INT_MAX)
+        return an_error(AN_ERR_UNSUPPORTED, "gemm: pre-packed %zu x %zu (batch %zu) too large",
+                        M, K, batch);
+    size_t floats = an_gemm_prepacked_floats(d, M, K, batch);
+    if (floats > UINT_MAX || P.off > UINT_MAX - floats)
+        return an_error(AN_ERR_UNSUPPORTED, "gemm: pre-packed A of %zu floats at offset %zu; "
+                        "more than 2^32 is not supported", floats, P.off);
+    return op_check_buf_holds("gemm", "pre-packed A", P, floats);
+}
+
+an_status an_gemm_prepack(an_dev *d, size_t M, size_t K, an_buf A, size_t lda, size_t stride_a,
+                          size_t batch, an_buf P) {
+    if (M == 0 || K == 0 || batch == 0) return AN_OK;
+    AN_TRY(check_prepacked(d, M, K, batch, P));
+    AN_TRY(check_operand("A", A, M, K, lda, stride_a, batch));
+    return an_gemm_packed_pack_a(d, M, K, A, lda, stride_a, batch, P);
+}
+
+an_status an_gemm_prepacked_batched(an_dev *d, size_t M, size_t N, size_t K, float alpha,
+                                    an_buf P, an_buf B, size_t ldb, size_t stride_b, float beta,
+                                    an_buf C, size_t ldc, size_t stride_c, size_t batch) {
+    if (M == 0 || N == 0 || batch == 0) return AN_OK;
+    if (K == 0)
+        return an_gemm_batched(d, 0, 0, M, N, K, alpha, P, K, 0, B, ldb, stride_b, beta, C, ldc,
+                               stride_c, batch);
+    AN_TRY(check_prepacked(d, M, K, batch, P));
+    AN_TRY(check_operand("B", B, K, N, ldb, stride_b, batch));
+    AN_TRY(check_output(C, M, N, ldc, stride_c, batch));
+    if (N > INT_MAX)
+        return an_error(AN_ERR_UNSUPPORTED, "gemm: size %zu x %zu x %zu (batch %zu) too large",
+                        M, N, K, batch);
+    return an_gemm_packed_from(d, M, N, K, alpha, P, B, ldb, stride_b, beta, C, ldc, stride_c,
+                               batch);
 }

@@ -73,16 +73,31 @@ typedef struct an_gemm_cols {
     int h, w, kh, kw, stride, pad, ow; /* input height and width, kernel, output width */
 } an_gemm_cols;
 
-/* Whether an_gemm_cols_batched runs on d now: on the own backend's packed path (CPU devices),
- * whose GEMM kernel gathers the columns from the input while it copies B into local memory. */
-int an_gemm_cols_runs(const an_dev *d);
+/* Whether the own backend's packed path (CPU devices) runs d's GEMMs now, and with it
+ * an_gemm_cols_batched (whose GEMM kernel gathers the columns from the input while it copies B
+ * into local memory) and the pre-packed A below. */
+int an_gemm_packed_runs(const an_dev *d);
 
 /* C_i = A * cols(X_i) for batch images i, the columns never stored: A (M x K, lda) shared;
  * X_i at X.off + i * sx, its first channel the group's; N the output pixels; K the group's rows
  * of columns (channels x kh x kw); C_i (M x N, ldc) at C.off + i * sc, overwritten.
- * AN_ERR_UNSUPPORTED where an_gemm_cols_runs is 0. */
+ * AN_ERR_UNSUPPORTED where an_gemm_packed_runs is 0. */
 an_status an_gemm_cols_batched(an_dev *d, const an_gemm_cols *cols, size_t M, size_t N, size_t K,
                                an_buf A, size_t lda, an_buf X, size_t sx, an_buf C, size_t ldc,
                                size_t sc, size_t batch);
+
+/* A constant A packed once into the packed path's panels (an inference model's Winograd
+ * filters: the copy is 2-5 % of a batch-32 forward), where an_gemm_packed_runs(d).
+ * an_gemm_prepacked_floats: the floats of batch M x K matrices so packed on d (M rounded up to
+ * the kernel's tile). an_gemm_prepack: matrix i of A (M x K, lda, not transposed) at A.off +
+ * i * stride_a into P. an_gemm_prepacked_batched: an_gemm_batched's NN product C_i = alpha A_i
+ * B_i + beta C_i with A_i read from P. Both AN_ERR_UNSUPPORTED where an_gemm_packed_runs is 0;
+ * the three must see the same M and K. */
+size_t an_gemm_prepacked_floats(const an_dev *d, size_t M, size_t K, size_t batch);
+an_status an_gemm_prepack(an_dev *d, size_t M, size_t K, an_buf A, size_t lda, size_t stride_a,
+                          size_t batch, an_buf P);
+an_status an_gemm_prepacked_batched(an_dev *d, size_t M, size_t N, size_t K, float alpha,
+                                    an_buf P, an_buf B, size_t ldb, size_t stride_b, float beta,
+                                    an_buf C, size_t ldc, size_t stride_c, size_t batch);
 
 #endif

@@ -125,20 +125,21 @@ static void tile_opts(tile_shape t, const an_gemm_cols *cols, char *opts, size_t
 /* kbase: op(B)'s first row in this call (the gathered columns' row index of B's row 0);
  * b_ext: the floats of gathered columns' input from B on, which the kernel may read */
 static an_status tile(an_dev *d, tile_shape t, group_shape g, const an_gemm_cols *cols,
-                      size_t M, size_t N, size_t K, size_t kc, float alpha, cl_mem ws,
+                      size_t M, size_t N, size_t K, size_t kc, float alpha, an_buf A,
                       size_t a_bs, an_buf B, size_t b_rs, size_t b_ks, size_t b_bs, size_t kbase,
                       size_t b_ext, float beta, an_buf C, size_t ldc, size_t sc, size_t nb) {
     char opts[192];
     tile_opts(t, cols, opts, sizeof opts);
     cl_kernel k;
     AN_TRY(an_kernel(d, "gemm_packed", opts, "gemm_tile", &k));
-    cl_uint m_ = (cl_uint)M, n_ = (cl_uint)N, k_ = (cl_uint)K, kc_ = (cl_uint)kc, zero = 0;
+    cl_uint m_ = (cl_uint)M, n_ = (cl_uint)N, k_ = (cl_uint)K, kc_ = (cl_uint)kc;
+    cl_uint ao = (cl_uint)A.off;
     cl_uint kb = (cl_uint)kbase, ext = (cl_uint)b_ext;
     cl_uint bo = (cl_uint)B.off, brs = (cl_uint)b_rs, bks = (cl_uint)b_ks;
     cl_uint co = (cl_uint)C.off, ldc_ = (cl_uint)ldc;
     cl_ulong abs_ = a_bs, bbs = b_bs, sc_ = sc;
     size_t nr = 16 * (size_t)t.nv;
-    AN_TRY(OP_ARGS(k, OP_VAL(m_), OP_VAL(n_), OP_VAL(k_), OP_VAL(alpha), OP_VAL(ws), OP_VAL(zero),
+    AN_TRY(OP_ARGS(k, OP_VAL(m_), OP_VAL(n_), OP_VAL(k_), OP_VAL(alpha), OP_VAL(A.mem), OP_VAL(ao),
                        OP_VAL(abs_), OP_VAL(B.mem), OP_VAL(bo), OP_VAL(brs), OP_VAL(bks),
                        OP_VAL(bbs), OP_VAL(beta), OP_VAL(C.mem), OP_VAL(co), OP_VAL(ldc_),
                        OP_VAL(sc_)));
@@ -150,20 +151,27 @@ static an_status tile(an_dev *d, tile_shape t, group_shape g, const an_gemm_cols
     return an_launch(d, k, 3, gws, lws);
 }
 
+/* The k per block of op(B) in local memory: AN_GEMM_KC, or what half of it holds. */
+static size_t local_k(const an_dev *d, tile_shape t, group_shape g) {
+    size_t kc = d->info.local_mem / 2 / (g.P * 16 * (size_t)t.nv * sizeof(float));
+    if (kc > AN_GEMM_KC) kc = AN_GEMM_KC;
+    return kc < 1 ? 1 : kc;
+}
+
+/* M rounded up to whole tiles of t. */
+static size_t padded_rows(tile_shape t, size_t M) {
+    return (M + (size_t)t.mr - 1) / (size_t)t.mr * (size_t)t.mr;
+}
+
 /* an_gemm_packed, with op(B) gathered from a convolution's input when cols is set. */
 static an_status packed(an_dev *d, const an_gemm_cols *cols, int ta, int tb, size_t M, size_t N,
                         size_t K, float alpha, an_buf A, size_t lda, size_t sa, an_buf B,
                         size_t ldb, size_t sb, float beta, an_buf C, size_t ldc, size_t sc,
                         size_t batch) {
     tile_shape t = pick_tile(d, M);
-    size_t nr = 16 * (size_t)t.nv;
-    size_t rt = (M + (size_t)t.mr - 1) / (size_t)t.mr;
-    size_t mp = rt * (size_t)t.mr;
+    size_t mp = padded_rows(t, M);
     group_shape g = pick_group(t, tb, M, N, K, batch, d->info.compute_units);
-    /* the panels of op(B) in local memory: AN_GEMM_KC steps of k, or what half of it holds */
-    size_t kc = d->info.local_mem / 2 / (g.P * nr * sizeof(float));
-    if (kc > AN_GEMM_KC) kc = AN_GEMM_KC;
-    if (kc < 1) kc = 1;
+    size_t kc = local_k(d, t, g);
     /* A's panels cover a chunk of K (within AN_GEMM_A_BYTES, at least one local block) and
      * matrices of the batch in groups (one copy of A when it is shared, sa == 0) */
     size_t kch = AN_GEMM_A_BYTES / sizeof(float) / mp / kc * kc;
@@ -188,7 +196,7 @@ static an_status packed(an_dev *d, const an_gemm_cols *cols, int ta, int tb, siz
             size_t ext = cols ? (n - 1) * sb + K / ((size_t)cols->kh * cols->kw) *
                                                    ((size_t)cols->h * cols->w)
                               : 0;
-            AN_TRY(tile(d, t, g, cols, M, N, kn, kc, alpha, ws, sa ? kn * mp : 0, b,
+            AN_TRY(tile(d, t, g, cols, M, N, kn, kc, alpha, (an_buf){ws, 0}, sa ? kn * mp : 0, b,
                         tb ? ldb : 1, tb ? 1 : ldb, sb, cols ? k0 : 0, ext,
                         k0 == 0 ? beta : 1.0f, an_buf_at(C, b0 * sc), ldc, sc, n));
         }
@@ -207,4 +215,24 @@ an_status an_gemm_packed_cols(an_dev *d, const an_gemm_cols *cols, size_t M, siz
                               an_buf A, size_t lda, an_buf X, size_t sx, an_buf C, size_t ldc,
                               size_t sc, size_t batch) {
     return packed(d, cols, 0, 0, M, N, K, 1.0f, A, lda, 0, X, N, sx, 0.0f, C, ldc, sc, batch);
+}
+
+size_t an_gemm_packed_a_floats(const an_dev *d, size_t M, size_t K) {
+    return padded_rows(pick_tile(d, M), M) * K;
+}
+
+an_status an_gemm_packed_pack_a(an_dev *d, size_t M, size_t K, an_buf A, size_t lda, size_t sa,
+                                size_t batch, an_buf P) {
+    tile_shape t = pick_tile(d, M);
+    return pack(d, t.mr, M, K, A, lda, 1, sa, batch, P.mem, P.off, padded_rows(t, M) * K);
+}
+
+/* packed() with the whole of K as one chunk of A, already in P: no pack launches. */
+an_status an_gemm_packed_from(an_dev *d, size_t M, size_t N, size_t K, float alpha, an_buf P,
+                              an_buf B, size_t ldb, size_t sb, float beta, an_buf C, size_t ldc,
+                              size_t sc, size_t batch) {
+    tile_shape t = pick_tile(d, M);
+    group_shape g = pick_group(t, 0, M, N, K, batch, d->info.compute_units);
+    return tile(d, t, g, NULL, M, N, K, local_k(d, t, g), alpha, P, padded_rows(t, M) * K, B, 1,
+                ldb, sb, 0, 0, beta, C, ldc, sc, batch);
 }

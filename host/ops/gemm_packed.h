@@ -20,4 +20,13 @@ an_status an_gemm_packed_cols(an_dev *d, const an_gemm_cols *cols, size_t M, siz
                               an_buf A, size_t lda, an_buf X, size_t sx, an_buf C, size_t ldc,
                               size_t sc, size_t batch);
 
+/* The pre-packed A of gemm.h: the floats of one M x K matrix in panels; pack batch matrices
+ * (not transposed) into P, each in one chunk of the whole K; and the product from them. */
+size_t an_gemm_packed_a_floats(const an_dev *d, size_t M, size_t K);
+an_status an_gemm_packed_pack_a(an_dev *d, size_t M, size_t K, an_buf A, size_t lda, size_t sa,
+                                size_t batch, an_buf P);
+an_status an_gemm_packed_from(an_dev *d, size_t M, size_t N, size_t K, float alpha, an_buf P,
+                              an_buf B, size_t ldb, size_t sb, float beta, an_buf C, size_t ldc,
+                              size_t sc, size_t batch);
+
 #endif

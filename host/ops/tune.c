@@ -201,6 +201,25 @@ an_status an_conv_forward_choice(an_dev *d, const an_conv_shape *s, an_conv_choi
     return st;
 }
 
+size_t an_conv_choice_filter_floats(an_dev *d, const an_conv_shape *s, an_conv_choice c) {
+    int m = an_conv_winograd_tile(c.algo);
+    if (m < 0) return 0;
+    an_gemm_backend prev = an_gemm_prefer(d, c.gemm);
+    size_t n = an_conv_winograd_filter_floats(d, s, m);
+    an_gemm_prefer(d, prev);
+    return n;
+}
+
+an_status an_conv_choice_transform_filters(an_dev *d, const an_conv_shape *s, an_conv_choice c,
+                                           an_buf w, an_buf u) {
+    int m = an_conv_winograd_tile(c.algo);
+    if (m < 0) return an_error(AN_ERR_INVALID_ARG, "conv: transformed filters are Winograd's only");
+    an_gemm_backend prev = an_gemm_prefer(d, c.gemm);
+    an_status st = an_conv_winograd_transform_filters(d, s, m, w, u);
+    an_gemm_prefer(d, prev);
+    return st;
+}
+
 an_status an_conv_forward_choice_transformed(an_dev *d, const an_conv_shape *s, an_conv_choice c,
                                             an_buf x, an_buf u, an_buf b, an_buf y, an_buf ws,
                                             size_t ws_floats) {

@@ -149,7 +149,12 @@ void an_tune_inject_fault(an_dev *d, an_conv_choice c, int wrong);
  * computes dx with cd, and dw and db with cw; any of dx, dw, db with mem == NULL is skipped. */
 an_status an_conv_forward_choice(an_dev *d, const an_conv_shape *s, an_conv_choice c, an_buf x,
                                  an_buf w, an_buf b, an_buf y, an_buf ws, size_t ws_floats);
-/* The forward of a Winograd choice from filters already transformed (conv_winograd.h). */
+/* A Winograd choice's filters transformed once for inference (conv_winograd.h), with the
+ * choice's GEMM backend: the floats they take (0 for a choice that is not Winograd's), the
+ * transform of w into u, and the forward from u. */
+size_t an_conv_choice_filter_floats(an_dev *d, const an_conv_shape *s, an_conv_choice c);
+an_status an_conv_choice_transform_filters(an_dev *d, const an_conv_shape *s, an_conv_choice c,
+                                           an_buf w, an_buf u);
 an_status an_conv_forward_choice_transformed(an_dev *d, const an_conv_shape *s, an_conv_choice c,
                                             an_buf x, an_buf u, an_buf b, an_buf y, an_buf ws,
                                             size_t ws_floats);
