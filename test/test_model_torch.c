@@ -298,6 +298,10 @@ static void run_net(const char *src, const char *name, an_dev *devs, int ndev) {
             CHECK_OK(an_model_conv_choice(m, i, AN_TUNE_FORWARD, &c, &from));
             an_conv_choice_name(c, cn, sizeof cn);
             printf("  %s %s (%s)\n", net->layers[i].name, cn, an_tune_source_name(from));
+            /* a forced algorithm runs on every stride-1 layer (AlexNet's 3x3 and 5x5 ones) */
+            if (infer_algo != AN_CONV_AUTO && net->layers[i].conv.stride == 1)
+                CHECK(c.algo == (an_conv_algo)infer_algo, "%s: %s runs %s", name,
+                      net->layers[i].name, cn);
         }
     } else {
         printf("  worst gradient norm rel err %.2e (%s); worst sampled gradient %.2e of |ref|+rms "
