@@ -242,6 +242,13 @@ static an_status outputs(an_dev *d, const char *opts, const wino_geom *g, int cn
     return an_launch(d, k, 2, gws, NULL);
 }
 
+/* The floats of one group's a^2 filter transforms (cout/groups x cin/groups each) packed for
+ * the GEMM by an_gemm_prepack; u holds the groups one after the other. */
+static size_t packed_group_floats(const an_dev *d, const an_conv_shape *s, const wino_geom *g) {
+    return an_gemm_prepacked_floats(d, (size_t)(g->cout / s->groups),
+                                    (size_t)(g->cin / s->groups), g->a2);
+}
+
 /* mm[xi] = u[xi] v[xi] per group over the a^2 points: cout/groups x P, summing cin/groups. u is
  * [xi][cout][cin/groups], or with prepacked each group's a^2 matrices as an_gemm_prepack left
  * them, one group after the other; v [xi][cin][P], mm [xi][cout][P]. */
@@ -249,7 +256,7 @@ static an_status products(an_dev *d, const an_conv_shape *s, const wino_geom *g,
                           an_buf u, int prepacked, an_buf v, an_buf mm) {
     size_t np = (size_t)cnt * g->tiles, og = (size_t)(g->cout / s->groups);
     size_t ig = (size_t)(g->cin / s->groups);
-    size_t packed = an_gemm_prepacked_floats(d, og, ig, g->a2);
+    size_t packed = prepacked ? packed_group_floats(d, s, g) : 0;
     for (int grp = 0; grp < s->groups; grp++) {
         an_buf vg = an_buf_at(v, grp * ig * np), mg = an_buf_at(mm, grp * og * np);
         if (prepacked)
@@ -287,10 +294,11 @@ static an_status run_conv(an_dev *d, const an_conv_shape *s, int m, int dir, an_
     an_buf mm = an_buf_at(v, g.a2 * (size_t)g.cin * (size_t)nb * g.tiles);
     size_t in_img = (size_t)g.cin * g.ih * g.iw, out_img = (size_t)g.cout * g.oh * g.ow;
     if (!pre.mem) AN_TRY(filters(d, opts, s, dir == WINO_DX, w, u));
+    int prepacked = pre.mem && an_gemm_packed_runs(d);
     for (int n0 = 0; n0 < s->n; n0 += nb) {
         int cnt = s->n - n0 < nb ? s->n - n0 : nb;
         AN_TRY(inputs(d, opts, &g, cnt, an_buf_at(src, (size_t)n0 * in_img), v));
-        AN_TRY(products(d, s, &g, cnt, u, pre.mem && an_gemm_packed_runs(d), v, mm));
+        AN_TRY(products(d, s, &g, cnt, u, prepacked, v, mm));
         AN_TRY(outputs(d, opts, &g, cnt, mm, b, an_buf_at(dst, (size_t)n0 * out_img)));
     }
     return AN_OK;
@@ -306,9 +314,7 @@ size_t an_conv_winograd_filter_floats(const an_dev *d, const an_conv_shape *s, i
     if (pick_m(s, &m) != AN_OK) return 0;
     wino_geom g;
     geom_of(s, m, WINO_FWD, &g);
-    if (!an_gemm_packed_runs(d)) return g.fixed;
-    size_t og = (size_t)(s->k / s->groups), ig = (size_t)(s->c / s->groups);
-    return (size_t)s->groups * an_gemm_prepacked_floats(d, og, ig, g.a2);
+    return an_gemm_packed_runs(d) ? (size_t)s->groups * packed_group_floats(d, s, &g) : g.fixed;
 }
 
 an_status an_conv_winograd_transform_filters(an_dev *d, const an_conv_shape *s, int m, an_buf w,
@@ -324,7 +330,7 @@ an_status an_conv_winograd_transform_filters(an_dev *d, const an_conv_shape *s, 
     AN_TRY(an_alloc(d, "Winograd filters to pack", g.fixed * sizeof(float), &tmp));
     an_buf t = {tmp, 0};
     size_t og = (size_t)(s->k / s->groups), ig = (size_t)(s->c / s->groups);
-    size_t packed = an_gemm_prepacked_floats(d, og, ig, g.a2);
+    size_t packed = packed_group_floats(d, s, &g);
     an_status st = filters(d, opts, s, 0, w, t);
     for (int grp = 0; st == AN_OK && grp < s->groups; grp++)
         st = an_gemm_prepack(d, og, ig, an_buf_at(t, grp * og * ig), ig, (size_t)s->k * ig,

@@ -46,6 +46,10 @@ static tile_shape pick_tile(const an_dev *d, size_t M) {
     return t;
 }
 
+/* The tiles of t that cover M rows, and the rows they cover (a packed A's panels). */
+static size_t row_tiles(tile_shape t, size_t M) { return (M + (size_t)t.mr - 1) / (size_t)t.mr; }
+static size_t padded_rows(tile_shape t, size_t M) { return row_tiles(t, M) * (size_t)t.mr; }
+
 static an_status workspace(an_dev *d, size_t floats, cl_mem *out) {
     if (d->gemm_ws_floats < floats) {
         an_free(&d->gemm_ws);
@@ -98,8 +102,7 @@ typedef struct group_shape {
 
 static group_shape pick_group(tile_shape t, int tb, size_t M, size_t N, size_t K, size_t batch,
                               cl_uint cu) {
-    size_t rt = (M + (size_t)t.mr - 1) / (size_t)t.mr, panels = (N + 16 * (size_t)t.nv - 1) /
-                                                                (16 * (size_t)t.nv);
+    size_t rt = row_tiles(t, M), panels = (N + 16 * (size_t)t.nv - 1) / (16 * (size_t)t.nv);
     size_t groups = (rt + AN_GEMM_ROW_TILES - 1) / AN_GEMM_ROW_TILES;
     group_shape g = {0, (rt + groups - 1) / groups};
     g.P = AN_GEMM_GROUP_TILES / g.L;
@@ -146,8 +149,7 @@ static an_status tile(an_dev *d, tile_shape t, group_shape g, const an_gemm_cols
     CL_CHECK(clSetKernelArg(k, 17, g.P * kc * nr * sizeof(float), NULL));
     AN_TRY(OP_ARGS_AT(k, 18, OP_VAL(kc_), OP_VAL(kb), OP_VAL(ext)));
     size_t lws[3] = {g.P, g.L, 1};
-    size_t rt = (M + (size_t)t.mr - 1) / (size_t)t.mr;
-    size_t gws[3] = {an_round_up((N + nr - 1) / nr, g.P), an_round_up(rt, g.L), nb};
+    size_t gws[3] = {an_round_up((N + nr - 1) / nr, g.P), an_round_up(row_tiles(t, M), g.L), nb};
     return an_launch(d, k, 3, gws, lws);
 }
 
@@ -156,11 +158,6 @@ static size_t local_k(const an_dev *d, tile_shape t, group_shape g) {
     size_t kc = d->info.local_mem / 2 / (g.P * 16 * (size_t)t.nv * sizeof(float));
     if (kc > AN_GEMM_KC) kc = AN_GEMM_KC;
     return kc < 1 ? 1 : kc;
-}
-
-/* M rounded up to whole tiles of t. */
-static size_t padded_rows(tile_shape t, size_t M) {
-    return (M + (size_t)t.mr - 1) / (size_t)t.mr * (size_t)t.mr;
 }
 
 /* an_gemm_packed, with op(B) gathered from a convolution's input when cols is set. */
