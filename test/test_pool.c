@@ -87,7 +87,9 @@ static void compare(const char *what, float *got, float *ref, size_t n, float at
 
 /* Training's pool after a ReLU: the pool of r = relu(x - 1.5) (about a quarter of r above 0, so
  * that some windows hold no positive value) with the masked argmax, then the pool's backward,
- * against the reference relu_backward(r, maxpool_backward(dy)): y exact, dx as the pool's. */
+ * against the reference relu_backward(r, maxpool_backward(dy)): y exact, dx as the pool's. Run
+ * twice, given r and given the ReLU's input x - 1.5 (the model's fused ReLU), with the same
+ * results expected. */
 static void check_relu_grad(an_dev *d, const pool_case *t, const an_pool_params *p,
                             const float *x, const double *dyd, dtensor *tx, dtensor *ty,
                             dtensor *tam, dtensor *tdy, dtensor *tdx, const char *what) {
@@ -99,8 +101,10 @@ static void check_relu_grad(an_dev *d, const pool_case *t, const an_pool_params 
     double *dpd = malloc(nin * sizeof *dpd), *dxd = malloc(nin * sizeof *dxd);
     int *am = malloc(nout * sizeof *am);
     size_t empty = 0;
+    float *pre = malloc(nin * sizeof *pre);
     for (size_t i = 0; i < nin; i++) {
         float v = x[i] - 1.5f;
+        pre[i] = v;
         r[i] = isnan(v) || v > 0 ? v : 0.0f;
         rd[i] = r[i];
     }
@@ -110,23 +114,27 @@ static void check_relu_grad(an_dev *d, const pool_case *t, const an_pool_params 
     an_ref_maxpool_backward(t->n, t->c, t->h, t->w, p->kh, p->kw, p->sh, p->sw, p->ph, p->pw, am,
                             dyd, dpd);
     an_ref_relu_backward(rd, dpd, dxd, nin);
-    dt_set(d, tx, r);
-    dt_set(d, ty, NULL);
-    dt_set(d, tam, NULL);
-    dt_set(d, tdx, NULL);
-    CHECK_OK(an_maxpool_forward_relu_grad(d, p, t->n, t->c, t->h, t->w, tx->b, ty->b, tam->b));
-    CHECK_OK(an_maxpool_backward(d, p, t->n, t->c, t->h, t->w, tam->b, tdy->b, tdx->b));
-    char w2[320];
-    dt_get(d, ty, got, what);
-    to_float(yd, ref, nout);
-    snprintf(w2, sizeof w2, "%s y, argmax masked for the ReLU", what);
-    compare(w2, got, ref, nout, 0, 0);
-    dt_get(d, tdx, got, what);
-    to_float(dxd, ref, nin);
-    snprintf(w2, sizeof w2, "%s dx of relu(x) through the masked argmax (%zu windows not "
-             "above 0)", what, empty);
-    compare(w2, got, ref, nin, 1e-6f, 1e-6f);
-    free(r), free(got), free(ref), free(rd), free(yd), free(dpd), free(dxd), free(am);
+    for (int given = 0; given < 2; given++) {
+        const char *of = given ? "the ReLU's input" : "the ReLU's output";
+        dt_set(d, tx, given ? pre : r);
+        dt_set(d, ty, NULL);
+        dt_set(d, tam, NULL);
+        dt_set(d, tdx, NULL);
+        CHECK_OK(an_maxpool_forward_relu_grad(d, p, t->n, t->c, t->h, t->w, tx->b, ty->b,
+                                              tam->b));
+        CHECK_OK(an_maxpool_backward(d, p, t->n, t->c, t->h, t->w, tam->b, tdy->b, tdx->b));
+        char w2[320];
+        dt_get(d, ty, got, what);
+        to_float(yd, ref, nout);
+        snprintf(w2, sizeof w2, "%s y of %s, argmax masked for the ReLU", what, of);
+        compare(w2, got, ref, nout, 0, 0);
+        dt_get(d, tdx, got, what);
+        to_float(dxd, ref, nin);
+        snprintf(w2, sizeof w2, "%s dx of relu(x) through the masked argmax, given %s (%zu "
+                 "windows not above 0)", what, of, empty);
+        compare(w2, got, ref, nin, 1e-6f, 1e-6f);
+    }
+    free(r), free(pre), free(got), free(ref), free(rd), free(yd), free(dpd), free(dxd), free(am);
 }
 
 static void run_case(an_dev *d, const pool_case *t, uint64_t seed) {

@@ -86,23 +86,29 @@ static an_status scatter_back(an_model *m, int i, int t, int written[AN_MAX_TOWE
     return AN_OK;
 }
 
-/* Inference: the ReLU layer i, run in place on layer i - 1's output on tower t (the planner
- * shares the buffer; not so when layer i - 1's output is kept), is applied by a neighbour and
- * launches nothing: by an fc layer before it (1) or a max pool after it (2), else 0. A pass over
- * the tensor saved. */
+static int relu_into_pool(const an_model *m, int i, int t);
+
+/* The ReLU layer i, reading layer i - 1's output on tower t, is applied by a neighbour and
+ * launches nothing in the forward (a pass over the tensor saved): in inference, where it runs in
+ * place (the planner shares the buffer; not so when layer i - 1's output is kept), by an fc layer
+ * before it (1) or a max pool after it (2); in training by a max pool after it that reads the
+ * ReLU's input instead of its output and does its backward too (relu_into_pool), so that the
+ * ReLU's output is never needed (2). Else 0. */
 static int relu_fused(const an_model *m, int i, int t) {
     const an_net *net = m->net;
-    if (!m->opts.inference || i < 1 || net->layers[i].kind != AN_LAYER_RELU) return 0;
+    if (i < 1 || net->layers[i].kind != AN_LAYER_RELU) return 0;
     const mtower *a = &m->L[i - 1].t[t], *r = &m->L[i].t[t];
-    if (!a->runs || !r->runs || r->gathers || r->out != a->out || r->in.mem != a->out ||
-        r->in.off != 0)
-        return 0;
-    if (net->layers[i - 1].kind == AN_LAYER_FC) return 1;
+    if (!a->runs || !r->runs || r->gathers || r->in.mem != a->out || r->in.off != 0) return 0;
+    if (m->opts.inference) {
+        if (r->out != a->out) return 0;
+        if (net->layers[i - 1].kind == AN_LAYER_FC) return 1;
+    }
     if (i + 1 >= net->nlayers || net->layers[i + 1].kind != AN_LAYER_MAXPOOL ||
         m->opts.keep_layer == i + 1)
         return 0;
     const mtower *p = &m->L[i + 1].t[t];
-    return p->runs && !p->gathers && p->in.mem == r->out && p->in.off == 0 ? 2 : 0;
+    if (!p->runs || p->gathers || p->in.mem != r->out || p->in.off != 0) return 0;
+    return m->opts.inference || relu_into_pool(m, i + 1, t) ? 2 : 0;
 }
 
 /* Training: max pool i on tower t reads ReLU layer i - 1's output straight and its gradient goes
@@ -152,7 +158,7 @@ static an_status forward_fc(an_model *m, int i, int t) {
  * the ReLU between them fused (max(x + b) = max(x) + b): the bias pass after an im2col GEMM
  * saved. */
 static int bias_to_pool(const an_model *m, int i, int t) {
-    return m->net->layers[i].kind == AN_LAYER_CONV && m->L[i].t[t].b.mem &&
+    return m->opts.inference && m->net->layers[i].kind == AN_LAYER_CONV && m->L[i].t[t].b.mem &&
            i + 1 < m->net->nlayers && relu_fused(m, i + 1, t) == 2;
 }
 
@@ -199,8 +205,12 @@ static an_status forward_op(an_model *m, int i, int t) {
     case AN_LAYER_MAXPOOL: {
         an_pool_params p = pool_params_of(l);
         if (relu_fused(m, i - 1, t) == 2) {
+            an_buf x = m->L[i - 1].t[t].in; /* the ReLU's input */
+            if (m->train)
+                return an_maxpool_forward_relu_grad(d, &p, (int)n, is.c, is.h, is.w, x, y,
+                                                    (an_buf){mt->aux, 0});
             an_buf b = i >= 2 && bias_to_pool(m, i - 2, t) ? m->L[i - 2].t[t].b : (an_buf){0};
-            return an_maxpool_relu_forward(d, &p, (int)n, is.c, is.h, is.w, mt->in, b, y);
+            return an_maxpool_relu_forward(d, &p, (int)n, is.c, is.h, is.w, x, b, y);
         }
         if (m->train && relu_into_pool(m, i, t))
             return an_maxpool_forward_relu_grad(d, &p, (int)n, is.c, is.h, is.w, mt->in, y,

@@ -12,6 +12,7 @@
 
 #include <limits.h>
 #include <stdio.h>
+#include <string.h>
 
 #define POOL_LWS 64
 
@@ -143,9 +144,8 @@ static an_status pool_op(an_dev *d, const char *op, const char *kernel, int rows
     return run_rows(d, name, planes * (size_t)(to_out ? oh : h), h, w, oh, ow, p, t, nt, extra);
 }
 
-/* Without argmax the kernel is built without its index arithmetic; relu needs no argmax; a bias
- * (bias.mem) comes with relu only; mask (with argmax) marks the windows whose maximum is not
- * above 0. */
+/* Without argmax the kernel is built without its index arithmetic; a bias (bias.mem) comes with
+ * relu and no argmax only; mask (with argmax) marks the windows whose maximum is not above 0. */
 static an_status maxpool_forward(an_dev *d, const char *op, const an_pool_params *p, int n,
                                  int c, int h, int w, an_buf x, an_buf bias, an_buf y,
                                  an_buf argmax, int relu, int mask) {
@@ -153,12 +153,9 @@ static an_status maxpool_forward(an_dev *d, const char *op, const an_pool_params
     if (bias.mem) AN_TRY(op_check_buf(op, "bias", bias, (size_t)c));
     else t[3].b = x; /* any valid buffer when there is no bias */
     char extra[64];
-    const char *mode = relu        ? " -DPOOL_ARGMAX=0 -DPOOL_RELU=1"
-                       : !argmax.mem ? " -DPOOL_ARGMAX=0"
-                       : mask       ? " -DPOOL_MASK=1"
-                                    : "";
-    if (bias.mem) snprintf(extra, sizeof extra, "%s -DPOOL_C=%d", mode, c);
-    else snprintf(extra, sizeof extra, "%s", mode);
+    const char *mode = !argmax.mem ? " -DPOOL_ARGMAX=0" : mask ? " -DPOOL_MASK=1" : "";
+    snprintf(extra, sizeof extra, "%s%s", mode, relu ? " -DPOOL_RELU=1" : "");
+    if (bias.mem) snprintf(extra + strlen(extra), sizeof extra - strlen(extra), " -DPOOL_C=%d", c);
     return pool_op(d, op, "maxpool_forward", 1, p, n, c, h, w, 0, 0, t, 4, argmax.mem ? 3 : 2, 1,
                    extra);
 }
@@ -174,7 +171,7 @@ an_status an_maxpool_forward_relu_grad(an_dev *d, const an_pool_params *p, int n
     if (!argmax.mem)
         return an_error(AN_ERR_INVALID_ARG, "maxpool_forward_relu_grad: needs the argmax buffer");
     return maxpool_forward(d, "maxpool_forward_relu_grad", p, n, c, h, w, x, (an_buf){NULL, 0},
-                           y, argmax, 0, 1);
+                           y, argmax, 1, 1);
 }
 
 an_status an_maxpool_relu_forward(an_dev *d, const an_pool_params *p, int n, int c, int h, int w,

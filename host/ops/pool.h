@@ -36,9 +36,11 @@ an_status an_maxpool_forward(an_dev *d, const an_pool_params *p, int n, int c, i
  * above, a NaN maximum stays NaN). */
 an_status an_maxpool_relu_forward(an_dev *d, const an_pool_params *p, int n, int c, int h, int w,
                                   an_buf x, an_buf bias, an_buf y);
-/* Training, x a ReLU's output: an_maxpool_forward with argmax -1 where a window's maximum is not
- * above 0 (where the ReLU's gradient is 0), so that an_maxpool_backward from these indices gives
- * the gradient of the ReLU's input, relu_backward(maxpool_backward(dy)), in one pass. */
+/* Training, x a ReLU's input or its output (the same results): y = maxpool(relu(x)), argmax -1
+ * where a window's maximum is not above 0 (where the ReLU's gradient is 0), so that
+ * an_maxpool_backward from these indices gives the gradient of the ReLU's input,
+ * relu_backward(maxpool_backward(dy)), in one pass. Given the ReLU's input, the ReLU's own pass
+ * is saved too: the ReLU's output is then never stored. */
 an_status an_maxpool_forward_relu_grad(an_dev *d, const an_pool_params *p, int n, int c, int h,
                                        int w, an_buf x, an_buf y, an_buf argmax);
 an_status an_maxpool_backward(an_dev *d, const an_pool_params *p, int n, int c, int h, int w,
