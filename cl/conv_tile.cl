@@ -144,16 +144,94 @@ __kernel void conv_tile_pad(__global const float *restrict x, uint x_off,
 }
 
 /* dyt[n][p][k] = dy[n][k][p] for the images of the launch (K = CV_K output channels, P = CV_OH *
- * CV_OW pixels): the weight gradient's output gradient with its channels side by side.
- * gws {P, images}. */
+ * CV_OW pixels): the weight gradient's output gradient with its channels side by side. A
+ * work-item moves 16 pixels of all K channels, 16 x 16 at a time: 16 vector loads along the
+ * pixels, a transpose in registers, 16 vector stores along the channels (a work-item per pixel
+ * stored each value on its own and ran 1.2x as long). With has_db it also sums its pixels of
+ * each channel into dbp[(n * ceil(P / 16) + block) * K + k], the bias gradient's partial sums
+ * (conv_tile_db_sum), so that dy is read once for both. gws {ceil(P / 16), images}. */
+#define DYT_SWAP(b, lo, hi)                                                                      \
+    _Pragma("unroll") for (int i = 0; i < 16; i++) if (!(i & (b))) {                             \
+        const float16 u = r[i], v = r[i + (b)];                                                  \
+        r[i] = shuffle2(u, v, (uint16)lo);                                                       \
+        r[i + (b)] = shuffle2(u, v, (uint16)hi);                                                 \
+    }
 __kernel void conv_tile_dy_t(__global const float *restrict dy, uint dy_off,
-                             __global float *restrict dyt, uint dyt_off) {
-    const uint p = get_global_id(0), n = get_global_id(1);
+                             __global float *restrict dyt, uint dyt_off, int has_db,
+                             __global float *restrict dbp, uint dbp_off) {
+    const uint p0 = get_global_id(0) * 16, n = get_global_id(1);
     const uint P = CV_OH * CV_OW;
-    if (p >= P) return;
-    const __global float *src = dy + dy_off + (size_t)n * CV_K * P + p;
-    __global float *dst = dyt + dyt_off + ((size_t)n * P + p) * CV_K;
-    for (uint k = 0; k < CV_K; k++) dst[k] = src[(size_t)k * P];
+    if (p0 >= P) return;
+    const uint pn = min(16u, P - p0);
+    const __global float *src = dy + dy_off + (size_t)n * CV_K * P + p0;
+    __global float *dst = dyt + dyt_off + ((size_t)n * P + p0) * CV_K;
+    __global float *db =
+        dbp + dbp_off + ((size_t)n * get_global_size(0) + get_global_id(0)) * CV_K;
+    for (uint k0 = 0; k0 < CV_K; k0 += 16) {
+        if (pn < 16 || k0 + 16 > CV_K) { /* a part block: one value at a time */
+            for (uint k = k0; k < min(k0 + 16, (uint)CV_K); k++) {
+                float sum = 0.0f;
+                for (uint j = 0; j < pn; j++) {
+                    const float v = src[(size_t)k * P + j];
+                    dst[(size_t)j * CV_K + k] = v;
+                    sum += v;
+                }
+                if (has_db) db[k] = sum;
+            }
+            continue;
+        }
+        /* r[i]: channel k0 + i of the 16 pixels; swapping the off-diagonal blocks of side 8,
+         * 4, 2 and 1 makes r[j] pixel j's 16 channels */
+        float16 r[16];
+#pragma unroll
+        for (int i = 0; i < 16; i++) r[i] = vload16(0, src + (size_t)(k0 + i) * P);
+        DYT_SWAP(8, (0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23),
+                 (8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31))
+        DYT_SWAP(4, (0, 1, 2, 3, 16, 17, 18, 19, 8, 9, 10, 11, 24, 25, 26, 27),
+                 (4, 5, 6, 7, 20, 21, 22, 23, 12, 13, 14, 15, 28, 29, 30, 31))
+        DYT_SWAP(2, (0, 1, 16, 17, 4, 5, 20, 21, 8, 9, 24, 25, 12, 13, 28, 29),
+                 (2, 3, 18, 19, 6, 7, 22, 23, 10, 11, 26, 27, 14, 15, 30, 31))
+        DYT_SWAP(1, (0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26, 12, 28, 14, 30),
+                 (1, 17, 3, 19, 5, 21, 7, 23, 9, 25, 11, 27, 13, 29, 15, 31))
+        float16 sum = (float16)(0.0f);
+#pragma unroll
+        for (int j = 0; j < 16; j++) {
+            vstore16(r[j], 0, dst + (size_t)j * CV_K + k0);
+            sum += r[j];
+        }
+        if (has_db) vstore16(sum, 0, db + k0);
+    }
+}
+
+/* db[k] = beta * db[k] + the sum of the launch's bias partial sums (conv_tile_dy_t), image by
+ * image: rows of them per image, `images` images. A work-item sums 16 channels side by side,
+ * one vector load per row (a work-item per channel, a load per value, ran 8x as long).
+ * gws {ceil(CV_K / 16)}. */
+__kernel void conv_tile_db_sum(uint rows, uint images, float beta,
+                               __global const float *restrict dbp, uint dbp_off,
+                               __global float *restrict db, uint db_off) {
+    const uint k0 = get_global_id(0) * 16;
+    if (k0 >= CV_K) return;
+    const uint kn = min(16u, (uint)CV_K - k0);
+    const __global float *p = dbp + dbp_off + k0;
+    float16 s = (float16)(0.0f);
+    for (uint n = 0; n < images; n++) {
+        float16 t = (float16)(0.0f);
+        for (uint r = 0; r < rows; r++, p += CV_K) {
+            if (kn == 16) {
+                t += vload16(0, p);
+            } else {
+                float v[16];
+                for (uint l = 0; l < 16; l++) v[l] = l < kn ? p[l] : 0.0f;
+                t += vload16(0, v);
+            }
+        }
+        s += t;
+    }
+    float o[16];
+    vstore16(s, 0, o);
+    for (uint l = 0; l < kn; l++)
+        db[db_off + k0 + l] = beta == 0.0f ? o[l] : db[db_off + k0 + l] + o[l];
 }
 
 /* The weight gradient of a run of images: part[g][k][r] = sum over images n of run g (IPW of

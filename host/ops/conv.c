@@ -378,15 +378,19 @@ an_status an_conv_forward(an_dev *d, const an_conv_shape *s, an_conv_algo a, an_
 }
 
 /* im2col's weight gradient: the tiled kernel (conv_tile.h) where it runs, the workspace holds
- * an image's need and columns are not to be stored (ALEXNET_IM2COL); else per chunk of images
- * the transposed columns, dy with its channels first and one GEMM per group. */
+ * an image's need and columns are not to be stored (ALEXNET_IM2COL), with the bias gradient
+ * from the same pass (*db then set to none: done); else per chunk of images the transposed
+ * columns, dy with its channels first and one GEMM per group. */
 static an_status backward_weights_im2col(an_dev *d, const an_conv_shape *s, an_buf x, an_buf dy,
-                                         an_buf dw, an_buf ws, size_t ws_floats) {
+                                         an_buf dw, an_buf *db, an_buf ws, size_t ws_floats) {
     int gather;
     AN_TRY(im2col_gathers(d, s, &gather));
     if (gather && an_conv_tile_dw_runs(d, s) &&
-        ws_floats >= an_conv_tile_dw_min_workspace_floats(s))
-        return an_conv_tile_backward_weights(d, s, x, dy, dw, ws, ws_floats);
+        ws_floats >= an_conv_tile_dw_min_workspace_floats(s)) {
+        AN_TRY(an_conv_tile_backward_weights(d, s, x, dy, dw, *db, ws, ws_floats));
+        *db = (an_buf){NULL, 0};
+        return AN_OK;
+    }
     im2col_geom g;
     AN_TRY(im2col_plan(d, s, ws, ws_floats, IM2COL_DW, &g));
     for (int n0 = 0; n0 < s->n; n0 += g.nb) {
@@ -455,7 +459,7 @@ an_status an_conv_backward(an_dev *d, const an_conv_shape *s, an_conv_algo a, an
         AN_TRY(fft      ? an_conv_fft_backward_weights(d, s, x, dy, dw, ws, ws_floats)
                : wino   ? an_conv_winograd_backward_weights(d, s, m, x, dy, dw, ws, ws_floats)
                : direct ? backward_weights_direct(d, s, x, dy, dw)
-                        : backward_weights_im2col(d, s, x, dy, dw, ws, ws_floats));
+                        : backward_weights_im2col(d, s, x, dy, dw, &db, ws, ws_floats));
     if (db.mem)
         AN_TRY(launch_io(d, "im2col", "conv_bias_grad", s, s->n, dy, db, (size_t)s->k, 1, 1));
     return AN_OK;

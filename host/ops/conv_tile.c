@@ -223,11 +223,16 @@ int an_conv_tile_dw_runs(const an_dev *d, const an_conv_shape *s) {
     return an_conv_tile_runs(d) && s->kw * 2 <= 28 && s->kw * dw_vectors(s) >= 16;
 }
 
-/* Floats per image of the weight gradient's workspace: its padded input, dy transposed and (at
- * most) a run's partial sums of a group's weights. */
+/* The bias gradient's partial sums per image: one per channel and block of 16 pixels. */
+static size_t db_per_image(const an_conv_shape *s) {
+    return ((size_t)an_conv_oh(s) * an_conv_ow(s) + 15) / 16 * s->k;
+}
+
+/* Floats per image of the weight gradient's workspace: its padded input, dy transposed, (at
+ * most) a run's partial sums of a group's weights and the bias gradient's partial sums. */
 static size_t dw_per_image(const an_conv_shape *s) {
     return padded_per_image(s) + (size_t)s->k * an_conv_oh(s) * an_conv_ow(s) +
-           (size_t)(s->k / s->groups) * rows_of(s);
+           (size_t)(s->k / s->groups) * rows_of(s) + db_per_image(s);
 }
 
 size_t an_conv_tile_dw_min_workspace_floats(const an_conv_shape *s) {
@@ -235,7 +240,7 @@ size_t an_conv_tile_dw_min_workspace_floats(const an_conv_shape *s) {
 }
 
 an_status an_conv_tile_backward_weights(an_dev *d, const an_conv_shape *s, an_buf x, an_buf dy,
-                                        an_buf dw, an_buf ws, size_t ws_floats) {
+                                        an_buf dw, an_buf db, an_buf ws, size_t ws_floats) {
     if (!an_conv_tile_dw_runs(d, s))
         return an_error(AN_ERR_UNSUPPORTED, "conv: the tiled weight gradient needs a CPU device "
                         "with 16-float vectors and a kernel at most 14 wide (%s, %d)",
@@ -248,11 +253,13 @@ an_status an_conv_tile_backward_weights(an_dev *d, const an_conv_shape *s, an_bu
     int nv = dw_vectors(s), nr = 16 * nv;
     char opts[320];
     build_opts(s, 1, nv, opts, sizeof opts);
-    cl_kernel kpad, kt, kdw, ksum;
+    cl_kernel kpad, kt, kdw, ksum, kdb;
     AN_TRY(an_kernel(d, "conv_tile", opts, "conv_tile_pad", &kpad));
     AN_TRY(an_kernel(d, "conv_tile", opts, "conv_tile_dy_t", &kt));
     AN_TRY(an_kernel(d, "conv_tile", opts, "conv_tile_dw", &kdw));
     AN_TRY(an_kernel(d, "conv_tile", opts, "conv_tile_dw_sum", &ksum));
+    AN_TRY(an_kernel(d, "conv_tile", opts, "conv_tile_db_sum", &kdb));
+    if (db.mem) AN_TRY(op_check_buf_fits("conv", "bias gradient", db, (size_t)s->k));
     size_t nb = (ws_floats - TILE_DW_SLACK) / per, ohw = (size_t)an_conv_oh(s) * an_conv_ow(s);
     if (nb > (size_t)s->n) nb = (size_t)s->n;
     size_t kg = (size_t)(s->k / s->groups), cg = (size_t)(s->c / s->groups), rows = rows_of(s);
@@ -262,14 +269,25 @@ an_status an_conv_tile_backward_weights(an_dev *d, const an_conv_shape *s, an_bu
     if (ipw < 1) ipw = 1;
     an_buf dyt = an_buf_at(ws, nb * pad);
     an_buf part = an_buf_at(dyt, nb * s->k * ohw + TILE_DW_SLACK);
+    an_buf dbp = an_buf_at(part, nb * kg * rows);
+    size_t blocks = (ohw + 15) / 16;
     for (size_t n0 = 0; n0 < (size_t)s->n; n0 += nb) {
         size_t cnt = (size_t)s->n - n0 < nb ? (size_t)s->n - n0 : nb, runs = (cnt + ipw - 1) / ipw;
         an_buf xc, dc = an_buf_at(dy, n0 * s->k * ohw);
         AN_TRY(pad_input(d, s, kpad, x, n0, cnt, ws, &xc));
-        cl_uint dyo = (cl_uint)dc.off, dto = (cl_uint)dyt.off;
-        AN_TRY(OP_ARGS(kt, OP_VAL(dc.mem), OP_VAL(dyo), OP_VAL(dyt.mem), OP_VAL(dto)));
-        size_t tg[2] = {ohw, cnt};
+        cl_uint dyo = (cl_uint)dc.off, dto = (cl_uint)dyt.off, dbo = (cl_uint)dbp.off;
+        AN_TRY(OP_ARGS(kt, OP_VAL(dc.mem), OP_VAL(dyo), OP_VAL(dyt.mem), OP_VAL(dto),
+                       OP_I32(db.mem != NULL), OP_VAL(dbp.mem), OP_VAL(dbo)));
+        size_t tg[2] = {blocks, cnt};
         AN_TRY(an_launch(d, kt, 2, tg, NULL));
+        if (db.mem) {
+            cl_uint rows_ = (cl_uint)blocks, imgs_ = (cl_uint)cnt, dbo_ = (cl_uint)db.off;
+            float beta = n0 == 0 ? 0.0f : 1.0f;
+            AN_TRY(OP_ARGS(kdb, OP_VAL(rows_), OP_VAL(imgs_), OP_VAL(beta), OP_VAL(dbp.mem),
+                           OP_VAL(dbo), OP_VAL(db.mem), OP_VAL(dbo_)));
+            size_t bg[1] = {((size_t)s->k + 15) / 16};
+            AN_TRY(an_launch(d, kdb, 1, bg, NULL));
+        }
         cl_uint m_ = (cl_uint)kg, k_ = (cl_uint)s->k, imgs = (cl_uint)cnt, ipw_ = (cl_uint)ipw;
         cl_uint runs_ = (cl_uint)runs, po = (cl_uint)part.off;
         float beta = n0 == 0 ? 0.0f : 1.0f;

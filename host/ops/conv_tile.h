@@ -32,12 +32,14 @@ an_status an_conv_tile_forward_packed(an_dev *d, const an_conv_shape *s, an_buf 
                                       an_buf b, an_buf y, an_buf ws, size_t ws_floats);
 
 /* The weight gradient the same way (cl/conv_tile.cl's conv_tile_dw): dw = dL/dw over the images
- * of s, overwritten; where an_conv_tile_dw_runs (kernels 5 to 14 wide), with a workspace of at
- * least an_conv_tile_dw_min_workspace_floats (one image's padded input, its output gradient
- * transposed and a group's partial sums; more images per chunk with more). */
+ * of s, overwritten, and where db.mem the bias gradient too (db = dL/db, from the same pass over
+ * dy); where an_conv_tile_dw_runs (kernels 5 to 14 wide), with a workspace of at least
+ * an_conv_tile_dw_min_workspace_floats (one image's padded input, its output gradient
+ * transposed, a group's partial sums and the bias gradient's; more images per chunk with
+ * more). */
 int an_conv_tile_dw_runs(const an_dev *d, const an_conv_shape *s);
 size_t an_conv_tile_dw_min_workspace_floats(const an_conv_shape *s);
 an_status an_conv_tile_backward_weights(an_dev *d, const an_conv_shape *s, an_buf x, an_buf dy,
-                                        an_buf dw, an_buf ws, size_t ws_floats);
+                                        an_buf dw, an_buf db, an_buf ws, size_t ws_floats);
 
 #endif
