@@ -1,8 +1,8 @@
 /* test/test_features.c - an_model_read_layer, which `alexnet features` reads activations with:
  * on a training model of alexnet-small (two towers), every layer's whole output after a forward
  * of random images; fc7 equals W·x + b computed on the host in double from drop6's output (so the
- * towers' channel blocks are pasted in order), relu7 is max(fc7, 0), fc8 the logits and prob the
- * probabilities. An inference model made with keep_layer gives the same numbers for the kept
+ * towers' channel blocks are pasted in order), every ReLU's output is its input clamped at 0 (also
+ * relu5's, which the pool after it applies), fc8 the logits and prob the probabilities. An inference model made with keep_layer gives the same numbers for the kept
  * layer (fc7 even though relu7 would work in place on it, conv1, pool5), forward after forward,
  * on one device and on two (POCL_DEVICES="pthread pthread"), and refuses another layer. */
 #include <math.h>
@@ -71,6 +71,19 @@ int main(void) {
     for (size_t j = 0; j < (size_t)BATCH * O; j++)
         relu_ok &= act[r7][j] == (act[i7][j] > 0 ? act[i7][j] : 0);
     CHECK(relu_ok, "relu7 = max(fc7, 0)");
+    /* Every ReLU's output, also where the training model's pool applies it (relu5 before pool5:
+     * no pass of its own, its output computed on reading), is the layer before it clamped at 0. */
+    for (int i = 1; i < net->nlayers; i++) {
+        if (net->layers[i].kind != AN_LAYER_RELU) continue;
+        size_t bad = 0, nz = 0, cnt = out_floats(net, i);
+        for (size_t j = 0; j < cnt; j++) {
+            float v = act[i - 1][j];
+            bad += act[i][j] != (v < 0 ? 0.0f : v);
+            nz += v < 0;
+        }
+        CHECK(bad == 0 && nz > 0, "%s = max(%s, 0): %zu of %zu values differ (%zu below 0)",
+              net->layers[i].name, net->layers[i - 1].name, bad, cnt, nz);
+    }
     size_t L = (size_t)BATCH * (size_t)net->classes;
     float *lg = malloc(L * sizeof *lg), *pr = malloc(L * sizeof *pr);
     CHECK_OK(an_model_read_logits(ref, lg));

@@ -440,11 +440,20 @@ an_status an_model_read_layer(an_model *m, int i, float *out) {
         size_t cols = (size_t)(c1 - c0) * hw;
         an_dev *d = &m->devs[an_model_dev_of(m, t)];
         AN_TRY(an_finish(d));
+        /* A training model's ReLU that the max pool after it applies never stores its output:
+         * its input, clamped at 0 here as relu_forward does (a NaN passes). */
+        int clamp = !m->opts.inference && relu_fused(m, i, t) == 2;
+        cl_mem src = clamp ? m->L[i].t[t].in.mem : m->L[i].t[t].out;
         size_t origin[3] = {0, 0, 0}, region[3] = {cols * sizeof(float), (size_t)m->n, 1};
         size_t host_origin[3] = {(size_t)c0 * hw * sizeof(float), 0, 0};
-        CL_CHECK(clEnqueueReadBufferRect(d->q, m->L[i].t[t].out, CL_TRUE, origin, host_origin,
-                                         region, cols * sizeof(float), 0, pitch * sizeof(float),
-                                         0, out, 0, NULL, NULL));
+        CL_CHECK(clEnqueueReadBufferRect(d->q, src, CL_TRUE, origin, host_origin, region,
+                                         cols * sizeof(float), 0, pitch * sizeof(float), 0, out,
+                                         0, NULL, NULL));
+        for (size_t n = 0; clamp && n < (size_t)m->n; n++)
+            for (size_t j = 0; j < cols; j++) {
+                float *v = &out[n * pitch + (size_t)c0 * hw + j];
+                if (*v < 0) *v = 0.0f;
+            }
         done = c1;
     }
     return AN_OK;
