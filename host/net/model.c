@@ -70,6 +70,13 @@ an_buf an_model_piece_buf(const an_model *m, int i, int t) {
     return (an_buf){m->L[i].t[t].out, 0};
 }
 
+int an_model_relu_in_pool(const an_model *m, int i) {
+    const an_net *net = m->net;
+    return !m->opts.inference && i >= 1 && i + 1 < net->nlayers &&
+           net->layers[i].kind == AN_LAYER_RELU && net->layers[i + 1].kind == AN_LAYER_MAXPOOL &&
+           m->opts.keep_layer != i + 1;
+}
+
 an_buf an_model_piece_dbuf(const an_model *m, int i, int t) {
     if (i < 0) return (an_buf){NULL, 0};
     return (an_buf){m->L[i].t[t].dout, 0};
@@ -202,7 +209,7 @@ static an_status setup_tower(an_model *m, int i, int t) {
     size_t out_count = N * (size_t)an_shape_count(l->out_tower);
     if (l->kind == AN_LAYER_SOFTMAX) out_count = N * (size_t)l->out.c;
     mt->out_floats = out_count;
-    if (train) {
+    if (train && !an_model_relu_in_pool(m, i)) {
         AN_TRY(alloc_named(d, md, &md->mem.activations, "out", l->name, t, out_count, &mt->out));
         if (l->kind != AN_LAYER_SOFTMAX)
             AN_TRY(alloc_named(d, md, &md->mem.activations, "out gradient", l->name, t, out_count,

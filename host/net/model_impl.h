@@ -78,6 +78,10 @@ int an_model_runs(const an_model *m, int i, int t);
 /* 1 when tower t holds part of the tensor after layer i: channels [c0, c1) of the whole. */
 int an_model_piece(const an_model *m, int i, int t, int *c0, int *c1);
 an_buf an_model_piece_buf(const an_model *m, int i, int t);
+/* Training: whether ReLU layer i is applied by the max pool after it (model_run.c's relu_fused),
+ * which reads the ReLU's input and writes its input's gradient, so that the ReLU's own output
+ * and gradient are never stored and have no buffers. */
+int an_model_relu_in_pool(const an_model *m, int i);
 an_buf an_model_piece_dbuf(const an_model *m, int i, int t);
 an_conv_shape an_model_conv_shape(const an_model *m, int i, int n);
 /* model_tune.c: choose tower t's algorithms of conv layer i (the forward, or with backward the

@@ -93,7 +93,9 @@ static int relu_into_pool(const an_model *m, int i, int t);
  * place (the planner shares the buffer; not so when layer i - 1's output is kept), by an fc layer
  * before it (1) or a max pool after it (2); in training by a max pool after it that reads the
  * ReLU's input instead of its output and does its backward too (relu_into_pool), so that the
- * ReLU's output is never needed (2). Else 0. */
+ * ReLU's output and gradient are never needed and have no buffers (an_model_relu_in_pool; the
+ * pool's input and its gradient are then both none, as the ReLU's output and gradient) (2). Else
+ * 0. */
 static int relu_fused(const an_model *m, int i, int t) {
     const an_net *net = m->net;
     if (i < 1 || net->layers[i].kind != AN_LAYER_RELU) return 0;
@@ -108,7 +110,8 @@ static int relu_fused(const an_model *m, int i, int t) {
         return 0;
     const mtower *p = &m->L[i + 1].t[t];
     if (!p->runs || p->gathers || p->in.mem != r->out || p->in.off != 0) return 0;
-    return m->opts.inference || relu_into_pool(m, i + 1, t) ? 2 : 0;
+    if (m->opts.inference) return 2;
+    return an_model_relu_in_pool(m, i) && relu_into_pool(m, i + 1, t) ? 2 : 0;
 }
 
 /* Training: max pool i on tower t reads ReLU layer i - 1's output straight and its gradient goes
