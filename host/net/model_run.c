@@ -94,25 +94,22 @@ static int relu_into_pool(const an_model *m, int i, int t);
  * place (the planner shares the buffer; not so when layer i - 1's output is kept), by an fc layer
  * before it (1) or a max pool after it (2); in training by a max pool after it that reads the
  * ReLU's input instead of its output and does its backward too (relu_into_pool), so that the
- * ReLU's output and gradient are never needed and have no buffers (an_model_relu_in_pool; the
- * pool's input and its gradient are then both none, as the ReLU's output and gradient) (2). Else
- * 0. */
+ * ReLU's output and gradient are never needed and have no buffers (an_model_relu_in_pool) (2).
+ * Else 0. */
 static int relu_fused(const an_model *m, int i, int t) {
     const an_net *net = m->net;
     if (i < 1 || net->layers[i].kind != AN_LAYER_RELU) return 0;
     const mtower *a = &m->L[i - 1].t[t], *r = &m->L[i].t[t];
     if (!a->runs || !r->runs || r->gathers || r->in.mem != a->out || r->in.off != 0) return 0;
-    if (m->opts.inference) {
-        if (r->out != a->out) return 0;
-        if (net->layers[i - 1].kind == AN_LAYER_FC) return 1;
-    }
+    if (!m->opts.inference)
+        return an_model_relu_in_pool(m, i) && relu_into_pool(m, i + 1, t) ? 2 : 0;
+    if (r->out != a->out) return 0;
+    if (net->layers[i - 1].kind == AN_LAYER_FC) return 1;
     if (i + 1 >= net->nlayers || net->layers[i + 1].kind != AN_LAYER_MAXPOOL ||
         m->opts.keep_layer == i + 1)
         return 0;
     const mtower *p = &m->L[i + 1].t[t];
-    if (!p->runs || p->gathers || p->in.mem != r->out || p->in.off != 0) return 0;
-    if (m->opts.inference) return 2;
-    return an_model_relu_in_pool(m, i) && relu_into_pool(m, i + 1, t) ? 2 : 0;
+    return p->runs && !p->gathers && p->in.mem == r->out && p->in.off == 0 ? 2 : 0;
 }
 
 /* Training: max pool i on tower t reads ReLU layer i - 1's output straight and its gradient goes

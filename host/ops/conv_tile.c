@@ -253,13 +253,15 @@ an_status an_conv_tile_backward_weights(an_dev *d, const an_conv_shape *s, an_bu
     int nv = dw_vectors(s), nr = 16 * nv;
     char opts[320];
     build_opts(s, 1, nv, opts, sizeof opts);
-    cl_kernel kpad, kt, kdw, ksum, kdb;
+    cl_kernel kpad, kt, kdw, ksum, kdb = NULL;
     AN_TRY(an_kernel(d, "conv_tile", opts, "conv_tile_pad", &kpad));
     AN_TRY(an_kernel(d, "conv_tile", opts, "conv_tile_dy_t", &kt));
     AN_TRY(an_kernel(d, "conv_tile", opts, "conv_tile_dw", &kdw));
     AN_TRY(an_kernel(d, "conv_tile", opts, "conv_tile_dw_sum", &ksum));
-    AN_TRY(an_kernel(d, "conv_tile", opts, "conv_tile_db_sum", &kdb));
-    if (db.mem) AN_TRY(op_check_buf_fits("conv", "bias gradient", db, (size_t)s->k));
+    if (db.mem) {
+        AN_TRY(an_kernel(d, "conv_tile", opts, "conv_tile_db_sum", &kdb));
+        AN_TRY(op_check_buf_fits("conv", "bias gradient", db, (size_t)s->k));
+    }
     size_t nb = (ws_floats - TILE_DW_SLACK) / per, ohw = (size_t)an_conv_oh(s) * an_conv_ow(s);
     if (nb > (size_t)s->n) nb = (size_t)s->n;
     size_t kg = (size_t)(s->k / s->groups), cg = (size_t)(s->c / s->groups), rows = rows_of(s);
