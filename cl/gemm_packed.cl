@@ -6,6 +6,7 @@
  * src[r * rs + k * ks] and zeros past the last row R. gemm_pack_r reads operands contiguous
  * along r (rs == 1: the panels of one k side by side in dimension 0), gemm_pack_k those
  * contiguous along k (ks == 1: dimension 0 runs along k). Dimension 2 is the batch.
+ * gemm_transpose copies a matrix transposed.
  *
  * gemm_tile: an MR x NR tile of C per work-item (NR = 16 * NV columns), MR x NV float16
  * accumulators; per k one load of NV float16 from the panel of op(B) and MR floats of the A
@@ -15,10 +16,14 @@
  * op(B), KC steps of k at a time, into local memory (zeros past column N), where all its tiles
  * read them from cache. PoCL runs a work-group's items one after another on one thread, so the
  * panels are read from memory once per group. Rows and columns past the edge are computed but
- * never stored; beta == 0 never reads C. Built with CV_* (the shape of a convolution), op(B) is
- * not read from a matrix but gathered from the convolution's input: the im2col columns, rows
- * counted from the argument kbase, never stored (host/ops/gemm.h's an_gemm_cols_batched); for
- * a "same" stride-1 convolution 16 columns at a time, one vector load each. */
+ * never stored; beta == 0 never reads C. Built with A_AHEAD, the loop asks for A_AHEAD steps of
+ * k ahead of the A panel to be fetched into cache (a packed A read once from memory, such as an
+ * fc layer's weights: the hardware's own prefetch did not keep the FMAs fed); with C_T, C is
+ * stored transposed, element (m, n) at c[n * ldc + m]. Built with CV_* (the shape of a
+ * convolution), op(B) is not read from a matrix but gathered from the convolution's input: the
+ * im2col columns, rows counted from the argument kbase, never stored (host/ops/gemm.h's
+ * an_gemm_cols_batched); for a "same" stride-1 convolution 16 columns at a time, one vector
+ * load each. */
 
 #ifndef PW
 #define PW 16 /* width of a packed panel */
@@ -58,6 +63,31 @@ __kernel void gemm_pack_k(uint R, uint KC, __global const float *restrict src, u
         for (uint w = 0; w < PW; w++) dst[w] = src[(size_t)w * rs];
     } else {
         for (uint w = 0; w < PW; w++) dst[w] = p * PW + w < R ? src[(size_t)w * rs] : 0.0f;
+    }
+}
+
+/* gemm_transpose: dst[k * ldd + r] = src[off + r * rs + k] for r < R and 0 for R <= r < ldd
+ * (an_gemm_packed_bt's op(B), the rows of its A as columns; ldd a multiple of 16). Each
+ * work-item moves a block of 16 x 16 through private memory, 16 vector loads and 16 vector
+ * stores where the block is whole. Dimension 0 runs along k, 1 along r. */
+__kernel void gemm_transpose(uint R, uint K, __global const float *restrict src, uint off,
+                             uint rs, __global float *restrict dst, uint ldd) {
+    const uint k0 = get_global_id(0) * 16, r0 = get_global_id(1) * 16;
+    if (k0 >= K || r0 >= ldd) return;
+    float t[16][16];
+    for (uint i = 0; i < 16; i++) {
+        const __global float *s = src + off + (size_t)(r0 + i) * rs + k0;
+        if (r0 + i >= R)
+            vstore16((float16)(0.0f), 0, t[i]);
+        else if (k0 + 16 <= K)
+            vstore16(vload16(0, s), 0, t[i]);
+        else
+            for (uint j = 0; j < 16; j++) t[i][j] = k0 + j < K ? s[j] : 0.0f;
+    }
+    for (uint j = 0; j < 16 && k0 + j < K; j++) {
+        float c[16];
+        for (uint i = 0; i < 16; i++) c[i] = t[i][j];
+        vstore16(vload16(0, c), 0, dst + (size_t)(k0 + j) * ldd + r0);
     }
 }
 
@@ -220,6 +250,9 @@ __kernel void gemm_tile(uint M, uint N, uint K, float alpha,
 #pragma unroll
                     for (int v = 0; v < NV; v++) t[i][v] = fma(s, bv[v], t[i][v]);
                 }
+#ifdef A_AHEAD
+                __builtin_prefetch(a + A_AHEAD * MR);
+#endif
                 a += MR;
                 bp += NR;
             }
@@ -233,6 +266,22 @@ __kernel void gemm_tile(uint M, uint N, uint K, float alpha,
 
     c += c_off + bi * c_bs;
     const uint mn = min((uint)MR, M - m0);
+#ifdef C_T
+    /* C transposed: the tile through private memory, then each of its columns of C as a run
+     * of mn floats along a row of the stored matrix */
+    float t[MR][NR];
+#pragma unroll
+    for (int i = 0; i < MR; i++)
+#pragma unroll
+        for (int v = 0; v < NV; v++) vstore16(acc[i][v], v, t[i]);
+    const uint nn = min((uint)NR, N - n0);
+    for (uint j = 0; j < nn; j++) {
+        __global float *cp = c + (size_t)(n0 + j) * ldc + m0;
+        for (uint i = 0; i < mn; i++)
+            cp[i] = beta == 0.0f ? alpha * t[i][j] : alpha * t[i][j] + beta * cp[i];
+    }
+    return;
+#endif
     /* loops over i unrolled with constant indices: a runtime index into acc would keep the
      * accumulators in memory instead of registers */
     if (n0 + NR <= N) {

@@ -18,5 +18,10 @@ an_add_test(test_model_infer_owt COMMAND test_model_infer ARGS alexnet-owt 1 1.2
 # after new weights are set
 an_add_test(test_model_infer_winograd COMMAND test_model_infer ARGS alexnet-small 4 0 winograd
             LABELS net ENV ${AN_TWO_DEVICES})
+# An inference model's fc layers from the weights it keeps packed at 24 images (on CPU devices),
+# and from the parameters at 23 (too few rows for whole column panels), before and after new
+# weights are set
+an_add_test(test_model_infer_fc_packed COMMAND test_model_infer ARGS alexnet-small 24
+            LABELS net ENV ${AN_TWO_DEVICES})
 an_add_test(test_features SOURCES test_features.c LABELS net ENV ${AN_TWO_DEVICES} TIMEOUT 120)
 an_add_test(test_freeze SOURCES test_freeze.c LABELS net ENV ${AN_TWO_DEVICES} TIMEOUT 120)

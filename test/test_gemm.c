@@ -6,7 +6,8 @@
  * TN, gemm_dot for NT) and the packed one (both pack kernels, gemm_tile with its 12 x 32,
  * 8 x 32 (small M) and 6 x 16 tiles (ALEXNET_GEMM_VW=16, 8): rows and columns past the tile,
  * K over several local-memory blocks and over several launches; NT on the wide gemm_dot, and
- * on the tiles where op(A) outgrows a CPU's L2; NN again from an A packed beforehand, and that
+ * on the tiles where op(A) outgrows a CPU's L2; NN again from an A packed beforehand and NT
+ * from a B packed beforehand (gemm_transpose, gemm_tile storing C transposed), and those
  * refused on the direct path).
  * Every float of C's buffer is checked: the matrices against the reference, everything else
  * (offset, padding columns, gaps between batches) against its untouched sentinel value.
@@ -69,21 +70,30 @@ static void run(an_gemm_backend be, gcase c, uint64_t seed) {
     an_gemm_set_backend(&dev, be);
     an_gemm_set_path(&dev, path);
     /* NN on the packed path also from A packed beforehand (an_gemm_prepack), into a NaN-poisoned
-     * buffer at an offset */
-    int pre_runs = !c.ta && !c.tb && be == AN_GEMM_OWN && path == AN_GEMM_PATH_PACKED;
+     * buffer at an offset; NT (one matrix) from B packed beforehand (an_gemm_prepacked_nt) */
+    int pre_runs = !c.ta && (!c.tb || c.batch == 1) && be == AN_GEMM_OWN &&
+                   path == AN_GEMM_PATH_PACKED;
     for (int pre = 0; pre <= pre_runs; pre++) {
         an_buf bC = dt_upload(&dev, C, nc);
         bC.off = c.off;
         if (pre) {
-            size_t np = an_gemm_prepacked_floats(&dev, c.M, c.K, c.batch);
+            size_t rows = c.tb ? c.N : c.M; /* of the packed operand */
+            size_t np = an_gemm_prepacked_floats(&dev, rows, c.K, c.batch);
             float *poison = malloc((np + 9) * sizeof *poison);
             for (size_t i = 0; i < np + 9; i++) poison[i] = NAN;
             an_buf bP = dt_upload(&dev, poison, np + 9);
             bP.off = 9;
-            CHECK(c.K == 0 || np >= c.M * c.K * c.batch, "pre-packed A holds %zu floats", np);
-            CHECK_OK(an_gemm_prepack(&dev, c.M, c.K, bA, lda, sa, c.batch, bP));
-            CHECK_OK(an_gemm_prepacked_batched(&dev, c.M, c.N, c.K, c.alpha, bP, bB, ldb, sb,
-                                               c.beta, bC, ldc, sc, c.batch));
+            CHECK(c.K == 0 || np >= rows * c.K * c.batch, "pre-packed matrix holds %zu floats",
+                  np);
+            if (c.tb) {
+                CHECK_OK(an_gemm_prepack(&dev, c.N, c.K, bB, ldb, 0, 1, bP));
+                CHECK_OK(an_gemm_prepacked_nt(&dev, c.M, c.N, c.K, c.alpha, bA, lda, bP, c.beta,
+                                              bC, ldc));
+            } else {
+                CHECK_OK(an_gemm_prepack(&dev, c.M, c.K, bA, lda, sa, c.batch, bP));
+                CHECK_OK(an_gemm_prepacked_batched(&dev, c.M, c.N, c.K, c.alpha, bP, bB, ldb, sb,
+                                                   c.beta, bC, ldc, sc, c.batch));
+            }
             DT_FREE(&bP.mem);
             free(poison);
         } else if (c.batch == 1) {
@@ -100,7 +110,8 @@ static void run(an_gemm_backend be, gcase c, uint64_t seed) {
         snprintf(what, sizeof what, "%s%s%s%s %c%c M=%zu N=%zu K=%zu batch=%zu off=%zu pad=%zu "
                  "a=%g b=%g", an_gemm_backend_name(be),
                  be == AN_GEMM_CLBLAST ? "" : path == AN_GEMM_PATH_PACKED ? "/packed" : "/direct",
-                 path == AN_GEMM_PATH_PACKED && vw ? vw : "", pre ? " pre-packed A" : "",
+                 path == AN_GEMM_PATH_PACKED && vw ? vw : "",
+                 pre ? (c.tb ? " pre-packed B" : " pre-packed A") : "",
                  c.ta ? 'T' : 'N', c.tb ? 'T' : 'N', c.M, c.N, c.K,
                  c.batch, c.off, c.pad, c.alpha, c.beta);
         check_close(what, got, want, nc, 1e-6f * (float)c.K + 1e-6f, 1e-5f);
@@ -140,6 +151,8 @@ static void run_backend(an_gemm_backend be, int small) {
         run(be, (gcase){ta, tb, 130, 70, 2100, 2, 1, 1, 1, 1.0f, 0.0f}, seed++);
         /* op(A) of 2.1 MB: NT leaves gemm_dot for the packed path's tiles */
         run(be, (gcase){ta, tb, 130, 40, 4100, 1, 0, 1, 0, 1.0f, 0.0f}, seed++);
+        /* rows of A over more column panels than a work-group of the pre-packed NT holds */
+        run(be, (gcase){ta, tb, 300, 50, 40, 1, 2, 1, 0, 1.0f, 0.0f}, seed++);
     }
 }
 
@@ -183,9 +196,19 @@ static void test_path_selection(void) {
     an_gemm_set_path(&dev, AN_GEMM_PATH_DIRECT);
     CHECK(an_gemm_prepack(&dev, 1, 1, x, 1, 0, 1, x) == AN_ERR_UNSUPPORTED &&
               an_gemm_prepacked_batched(&dev, 1, 1, 1, 1.0f, x, x, 1, 0, 0.0f, x, 1, 0, 1) ==
+                  AN_ERR_UNSUPPORTED &&
+              an_gemm_prepacked_nt(&dev, 1, 1, 1, 1.0f, x, 1, x, 0.0f, x, 1) ==
                   AN_ERR_UNSUPPORTED,
-          "a pre-packed A on the direct path is refused");
+          "a pre-packed operand on the direct path is refused");
     an_error_clear();
+    CHECK(!an_gemm_prepacked_nt_pays(&dev, 32, 4096), "the pre-packed NT pays on the direct path");
+    /* on the packed path from 16 rows of A up, while the tiles' column panels (16 or 32
+     * columns) pad them by at most a third */
+    an_gemm_set_path(&dev, AN_GEMM_PATH_PACKED);
+    CHECK(an_gemm_prepacked_nt_pays(&dev, 32, 4096) && an_gemm_prepacked_nt_pays(&dev, 128, 1000) &&
+              !an_gemm_prepacked_nt_pays(&dev, 15, 4096) &&
+              !an_gemm_prepacked_nt_pays(&dev, 33, 4096),
+          "the pre-packed NT's rule: 32 and 128 rows pay, 15 and 33 do not");
     DT_FREE(&x.mem);
     an_gemm_set_path(&dev, AN_GEMM_PATH_AUTO);
     setenv("ALEXNET_GEMM_PATH", "fast", 1);

@@ -21,9 +21,10 @@ typedef struct mtower {
     an_conv_choice conv[AN_TUNE_DIRS];   /* a conv layer's algorithm per direction */
     an_tune_source conv_src[AN_TUNE_DIRS];
     int gathers;                /* it reads a gathered input (over the fwd links) */
-    cl_mem prep_w;              /* inference, a conv layer's filters as its forward reads them: */
-    uint32_t prep_gen;          /* Winograd's transform or the tiled forward's packed panels,
-                                 * made from the parameters of this an_model.params_gen */
+    cl_mem prep_w;              /* inference, a layer's weights as its forward reads them: */
+    uint32_t prep_gen;          /* Winograd's transform or the tiled forward's packed panels of
+                                 * a conv layer, an fc layer's packed weights; made from the
+                                 * parameters of this an_model.params_gen */
     size_t out_floats, gather_floats;
 } mtower;
 

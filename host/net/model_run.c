@@ -129,7 +129,8 @@ static int relu_into_pool(const an_model *m, int i, int t) {
 
 /* The fc forward of tower t: y[:, og] = x[:, ig] · W_gᵀ + b per group g of its (block-diagonal)
  * weights, then the fused ReLU if any. A batch of up to an_gemv_max_n images streams the
- * weights once through the GEMV (bias and ReLU fused); larger ones are GEMMs. */
+ * weights once through the GEMV (bias and ReLU fused); larger ones are GEMMs, from the weights
+ * an inference model keeps packed (setup_fc) where that pays. */
 static an_status forward_fc(an_model *m, int i, int t) {
     const an_layer *l = &m->net->layers[i];
     mtower *mt = &m->L[i].t[t];
@@ -148,9 +149,21 @@ static an_status forward_fc(an_model *m, int i, int t) {
         }
         return AN_OK;
     }
-    for (size_t g = 0; g < G; g++)
-        AN_TRY(an_gemm(d, 0, 1, n, og, ig, 1.0f, an_buf_at(mt->in, g * ig), in,
-                       an_buf_at(mt->w, g * og * ig), ig, 0.0f, an_buf_at(y, g * og), out));
+    if (mt->prep_w && an_gemm_prepacked_nt_pays(d, n, og)) {
+        an_buf p = {mt->prep_w, 0};
+        size_t pf = an_gemm_prepacked_floats(d, og, ig, 1);
+        if (mt->prep_gen != m->params_gen) {
+            AN_TRY(an_gemm_prepack(d, og, ig, mt->w, ig, og * ig, G, p));
+            mt->prep_gen = m->params_gen;
+        }
+        for (size_t g = 0; g < G; g++)
+            AN_TRY(an_gemm_prepacked_nt(d, n, og, ig, 1.0f, an_buf_at(mt->in, g * ig), in,
+                                        an_buf_at(p, g * pf), 0.0f, an_buf_at(y, g * og), out));
+    } else {
+        for (size_t g = 0; g < G; g++)
+            AN_TRY(an_gemm(d, 0, 1, n, og, ig, 1.0f, an_buf_at(mt->in, g * ig), in,
+                           an_buf_at(mt->w, g * og * ig), ig, 0.0f, an_buf_at(y, g * og), out));
+    }
     if (!mt->b.mem) return relu ? an_relu_forward(d, y, y, n * out) : AN_OK;
     return an_bias_relu_fc(d, y, mt->b, y, n, out, relu);
 }

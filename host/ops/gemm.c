@@ -345,3 +345,20 @@ an_status an_gemm_prepacked_batched(an_dev *d, size_t M, size_t N, size_t K, flo
     return an_gemm_packed_from(d, M, N, K, alpha, P, B, ldb, stride_b, beta, C, ldc, stride_c,
                                batch);
 }
+
+an_status an_gemm_prepacked_nt(an_dev *d, size_t M, size_t N, size_t K, float alpha, an_buf A,
+                               size_t lda, an_buf P, float beta, an_buf C, size_t ldc) {
+    if (M == 0 || N == 0) return AN_OK;
+    if (K == 0)
+        return an_gemm_batched(d, 0, 1, M, N, K, alpha, A, lda, 0, P, K, 0, beta, C, ldc, 0, 1);
+    AN_TRY(check_prepacked(d, N, K, 1, P));
+    AN_TRY(check_operand("A", A, M, K, lda, 0, 1));
+    AN_TRY(check_output(C, M, N, ldc, 0, 1));
+    if (M > INT_MAX || (M + 63) * K > UINT_MAX) /* A's packed copy: uint offsets */
+        return an_error(AN_ERR_UNSUPPORTED, "gemm: size %zu x %zu x %zu too large", M, N, K);
+    return an_gemm_packed_bt(d, M, N, K, alpha, A, lda, P, beta, C, ldc);
+}
+
+int an_gemm_prepacked_nt_pays(const an_dev *d, size_t M, size_t N) {
+    return an_gemm_packed_runs(d) && an_gemm_packed_bt_pays(d, M, N);
+}

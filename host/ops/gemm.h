@@ -100,4 +100,15 @@ an_status an_gemm_prepacked_batched(an_dev *d, size_t M, size_t N, size_t K, flo
                                     an_buf P, an_buf B, size_t ldb, size_t stride_b, float beta,
                                     an_buf C, size_t ldc, size_t stride_c, size_t batch);
 
+/* an_gemm's NT product C = alpha A Bᵀ + beta C with the constant B (N x K) packed in P by
+ * an_gemm_prepack(d, N, K, B, ldb, 0, 1, P): an inference model's fc weights, which then
+ * stream from memory once per product and are fetched ahead of the FMAs (the fc layers at
+ * batch 32 took 0.6 of gemm_dot's time). A (M x K, lda) and C (M x N, ldc) as an_gemm's.
+ * AN_ERR_UNSUPPORTED where an_gemm_packed_runs is 0. */
+an_status an_gemm_prepacked_nt(an_dev *d, size_t M, size_t N, size_t K, float alpha, an_buf A,
+                               size_t lda, an_buf P, float beta, an_buf C, size_t ldc);
+/* Whether an_gemm_prepacked_nt runs on d and beats an_gemm there for M x N: M of at least 16,
+ * padded by at most a third to whole column panels of the kernel's tile (it computes them). */
+int an_gemm_prepacked_nt_pays(const an_dev *d, size_t M, size_t N);
+
 #endif

@@ -25,6 +25,10 @@
 #define AN_GEMM_SHORT_K 64         /* K up to which C's stores shape the work-groups */
 #define AN_GEMM_SMALL_M 128        /* M up to which a tile of 8 rows may pad less than 12 */
 #define AN_GEMM_A_BYTES (1u << 20) /* packed A per launch: what a CPU's L2 holds */
+#define AN_GEMM_A_AHEAD 64         /* an_gemm_packed_bt: steps of k fetched ahead of the FMAs */
+#define AN_GEMM_BT_MIN_M 16        /* an_gemm_packed_bt_pays: rows of A from which it may */
+#define AN_GEMM_STR_(x) #x
+#define AN_GEMM_STR(x) AN_GEMM_STR_(x)
 
 typedef struct tile_shape {
     int mr, nv; /* rows, float16 columns */
@@ -116,9 +120,15 @@ static group_shape pick_group(tile_shape t, int tb, size_t M, size_t N, size_t K
     return g;
 }
 
-/* gemm_tile's build options: the tile, and the convolution whose columns it gathers (cols). */
-static void tile_opts(tile_shape t, const an_gemm_cols *cols, char *opts, size_t n) {
-    int len = snprintf(opts, n, "-DMR=%d -DNV=%d", t.mr, t.nv);
+/* gemm_tile's build options: the tile, the convolution whose columns it gathers (cols), and
+ * for an_gemm_packed_bt's product (bt) C stored transposed and, on CPUs, A fetched ahead (with
+ * clang's __builtin_prefetch: PoCL's prefetch() does nothing; the Oclgrind simulator, typed a
+ * CPU when run alone, cannot build it). */
+static void tile_opts(const an_dev *d, tile_shape t, const an_gemm_cols *cols, int bt,
+                      char *opts, size_t n) {
+    int ahead = bt && (d->info.type & CL_DEVICE_TYPE_CPU) && !d->info.simulator;
+    int len = snprintf(opts, n, "-DMR=%d -DNV=%d%s%s", t.mr, t.nv, bt ? " -DC_T" : "",
+                       ahead ? " -DA_AHEAD=" AN_GEMM_STR(AN_GEMM_A_AHEAD) : "");
     if (cols && len > 0 && (size_t)len < n)
         snprintf(opts + len, n - (size_t)len, " -DCV_H=%d -DCV_W=%d -DCV_KH=%d -DCV_KW=%d "
                  "-DCV_S=%d -DCV_P=%d -DCV_OW=%d", cols->h, cols->w, cols->kh, cols->kw,
@@ -127,12 +137,12 @@ static void tile_opts(tile_shape t, const an_gemm_cols *cols, char *opts, size_t
 
 /* kbase: op(B)'s first row in this call (the gathered columns' row index of B's row 0);
  * b_ext: the floats of gathered columns' input from B on, which the kernel may read */
-static an_status tile(an_dev *d, tile_shape t, group_shape g, const an_gemm_cols *cols,
+static an_status tile(an_dev *d, tile_shape t, group_shape g, const an_gemm_cols *cols, int bt,
                       size_t M, size_t N, size_t K, size_t kc, float alpha, an_buf A,
                       size_t a_bs, an_buf B, size_t b_rs, size_t b_ks, size_t b_bs, size_t kbase,
                       size_t b_ext, float beta, an_buf C, size_t ldc, size_t sc, size_t nb) {
     char opts[192];
-    tile_opts(t, cols, opts, sizeof opts);
+    tile_opts(d, t, cols, bt, opts, sizeof opts);
     cl_kernel k;
     AN_TRY(an_kernel(d, "gemm_packed", opts, "gemm_tile", &k));
     cl_uint m_ = (cl_uint)M, n_ = (cl_uint)N, k_ = (cl_uint)K, kc_ = (cl_uint)kc;
@@ -193,7 +203,7 @@ static an_status packed(an_dev *d, const an_gemm_cols *cols, int ta, int tb, siz
             size_t ext = cols ? (n - 1) * sb + K / ((size_t)cols->kh * cols->kw) *
                                                    ((size_t)cols->h * cols->w)
                               : 0;
-            AN_TRY(tile(d, t, g, cols, M, N, kn, kc, alpha, (an_buf){ws, 0}, sa ? kn * mp : 0, b,
+            AN_TRY(tile(d, t, g, cols, 0, M, N, kn, kc, alpha, (an_buf){ws, 0}, sa ? kn * mp : 0, b,
                         tb ? ldb : 1, tb ? 1 : ldb, sb, cols ? k0 : 0, ext,
                         k0 == 0 ? beta : 1.0f, an_buf_at(C, b0 * sc), ldc, sc, n));
         }
@@ -230,6 +240,37 @@ an_status an_gemm_packed_from(an_dev *d, size_t M, size_t N, size_t K, float alp
                               size_t sc, size_t batch) {
     tile_shape t = pick_tile(d, M);
     group_shape g = pick_group(t, 0, M, N, K, batch, d->info.compute_units);
-    return tile(d, t, g, NULL, M, N, K, local_k(d, t, g), alpha, P, padded_rows(t, M) * K, B, 1,
+    return tile(d, t, g, NULL, 0, M, N, K, local_k(d, t, g), alpha, P, padded_rows(t, M) * K, B, 1,
                 ldb, sb, 0, 0, beta, C, ldc, sc, batch);
+}
+
+/* The fc forward at batch 32 (9216 -> 4096): 0.6-0.7 of gemm_dot's time; at 16 about the
+ * same, at 24 0.85; the tiles compute whole column panels, so 33 rows cost as much as 64. */
+int an_gemm_packed_bt_pays(const an_dev *d, size_t M, size_t N) {
+    size_t nr = 16 * (size_t)pick_tile(d, N).nv, padded = (M + nr - 1) / nr * nr;
+    return M >= AN_GEMM_BT_MIN_M && 3 * padded <= 4 * M;
+}
+
+/* C = alpha A Bᵀ + beta C as Cᵀ = B Aᵀ: B, pre-packed in P as the tiles' A, streams from memory
+ * once (fetched ahead), its panels shared by the work-group's column panels (all of them, up to
+ * AN_GEMM_MAX_PANELS); Aᵀ, a transposed copy of A padded to whole panels, is op(B); C is
+ * stored transposed. */
+an_status an_gemm_packed_bt(an_dev *d, size_t M, size_t N, size_t K, float alpha, an_buf A,
+                            size_t lda, an_buf P, float beta, an_buf C, size_t ldc) {
+    tile_shape t = pick_tile(d, N);
+    size_t nr = 16 * (size_t)t.nv, panels = (M + nr - 1) / nr, ldt = panels * nr;
+    cl_mem ws;
+    AN_TRY(workspace(d, K * ldt, &ws));
+    cl_kernel k;
+    AN_TRY(an_kernel(d, "gemm_packed", "", "gemm_transpose", &k));
+    cl_uint m_ = (cl_uint)M, k_ = (cl_uint)K, ao = (cl_uint)A.off, lda_ = (cl_uint)lda;
+    cl_uint ldt_ = (cl_uint)ldt;
+    AN_TRY(OP_ARGS(k, OP_VAL(m_), OP_VAL(k_), OP_VAL(A.mem), OP_VAL(ao), OP_VAL(lda_), OP_VAL(ws),
+                       OP_VAL(ldt_)));
+    size_t gws[2] = {(K + 15) / 16, ldt / 16}, lws[2] = {gws[0] < 16 ? gws[0] : 16, 1};
+    gws[0] = an_round_up(gws[0], lws[0]);
+    AN_TRY(an_launch(d, k, 2, gws, lws));
+    group_shape g = {panels < AN_GEMM_MAX_PANELS ? panels : AN_GEMM_MAX_PANELS, AN_GEMM_ROW_TILES};
+    return tile(d, t, g, NULL, 1, N, M, K, local_k(d, t, g), alpha, P, 0, (an_buf){ws, 0}, 1, ldt,
+                0, 0, 0, beta, C, ldc, 0, 1);
 }

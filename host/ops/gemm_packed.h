@@ -28,5 +28,11 @@ an_status an_gemm_packed_pack_a(an_dev *d, size_t M, size_t K, an_buf A, size_t 
 an_status an_gemm_packed_from(an_dev *d, size_t M, size_t N, size_t K, float alpha, an_buf P,
                               an_buf B, size_t ldb, size_t sb, float beta, an_buf C, size_t ldc,
                               size_t sc, size_t batch);
+/* C = alpha A Bᵀ + beta C (M x N, ldc) with B (N x K) packed in P as an_gemm_packed_pack_a
+ * packs an N x K matrix, A (M x K, lda) not packed. */
+an_status an_gemm_packed_bt(an_dev *d, size_t M, size_t N, size_t K, float alpha, an_buf A,
+                            size_t lda, an_buf P, float beta, an_buf C, size_t ldc);
+/* Whether an_gemm_packed_bt beats the NT product of an_gemm_packed or gemm_dot for M x N. */
+int an_gemm_packed_bt_pays(const an_dev *d, size_t M, size_t N);
 
 #endif
