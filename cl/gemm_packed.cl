@@ -19,7 +19,9 @@
  * never stored; beta == 0 never reads C. Built with A_AHEAD, the loop asks for A_AHEAD steps of
  * k ahead of the A panel to be fetched into cache (a packed A read once from memory, such as an
  * fc layer's weights: the hardware's own prefetch did not keep the FMAs fed); with C_T, C is
- * stored transposed, element (m, n) at c[n * ldc + m]. Built with CV_* (the shape of a
+ * stored transposed, element (m, n) at c[n * ldc + m]; with C_STREAM, where beta == 0, whole
+ * aligned vectors of C go straight to memory (non-temporal stores: no read of the line first,
+ * no cache spent on a C larger than the caches). Built with CV_* (the shape of a
  * convolution), op(B) is not read from a matrix but gathered from the convolution's input: the
  * im2col columns, rows counted from the argument kbase, never stored (host/ops/gemm.h's
  * an_gemm_cols_batched); for a "same" stride-1 convolution 16 columns at a time, one vector
@@ -293,7 +295,12 @@ __kernel void gemm_tile(uint M, uint N, uint K, float alpha,
             for (int v = 0; v < NV; v++) {
                 float16 out = alpha * acc[i][v];
                 if (beta != 0.0f) out += beta * vload16(v, cp);
-                vstore16(out, v, cp);
+#ifdef C_STREAM
+                if (beta == 0.0f && ((ulong)(cp + 16 * v) & 63) == 0)
+                    __builtin_nontemporal_store(out, (__global float16 *)(cp + 16 * v));
+                else
+#endif
+                    vstore16(out, v, cp);
             }
         }
     } else {

@@ -8,7 +8,7 @@
  * K over several local-memory blocks and over several launches; NT on the wide gemm_dot, and
  * on the tiles where op(A) outgrows a CPU's L2; NN again from an A packed beforehand and NT
  * from a B packed beforehand (gemm_transpose, gemm_tile storing C transposed), and those
- * refused on the direct path).
+ * refused on the direct path; a C large enough for streamed stores).
  * Every float of C's buffer is checked: the matrices against the reference, everything else
  * (offset, padding columns, gaps between batches) against its untouched sentinel value.
  * Tolerance: |e| <= 1e-6*K + 1e-6 + 1e-5|ref| (inputs in [-1, 1]; a float sum of K products).
@@ -151,6 +151,10 @@ static void run_backend(an_gemm_backend be, int small) {
         run(be, (gcase){ta, tb, 130, 70, 2100, 2, 1, 1, 1, 1.0f, 0.0f}, seed++);
         /* op(A) of 2.1 MB: NT leaves gemm_dot for the packed path's tiles */
         run(be, (gcase){ta, tb, 130, 40, 4100, 1, 0, 1, 0, 1.0f, 0.0f}, seed++);
+        /* a C of 8.5 MB, stored past the caches on the packed path, rows aligned to 64 bytes
+         * and not */
+        if (be == AN_GEMM_OWN && path == AN_GEMM_PATH_PACKED)
+            run(be, (gcase){ta, tb, 1030, 2051, 7, 1, 4, 1, 0, 1.0f, 0.0f}, seed++);
         /* rows of A over more column panels than a work-group of the pre-packed NT holds */
         run(be, (gcase){ta, tb, 300, 50, 40, 1, 2, 1, 0, 1.0f, 0.0f}, seed++);
     }
