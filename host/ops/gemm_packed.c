@@ -28,8 +28,6 @@
 #define AN_GEMM_A_AHEAD 64         /* an_gemm_packed_bt: steps of k fetched ahead of the FMAs */
 #define AN_GEMM_BT_MIN_M 16        /* an_gemm_packed_bt_pays: rows of A from which it may */
 #define AN_GEMM_STREAM_BYTES (8u << 20) /* C per launch from which its stores bypass the caches */
-#define AN_GEMM_STR_(x) #x
-#define AN_GEMM_STR(x) AN_GEMM_STR_(x)
 
 typedef struct tile_shape {
     int mr, nv; /* rows, float16 columns */
@@ -128,8 +126,9 @@ static group_shape pick_group(tile_shape t, int tb, size_t M, size_t N, size_t K
 static void tile_opts(const an_dev *d, tile_shape t, const an_gemm_cols *cols, int bt,
                       int stream, char *opts, size_t n) {
     int cpu = (d->info.type & CL_DEVICE_TYPE_CPU) && !d->info.simulator;
-    int len = snprintf(opts, n, "-DMR=%d -DNV=%d%s%s%s", t.mr, t.nv, bt ? " -DC_T" : "",
-                       bt && cpu ? " -DA_AHEAD=" AN_GEMM_STR(AN_GEMM_A_AHEAD) : "",
+    char ahead[24] = "";
+    if (bt && cpu) snprintf(ahead, sizeof ahead, " -DA_AHEAD=%d", AN_GEMM_A_AHEAD);
+    int len = snprintf(opts, n, "-DMR=%d -DNV=%d%s%s%s", t.mr, t.nv, bt ? " -DC_T" : "", ahead,
                        stream && cpu ? " -DC_STREAM" : "");
     if (cols && len > 0 && (size_t)len < n)
         snprintf(opts + len, n - (size_t)len, " -DCV_H=%d -DCV_W=%d -DCV_KH=%d -DCV_KW=%d "
