@@ -4,6 +4,8 @@
 #ifndef AN_TEST_CONVCASE_H
 #define AN_TEST_CONVCASE_H
 
+#include <math.h>
+
 #include "devtest.h"
 #include "ops/conv.h"
 #include "ref/ref_conv.h"
@@ -52,6 +54,22 @@ static inline void conv_case_make(conv_case *c, an_dev *d, an_conv_shape s, int 
     c->bw = dt_upload(d, c->w, c->nw);
     c->bb = dt_upload(d, c->b, c->nb);
     c->bdy = dt_upload(d, c->dy, c->ny);
+}
+
+/* Read n floats of b from d and check them against want to atol (rtol 1e-5), printing the largest
+ * error under the name what. */
+static inline void conv_case_check(an_dev *d, const char *what, an_buf b, const float *want,
+                                   size_t n, float atol) {
+    float *got = malloc(n * sizeof *got);
+    CHECK_OK(an_read(d, b, got, n));
+    double worst = 0;
+    for (size_t i = 0; i < n; i++) {
+        double e = fabs((double)got[i] - want[i]);
+        if (!(e <= worst)) worst = e;
+    }
+    printf("%-54s max |err| %.3g (atol %.3g)\n", what, worst, (double)atol);
+    check_close(what, got, want, n, atol, 1e-5f);
+    free(got);
 }
 
 static inline void conv_case_free(conv_case *c) {

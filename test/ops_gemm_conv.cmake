@@ -5,6 +5,7 @@ an_add_test(test_ref_conv SOURCES test_ref_conv.c LABELS ops)
 an_add_test(test_gemm SOURCES test_gemm.c LABELS ops)
 an_add_test(test_conv SOURCES test_conv.c LABELS ops)
 an_add_test(test_conv_fft SOURCES test_conv_fft.c LABELS ops)
+an_add_test(test_conv_fftgemm SOURCES test_conv_fftgemm.c LABELS ops)
 an_add_test(test_conv_winograd SOURCES test_conv_winograd.c LABELS ops TIMEOUT 600)
 an_add_test(test_conv_clblast COMMAND test_conv ARGS --small LABELS ops ENV ALEXNET_GEMM=clblast)
 
@@ -14,7 +15,7 @@ an_add_test(test_conv_clblast COMMAND test_conv ARGS --small LABELS ops ENV ALEX
 # reports itself as a GPU, so ALEXNET_GEMM=own keeps the convolutions on the own GEMM kernels.
 find_program(AN_OCLGRIND oclgrind)
 if(AN_OCLGRIND)
-  foreach(op gemm conv conv_winograd)
+  foreach(op gemm conv conv_winograd conv_fftgemm)
     set(log ${CMAKE_CURRENT_BINARY_DIR}/oclgrind_${op}.log)
     an_add_test(test_${op}_oclgrind COMMAND sh -c
                 "rm -f \"$1\" && \"$0\" --log \"$1\" --check-api --data-races \"$2\" --small && ! test -s \"$1\" || { cat \"$1\" 2>/dev/null$<SEMICOLON> exit 1$<SEMICOLON> }"

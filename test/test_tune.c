@@ -48,6 +48,14 @@ static void check_candidates(an_dev *d) {
     CHECK_OK(an_conv_tune_candidates(d, &small, AN_TUNE_FORWARD, &r));
     CHECK(index_of(&r, "winograd+own") >= 0 && index_of(&r, "winograd2+own") < 0,
           "winograd2 only where the default tile is larger (%d candidates)", r.ncand);
+    /* fftgemm where its products are at most a quarter of the definition's: 5x5 on 27x27 (an
+     * eighth), not 3x3 on 13x13 (16x16 transforms: 0.38) */
+    const an_conv_shape c2 = {2, 8, 27, 27, 8, 5, 5, 1, 2, 1};
+    const an_conv_shape c3 = {2, 8, 13, 13, 8, 3, 3, 1, 1, 1};
+    CHECK_OK(an_conv_tune_candidates(d, &c2, AN_TUNE_BACKWARD_WEIGHTS, &r));
+    CHECK(index_of(&r, "fftgemm+own") >= 0, "5x5 on 27x27: no fftgemm (%d candidates)", r.ncand);
+    CHECK_OK(an_conv_tune_candidates(d, &c3, AN_TUNE_FORWARD, &r));
+    CHECK(index_of(&r, "fftgemm+own") < 0, "3x3 on 13x13: fftgemm tried (%d candidates)", r.ncand);
     setenv("ALEXNET_TUNE_CANDIDATES", "im2col,direct,fft", 1);
     CHECK_OK(an_conv_tune_candidates(d, &S1, AN_TUNE_FORWARD, &r));
     CHECK(r.ncand == 4 && index_of(&r, "im2col+own") == 0 && index_of(&r, "im2col+clblast") == 1 &&

@@ -193,7 +193,7 @@ int cmd_bench(int argc, char **argv) {
          "untimed iterations first, at least 1: the first builds the kernels", NULL},
         {"--conv", CLI_CHOICE, &algo, "ALGO",
          "convolution algorithm for every layer (auto: each layer's tuned choice, docs/TUNE.md)",
-         "auto|im2col|direct|fft|winograd|winograd2"},
+         "auto|im2col|direct|fft|winograd|winograd2|fftgemm"},
         {"--kernels", CLI_FLAG, &by_kernel, NULL,
          "also print the device time of every kernel of every layer, largest first, and in "
          "inference the fc layers' weight bandwidth against a copy kernel's", NULL},

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ops/conv_fft.h"
+#include "ops/conv_fftgemm.h"
 #include "ops/conv_tile.h"
 #include "ops/conv_winograd.h"
 #include "ops/gemm.h"
@@ -28,13 +29,15 @@ const char *an_conv_algo_name(an_conv_algo a) {
     case AN_CONV_FFT: return "fft";
     case AN_CONV_WINOGRAD: return "winograd";
     case AN_CONV_WINOGRAD2: return "winograd2";
+    case AN_CONV_FFTGEMM: return "fftgemm";
     default: return "auto";
     }
 }
 
 int an_conv_algo_parse(const char *name, an_conv_algo *a) {
     static const an_conv_algo all[] = {AN_CONV_AUTO, AN_CONV_IM2COL, AN_CONV_DIRECT, AN_CONV_FFT,
-                                       AN_CONV_WINOGRAD, AN_CONV_WINOGRAD2};
+                                       AN_CONV_WINOGRAD, AN_CONV_WINOGRAD2,
+                                       AN_CONV_FFTGEMM};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++)
         if (strcmp(name, an_conv_algo_name(all[i])) == 0) {
             *a = all[i];
@@ -52,6 +55,7 @@ int an_conv_algo_applies(const an_dev *d, const an_conv_shape *s, an_conv_algo a
     case AN_CONV_FFT: return s->stride == 1;
     case AN_CONV_WINOGRAD:
     case AN_CONV_WINOGRAD2: return an_conv_winograd_applies(s);
+    case AN_CONV_FFTGEMM: return an_conv_fftgemm_applies(s);
     default: return 0;
     }
 }
@@ -109,6 +113,7 @@ static size_t ws_per_image(const an_conv_shape *s) {
 size_t an_conv_workspace_floats(const an_dev *d, const an_conv_shape *s, an_conv_algo a) {
     an_conv_algo r = an_conv_algo_resolve(d, s, a);
     if (r == AN_CONV_FFT) return an_conv_fft_workspace_floats(d, s);
+    if (r == AN_CONV_FFTGEMM) return an_conv_fftgemm_workspace_floats(s);
     if (an_conv_winograd_tile(r) >= 0)
         return an_conv_winograd_workspace_floats(s, an_conv_winograd_tile(r));
     if (r != AN_CONV_IM2COL) return 0;
@@ -371,6 +376,7 @@ an_status an_conv_forward(an_dev *d, const an_conv_shape *s, an_conv_algo a, an_
     AN_TRY(check_buf("weights", w, w_floats(s)));
     an_conv_algo r = an_conv_algo_resolve(d, s, a);
     if (r == AN_CONV_FFT) return an_conv_fft_forward(d, s, x, w, b, y, ws, ws_floats);
+    if (r == AN_CONV_FFTGEMM) return an_conv_fftgemm_forward(d, s, x, w, b, y, ws, ws_floats);
     if (an_conv_winograd_tile(r) >= 0)
         return an_conv_winograd_forward(d, s, an_conv_winograd_tile(r), x, w, b, y, ws, ws_floats);
     if (r == AN_CONV_DIRECT) return forward_direct(d, s, x, w, b, y);
@@ -449,14 +455,16 @@ an_status an_conv_backward(an_dev *d, const an_conv_shape *s, an_conv_algo a, an
     if (db.mem) AN_TRY(check_buf("bias gradient", db, (size_t)s->k));
     an_conv_algo r = an_conv_algo_resolve(d, s, a);
     int direct = r == AN_CONV_DIRECT, fft = r == AN_CONV_FFT, m = an_conv_winograd_tile(r);
-    int wino = m >= 0;
+    int wino = m >= 0, fg = r == AN_CONV_FFTGEMM;
     if (dx.mem)
         AN_TRY(fft      ? an_conv_fft_backward_data(d, s, w, dy, dx, ws, ws_floats)
+               : fg     ? an_conv_fftgemm_backward_data(d, s, w, dy, dx, ws, ws_floats)
                : wino   ? an_conv_winograd_backward_data(d, s, m, w, dy, dx, ws, ws_floats)
                : direct ? backward_data_direct(d, s, w, dy, dx)
                         : im2col_pass(d, s, 1, w, dy, (an_buf){NULL, 0}, dx, ws, ws_floats));
     if (dw.mem)
         AN_TRY(fft      ? an_conv_fft_backward_weights(d, s, x, dy, dw, ws, ws_floats)
+               : fg     ? an_conv_fftgemm_backward_weights(d, s, x, dy, dw, ws, ws_floats)
                : wino   ? an_conv_winograd_backward_weights(d, s, m, x, dy, dw, ws, ws_floats)
                : direct ? backward_weights_direct(d, s, x, dy, dw)
                         : backward_weights_im2col(d, s, x, dy, dw, &db, ws, ws_floats));

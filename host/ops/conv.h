@@ -43,6 +43,12 @@
  *   AN_CONV_WINOGRAD2: Winograd with the small tile, F(2x2, r x r), on every shape Winograd
  *     applies to: the tuner's accurate Winograd where the default tile is larger (F(4,3) and the
  *     5x5 tiles err 2-18 times what im2col does, F(2,3) 0.5-1.7 times; host/ops/tune.h).
+ *   AN_CONV_FFTGEMM: stride 1 with the padded input at most 32 x 32 (other shapes resolve to
+ *     AN_CONV_IM2COL); FFT convolution with the library's own radix-2 transforms of 8, 16 or 32
+ *     points (cl/conv_fftgemm.cl) and the per-frequency complex products as real GEMMs, one
+ *     batched an_gemm_batched per group over the frequencies (host/ops/conv_fftgemm.c). An
+ *     eighth of im2col's multiply-adds on AlexNet's conv2; test_conv_fftgemm holds it to the
+ *     FFT tolerance of test_conv_fft.c (errors up to 3.8e-5 on conv2, within the tuner's gate).
  *   AN_CONV_AUTO: here, AN_CONV_IM2COL (the fixed rule). The model resolves AUTO through the
  *     tuner instead (host/ops/tune.h: each algorithm timed per layer, direction and device),
  *     unless ALEXNET_TUNE=off.
@@ -61,7 +67,8 @@ typedef enum an_conv_algo {
     AN_CONV_DIRECT = 2,
     AN_CONV_FFT = 3,
     AN_CONV_WINOGRAD = 4,
-    AN_CONV_WINOGRAD2 = 5 /* Winograd with the small tile, F(2x2, r x r), whatever the shape */
+    AN_CONV_WINOGRAD2 = 5, /* Winograd with the small tile, F(2x2, r x r), whatever the shape */
+    AN_CONV_FFTGEMM = 6    /* FFT with own transforms, products as real GEMMs (conv_fftgemm.h) */
 } an_conv_algo;
 
 typedef struct an_conv_shape {
@@ -75,14 +82,13 @@ int an_conv_oh(const an_conv_shape *s);
 int an_conv_ow(const an_conv_shape *s);
 /* AN_ERR_INVALID_ARG (with the reason) for an impossible shape. */
 an_status an_conv_check(const an_conv_shape *s);
-/* "auto", "im2col", "direct", "fft", "winograd", "winograd2"; and the algorithm a call with a runs:
- * AN_CONV_AUTO's choice on d, and AN_CONV_IM2COL for an algorithm that does not apply to s. */
-/* The algorithm named name ("auto", "im2col", "direct", "fft", "winograd", "winograd2"): 1, or 0
- * if none. */
+/* The algorithm named name ("auto", "im2col", "direct", "fft", "winograd", "winograd2",
+ * "fftgemm"): 1, or 0 if none. */
 int an_conv_algo_parse(const char *name, an_conv_algo *a);
 const char *an_conv_algo_name(an_conv_algo a);
 /* Whether algorithm a computes shape s itself (1) or resolves to im2col (0): FFT needs stride 1,
- * Winograd stride 1 and a 3x3 or 5x5 kernel; the others apply to every shape. */
+ * Winograd stride 1 and a 3x3 or 5x5 kernel, fftgemm stride 1 and a padded input of at most
+ * 32 x 32; the others apply to every shape. */
 int an_conv_algo_applies(const an_dev *d, const an_conv_shape *s, an_conv_algo a);
 an_conv_algo an_conv_algo_resolve(const an_dev *d, const an_conv_shape *s, an_conv_algo a);
 

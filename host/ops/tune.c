@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ops/conv_fftgemm.h"
 #include "ops/conv_winograd.h"
 #include "ops/tune_accuracy.h"
 #include "ops/tune_cache.h"
@@ -47,6 +48,7 @@ static const struct {
     {AN_CONV_FFT, 0},
     {AN_CONV_WINOGRAD, 1},
     {AN_CONV_WINOGRAD2, 1}, /* only where the default tile is larger (else the same) */
+    {AN_CONV_FFTGEMM, 1},
 };
 #define N_ALGOS ((int)(sizeof conv_algos / sizeof *conv_algos))
 
@@ -159,6 +161,7 @@ an_status an_conv_tune_candidates(const an_dev *d, const an_conv_shape *s, an_tu
         an_conv_algo a = conv_algos[i].algo;
         if (an_conv_algo_resolve(d, s, a) != a) continue; /* e.g. FFT with stride 4 */
         if (a == AN_CONV_WINOGRAD2 && an_conv_winograd_default_m(s) == 2) continue;
+        if (a == AN_CONV_FFTGEMM && !an_conv_fftgemm_pays(s)) continue;
         int nb = conv_algos[i].gemm && fixed == AN_GEMM_AUTO
                      ? (int)(sizeof gemm_backends / sizeof *gemm_backends) : 1;
         for (int b = 0; b < nb && out->ncand < AN_TUNE_MAX_CANDIDATES; b++) {

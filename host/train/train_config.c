@@ -52,7 +52,7 @@ static const an_train_field fields[] = {
       "also checkpoint every N iterations (0: at epoch ends)"),
     F("keep", INT, keep, "3", "--keep", KEPT, "K", "", "checkpoints to keep"),
     F("conv_algo", CONV, conv_algo, "auto", "--conv", KEPT, "ALGO",
-      "auto|im2col|direct|fft|winograd|winograd2", "convolution algorithm"),
+      "auto|im2col|direct|fft|winograd|winograd2|fftgemm", "convolution algorithm"),
     F("resume", SWITCH, resume, "0", "--resume", NOT_SAVED, "", "",
       "continue the run in RUNDIR from its newest checkpoint"),
     F("init", STR, init, "", "--init", KEPT, "FILE", "",

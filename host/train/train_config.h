@@ -42,7 +42,7 @@ typedef struct an_train_field {
     char flag[24];     /* `alexnet train`'s option */
     an_train_resume resume;
     char metavar[16];  /* the flag's value in the help ("" for a switch) */
-    char choices[48];  /* "a|b|c": the values the flag takes ("" for any) */
+    char choices[64];  /* "a|b|c": the values the flag takes ("" for any) */
     char help[192];
 } an_train_field;
 

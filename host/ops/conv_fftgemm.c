@@ -1,0 +1,317 @@
+/* host/ops/conv_fftgemm.c - FFT convolution (AN_CONV_FFTGEMM) for stride 1 and a padded input of
+ * at most 32 x 32: the library's own radix-2 transforms (cl/conv_fftgemm.cl) around real GEMMs,
+ * one batched call per group over the frequencies.
+ *
+ * Planes are zero-padded to FN x FN, FN the smallest power of two from 8 holding h + 2 pad and
+ * w + 2 pad, so that no circular wrap reaches a wanted output. With X, W, DY the spectra of the
+ * input (placed at (pad, pad)), the filters and the output gradient (both at (0, 0)), per
+ * frequency f and group:
+ *   forward  Y  = conj(W) X summed over input channels (a cross-correlation), kept at (0, 0);
+ *   dx       DX = W DY summed over output channels (a full convolution), kept at (pad, pad);
+ *   dw       DW = conj(DY) X summed over images, kept at (0, 0), FKH x FKW of it.
+ * A complex product is a real one on split parts, with the images of a chunk (cnt) along the
+ * GEMMs' columns and the filters' spectra [Wr | Wi] (kg x 2 cg per group, from fg_filter):
+ *   forward  [Yr | Yi] = [Wr | Wi] [[Xr, Xi], [Xi, -Xr]]        kg x 2 cnt, summing 2 cg;
+ *   dx       [Wr | Wi]^T [DYr | DYi] = [[B00, B01], [B10, B11]]  2 cg x 2 cnt, summing kg, and
+ *            DX = (B00 - B11) + i (B01 + B10);
+ *   dw       [DWr | DWi] = [DYr | DYi] [[Xr, Xi], [Xi, -Xr]]     kg x 2 cg, summing 2 cnt (the
+ *            input's blocks laid out with the images as rows, so that the product is NN).
+ * Each complex multiply-add costs four real ones: per frequency 8 kg cg per image, against
+ * the definition's kh kw oh ow: for AlexNet's conv2 (5 x 5 on 27 x 27, FN = 32, 544
+ * frequencies) 8 x 544 against 25 x 729 per filter and image, about an eighth.
+ *
+ * Workspace: [filter spectra, or the weight gradient's, nf 2 k cg][row-pass planes
+ * nf 2 cnt max(c, k), or the weight gradient's shares per frequency column if more][spectra of
+ * the pass's input and output, nf (4 c + 2 k) cnt in all], nf = FN (FN/2 + 1) frequencies. */
+#include "ops/conv_fftgemm.h"
+
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+
+#include "ops/gemm.h"
+#include "ops/opargs.h"
+
+#define FG_WS_CAP ((size_t)64 << 20) /* floats: 256 MB */
+#define FG_MAX_LEN 32
+/* Floats of a chunk's planes and spectra: conv2 of alexnet-owt (2.2 MB per image) at batch 128,
+ * forward and both gradients, ran 0.84-0.90x as long in chunks of 16 or 32 images as in one
+ * of 90 (`alexnet bench --kernels`, two runs of each). */
+#define FG_CHUNK_FLOATS ((size_t)8 << 20)
+
+int an_conv_fftgemm_len(const an_conv_shape *s) {
+    if (s->stride != 1) return 0;
+    int need = s->h + 2 * s->pad > s->w + 2 * s->pad ? s->h + 2 * s->pad : s->w + 2 * s->pad;
+    int n = 8;
+    while (n < need) n *= 2;
+    return n <= FG_MAX_LEN ? n : 0;
+}
+
+int an_conv_fftgemm_applies(const an_conv_shape *s) { return an_conv_fftgemm_len(s) > 0; }
+
+int an_conv_fftgemm_pays(const an_conv_shape *s) {
+    int n = an_conv_fftgemm_len(s);
+    long nf = (long)n * (n / 2 + 1);
+    return n > 0 && 4 * 8 * nf <= 2L * s->kh * s->kw * an_conv_oh(s) * an_conv_ow(s);
+}
+
+/* The sizes a pass needs: transform side and its log, frequencies, channels per group, the
+ * larger channel count, and the floats of the block matrices. */
+typedef struct fg_geom {
+    int fn, flog, cg, kg, mx;
+    size_t nf, fixed;
+} fg_geom;
+
+static an_status geom_of(const an_conv_shape *s, fg_geom *g) {
+    g->fn = an_conv_fftgemm_len(s);
+    if (!g->fn)
+        return an_error(AN_ERR_UNSUPPORTED, "conv fftgemm: stride %d, padded input %dx%d; the "
+                        "algorithm computes stride 1 on inputs up to %dx%d with padding (use "
+                        "im2col)", s->stride, s->h + 2 * s->pad, s->w + 2 * s->pad, FG_MAX_LEN,
+                        FG_MAX_LEN);
+    g->flog = 0;
+    while ((1 << g->flog) < g->fn) g->flog++;
+    g->nf = (size_t)g->fn * (size_t)(g->fn / 2 + 1);
+    g->cg = s->c / s->groups;
+    g->kg = s->k / s->groups;
+    g->mx = s->c > s->k ? s->c : s->k;
+    g->fixed = g->nf * 2 * (size_t)s->k * (size_t)g->cg;
+    return AN_OK;
+}
+
+/* Floats of the row-pass planes for cnt images, or of the weight gradient's shares per
+ * frequency column (fg_filter_grad), if more. */
+static size_t planes_floats(const an_conv_shape *s, const fg_geom *g, size_t cnt) {
+    size_t img = g->nf * 2 * cnt * (size_t)g->mx;
+    size_t shares = (size_t)(g->fn / 2 + 1) * s->k * g->cg * s->kh * s->kw;
+    return img > shares ? img : shares;
+}
+
+/* Every pass's spectra: the input side's c channels as blocks of 4 and the output gradient's k
+ * as rows of 2 (the forward's output is the same size). */
+/* The floats per image of a chunk's planes and spectra (what FG_CHUNK_FLOATS bounds). */
+static size_t image_floats(const an_conv_shape *s, const fg_geom *g) {
+    return g->nf * (2 * (size_t)g->mx + 4 * (size_t)s->c + 2 * (size_t)s->k);
+}
+
+static size_t need_floats(const an_conv_shape *s, const fg_geom *g, size_t cnt) {
+    return g->fixed + planes_floats(s, g, cnt) + g->nf * (4 * (size_t)s->c + 2 * (size_t)s->k) *
+                                                  cnt;
+}
+
+size_t an_conv_fftgemm_workspace_floats(const an_conv_shape *s) {
+    fg_geom g;
+    if (!an_conv_fftgemm_applies(s) || geom_of(s, &g) != AN_OK) return 0;
+    size_t cnt = (size_t)s->n;
+    while (cnt > 1 && (need_floats(s, &g, cnt) > FG_WS_CAP ||
+                       cnt * image_floats(s, &g) > FG_CHUNK_FLOATS))
+        cnt--;
+    return need_floats(s, &g, cnt);
+}
+
+/* Images per chunk for the workspace given, which is checked. */
+static an_status chunk_images(const an_conv_shape *s, const fg_geom *g, an_buf ws,
+                              size_t ws_floats, int *nb) {
+    size_t one = need_floats(s, g, 1);
+    if (ws_floats < one)
+        return an_error(AN_ERR_INVALID_ARG, "conv fftgemm: workspace of %zu floats is smaller "
+                        "than one image's need of %zu (see an_conv_workspace_floats)", ws_floats,
+                        one);
+    AN_TRY(op_check_buf("conv fftgemm", "workspace", ws, 0));
+    size_t room = ws_floats; /* the part the kernels' 32-bit offsets reach */
+    if (ws.off + room > UINT_MAX) room = UINT_MAX - ws.off;
+    if (room < one) return an_error(AN_ERR_UNSUPPORTED, "conv fftgemm: workspace past 2^32 floats");
+    AN_TRY(op_check_buf_fits("conv fftgemm", "workspace", ws, room));
+    size_t cnt = (size_t)s->n;
+    while (cnt > 1 && need_floats(s, g, cnt) > room) cnt--;
+    while (cnt > 1 && cnt * image_floats(s, g) > FG_CHUNK_FLOATS) cnt--;
+    *nb = (int)cnt;
+    return AN_OK;
+}
+
+/* The build options: transform side, kernel size and the twiddles cos, sin of 2 pi m / FN. */
+static an_status options_of(const an_conv_shape *s, const fg_geom *g, char *buf, size_t size) {
+    int len = snprintf(buf, size, "-DFN=%d -DFLOG=%d -DFKH=%d -DFKW=%d -DFTW=", g->fn, g->flog,
+                       s->kh, s->kw);
+    const double pi = 3.14159265358979323846;
+    for (int m = 0; m < g->fn && len > 0 && (size_t)len < size; m++)
+        len += snprintf(buf + len, size - (size_t)len, "%s%.9ef,%.9ef", m ? "," : "",
+                        cos(2.0 * pi * m / g->fn), sin(2.0 * pi * m / g->fn));
+    if (len <= 0 || (size_t)len >= size)
+        return an_error(AN_ERR_INTERNAL, "conv fftgemm: build options too long");
+    return AN_OK;
+}
+
+/* One pass's set-up: geometry, options, images per chunk; the output's size, the input's and
+ * output's floats per image, 2 cg, kg and the floats per frequency of the filter spectra. */
+typedef struct fg_pass {
+    fg_geom g;
+    char opts[2048];
+    int nb, oh, ow;
+    size_t chw, kohw, cg2, kg, mf;
+} fg_pass;
+
+static an_status plan(const an_conv_shape *s, an_buf ws, size_t ws_floats, fg_pass *p) {
+    AN_TRY(geom_of(s, &p->g));
+    p->oh = an_conv_oh(s);
+    p->ow = an_conv_ow(s);
+    p->chw = (size_t)s->c * s->h * s->w;
+    p->kohw = (size_t)s->k * p->oh * p->ow;
+    p->cg2 = 2 * (size_t)p->g.cg;
+    p->kg = (size_t)p->g.kg;
+    p->mf = 2 * (size_t)s->k * p->g.cg;
+    AN_TRY(options_of(s, &p->g, p->opts, sizeof p->opts));
+    return chunk_images(s, &p->g, ws, ws_floats, &p->nb);
+}
+
+static an_status launch(an_dev *d, const fg_pass *p, const char *name, const op_karg *args,
+                        size_t g0, size_t g1, size_t g2) {
+    cl_kernel k;
+    AN_TRY(an_kernel(d, "conv_fftgemm", p->opts, name, &k));
+    AN_TRY(op_set_args(k, 0, args));
+    size_t gws[3] = {g0, g1, g2};
+    return an_launch(d, k, g2 ? 3 : 2, gws, NULL);
+}
+
+#define FG_ARGS(...) ((const op_karg[]){__VA_ARGS__, {0, NULL}})
+
+/* The row pass over planes (a, b) of h x w at src + (a sa + b sb) h w, placed at (oy, ox). */
+static an_status rows(an_dev *d, const fg_pass *p, an_buf src, int h, int w, int oy, int ox,
+                      int sa, int sb, int na, int nb, an_buf t) {
+    cl_int8 sh = {{h, w, oy, ox, sa, sb, na, nb}};
+    return launch(d, p, "fg_rows", FG_ARGS(OP_VAL(sh), OP_BUF(src), OP_BUF(t)), (size_t)na,
+                  (size_t)nb, (size_t)p->g.fn / 2);
+}
+
+/* Spectra of cnt images' ch channels (chg per group) of h x w at src, placed at (oy, ox), as
+ * fg_cols lays them out, channels as rows: nbk = 1 rows [Zr | Zi], nbk = 2 blocks
+ * [[Zr, Zi], [Zi, -Zr]]. */
+static an_status spectra(an_dev *d, const fg_pass *p, an_buf src, int cnt, int ch, int chg, int h,
+                         int w, int oy, int ox, int nbk, an_buf t, an_buf sp) {
+    AN_TRY(rows(d, p, src, h, w, oy, ox, ch, 1, cnt, ch, t));
+    cl_int8 sh = {{cnt, ch, chg, 2 * nbk * ch * cnt, nbk, 0, 0, 0}};
+    return launch(d, p, "fg_cols", FG_ARGS(OP_VAL(sh), OP_BUF(t), OP_BUF(sp)), (size_t)cnt,
+                  (size_t)ch, (size_t)(p->g.fn / 2 + 1));
+}
+
+/* The input's spectra for the weight gradient: fg_cols_t's layout, images as rows. */
+static an_status spectra_t(an_dev *d, const fg_pass *p, const an_conv_shape *s, an_buf src,
+                           int cnt, an_buf t, an_buf sp) {
+    AN_TRY(rows(d, p, src, s->h, s->w, s->pad, s->pad, 1, s->c, s->c, cnt, t));
+    cl_int4 sh = {{p->g.cg, cnt, s->c, 4 * s->c * cnt}};
+    return launch(d, p, "fg_cols_t", FG_ARGS(OP_VAL(sh), OP_BUF(t), OP_BUF(sp)), (size_t)p->g.cg,
+                  (size_t)cnt, (size_t)(p->g.fn / 2 + 1) * (size_t)s->groups);
+}
+
+/* The block matrices of the filters w into m. */
+static an_status blocks(an_dev *d, const fg_pass *p, const an_conv_shape *s, an_buf w, an_buf m) {
+    cl_int4 sh = {{p->g.cg, 0, 2 * s->k * p->g.cg, 0}};
+    return launch(d, p, "fg_filter", FG_ARGS(OP_VAL(sh), OP_BUF(w), OP_BUF(m)), (size_t)p->g.cg,
+                  (size_t)s->k, (size_t)(p->g.fn / 2 + 1));
+}
+
+/* From the spectra sp of cnt images' ch channels (mode 1: rows [Zr | Zi]; 2: the blocks of
+ * M^T [Zr | Zi], fg_icols) back to planes: rows and columns from (oy, ox), oh x ow of them, into
+ * dst [cnt][ch][oh][ow], plus bias where b.mem. */
+static an_status planes(an_dev *d, const fg_pass *p, an_buf sp, int cnt, int ch, int chg,
+                        int mode, int oy, int ox, int oh, int ow, an_buf b, an_buf t,
+                        an_buf dst) {
+    cl_int8 ci = {{cnt, ch, chg, 2 * mode * ch * cnt, oy, oy + oh, mode, 0}};
+    AN_TRY(launch(d, p, "fg_icols", FG_ARGS(OP_VAL(ci), OP_BUF(sp), OP_BUF(t)), (size_t)cnt,
+                  (size_t)ch, (size_t)(p->g.fn / 2 + 1)));
+    cl_int8 ri = {{cnt, ch, oy, ox, oh, ow, b.mem != NULL, 0}};
+    an_buf bb = b.mem ? b : dst; /* any valid buffer when there is no bias */
+    return launch(d, p, "fg_irows", FG_ARGS(OP_VAL(ri), OP_BUF(t), OP_BUF(bb), OP_BUF(dst)),
+                  (size_t)cnt, (size_t)ch, (size_t)(oh + 1) / 2);
+}
+
+/* The workspace's regions for a chunk of nb images: filter spectra (or the weight gradient's),
+ * planes, and the spectra of a pass's input and output (the first cin4 channels as blocks of 4
+ * floats per frequency and image). */
+typedef struct fg_regions {
+    an_buf m, t, in, out;
+} fg_regions;
+
+static fg_regions regions_of(const an_conv_shape *s, const fg_pass *p, an_buf ws, size_t in_per) {
+    fg_regions r;
+    r.m = ws;
+    r.t = an_buf_at(ws, p->g.fixed);
+    r.in = an_buf_at(r.t, planes_floats(s, &p->g, (size_t)p->nb));
+    r.out = an_buf_at(r.in, p->g.nf * in_per * (size_t)p->nb);
+    return r;
+}
+
+an_status an_conv_fftgemm_forward(an_dev *d, const an_conv_shape *s, an_buf x, an_buf w, an_buf b,
+                                  an_buf y, an_buf ws, size_t ws_floats) {
+    fg_pass p;
+    AN_TRY(plan(s, ws, ws_floats, &p));
+    fg_regions r = regions_of(s, &p, ws, 4 * (size_t)s->c);
+    AN_TRY(blocks(d, &p, s, w, r.m));
+    for (int n0 = 0; n0 < s->n; n0 += p.nb) {
+        int cnt = s->n - n0 < p.nb ? s->n - n0 : p.nb;
+        size_t n2 = 2 * (size_t)cnt;
+        AN_TRY(spectra(d, &p, an_buf_at(x, (size_t)n0 * p.chw), cnt, s->c, p.g.cg, s->h, s->w,
+                       s->pad, s->pad, 2, r.t, r.in));
+        /* [Yr | Yi] = [Wr | Wi] [[Xr, Xi], [Xi, -Xr]] */
+        for (int grp = 0; grp < s->groups; grp++)
+            AN_TRY(an_gemm_batched(d, 0, 0, p.kg, n2, p.cg2, 1.0f,
+                                   an_buf_at(r.m, grp * p.kg * p.cg2), p.cg2, p.mf,
+                                   an_buf_at(r.in, grp * p.cg2 * n2), n2, 2 * (size_t)s->c * n2,
+                                   0.0f, an_buf_at(r.out, grp * p.kg * n2), n2,
+                                   (size_t)s->k * n2, p.g.nf));
+        AN_TRY(planes(d, &p, r.out, cnt, s->k, p.g.kg, 1, 0, 0, p.oh, p.ow, b, r.t,
+                      an_buf_at(y, (size_t)n0 * p.kohw)));
+    }
+    return AN_OK;
+}
+
+an_status an_conv_fftgemm_backward_data(an_dev *d, const an_conv_shape *s, an_buf w, an_buf dy,
+                                        an_buf dx, an_buf ws, size_t ws_floats) {
+    fg_pass p;
+    AN_TRY(plan(s, ws, ws_floats, &p));
+    fg_regions r = regions_of(s, &p, ws, 2 * (size_t)s->k);
+    an_buf none = {NULL, 0};
+    AN_TRY(blocks(d, &p, s, w, r.m));
+    for (int n0 = 0; n0 < s->n; n0 += p.nb) {
+        int cnt = s->n - n0 < p.nb ? s->n - n0 : p.nb;
+        size_t n2 = 2 * (size_t)cnt;
+        AN_TRY(spectra(d, &p, an_buf_at(dy, (size_t)n0 * p.kohw), cnt, s->k, p.g.kg, p.oh, p.ow,
+                       0, 0, 1, r.t, r.in));
+        for (int grp = 0; grp < s->groups; grp++) /* [Wr | Wi]^T [DYr | DYi] */
+            AN_TRY(an_gemm_batched(d, 1, 0, p.cg2, n2, p.kg, 1.0f,
+                                   an_buf_at(r.m, grp * p.kg * p.cg2), p.cg2, p.mf,
+                                   an_buf_at(r.in, grp * p.kg * n2), n2, (size_t)s->k * n2, 0.0f,
+                                   an_buf_at(r.out, grp * p.cg2 * n2), n2,
+                                   2 * (size_t)s->c * n2, p.g.nf));
+        AN_TRY(planes(d, &p, r.out, cnt, s->c, p.g.cg, 2, s->pad, s->pad, s->h, s->w, none, r.t,
+                      an_buf_at(dx, (size_t)n0 * p.chw)));
+    }
+    return AN_OK;
+}
+
+an_status an_conv_fftgemm_backward_weights(an_dev *d, const an_conv_shape *s, an_buf x, an_buf dy,
+                                           an_buf dw, an_buf ws, size_t ws_floats) {
+    fg_pass p;
+    AN_TRY(plan(s, ws, ws_floats, &p));
+    fg_regions r = regions_of(s, &p, ws, 4 * (size_t)s->c);
+    for (int n0 = 0; n0 < s->n; n0 += p.nb) {
+        int cnt = s->n - n0 < p.nb ? s->n - n0 : p.nb;
+        size_t n2 = 2 * (size_t)cnt;
+        AN_TRY(spectra_t(d, &p, s, an_buf_at(x, (size_t)n0 * p.chw), cnt, r.t, r.in));
+        AN_TRY(spectra(d, &p, an_buf_at(dy, (size_t)n0 * p.kohw), cnt, s->k, p.g.kg, p.oh, p.ow,
+                       0, 0, 1, r.t, r.out));
+        /* [DWr | DWi] = [DYr | DYi] [[Xr, Xi], [Xi, -Xr]], summed over the chunks */
+        for (int grp = 0; grp < s->groups; grp++)
+            AN_TRY(an_gemm_batched(d, 0, 0, p.kg, p.cg2, n2, 1.0f,
+                                   an_buf_at(r.out, grp * p.kg * n2), n2, (size_t)s->k * n2,
+                                   an_buf_at(r.in, grp * p.cg2), 2 * (size_t)s->c,
+                                   2 * (size_t)s->c * n2, n0 == 0 ? 0.0f : 1.0f,
+                                   an_buf_at(r.m, grp * p.kg * p.cg2), p.cg2, p.mf, p.g.nf));
+    }
+    cl_int4 sh = {{p.g.cg, 0, (int)p.mf, s->k}};
+    AN_TRY(launch(d, &p, "fg_filter_grad", FG_ARGS(OP_VAL(sh), OP_BUF(r.m), OP_BUF(r.t)),
+                  (size_t)p.g.cg, (size_t)s->k, (size_t)(p.g.fn / 2 + 1)));
+    size_t nw = (size_t)s->k * p.g.cg * s->kh * s->kw;
+    cl_int4 sum = {{(int)nw, p.g.cg, 0, 0}};
+    return launch(d, &p, "fg_filter_sum", FG_ARGS(OP_VAL(sum), OP_BUF(r.t), OP_BUF(dw)), nw, 1, 0);
+}
