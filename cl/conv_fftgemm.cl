@@ -124,13 +124,14 @@ static inline void column_of(__global const float *tp, int u, uint row, float *z
  * goes to s[f fs + ((g nbk + pc) chg + cc) 2 P + pi P + a] for the blocks (pc, pi): with nbk = 1
  * the row [Zr | Zi], with nbk = 2 the matrix [[Zr, Zi], [Zi, -Zr]] (then [Yr | Yi] =
  * [Wr | Wi] times it is conj(W) Z for the real pair (Wr, Wi)). Planes as fg_rows' (a, b) =
- * (image, channel). d: s0 P, s1 channels, s2 chg, s3 fs, s4 nbk. Global size (P, B, FH). */
+ * (image, channel) of the B channels from c0. d: s0 P, s1 B, s2 chg, s3 fs, s4 nbk, s5 c0.
+ * Global size (P, B, FH). */
 __kernel void fg_cols(int8 d, __global const float *t, uint t_off, __global float *s,
                       uint s_off) {
-    int a = get_global_id(0), ch = get_global_id(1), u = get_global_id(2);
+    int a = get_global_id(0), lc = get_global_id(1), u = get_global_id(2), ch = d.s5 + lc;
     int np = d.s0, chg = d.s2, nbk = d.s4;
     float zr[FN], zi[FN];
-    column_of(t + t_off + (uint)ch * np + a, u, (uint)d.s1 * np, zr, zi);
+    column_of(t + t_off + (uint)lc * np + a, u, (uint)d.s1 * np, zr, zi);
     uint c0 = (uint)((ch / chg) * nbk * chg + ch % chg) * (uint)(2 * np);
     uint c1 = c0 + (uint)(chg * 2 * np);
     __global float *sp = s + s_off + a;
@@ -148,14 +149,15 @@ __kernel void fg_cols(int8 d, __global const float *t, uint t_off, __global floa
 
 /* Column pass into spectra, images as rows: the blocks [[Xr, Xi], [Xi, -Xr]] of channel
  * ch = g cg + cc, image a at s[f fs + (pi P + a) 2 C + (g 2 + pc) cg + cc] (the transpose of
- * fg_cols' layout with nbk = 2). Planes as fg_rows' (a, b) = (channel, image).
- * d: s0 cg, s1 P, s2 C, s3 fs. Global size (cg, P, FH groups): the third id is u + FH g. */
-__kernel void fg_cols_t(int4 d, __global const float *t, uint t_off, __global float *s,
+ * fg_cols' layout with nbk = 2). Planes as fg_rows' (a, b) = (channel, image) of the NB images
+ * from a0. d: s0 cg, s1 P, s2 C, s3 fs, s4 a0, s5 NB. Global size (cg, NB, FH groups): the
+ * third id is u + FH g. */
+__kernel void fg_cols_t(int8 d, __global const float *t, uint t_off, __global float *s,
                         uint s_off) {
-    int cc = get_global_id(0), a = get_global_id(1), u = get_global_id(2) % FH;
-    int g = get_global_id(2) / FH, cg = d.s0, np = d.s1, nc = d.s2;
+    int cc = get_global_id(0), la = get_global_id(1), u = get_global_id(2) % FH;
+    int g = get_global_id(2) / FH, cg = d.s0, np = d.s1, nc = d.s2, a = d.s4 + la;
     float zr[FN], zi[FN];
-    column_of(t + t_off + (uint)a * nc + g * cg + cc, u, (uint)np * nc, zr, zi);
+    column_of(t + t_off + (uint)la * nc + g * cg + cc, u, (uint)d.s5 * nc, zr, zi);
     uint r0 = (uint)a * 2 * nc, r1 = r0 + (uint)(np * 2 * nc);
     __global float *sp = s + s_off + (uint)(g * 2 * cg) + cc;
 #pragma unroll
@@ -210,10 +212,11 @@ __kernel void fg_filter(int4 d, __global const float *w, uint w_off, __global fl
  * [Zr | Zi] at s[f fs + ch 2 A + (0 or A) + a]; mode 2, the blocks [[B00, B01], [B10, B11]] of
  * the rows (g 2 + 0 or 1) chg + cc (ch = g chg + cc), each 2 A long as in mode 1, with
  * Z = (B00 - B11) + i (B01 + B10): M^T [Zr | Zi] for M = [Wr | Wi] gives W Z there.
- * d: s0 A, s1 B (channels), s2 chg, s3 fs, s4 lo, s5 hi, s6 mode. Global size (A, B, FH). */
+ * The B channels from c0; t holds their planes only.
+ * d: s0 A, s1 B, s2 chg, s3 fs, s4 lo, s5 hi, s6 mode, s7 c0. Global size (A, B, FH). */
 __kernel void fg_icols(int8 d, __global const float *s, uint s_off, __global float *t,
                        uint t_off) {
-    int a = get_global_id(0), ch = get_global_id(1), u = get_global_id(2);
+    int a = get_global_id(0), lc = get_global_id(1), u = get_global_id(2), ch = d.s7 + lc;
     int na = d.s0, chg = d.s2, two = d.s6 == 2;
     uint r0 = two ? (uint)((ch / chg) * 2 * chg + ch % chg) : (uint)ch;
     uint p00 = r0 * 2 * na + a, p10 = p00 + (uint)(chg * 2 * na);
@@ -229,7 +232,7 @@ __kernel void fg_icols(int8 d, __global const float *s, uint s_off, __global flo
     }
     fft_run(zr, zi, 1.0f);
     uint row = (uint)d.s1 * na, part = (uint)(FH * FN) * row;
-    __global float *tp = t + t_off + (uint)ch * na + a;
+    __global float *tp = t + t_off + (uint)lc * na + a;
 #pragma unroll
     for (int r = 0; r < FN; r++)
         if (r >= d.s4 && r < d.s5) {
@@ -240,16 +243,17 @@ __kernel void fg_icols(int8 d, __global const float *s, uint s_off, __global flo
 
 /* Inverse row pass: rows oy + 2j and oy + 2j + 1 (the second only below oy + oh) of plane
  * (a, ch) from t, as one complex transform of the two half spectra, scaled by 1 / FN^2; columns
- * ox .. ox + ow - 1 go to y[(a B + ch) oh ow], plus bias[ch] where has_bias.
- * d: s0 A, s1 B (channels), s2 oy, s3 ox, s4 oh, s5 ow, s6 has_bias. Global size
+ * ox .. ox + ow - 1 go to y[(a C + ch) oh ow], plus bias[ch] where has_bias; t holds the planes
+ * of the B channels from c0 (ch = c0 + the second id) of C.
+ * d: s0 A, s1 B, s2 oy, s3 ox, s4 oh, s5 ow, s6 has_bias, s7 c0, s8 C. Global size
  * (A, B, ceil(oh / 2)). */
-__kernel void fg_irows(int8 d, __global const float *t, uint t_off, __global const float *bias,
+__kernel void fg_irows(int16 d, __global const float *t, uint t_off, __global const float *bias,
                        uint b_off, __global float *y, uint y_off) {
-    int a = get_global_id(0), ch = get_global_id(1), j = get_global_id(2);
+    int a = get_global_id(0), lc = get_global_id(1), j = get_global_id(2), ch = d.s7 + lc;
     int na = d.s0, oy = d.s2, ox = d.s3, oh = d.s4, ow = d.s5;
     int r0 = oy + 2 * j, second = 2 * j + 1 < oh, r1 = second ? r0 + 1 : r0;
     uint row = (uint)d.s1 * na, part = (uint)(FH * FN) * row;
-    __global const float *tp = t + t_off + (uint)ch * na + a;
+    __global const float *tp = t + t_off + (uint)lc * na + a;
     float zr[FN], zi[FN];
 #pragma unroll
     for (int u = 0; u < FH; u++) {
@@ -264,7 +268,7 @@ __kernel void fg_irows(int8 d, __global const float *t, uint t_off, __global con
     }
     fft_run(zr, zi, 1.0f);
     float bv = d.s6 ? bias[b_off + ch] : 0.0f;
-    __global float *yp = y + y_off + ((uint)a * d.s1 + ch) * (uint)(oh * ow) + 2 * j * ow - ox;
+    __global float *yp = y + y_off + ((uint)a * d.s8 + ch) * (uint)(oh * ow) + 2 * j * ow - ox;
 #pragma unroll
     for (int c = 0; c < FN; c++)
         if (c >= ox && c < ox + ow) {

@@ -38,6 +38,11 @@
  * forward and both gradients, ran 0.84-0.90x as long in chunks of 16 or 32 images as in one
  * of 90 (`alexnet bench --kernels`, two runs of each). */
 #define FG_CHUNK_FLOATS ((size_t)8 << 20)
+/* Floats of the planes between a row pass and its column pass, which run a block of planes at
+ * a time so that these stay in cache: conv2 of alexnet-owt at batch 32, all three directions
+ * forced to fftgemm, ran 0.88x as long in blocks of 256 K floats as in one pass over the chunk;
+ * blocks of 0.5-4 M floats ran alike (0.93-1.0x of 256 K), of 64 K 1.17x (`tools/bench_ab.py`). */
+#define FG_BLOCK_FLOATS ((size_t)512 << 10)
 
 int an_conv_fftgemm_len(const an_conv_shape *s) {
     if (s->stride != 1) return 0;
@@ -175,6 +180,13 @@ static an_status launch(an_dev *d, const fg_pass *p, const char *name, const op_
 
 #define FG_ARGS(...) ((const op_karg[]){__VA_ARGS__, {0, NULL}})
 
+/* Planes per row-pass block, in multiples of `per`: the row pass and the column pass run a block
+ * at a time, so that the planes between them stay in cache (FG_BLOCK_FLOATS); at least one. */
+static int block_of(const fg_pass *p, int per) {
+    size_t planes = FG_BLOCK_FLOATS / (2 * p->g.nf), n = planes / (size_t)per;
+    return n > 0 ? (int)n : 1;
+}
+
 /* The row pass over planes (a, b) of h x w at src + (a sa + b sb) h w, placed at (oy, ox). */
 static an_status rows(an_dev *d, const fg_pass *p, an_buf src, int h, int w, int oy, int ox,
                       int sa, int sb, int na, int nb, an_buf t) {
@@ -188,19 +200,31 @@ static an_status rows(an_dev *d, const fg_pass *p, an_buf src, int h, int w, int
  * [[Zr, Zi], [Zi, -Zr]]. */
 static an_status spectra(an_dev *d, const fg_pass *p, an_buf src, int cnt, int ch, int chg, int h,
                          int w, int oy, int ox, int nbk, an_buf t, an_buf sp) {
-    AN_TRY(rows(d, p, src, h, w, oy, ox, ch, 1, cnt, ch, t));
-    cl_int8 sh = {{cnt, ch, chg, 2 * nbk * ch * cnt, nbk, 0, 0, 0}};
-    return launch(d, p, "fg_cols", FG_ARGS(OP_VAL(sh), OP_BUF(t), OP_BUF(sp)), (size_t)cnt,
-                  (size_t)ch, (size_t)(p->g.fn / 2 + 1));
+    int cb = block_of(p, cnt);
+    for (int c0 = 0; c0 < ch; c0 += cb) {
+        int nc = ch - c0 < cb ? ch - c0 : cb;
+        AN_TRY(rows(d, p, an_buf_at(src, (size_t)c0 * h * w), h, w, oy, ox, ch, 1, cnt, nc, t));
+        cl_int8 sh = {{cnt, nc, chg, 2 * nbk * ch * cnt, nbk, c0, 0, 0}};
+        AN_TRY(launch(d, p, "fg_cols", FG_ARGS(OP_VAL(sh), OP_BUF(t), OP_BUF(sp)), (size_t)cnt,
+                      (size_t)nc, (size_t)(p->g.fn / 2 + 1)));
+    }
+    return AN_OK;
 }
 
 /* The input's spectra for the weight gradient: fg_cols_t's layout, images as rows. */
 static an_status spectra_t(an_dev *d, const fg_pass *p, const an_conv_shape *s, an_buf src,
                            int cnt, an_buf t, an_buf sp) {
-    AN_TRY(rows(d, p, src, s->h, s->w, s->pad, s->pad, 1, s->c, s->c, cnt, t));
-    cl_int4 sh = {{p->g.cg, cnt, s->c, 4 * s->c * cnt}};
-    return launch(d, p, "fg_cols_t", FG_ARGS(OP_VAL(sh), OP_BUF(t), OP_BUF(sp)), (size_t)p->g.cg,
-                  (size_t)cnt, (size_t)(p->g.fn / 2 + 1) * (size_t)s->groups);
+    int ib = block_of(p, s->c);
+    size_t chw = (size_t)s->c * s->h * s->w;
+    for (int a0 = 0; a0 < cnt; a0 += ib) {
+        int na = cnt - a0 < ib ? cnt - a0 : ib;
+        AN_TRY(rows(d, p, an_buf_at(src, (size_t)a0 * chw), s->h, s->w, s->pad, s->pad, 1, s->c,
+                    s->c, na, t));
+        cl_int8 sh = {{p->g.cg, cnt, s->c, 4 * s->c * cnt, a0, na, 0, 0}};
+        AN_TRY(launch(d, p, "fg_cols_t", FG_ARGS(OP_VAL(sh), OP_BUF(t), OP_BUF(sp)),
+                      (size_t)p->g.cg, (size_t)na, (size_t)(p->g.fn / 2 + 1) * (size_t)s->groups));
+    }
+    return AN_OK;
 }
 
 /* The block matrices of the filters w into m. */
@@ -216,13 +240,18 @@ static an_status blocks(an_dev *d, const fg_pass *p, const an_conv_shape *s, an_
 static an_status planes(an_dev *d, const fg_pass *p, an_buf sp, int cnt, int ch, int chg,
                         int mode, int oy, int ox, int oh, int ow, an_buf b, an_buf t,
                         an_buf dst) {
-    cl_int8 ci = {{cnt, ch, chg, 2 * mode * ch * cnt, oy, oy + oh, mode, 0}};
-    AN_TRY(launch(d, p, "fg_icols", FG_ARGS(OP_VAL(ci), OP_BUF(sp), OP_BUF(t)), (size_t)cnt,
-                  (size_t)ch, (size_t)(p->g.fn / 2 + 1)));
-    cl_int8 ri = {{cnt, ch, oy, ox, oh, ow, b.mem != NULL, 0}};
+    int cb = block_of(p, cnt);
     an_buf bb = b.mem ? b : dst; /* any valid buffer when there is no bias */
-    return launch(d, p, "fg_irows", FG_ARGS(OP_VAL(ri), OP_BUF(t), OP_BUF(bb), OP_BUF(dst)),
-                  (size_t)cnt, (size_t)ch, (size_t)(oh + 1) / 2);
+    for (int c0 = 0; c0 < ch; c0 += cb) {
+        int nc = ch - c0 < cb ? ch - c0 : cb;
+        cl_int8 ci = {{cnt, nc, chg, 2 * mode * ch * cnt, oy, oy + oh, mode, c0}};
+        AN_TRY(launch(d, p, "fg_icols", FG_ARGS(OP_VAL(ci), OP_BUF(sp), OP_BUF(t)), (size_t)cnt,
+                      (size_t)nc, (size_t)(p->g.fn / 2 + 1)));
+        cl_int16 ri = {{cnt, nc, oy, ox, oh, ow, b.mem != NULL, c0, ch}};
+        AN_TRY(launch(d, p, "fg_irows", FG_ARGS(OP_VAL(ri), OP_BUF(t), OP_BUF(bb), OP_BUF(dst)),
+                      (size_t)cnt, (size_t)nc, (size_t)(oh + 1) / 2));
+    }
+    return AN_OK;
 }
 
 /* The workspace's regions for a chunk of nb images: filter spectra (or the weight gradient's),
