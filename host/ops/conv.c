@@ -113,7 +113,7 @@ static size_t ws_per_image(const an_conv_shape *s) {
 size_t an_conv_workspace_floats(const an_dev *d, const an_conv_shape *s, an_conv_algo a) {
     an_conv_algo r = an_conv_algo_resolve(d, s, a);
     if (r == AN_CONV_FFT) return an_conv_fft_workspace_floats(d, s);
-    if (r == AN_CONV_FFTGEMM) return an_conv_fftgemm_workspace_floats(s);
+    if (r == AN_CONV_FFTGEMM) return an_conv_fftgemm_workspace_floats(d, s);
     if (an_conv_winograd_tile(r) >= 0)
         return an_conv_winograd_workspace_floats(s, an_conv_winograd_tile(r));
     if (r != AN_CONV_IM2COL) return 0;

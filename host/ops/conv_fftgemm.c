@@ -20,7 +20,8 @@
  * the definition's kh kw oh ow: for AlexNet's conv2 (5 x 5 on 27 x 27, FN = 32, 544
  * frequencies) 8 x 544 against 25 x 729 per filter and image, about an eighth.
  *
- * Workspace: [filter spectra, or the weight gradient's, nf 2 k cg][row-pass planes
+ * Workspace: [filter spectra, or the weight gradient's, nf 2 k cg][on CPU devices the forward's
+ * copy of them packed for the GEMM, per group][row-pass planes
  * nf 2 cnt max(c, k), or the weight gradient's shares per frequency column if more][spectra of
  * the pass's input and output, nf (4 c + 2 k) cnt in all], nf = FN (FN/2 + 1) frequencies. */
 #include "ops/conv_fftgemm.h"
@@ -64,10 +65,10 @@ int an_conv_fftgemm_pays(const an_conv_shape *s) {
  * larger channel count, and the floats of the block matrices. */
 typedef struct fg_geom {
     int fn, flog, cg, kg, mx;
-    size_t nf, fixed;
+    size_t nf, spec, packed, fixed; /* filter spectra, each group's packed copy, both */
 } fg_geom;
 
-static an_status geom_of(const an_conv_shape *s, fg_geom *g) {
+static an_status geom_of(const an_dev *d, const an_conv_shape *s, fg_geom *g) {
     g->fn = an_conv_fftgemm_len(s);
     if (!g->fn)
         return an_error(AN_ERR_UNSUPPORTED, "conv fftgemm: stride %d, padded input %dx%d; the "
@@ -80,7 +81,14 @@ static an_status geom_of(const an_conv_shape *s, fg_geom *g) {
     g->cg = s->c / s->groups;
     g->kg = s->k / s->groups;
     g->mx = s->c > s->k ? s->c : s->k;
-    g->fixed = g->nf * 2 * (size_t)s->k * (size_t)g->cg;
+    g->spec = g->nf * 2 * (size_t)s->k * (size_t)g->cg;
+    /* where the GEMM packs its A operand (CPU devices), the forward packs the filter spectra
+     * once instead of once per chunk */
+    an_gemm_path path;
+    g->packed = an_gemm_path_for(d, &path) == AN_OK && path == AN_GEMM_PATH_PACKED
+                    ? an_gemm_prepacked_floats(d, (size_t)g->kg, 2 * (size_t)g->cg, g->nf)
+                    : 0;
+    g->fixed = g->spec + (size_t)s->groups * g->packed;
     return AN_OK;
 }
 
@@ -104,9 +112,9 @@ static size_t need_floats(const an_conv_shape *s, const fg_geom *g, size_t cnt) 
                                                   cnt;
 }
 
-size_t an_conv_fftgemm_workspace_floats(const an_conv_shape *s) {
+size_t an_conv_fftgemm_workspace_floats(const an_dev *d, const an_conv_shape *s) {
     fg_geom g;
-    if (!an_conv_fftgemm_applies(s) || geom_of(s, &g) != AN_OK) return 0;
+    if (!an_conv_fftgemm_applies(s) || geom_of(d, s, &g) != AN_OK) return 0;
     size_t cnt = (size_t)s->n;
     while (cnt > 1 && (need_floats(s, &g, cnt) > FG_WS_CAP ||
                        cnt * image_floats(s, &g) > FG_CHUNK_FLOATS))
@@ -156,8 +164,9 @@ typedef struct fg_pass {
     size_t chw, kohw, cg2, kg, mf;
 } fg_pass;
 
-static an_status plan(const an_conv_shape *s, an_buf ws, size_t ws_floats, fg_pass *p) {
-    AN_TRY(geom_of(s, &p->g));
+static an_status plan(const an_dev *d, const an_conv_shape *s, an_buf ws, size_t ws_floats,
+                      fg_pass *p) {
+    AN_TRY(geom_of(d, s, &p->g));
     p->oh = an_conv_oh(s);
     p->ow = an_conv_ow(s);
     p->chw = (size_t)s->c * s->h * s->w;
@@ -258,12 +267,13 @@ static an_status planes(an_dev *d, const fg_pass *p, an_buf sp, int cnt, int ch,
  * planes, and the spectra of a pass's input and output (the first cin4 channels as blocks of 4
  * floats per frequency and image). */
 typedef struct fg_regions {
-    an_buf m, t, in, out;
+    an_buf m, pk, t, in, out;
 } fg_regions;
 
 static fg_regions regions_of(const an_conv_shape *s, const fg_pass *p, an_buf ws, size_t in_per) {
     fg_regions r;
     r.m = ws;
+    r.pk = an_buf_at(ws, p->g.spec);
     r.t = an_buf_at(ws, p->g.fixed);
     r.in = an_buf_at(r.t, planes_floats(s, &p->g, (size_t)p->nb));
     r.out = an_buf_at(r.in, p->g.nf * in_per * (size_t)p->nb);
@@ -273,21 +283,32 @@ static fg_regions regions_of(const an_conv_shape *s, const fg_pass *p, an_buf ws
 an_status an_conv_fftgemm_forward(an_dev *d, const an_conv_shape *s, an_buf x, an_buf w, an_buf b,
                                   an_buf y, an_buf ws, size_t ws_floats) {
     fg_pass p;
-    AN_TRY(plan(s, ws, ws_floats, &p));
+    AN_TRY(plan(d, s, ws, ws_floats, &p));
     fg_regions r = regions_of(s, &p, ws, 4 * (size_t)s->c);
     AN_TRY(blocks(d, &p, s, w, r.m));
+    int pre = p.g.packed && an_gemm_packed_runs(d);
+    for (int grp = 0; pre && grp < s->groups; grp++)
+        AN_TRY(an_gemm_prepack(d, p.kg, p.cg2, an_buf_at(r.m, grp * p.kg * p.cg2), p.cg2, p.mf,
+                               p.g.nf, an_buf_at(r.pk, grp * p.g.packed)));
     for (int n0 = 0; n0 < s->n; n0 += p.nb) {
         int cnt = s->n - n0 < p.nb ? s->n - n0 : p.nb;
         size_t n2 = 2 * (size_t)cnt;
         AN_TRY(spectra(d, &p, an_buf_at(x, (size_t)n0 * p.chw), cnt, s->c, p.g.cg, s->h, s->w,
                        s->pad, s->pad, 2, r.t, r.in));
         /* [Yr | Yi] = [Wr | Wi] [[Xr, Xi], [Xi, -Xr]] */
-        for (int grp = 0; grp < s->groups; grp++)
-            AN_TRY(an_gemm_batched(d, 0, 0, p.kg, n2, p.cg2, 1.0f,
-                                   an_buf_at(r.m, grp * p.kg * p.cg2), p.cg2, p.mf,
-                                   an_buf_at(r.in, grp * p.cg2 * n2), n2, 2 * (size_t)s->c * n2,
-                                   0.0f, an_buf_at(r.out, grp * p.kg * n2), n2,
-                                   (size_t)s->k * n2, p.g.nf));
+        for (int grp = 0; grp < s->groups; grp++) {
+            an_buf xg = an_buf_at(r.in, grp * p.cg2 * n2), yg = an_buf_at(r.out, grp * p.kg * n2);
+            if (pre)
+                AN_TRY(an_gemm_prepacked_batched(d, p.kg, n2, p.cg2, 1.0f,
+                                                 an_buf_at(r.pk, grp * p.g.packed), xg, n2,
+                                                 2 * (size_t)s->c * n2, 0.0f, yg, n2,
+                                                 (size_t)s->k * n2, p.g.nf));
+            else
+                AN_TRY(an_gemm_batched(d, 0, 0, p.kg, n2, p.cg2, 1.0f,
+                                       an_buf_at(r.m, grp * p.kg * p.cg2), p.cg2, p.mf, xg, n2,
+                                       2 * (size_t)s->c * n2, 0.0f, yg, n2, (size_t)s->k * n2,
+                                       p.g.nf));
+        }
         AN_TRY(planes(d, &p, r.out, cnt, s->k, p.g.kg, 1, 0, 0, p.oh, p.ow, b, r.t,
                       an_buf_at(y, (size_t)n0 * p.kohw)));
     }
@@ -297,7 +318,7 @@ an_status an_conv_fftgemm_forward(an_dev *d, const an_conv_shape *s, an_buf x, a
 an_status an_conv_fftgemm_backward_data(an_dev *d, const an_conv_shape *s, an_buf w, an_buf dy,
                                         an_buf dx, an_buf ws, size_t ws_floats) {
     fg_pass p;
-    AN_TRY(plan(s, ws, ws_floats, &p));
+    AN_TRY(plan(d, s, ws, ws_floats, &p));
     fg_regions r = regions_of(s, &p, ws, 2 * (size_t)s->k);
     an_buf none = {NULL, 0};
     AN_TRY(blocks(d, &p, s, w, r.m));
@@ -321,7 +342,7 @@ an_status an_conv_fftgemm_backward_data(an_dev *d, const an_conv_shape *s, an_bu
 an_status an_conv_fftgemm_backward_weights(an_dev *d, const an_conv_shape *s, an_buf x, an_buf dy,
                                            an_buf dw, an_buf ws, size_t ws_floats) {
     fg_pass p;
-    AN_TRY(plan(s, ws, ws_floats, &p));
+    AN_TRY(plan(d, s, ws, ws_floats, &p));
     fg_regions r = regions_of(s, &p, ws, 4 * (size_t)s->c);
     for (int n0 = 0; n0 < s->n; n0 += p.nb) {
         int cnt = s->n - n0 < p.nb ? s->n - n0 : p.nb;

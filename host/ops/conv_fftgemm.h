@@ -18,9 +18,10 @@ int an_conv_fftgemm_applies(const an_conv_shape *s);
  * where Winograd has the same arithmetic with cheaper transforms. */
 int an_conv_fftgemm_pays(const an_conv_shape *s);
 
-/* Workspace floats: the filters' block matrices plus as many images' spectra as fit in about
- * 256 MB (at least one image); 0 when the shape does not apply. */
-size_t an_conv_fftgemm_workspace_floats(const an_conv_shape *s);
+/* Workspace floats: the filters' spectra (and where d's GEMM packs its operands, a packed copy)
+ * plus as many images' spectra as fit in about 256 MB (at least one image), in chunks that stay
+ * near a cache's size; 0 when the shape does not apply. */
+size_t an_conv_fftgemm_workspace_floats(const an_dev *d, const an_conv_shape *s);
 
 an_status an_conv_fftgemm_forward(an_dev *d, const an_conv_shape *s, an_buf x, an_buf w, an_buf b,
                                   an_buf y, an_buf ws, size_t ws_floats);
