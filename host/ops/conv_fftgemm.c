@@ -61,8 +61,8 @@ int an_conv_fftgemm_pays(const an_conv_shape *s) {
     return n > 0 && 4 * 8 * nf <= 2L * s->kh * s->kw * an_conv_oh(s) * an_conv_ow(s);
 }
 
-/* The sizes a pass needs: transform side and its log, frequencies, channels per group, the
- * larger channel count, and the floats of the block matrices. */
+/* The sizes a pass needs: transform side and its log, channels per group, the larger channel
+ * count, frequencies, and the fixed part of the workspace. */
 typedef struct fg_geom {
     int fn, flog, cg, kg, mx;
     size_t nf, spec, packed, fixed; /* filter spectra, each group's packed copy, both */
@@ -100,13 +100,15 @@ static size_t planes_floats(const an_conv_shape *s, const fg_geom *g, size_t cnt
     return img > shares ? img : shares;
 }
 
-/* Every pass's spectra: the input side's c channels as blocks of 4 and the output gradient's k
- * as rows of 2 (the forward's output is the same size). */
 /* The floats per image of a chunk's planes and spectra (what FG_CHUNK_FLOATS bounds). */
 static size_t image_floats(const an_conv_shape *s, const fg_geom *g) {
     return g->nf * (2 * (size_t)g->mx + 4 * (size_t)s->c + 2 * (size_t)s->k);
 }
 
+/* The workspace for chunks of cnt images. Every pass's spectra: the input side's c channels as
+ * blocks of 4 floats per frequency and image, the output gradient's k as rows of 2 (the
+ * forward's output is the same size). The planes are sized for a whole chunk, though the passes
+ * use a block of them at a time. */
 static size_t need_floats(const an_conv_shape *s, const fg_geom *g, size_t cnt) {
     return g->fixed + planes_floats(s, g, cnt) + g->nf * (4 * (size_t)s->c + 2 * (size_t)s->k) *
                                                   cnt;
@@ -236,8 +238,9 @@ static an_status spectra_t(an_dev *d, const fg_pass *p, const an_conv_shape *s, 
     return AN_OK;
 }
 
-/* The block matrices of the filters w into m. */
-static an_status blocks(an_dev *d, const fg_pass *p, const an_conv_shape *s, an_buf w, an_buf m) {
+/* The filters' spectra [Wr | Wi] of w into m. */
+static an_status filter_spectra(an_dev *d, const fg_pass *p, const an_conv_shape *s, an_buf w,
+                                an_buf m) {
     cl_int4 sh = {{p->g.cg, 0, 2 * s->k * p->g.cg, 0}};
     return launch(d, p, "fg_filter", FG_ARGS(OP_VAL(sh), OP_BUF(w), OP_BUF(m)), (size_t)p->g.cg,
                   (size_t)s->k, (size_t)(p->g.fn / 2 + 1));
@@ -264,8 +267,8 @@ static an_status planes(an_dev *d, const fg_pass *p, an_buf sp, int cnt, int ch,
 }
 
 /* The workspace's regions for a chunk of nb images: filter spectra (or the weight gradient's),
- * planes, and the spectra of a pass's input and output (the first cin4 channels as blocks of 4
- * floats per frequency and image). */
+ * their packed copy, planes, and the spectra of a pass's input (in_per floats per frequency and
+ * image) and output. */
 typedef struct fg_regions {
     an_buf m, pk, t, in, out;
 } fg_regions;
@@ -285,7 +288,7 @@ an_status an_conv_fftgemm_forward(an_dev *d, const an_conv_shape *s, an_buf x, a
     fg_pass p;
     AN_TRY(plan(d, s, ws, ws_floats, &p));
     fg_regions r = regions_of(s, &p, ws, 4 * (size_t)s->c);
-    AN_TRY(blocks(d, &p, s, w, r.m));
+    AN_TRY(filter_spectra(d, &p, s, w, r.m));
     int pre = p.g.packed && an_gemm_packed_runs(d);
     for (int grp = 0; pre && grp < s->groups; grp++)
         AN_TRY(an_gemm_prepack(d, p.kg, p.cg2, an_buf_at(r.m, grp * p.kg * p.cg2), p.cg2, p.mf,
@@ -321,7 +324,7 @@ an_status an_conv_fftgemm_backward_data(an_dev *d, const an_conv_shape *s, an_bu
     AN_TRY(plan(d, s, ws, ws_floats, &p));
     fg_regions r = regions_of(s, &p, ws, 2 * (size_t)s->k);
     an_buf none = {NULL, 0};
-    AN_TRY(blocks(d, &p, s, w, r.m));
+    AN_TRY(filter_spectra(d, &p, s, w, r.m));
     for (int n0 = 0; n0 < s->n; n0 += p.nb) {
         int cnt = s->n - n0 < p.nb ? s->n - n0 : p.nb;
         size_t n2 = 2 * (size_t)cnt;
