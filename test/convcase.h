@@ -72,6 +72,43 @@ static inline void conv_case_check(an_dev *d, const char *what, an_buf b, const 
     free(got);
 }
 
+/* The functions of an algorithm that computes stride 1 only (the FFT ones), with conv.h's
+ * argument orders. */
+typedef struct conv_stride1_fns {
+    an_status (*fwd)(an_dev *, const an_conv_shape *, an_buf, an_buf, an_buf, an_buf, an_buf,
+                     size_t);
+    an_status (*dx)(an_dev *, const an_conv_shape *, an_buf, an_buf, an_buf, an_buf, size_t);
+    an_status (*dw)(an_dev *, const an_conv_shape *, an_buf, an_buf, an_buf, an_buf, size_t);
+} conv_stride1_fns;
+
+/* On a 3x3 shape with stride 2 each of f refuses with AN_ERR_UNSUPPORTED (the forward naming the
+ * stride); with stride 1 algorithm a is kept, and its forward with a workspace of 100 floats is
+ * refused with AN_ERR_INVALID_ARG (naming the workspace where ws_named). The buffers are as large
+ * as stride 1 needs, so that only the workspace is short. */
+static inline void conv_case_check_stride1_only(an_dev *d, an_conv_algo a, conv_stride1_fns f,
+                                                int ws_named) {
+    const char *name = an_conv_algo_name(a);
+    an_conv_shape s = {1, 4, 11, 11, 4, 3, 3, 2, 1, 1};
+    size_t nx = 4 * 11 * 11, ny = 4 * 11 * 11, nw = 4 * 4 * 9;
+    float *h = dt_rand_floats(nx, 99);
+    an_buf x = dt_upload(d, h, nx), w = dt_upload(d, h, nw), y = dt_upload(d, NULL, ny);
+    an_buf ws = dt_upload(d, NULL, 1 << 16), none = {NULL, 0};
+    an_status st = f.fwd(d, &s, x, w, none, y, ws, 1 << 16);
+    CHECK(st == AN_ERR_UNSUPPORTED && strstr(an_last_error(), "stride"),
+          "stride 2 %s forward: %s (%s)", name, an_status_name(st), an_last_error());
+    st = f.dx(d, &s, w, y, x, ws, 1 << 16);
+    CHECK(st == AN_ERR_UNSUPPORTED, "stride 2 %s dx: %s", name, an_status_name(st));
+    st = f.dw(d, &s, x, y, w, ws, 1 << 16);
+    CHECK(st == AN_ERR_UNSUPPORTED, "stride 2 %s dw: %s", name, an_status_name(st));
+    s.stride = 1;
+    CHECK(an_conv_algo_resolve(d, &s, a) == a, "%s not kept", name);
+    st = an_conv_forward(d, &s, a, x, w, none, y, ws, 100);
+    CHECK(st == AN_ERR_INVALID_ARG && (!ws_named || strstr(an_last_error(), "workspace")),
+          "a workspace of 100 floats: %s (%s)", an_status_name(st), an_last_error());
+    free(h);
+    DT_FREE(&x.mem, &w.mem, &y.mem, &ws.mem);
+}
+
 static inline void conv_case_free(conv_case *c) {
     an_buf *bufs[] = {&c->bx, &c->bw, &c->bb, &c->bdy};
     for (size_t i = 0; i < sizeof bufs / sizeof *bufs; i++) an_free(&bufs[i]->mem);

@@ -69,23 +69,9 @@ static void test_interface(void) {
     CHECK(an_conv_algo_resolve(&dev, &s, AN_CONV_FFT) == AN_CONV_IM2COL,
           "fft with stride 2 resolves to %s", an_conv_algo_name(an_conv_algo_resolve(&dev, &s,
                                                                                   AN_CONV_FFT)));
-    size_t nx = 4 * 11 * 11, ny = 4 * 6 * 6, nw = 4 * 4 * 9;
-    float *h = dt_rand_floats(nx, 99);
-    an_buf x = dt_upload(&dev, h, nx), w = dt_upload(&dev, h, nw), y = dt_upload(&dev, NULL, ny);
-    an_buf ws = dt_upload(&dev, NULL, 1 << 16), none = {NULL, 0};
-    an_status st = an_conv_fft_forward(&dev, &s, x, w, none, y, ws, 1 << 16);
-    CHECK(st == AN_ERR_UNSUPPORTED && strstr(an_last_error(), "stride"),
-          "stride 2 fft forward: %s (%s)", an_status_name(st), an_last_error());
-    st = an_conv_fft_backward_data(&dev, &s, w, y, x, ws, 1 << 16);
-    CHECK(st == AN_ERR_UNSUPPORTED, "stride 2 fft dx: %s", an_status_name(st));
-    st = an_conv_fft_backward_weights(&dev, &s, x, y, w, ws, 1 << 16);
-    CHECK(st == AN_ERR_UNSUPPORTED, "stride 2 fft dw: %s", an_status_name(st));
-    s.stride = 1;
-    CHECK(an_conv_algo_resolve(&dev, &s, AN_CONV_FFT) == AN_CONV_FFT, "fft not kept");
-    st = an_conv_forward(&dev, &s, AN_CONV_FFT, x, w, none, y, ws, 100);
-    CHECK(st == AN_ERR_INVALID_ARG, "a workspace of 100 floats accepted: %s", an_status_name(st));
-    free(h);
-    DT_FREE(&x.mem, &w.mem, &y.mem, &ws.mem);
+    conv_stride1_fns f = {an_conv_fft_forward, an_conv_fft_backward_data,
+                          an_conv_fft_backward_weights};
+    conv_case_check_stride1_only(&dev, AN_CONV_FFT, f, 0);
 }
 
 /* Best of 3 (after one warm-up) of the forward and of the backward (dx, dw, db), in ms. */

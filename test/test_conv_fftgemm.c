@@ -72,24 +72,9 @@ static void test_interface(void) {
     CHECK(an_conv_fftgemm_len(&big) == 32, "30 + 2 rows: len %d", an_conv_fftgemm_len(&big));
     an_conv_shape tiny = {1, 2, 3, 3, 2, 3, 3, 1, 0, 1};
     CHECK(an_conv_fftgemm_len(&tiny) == 8, "3x3 input: len %d", an_conv_fftgemm_len(&tiny));
-    size_t nx = 4 * 11 * 11, ny = 4 * 11 * 11, nw = 4 * 4 * 9; /* y as large as stride 1's */
-    float *h = dt_rand_floats(nx, 99);
-    an_buf x = dt_upload(&dev, h, nx), w = dt_upload(&dev, h, nw), y = dt_upload(&dev, NULL, ny);
-    an_buf ws = dt_upload(&dev, NULL, 1 << 16), none = {NULL, 0};
-    an_status st = an_conv_fftgemm_forward(&dev, &s, x, w, none, y, ws, 1 << 16);
-    CHECK(st == AN_ERR_UNSUPPORTED && strstr(an_last_error(), "stride"),
-          "stride 2 forward: %s (%s)", an_status_name(st), an_last_error());
-    st = an_conv_fftgemm_backward_data(&dev, &s, w, y, x, ws, 1 << 16);
-    CHECK(st == AN_ERR_UNSUPPORTED, "stride 2 dx: %s", an_status_name(st));
-    st = an_conv_fftgemm_backward_weights(&dev, &s, x, y, w, ws, 1 << 16);
-    CHECK(st == AN_ERR_UNSUPPORTED, "stride 2 dw: %s", an_status_name(st));
-    s.stride = 1;
-    CHECK(an_conv_algo_resolve(&dev, &s, AN_CONV_FFTGEMM) == AN_CONV_FFTGEMM, "fftgemm not kept");
-    st = an_conv_forward(&dev, &s, AN_CONV_FFTGEMM, x, w, none, y, ws, 100);
-    CHECK(st == AN_ERR_INVALID_ARG && strstr(an_last_error(), "workspace"),
-          "a workspace of 100 floats: %s (%s)", an_status_name(st), an_last_error());
-    free(h);
-    DT_FREE(&x.mem, &w.mem, &y.mem, &ws.mem);
+    conv_stride1_fns f = {an_conv_fftgemm_forward, an_conv_fftgemm_backward_data,
+                          an_conv_fftgemm_backward_weights};
+    conv_case_check_stride1_only(&dev, AN_CONV_FFTGEMM, f, 1);
 }
 
 int main(int argc, char **argv) {

@@ -114,14 +114,19 @@ static size_t need_floats(const an_conv_shape *s, const fg_geom *g, size_t cnt) 
                                                   cnt;
 }
 
+/* Images per chunk: as many as a workspace of room floats holds, at most FG_CHUNK_FLOATS of
+ * planes and spectra, at least one. */
+static size_t images_fitting(const an_conv_shape *s, const fg_geom *g, size_t room) {
+    size_t cnt = (size_t)s->n;
+    while (cnt > 1 && (need_floats(s, g, cnt) > room || cnt * image_floats(s, g) > FG_CHUNK_FLOATS))
+        cnt--;
+    return cnt;
+}
+
 size_t an_conv_fftgemm_workspace_floats(const an_dev *d, const an_conv_shape *s) {
     fg_geom g;
     if (!an_conv_fftgemm_applies(s) || geom_of(d, s, &g) != AN_OK) return 0;
-    size_t cnt = (size_t)s->n;
-    while (cnt > 1 && (need_floats(s, &g, cnt) > FG_WS_CAP ||
-                       cnt * image_floats(s, &g) > FG_CHUNK_FLOATS))
-        cnt--;
-    return need_floats(s, &g, cnt);
+    return need_floats(s, &g, images_fitting(s, &g, FG_WS_CAP));
 }
 
 /* Images per chunk for the workspace given, which is checked. */
@@ -137,10 +142,7 @@ static an_status chunk_images(const an_conv_shape *s, const fg_geom *g, an_buf w
     if (ws.off + room > UINT_MAX) room = UINT_MAX - ws.off;
     if (room < one) return an_error(AN_ERR_UNSUPPORTED, "conv fftgemm: workspace past 2^32 floats");
     AN_TRY(op_check_buf_fits("conv fftgemm", "workspace", ws, room));
-    size_t cnt = (size_t)s->n;
-    while (cnt > 1 && need_floats(s, g, cnt) > room) cnt--;
-    while (cnt > 1 && cnt * image_floats(s, g) > FG_CHUNK_FLOATS) cnt--;
-    *nb = (int)cnt;
+    *nb = (int)images_fitting(s, g, room);
     return AN_OK;
 }
 
