@@ -219,14 +219,13 @@ __kernel void fg_icols(int8 d, __global const float *s, uint s_off, __global flo
     int a = get_global_id(0), lc = get_global_id(1), u = get_global_id(2), ch = d.s7 + lc;
     int na = d.s0, chg = d.s2, two = d.s6 == 2;
     uint r0 = two ? (uint)((ch / chg) * 2 * chg + ch % chg) : (uint)ch;
-    uint p00 = r0 * 2 * na + a, p10 = p00 + (uint)(chg * 2 * na);
-    __global const float *sp = s + s_off;
+    uint q0 = r0 * 2 * na, q1 = two ? q0 + (uint)(chg * 2 * na) : q0; /* the rows, then + a: */
+    __global const float *s0 = s + s_off + q0 + a, *s1 = s + s_off + q1 + a; /* vector loads */
     float zr[FN], zi[FN];
 #pragma unroll
     for (int v = 0; v < FN; v++) {
         uint f = (uint)(v * FH + u) * (uint)d.s3;
-        float b00 = sp[f + p00], b01 = sp[f + p00 + na];
-        float b10 = sp[f + (two ? p10 : p00)], b11 = sp[f + (two ? p10 : p00) + na];
+        float b00 = s0[f], b01 = s0[f + na], b10 = s1[f], b11 = s1[f + na];
         zr[v] = two ? b00 - b11 : b00;
         zi[v] = two ? b01 + b10 : b01;
     }

@@ -35,10 +35,14 @@
 
 #define FG_WS_CAP ((size_t)64 << 20) /* floats: 256 MB */
 #define FG_MAX_LEN 32
-/* Floats of a chunk's planes and spectra: conv2 of alexnet-owt (2.2 MB per image) at batch 128,
- * forward and both gradients, ran 0.84-0.90x as long in chunks of 16 or 32 images as in one
- * of 90 (`alexnet bench --kernels`, two runs of each). */
-#define FG_CHUNK_FLOATS ((size_t)8 << 20)
+/* Floats of a chunk's planes and spectra, and a multiple the images per chunk are rounded down
+ * to: the transforms take the chunk's images as their first dimension, the one PoCL vectorises
+ * 8 wide. conv2 of alexnet-owt (2.2 MB per image) at batch 128, training, forced to fftgemm
+ * (`tools/bench_ab.py`, 3-4 pairs): in chunks of 24 images the forward and the backward ran
+ * 0.85 and 0.78x as long as in chunks of 16, 0.71 and 0.73x as in chunks of 15; chunks of 26
+ * (not rounded), 32 and 48 ran 0.98-1.32x as long as chunks of 24. */
+#define FG_CHUNK_FLOATS ((size_t)14 << 20)
+#define FG_CHUNK_ALIGN 8
 /* Floats of the planes between a row pass and its column pass, which run a block of planes at
  * a time so that these stay in cache: conv2 of alexnet-owt at batch 32, all three directions
  * forced to fftgemm, ran 0.88x as long in blocks of 256 K floats as in one pass over the chunk;
@@ -120,7 +124,7 @@ static size_t images_fitting(const an_conv_shape *s, const fg_geom *g, size_t ro
     size_t cnt = (size_t)s->n;
     while (cnt > 1 && (need_floats(s, g, cnt) > room || cnt * image_floats(s, g) > FG_CHUNK_FLOATS))
         cnt--;
-    return cnt;
+    return cnt > FG_CHUNK_ALIGN ? cnt - cnt % FG_CHUNK_ALIGN : cnt;
 }
 
 size_t an_conv_fftgemm_workspace_floats(const an_dev *d, const an_conv_shape *s) {
