@@ -35,13 +35,17 @@
 
 #define FG_WS_CAP ((size_t)64 << 20) /* floats: 256 MB */
 #define FG_MAX_LEN 32
-/* Floats of a chunk's planes and spectra, and a multiple the images per chunk are rounded down
- * to: the transforms take the chunk's images as their first dimension, the one PoCL vectorises
- * 8 wide. conv2 of alexnet-owt (2.2 MB per image) at batch 128, training, forced to fftgemm
- * (`tools/bench_ab.py`, 3-4 pairs): in chunks of 24 images the forward and the backward ran
- * 0.85 and 0.78x as long as in chunks of 16, 0.71 and 0.73x as in chunks of 15; chunks of 26
- * (not rounded), 32 and 48 ran 0.98-1.32x as long as chunks of 24. */
-#define FG_CHUNK_FLOATS ((size_t)14 << 20)
+/* Floats of a chunk's planes and spectra, in the forward and in the gradients, and a multiple
+ * the images per chunk are rounded down to: the transforms take the chunk's images as their
+ * first dimension, the one PoCL vectorises 8 wide. conv2 of alexnet-owt (2.2 MB per image) at
+ * batch 128, training, forced to fftgemm (`tools/bench_ab.py`, 3-4 pairs): in chunks of 24
+ * images the forward and the backward ran 0.85 and 0.78x as long as in chunks of 16, 0.71 and
+ * 0.73x as in chunks of 15; chunks of 26 (not rounded) and 32 ran 0.98-1.13x as long. Larger
+ * chunks repack and rewrite the filters' spectra fewer times in the gradients but slowed the
+ * forward: in chunks of 64 (48) the forward took 1.18x (1.32x) as long as in chunks of 24, the
+ * backward 0.90x (0.91x); the data gradient in chunks of 24 took the backward to 1.17x. */
+#define FG_CHUNK_FWD ((size_t)14 << 20)
+#define FG_CHUNK_BWD ((size_t)36 << 20)
 #define FG_CHUNK_ALIGN 8
 /* Floats of the planes between a row pass and its column pass, which run a block of planes at
  * a time so that these stay in cache: conv2 of alexnet-owt at batch 32, all three directions
@@ -104,7 +108,7 @@ static size_t planes_floats(const an_conv_shape *s, const fg_geom *g, size_t cnt
     return img > shares ? img : shares;
 }
 
-/* The floats per image of a chunk's planes and spectra (what FG_CHUNK_FLOATS bounds). */
+/* The floats per image of a chunk's planes and spectra (what FG_CHUNK_FWD and _BWD bound). */
 static size_t image_floats(const an_conv_shape *s, const fg_geom *g) {
     return g->nf * (2 * (size_t)g->mx + 4 * (size_t)s->c + 2 * (size_t)s->k);
 }
@@ -118,11 +122,11 @@ static size_t need_floats(const an_conv_shape *s, const fg_geom *g, size_t cnt) 
                                                   cnt;
 }
 
-/* Images per chunk: as many as a workspace of room floats holds, at most FG_CHUNK_FLOATS of
- * planes and spectra, at least one. */
-static size_t images_fitting(const an_conv_shape *s, const fg_geom *g, size_t room) {
+/* Images per chunk: as many as a workspace of room floats holds, at most cap floats of planes
+ * and spectra, at least one, a multiple of FG_CHUNK_ALIGN where more. */
+static size_t images_fitting(const an_conv_shape *s, const fg_geom *g, size_t room, size_t cap) {
     size_t cnt = (size_t)s->n;
-    while (cnt > 1 && (need_floats(s, g, cnt) > room || cnt * image_floats(s, g) > FG_CHUNK_FLOATS))
+    while (cnt > 1 && (need_floats(s, g, cnt) > room || cnt * image_floats(s, g) > cap))
         cnt--;
     return cnt > FG_CHUNK_ALIGN ? cnt - cnt % FG_CHUNK_ALIGN : cnt;
 }
@@ -130,12 +134,12 @@ static size_t images_fitting(const an_conv_shape *s, const fg_geom *g, size_t ro
 size_t an_conv_fftgemm_workspace_floats(const an_dev *d, const an_conv_shape *s) {
     fg_geom g;
     if (!an_conv_fftgemm_applies(s) || geom_of(d, s, &g) != AN_OK) return 0;
-    return need_floats(s, &g, images_fitting(s, &g, FG_WS_CAP));
+    return need_floats(s, &g, images_fitting(s, &g, FG_WS_CAP, FG_CHUNK_BWD));
 }
 
 /* Images per chunk for the workspace given, which is checked. */
 static an_status chunk_images(const an_conv_shape *s, const fg_geom *g, an_buf ws,
-                              size_t ws_floats, int *nb) {
+                              size_t ws_floats, size_t cap, int *nb) {
     size_t one = need_floats(s, g, 1);
     if (ws_floats < one)
         return an_error(AN_ERR_INVALID_ARG, "conv fftgemm: workspace of %zu floats is smaller "
@@ -146,7 +150,7 @@ static an_status chunk_images(const an_conv_shape *s, const fg_geom *g, an_buf w
     if (ws.off + room > UINT_MAX) room = UINT_MAX - ws.off;
     if (room < one) return an_error(AN_ERR_UNSUPPORTED, "conv fftgemm: workspace past 2^32 floats");
     AN_TRY(op_check_buf_fits("conv fftgemm", "workspace", ws, room));
-    *nb = (int)images_fitting(s, g, room);
+    *nb = (int)images_fitting(s, g, room, cap);
     return AN_OK;
 }
 
@@ -173,7 +177,7 @@ typedef struct fg_pass {
 } fg_pass;
 
 static an_status plan(const an_dev *d, const an_conv_shape *s, an_buf ws, size_t ws_floats,
-                      fg_pass *p) {
+                      size_t cap, fg_pass *p) {
     AN_TRY(geom_of(d, s, &p->g));
     p->oh = an_conv_oh(s);
     p->ow = an_conv_ow(s);
@@ -183,7 +187,7 @@ static an_status plan(const an_dev *d, const an_conv_shape *s, an_buf ws, size_t
     p->kg = (size_t)p->g.kg;
     p->mf = 2 * (size_t)s->k * p->g.cg;
     AN_TRY(options_of(s, &p->g, p->opts, sizeof p->opts));
-    return chunk_images(s, &p->g, ws, ws_floats, &p->nb);
+    return chunk_images(s, &p->g, ws, ws_floats, cap, &p->nb);
 }
 
 static an_status launch(an_dev *d, const fg_pass *p, const char *name, const op_karg *args,
@@ -292,7 +296,7 @@ static fg_regions regions_of(const an_conv_shape *s, const fg_pass *p, an_buf ws
 an_status an_conv_fftgemm_forward(an_dev *d, const an_conv_shape *s, an_buf x, an_buf w, an_buf b,
                                   an_buf y, an_buf ws, size_t ws_floats) {
     fg_pass p;
-    AN_TRY(plan(d, s, ws, ws_floats, &p));
+    AN_TRY(plan(d, s, ws, ws_floats, FG_CHUNK_FWD, &p));
     fg_regions r = regions_of(s, &p, ws, 4 * (size_t)s->c);
     AN_TRY(filter_spectra(d, &p, s, w, r.m));
     int pre = p.g.packed && an_gemm_packed_runs(d);
@@ -327,7 +331,7 @@ an_status an_conv_fftgemm_forward(an_dev *d, const an_conv_shape *s, an_buf x, a
 an_status an_conv_fftgemm_backward_data(an_dev *d, const an_conv_shape *s, an_buf w, an_buf dy,
                                         an_buf dx, an_buf ws, size_t ws_floats) {
     fg_pass p;
-    AN_TRY(plan(d, s, ws, ws_floats, &p));
+    AN_TRY(plan(d, s, ws, ws_floats, FG_CHUNK_BWD, &p));
     fg_regions r = regions_of(s, &p, ws, 2 * (size_t)s->k);
     an_buf none = {NULL, 0};
     AN_TRY(filter_spectra(d, &p, s, w, r.m));
@@ -351,7 +355,7 @@ an_status an_conv_fftgemm_backward_data(an_dev *d, const an_conv_shape *s, an_bu
 an_status an_conv_fftgemm_backward_weights(an_dev *d, const an_conv_shape *s, an_buf x, an_buf dy,
                                            an_buf dw, an_buf ws, size_t ws_floats) {
     fg_pass p;
-    AN_TRY(plan(d, s, ws, ws_floats, &p));
+    AN_TRY(plan(d, s, ws, ws_floats, FG_CHUNK_BWD, &p));
     fg_regions r = regions_of(s, &p, ws, 4 * (size_t)s->c);
     for (int n0 = 0; n0 < s->n; n0 += p.nb) {
         int cnt = s->n - n0 < p.nb ? s->n - n0 : p.nb;
