@@ -52,6 +52,15 @@ static void run(an_conv_shape s, int bias, int ws_imgs, uint64_t seed) {
     compare("dx", &s, bdx, c.dx, c.nx, c.dx_terms, 1);
     compare("dw", &s, bdw, c.dw, c.nw, c.dw_terms, 1);
     compare("db", &s, bdb, c.db, c.nb, c.dw_terms, 0);
+    /* each gradient alone (the tuner times them so) runs its own pass over dy */
+    CHECK_OK(an_fill(&dev, bdx, NAN, c.nx));
+    CHECK_OK(an_fill(&dev, bdw, NAN, c.nw));
+    CHECK_OK(an_conv_backward(&dev, &s, AN_CONV_FFTGEMM, c.bx, c.bw, c.bdy, bdx, none, none, ws,
+                              wsn));
+    compare("dx alone", &s, bdx, c.dx, c.nx, c.dx_terms, 1);
+    CHECK_OK(an_conv_backward(&dev, &s, AN_CONV_FFTGEMM, c.bx, c.bw, c.bdy, none, bdw, none, ws,
+                              wsn));
+    compare("dw alone", &s, bdw, c.dw, c.nw, c.dw_terms, 1);
     an_buf *bufs[] = {&wsbuf, &by, &bdx, &bdw, &bdb};
     for (size_t i = 0; i < sizeof bufs / sizeof *bufs; i++) an_free(&bufs[i]->mem);
     conv_case_free(&c);

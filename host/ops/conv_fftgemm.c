@@ -21,7 +21,8 @@
  * frequencies) 8 x 544 against 25 x 729 per filter and image, about an eighth.
  *
  * Workspace: [filter spectra, or the weight gradient's, nf 2 k cg][on CPU devices the forward's
- * copy of them packed for the GEMM, per group][row-pass planes
+ * copy of them packed for the GEMM, per group; at least nf 2 k cg, where both gradients in one
+ * call (an_conv_fftgemm_backward) sum the weight gradient's][row-pass planes
  * nf 2 cnt max(c, k), or the weight gradient's shares per frequency column if more][spectra of
  * the pass's input and output, nf (4 c + 2 k) cnt in all], nf = FN (FN/2 + 1) frequencies. */
 #include "ops/conv_fftgemm.h"
@@ -73,7 +74,7 @@ int an_conv_fftgemm_pays(const an_conv_shape *s) {
  * count, frequencies, and the fixed part of the workspace. */
 typedef struct fg_geom {
     int fn, flog, cg, kg, mx;
-    size_t nf, spec, packed, fixed; /* filter spectra, each group's packed copy, both */
+    size_t nf, spec, packed, fixed; /* filter spectra, each group's packed copy, all regions */
 } fg_geom;
 
 static an_status geom_of(const an_dev *d, const an_conv_shape *s, fg_geom *g) {
@@ -96,7 +97,8 @@ static an_status geom_of(const an_dev *d, const an_conv_shape *s, fg_geom *g) {
     g->packed = an_gemm_path_for(d, &path) == AN_OK && path == AN_GEMM_PATH_PACKED
                     ? an_gemm_prepacked_floats(d, (size_t)g->kg, 2 * (size_t)g->cg, g->nf)
                     : 0;
-    g->fixed = g->spec + (size_t)s->groups * g->packed;
+    size_t second = (size_t)s->groups * g->packed;
+    g->fixed = g->spec + (second > g->spec ? second : g->spec);
     return AN_OK;
 }
 
@@ -328,26 +330,58 @@ an_status an_conv_fftgemm_forward(an_dev *d, const an_conv_shape *s, an_buf x, a
     return AN_OK;
 }
 
+/* dx of a chunk of cnt images from n0: [Wr | Wi]^T [DYr | DYi] per group from W's spectra m
+ * and DY's (dys, rows [Zr | Zi]) into out, then back to planes. */
+static an_status dx_chunk(an_dev *d, const fg_pass *p, const an_conv_shape *s, an_buf m,
+                          an_buf dys, an_buf out, an_buf t, int n0, int cnt, an_buf dx) {
+    size_t n2 = 2 * (size_t)cnt;
+    an_buf none = {NULL, 0};
+    for (int grp = 0; grp < s->groups; grp++)
+        AN_TRY(an_gemm_batched(d, 1, 0, p->cg2, n2, p->kg, 1.0f, an_buf_at(m, grp * p->kg * p->cg2),
+                               p->cg2, p->mf, an_buf_at(dys, grp * p->kg * n2), n2,
+                               (size_t)s->k * n2, 0.0f, an_buf_at(out, grp * p->cg2 * n2), n2,
+                               2 * (size_t)s->c * n2, p->g.nf));
+    return planes(d, p, out, cnt, s->c, p->g.cg, 2, s->pad, s->pad, s->h, s->w, none, t,
+                  an_buf_at(dx, (size_t)n0 * p->chw));
+}
+
+/* A chunk of cnt images from n0 into the weight gradient's spectra acc: [DWr | DWi] = [DYr |
+ * DYi] [[Xr, Xi], [Xi, -Xr]] per group from DY's spectra (dys) and X's (xs, fg_cols_t's
+ * layout), summed over the chunks. */
+static an_status dw_chunk(an_dev *d, const fg_pass *p, const an_conv_shape *s, an_buf dys,
+                          an_buf xs, int n0, int cnt, an_buf acc) {
+    size_t n2 = 2 * (size_t)cnt;
+    for (int grp = 0; grp < s->groups; grp++)
+        AN_TRY(an_gemm_batched(d, 0, 0, p->kg, p->cg2, n2, 1.0f,
+                               an_buf_at(dys, grp * p->kg * n2), n2, (size_t)s->k * n2,
+                               an_buf_at(xs, grp * p->cg2), 2 * (size_t)s->c,
+                               2 * (size_t)s->c * n2, n0 == 0 ? 0.0f : 1.0f,
+                               an_buf_at(acc, grp * p->kg * p->cg2), p->cg2, p->mf, p->g.nf));
+    return AN_OK;
+}
+
+/* dw from its spectra acc: each frequency column's share into t, then their sum. */
+static an_status dw_finish(an_dev *d, const fg_pass *p, const an_conv_shape *s, an_buf acc,
+                           an_buf t, an_buf dw) {
+    cl_int4 sh = {{p->g.cg, 0, (int)p->mf, s->k}};
+    AN_TRY(launch(d, p, "fg_filter_grad", FG_ARGS(OP_VAL(sh), OP_BUF(acc), OP_BUF(t)),
+                  (size_t)p->g.cg, (size_t)s->k, (size_t)(p->g.fn / 2 + 1)));
+    size_t nw = (size_t)s->k * p->g.cg * s->kh * s->kw;
+    cl_int4 sum = {{(int)nw, p->g.cg, 0, 0}};
+    return launch(d, p, "fg_filter_sum", FG_ARGS(OP_VAL(sum), OP_BUF(t), OP_BUF(dw)), nw, 1, 0);
+}
+
 an_status an_conv_fftgemm_backward_data(an_dev *d, const an_conv_shape *s, an_buf w, an_buf dy,
                                         an_buf dx, an_buf ws, size_t ws_floats) {
     fg_pass p;
     AN_TRY(plan(d, s, ws, ws_floats, FG_CHUNK_BWD, &p));
     fg_regions r = regions_of(s, &p, ws, 2 * (size_t)s->k);
-    an_buf none = {NULL, 0};
     AN_TRY(filter_spectra(d, &p, s, w, r.m));
     for (int n0 = 0; n0 < s->n; n0 += p.nb) {
         int cnt = s->n - n0 < p.nb ? s->n - n0 : p.nb;
-        size_t n2 = 2 * (size_t)cnt;
         AN_TRY(spectra(d, &p, an_buf_at(dy, (size_t)n0 * p.kohw), cnt, s->k, p.g.kg, p.oh, p.ow,
                        0, 0, 1, r.t, r.in));
-        for (int grp = 0; grp < s->groups; grp++) /* [Wr | Wi]^T [DYr | DYi] */
-            AN_TRY(an_gemm_batched(d, 1, 0, p.cg2, n2, p.kg, 1.0f,
-                                   an_buf_at(r.m, grp * p.kg * p.cg2), p.cg2, p.mf,
-                                   an_buf_at(r.in, grp * p.kg * n2), n2, (size_t)s->k * n2, 0.0f,
-                                   an_buf_at(r.out, grp * p.cg2 * n2), n2,
-                                   2 * (size_t)s->c * n2, p.g.nf));
-        AN_TRY(planes(d, &p, r.out, cnt, s->c, p.g.cg, 2, s->pad, s->pad, s->h, s->w, none, r.t,
-                      an_buf_at(dx, (size_t)n0 * p.chw)));
+        AN_TRY(dx_chunk(d, &p, s, r.m, r.in, r.out, r.t, n0, cnt, dx));
     }
     return AN_OK;
 }
@@ -359,22 +393,29 @@ an_status an_conv_fftgemm_backward_weights(an_dev *d, const an_conv_shape *s, an
     fg_regions r = regions_of(s, &p, ws, 4 * (size_t)s->c);
     for (int n0 = 0; n0 < s->n; n0 += p.nb) {
         int cnt = s->n - n0 < p.nb ? s->n - n0 : p.nb;
-        size_t n2 = 2 * (size_t)cnt;
         AN_TRY(spectra_t(d, &p, s, an_buf_at(x, (size_t)n0 * p.chw), cnt, r.t, r.in));
         AN_TRY(spectra(d, &p, an_buf_at(dy, (size_t)n0 * p.kohw), cnt, s->k, p.g.kg, p.oh, p.ow,
                        0, 0, 1, r.t, r.out));
-        /* [DWr | DWi] = [DYr | DYi] [[Xr, Xi], [Xi, -Xr]], summed over the chunks */
-        for (int grp = 0; grp < s->groups; grp++)
-            AN_TRY(an_gemm_batched(d, 0, 0, p.kg, p.cg2, n2, 1.0f,
-                                   an_buf_at(r.out, grp * p.kg * n2), n2, (size_t)s->k * n2,
-                                   an_buf_at(r.in, grp * p.cg2), 2 * (size_t)s->c,
-                                   2 * (size_t)s->c * n2, n0 == 0 ? 0.0f : 1.0f,
-                                   an_buf_at(r.m, grp * p.kg * p.cg2), p.cg2, p.mf, p.g.nf));
+        AN_TRY(dw_chunk(d, &p, s, r.out, r.in, n0, cnt, r.m));
     }
-    cl_int4 sh = {{p.g.cg, 0, (int)p.mf, s->k}};
-    AN_TRY(launch(d, &p, "fg_filter_grad", FG_ARGS(OP_VAL(sh), OP_BUF(r.m), OP_BUF(r.t)),
-                  (size_t)p.g.cg, (size_t)s->k, (size_t)(p.g.fn / 2 + 1)));
-    size_t nw = (size_t)s->k * p.g.cg * s->kh * s->kw;
-    cl_int4 sum = {{(int)nw, p.g.cg, 0, 0}};
-    return launch(d, &p, "fg_filter_sum", FG_ARGS(OP_VAL(sum), OP_BUF(r.t), OP_BUF(dw)), nw, 1, 0);
+    return dw_finish(d, &p, s, r.pk, r.t, dw);
+}
+
+/* Both gradients, transforming each chunk of dy once for the two: in holds DY's spectra, out
+ * dx's and then X's, pk the weight gradient's. */
+an_status an_conv_fftgemm_backward(an_dev *d, const an_conv_shape *s, an_buf x, an_buf w,
+                                   an_buf dy, an_buf dx, an_buf dw, an_buf ws, size_t ws_floats) {
+    fg_pass p;
+    AN_TRY(plan(d, s, ws, ws_floats, FG_CHUNK_BWD, &p));
+    fg_regions r = regions_of(s, &p, ws, 2 * (size_t)s->k);
+    AN_TRY(filter_spectra(d, &p, s, w, r.m));
+    for (int n0 = 0; n0 < s->n; n0 += p.nb) {
+        int cnt = s->n - n0 < p.nb ? s->n - n0 : p.nb;
+        AN_TRY(spectra(d, &p, an_buf_at(dy, (size_t)n0 * p.kohw), cnt, s->k, p.g.kg, p.oh, p.ow,
+                       0, 0, 1, r.t, r.in));
+        AN_TRY(dx_chunk(d, &p, s, r.m, r.in, r.out, r.t, n0, cnt, dx));
+        AN_TRY(spectra_t(d, &p, s, an_buf_at(x, (size_t)n0 * p.chw), cnt, r.t, r.out));
+        AN_TRY(dw_chunk(d, &p, s, r.in, r.out, n0, cnt, r.pk));
+    }
+    return dw_finish(d, &p, s, r.pk, r.t, dw);
 }
