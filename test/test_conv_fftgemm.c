@@ -55,9 +55,11 @@ static void run(an_conv_shape s, int bias, int ws_imgs, uint64_t seed) {
     /* each gradient alone (the tuner times them so) runs its own pass over dy */
     CHECK_OK(an_fill(&dev, bdx, NAN, c.nx));
     CHECK_OK(an_fill(&dev, bdw, NAN, c.nw));
+    CHECK_OK(an_fill(&dev, wsbuf, NAN, wsn + 1)); /* nothing left from the calls before */
     CHECK_OK(an_conv_backward(&dev, &s, AN_CONV_FFTGEMM, c.bx, c.bw, c.bdy, bdx, none, none, ws,
                               wsn));
     compare("dx alone", &s, bdx, c.dx, c.nx, c.dx_terms, 1);
+    CHECK_OK(an_fill(&dev, wsbuf, NAN, wsn + 1));
     CHECK_OK(an_conv_backward(&dev, &s, AN_CONV_FFTGEMM, c.bx, c.bw, c.bdy, none, bdw, none, ws,
                               wsn));
     compare("dw alone", &s, bdw, c.dw, c.nw, c.dw_terms, 1);

@@ -398,7 +398,7 @@ an_status an_conv_fftgemm_backward_weights(an_dev *d, const an_conv_shape *s, an
                        0, 0, 1, r.t, r.out));
         AN_TRY(dw_chunk(d, &p, s, r.out, r.in, n0, cnt, r.m));
     }
-    return dw_finish(d, &p, s, r.pk, r.t, dw);
+    return dw_finish(d, &p, s, r.m, r.t, dw);
 }
 
 /* Both gradients, transforming each chunk of dy once for the two: in holds DY's spectra, out
