@@ -11,15 +11,15 @@
  *   Column pass: the DFT of t[.][u][.][b][a] over the rows, written per frequency where the
  *                GEMMs read it (fg_cols, fg_cols_t: rows [Zr | Zi] or blocks
  *                [[Zr, Zi], [Zi, -Zr]], channels or images as rows).
- * The filters' spectra [Wr | Wi] are summed straight from their FKH x FKW taps (fg_filter). The
- * inverses run the other way, keep the rows and columns asked for, scale by 1 / FN^2 and add the
- * bias. The weight gradient's inverse needs only FKH x FKW values per filter: it sums them
- * directly from the half spectrum, one share per frequency column, then adds the shares.
+ * The inverses run the other way, keep the rows and columns asked for, scale by 1 / FN^2 and
+ * add the bias. The filters' spectra, and the weight gradient's inverse (only FKH x FKW values
+ * per filter), are GEMMs over the taps or the frequencies with fg_taps' tables (most of a
+ * filter's FN x FN plane is zero).
  *
  * PoCL vectorises a kernel across work-items only while each work-item's code is scalar and has
  * no loop of its own left (see winograd.cl): complex values are pairs of floats here, never
  * float2 (with float2 loads the column pass ran scalar, 2x slower), every loop is unrolled (a
- * runtime loop over the frequency columns left fg_filter_grad scalar, 3x slower), and loads read
+ * runtime loop over the frequency columns left a kernel scalar, 3x slower), and loads read
  * from an address inside the buffer and select the value afterwards. Options: FN, FLOG (log2 FN),
  * FKH, FKW (kernel size), FTW (cos, sin of 2 pi m / FN for m = 0 .. FN - 1, as an initialiser
  * list). */
@@ -170,41 +170,28 @@ __kernel void fg_cols_t(int8 d, __global const float *t, uint t_off, __global fl
     }
 }
 
-/* The filters' spectra at column u, summed directly from their FKH x FKW taps (most of the
- * FN x FN plane is zero): each row's DFT at u, then their sum for every v, into the matrices
- * [Wr | Wi]: m[f fs + k 2 cg + ci] = Wr, m[... + cg] = Wi for f = v FH + u.
- * d: s0 cg, s2 fs. Global size (cg, K, FH). */
-__kernel void fg_filter(int4 d, __global const float *w, uint w_off, __global float *m,
-                        uint m_off) {
-    int ci = get_global_id(0), k = get_global_id(1), u = get_global_id(2);
-    int cg = d.s0;
-    __global const float *wp = w + w_off + ((uint)k * cg + ci) * (FKH * FKW);
-    float rr[FKH], ri[FKH];
-#pragma unroll
-    for (int i = 0; i < FKH; i++) {
-        rr[i] = ri[i] = 0.0f;
-#pragma unroll
-        for (int j = 0; j < FKW; j++) {
-            int e = (u * j) & (FN - 1);
-            float x = wp[i * FKW + j];
-            rr[i] += x * TWC(e);
-            ri[i] -= x * TWS(e);
-        }
-    }
-    __global float *mp = m + m_off + (uint)k * 2 * cg + ci;
-#pragma unroll
-    for (int v = 0; v < FN; v++) {
-        float zr = rr[0], zi = ri[0];
-#pragma unroll
-        for (int i = 1; i < FKH; i++) {
-            int e = (v * i) & (FN - 1);
-            zr += rr[i] * TWC(e) + ri[i] * TWS(e);
-            zi += ri[i] * TWC(e) - rr[i] * TWS(e);
-        }
-        uint f = (uint)(v * FH + u) * (uint)d.s2;
-        mp[f] = zr;
-        mp[f + cg] = zi;
-    }
+/* The tables that turn a filter's FKH x FKW taps into its spectrum and back, as GEMMs (most of
+ * the FN x FN plane is zero): for frequency f = v FH + u and tap t = i FKW + j, with a = 2 pi
+ * (v i + u j) / FN, e[f T + t] = cos a, e[(NF + f) T + t] = -sin a (E: the spectrum of tap t at
+ * f), and the same times 1 / FN^2, twice for u = 1 .. FN/2 - 1, at 2 NF T and 3 NF T (G: a
+ * frequency's share of the inverse at tap t, the half spectrum's missing conjugates counted).
+ * T = FKH FKW, NF = FN FH. Global size (NF, T). */
+__kernel void fg_taps(int4 d, __global float *e, uint e_off) {
+    int f = get_global_id(0), t = get_global_id(1), v = f / FH, u = f % FH;
+    int m = (u * (t % FKW) + v * (t / FKW)) & (FN - 1);
+    uint nt = (uint)(FN * FH * FKH * FKW);
+    float wt = (u == 0 || u == FN / 2 ? 1.0f : 2.0f) * FSCALE;
+    __global float *p = e + e_off + (uint)f * (FKH * FKW) + t;
+    p[0] = TWC(m);
+    p[nt] = -TWS(m);
+    p[2 * nt] = wt * TWC(m);
+    p[3 * nt] = -wt * TWS(m);
+}
+
+/* The filters w [n][FKH FKW] transposed into o [FKH FKW][n], n = d.s0. Global size (n, FKH FKW). */
+__kernel void fg_wt(int4 d, __global const float *w, uint w_off, __global float *o, uint o_off) {
+    int i = get_global_id(0), t = get_global_id(1);
+    o[o_off + (uint)t * d.s0 + i] = w[w_off + (uint)i * (FKH * FKW) + t];
 }
 
 /* Inverse column pass: column u of channel ch's spectrum transformed back over v, rows lo ..
@@ -274,50 +261,4 @@ __kernel void fg_irows(int16 d, __global const float *t, uint t_off, __global co
             yp[c] = zr[c] * FSCALE + bv;
             if (second) yp[ow + c] = zi[c] * FSCALE + bv;
         }
-}
-
-/* The weight gradient's share of frequency column u, q[((u K + k) FKH FKW + i FKW + j) cg + ci],
- * from its spectrum [DWr | DWi] at p[f fs + k 2 cg + ci (+ cg)] (the sum over images of
- * conj(DY) X), inverse-transformed at rows and columns from 0, where the half spectrum's
- * columns 1 .. FN/2 - 1 count twice. d: s0 cg, s2 fs, s3 K. Global size (cg, K, FH). */
-__kernel void fg_filter_grad(int4 d, __global const float *p, uint p_off, __global float *q,
-                             uint q_off) {
-    int ci = get_global_id(0), k = get_global_id(1), u = get_global_id(2), cg = d.s0;
-    __global const float *pp = p + p_off + (uint)k * 2 * cg + ci;
-    float cr[FKH], cj[FKH];
-#pragma unroll
-    for (int i = 0; i < FKH; i++) cr[i] = cj[i] = 0.0f;
-#pragma unroll
-    for (int v = 0; v < FN; v++) {
-        uint f = (uint)(v * FH + u) * (uint)d.s2;
-        float qr = pp[f], qi = pp[f + cg];
-#pragma unroll
-        for (int i = 0; i < FKH; i++) {
-            int e = (v * i) & (FN - 1);
-            cr[i] += qr * TWC(e) - qi * TWS(e);
-            cj[i] += qr * TWS(e) + qi * TWC(e);
-        }
-    }
-    float wt = u == 0 || u == FN / 2 ? FSCALE : 2.0f * FSCALE;
-    __global float *qp = q + q_off + ((uint)u * d.s3 + k) * (uint)(FKH * FKW * cg) + ci;
-#pragma unroll
-    for (int j = 0; j < FKW; j++) {
-        int e = (u * j) & (FN - 1);
-        float er = TWC(e), ei = TWS(e);
-#pragma unroll
-        for (int i = 0; i < FKH; i++) qp[(i * FKW + j) * cg] = wt * (cr[i] * er - cj[i] * ei);
-    }
-}
-
-/* dw[k][ci][i][j] = sum over the FH columns u of fg_filter_grad's shares. d: s0 n (the weight
- * gradient's floats), s1 cg. Global size (n). */
-__kernel void fg_filter_sum(int4 d, __global const float *q, uint q_off, __global float *dw,
-                            uint dw_off) {
-    uint i = get_global_id(0), n = (uint)d.s0, cg = (uint)d.s1;
-    uint k = i / (cg * FKH * FKW), ci = i / (FKH * FKW) % cg, ij = i % (FKH * FKW);
-    __global const float *qp = q + q_off + (k * (FKH * FKW) + ij) * cg + ci;
-    float s = 0.0f;
-#pragma unroll
-    for (int u = 0; u < FH; u++) s += qp[u * n];
-    dw[dw_off + i] = s;
 }

@@ -1,14 +1,15 @@
 /* test/test_gemm.c - both GEMM backends against the double reference: all four transpose
  * combinations, odd sizes, offsets, padded leading dimensions, batches with shared operands,
- * alpha/beta (beta = 0 on a NaN-poisoned C), K = 0, matrices smaller than one tile, K across
- * the own backend's K blocks, backend and path selection and argument checks. The own backend
- * runs on both its paths: the direct kernels (gemm_panel with SRC=0 for NN, TT and SRC=1 for
- * TN, gemm_dot for NT) and the packed one (both pack kernels, gemm_tile with its 12 x 32,
- * 8 x 32 (small M) and 6 x 16 tiles (ALEXNET_GEMM_VW=16, 8): rows and columns past the tile,
- * K over several local-memory blocks and over several launches; NT on the wide gemm_dot, and
- * on the tiles where op(A) outgrows a CPU's L2; NN again from an A packed beforehand and NT
- * from a B packed beforehand (gemm_transpose, gemm_tile storing C transposed), and those
- * refused on the direct path; a C large enough for streamed stores).
+ * alpha/beta (beta = 0 on a NaN-poisoned C), batch outputs side by side in C's rows, K = 0,
+ * matrices smaller than one tile, K across the own backend's K blocks, backend and path
+ * selection and argument checks. The own backend runs on both its paths: the direct kernels
+ * (gemm_panel with SRC=0 for NN, TT and SRC=1 for TN, gemm_dot for NT) and the packed one (both
+ * pack kernels, gemm_tile with its 12 x 32, 8 x 32 (small M) and 6 x 16 tiles
+ * (ALEXNET_GEMM_VW=16, 8): rows and columns past the tile, K over several local-memory blocks
+ * and over several launches; NT on the wide gemm_dot, and on the tiles where op(A) outgrows a
+ * CPU's L2; NN again from an A packed beforehand and NT from a B packed beforehand
+ * (gemm_transpose, gemm_tile storing C transposed), and those refused on the direct path; a C
+ * large enough for streamed stores).
  * Every float of C's buffer is checked: the matrices against the reference, everything else
  * (offset, padding columns, gaps between batches) against its untouched sentinel value.
  * Tolerance: |e| <= 1e-6*K + 1e-6 + 1e-5|ref| (inputs in [-1, 1]; a float sum of K products).
@@ -30,11 +31,14 @@ typedef struct gcase {
 
 static an_gemm_path path; /* the own backend's path under test */
 
-static void run(an_gemm_backend be, gcase c, uint64_t seed) {
+/* side: the batch's C matrices side by side in the same rows, a column apart. */
+static void run_at(an_gemm_backend be, gcase c, int side, uint64_t seed) {
     size_t ar = c.ta ? c.K : c.M, ac = c.ta ? c.M : c.K;
     size_t br = c.tb ? c.N : c.K, bc = c.tb ? c.K : c.N;
-    size_t lda = ac + c.pad, ldb = bc + c.pad, ldc = c.N + c.pad;
-    size_t sa = c.share_a ? 0 : ar * lda + 3, sb = br * ldb + 5, sc = c.M * ldc + 7;
+    size_t lda = ac + c.pad, ldb = bc + c.pad;
+    size_t ldc = side ? c.batch * (c.N + 1) + c.pad : c.N + c.pad;
+    size_t sa = c.share_a ? 0 : ar * lda + 3, sb = br * ldb + 5;
+    size_t sc = side ? c.N + 1 : c.M * ldc + 7;
     size_t na = c.off + (c.batch - 1) * sa + ar * lda, nb = c.off + (c.batch - 1) * sb + br * ldb;
     size_t nc = c.off + (c.batch - 1) * sc + c.M * ldc;
     float *A = malloc((na + 1) * sizeof *A), *B = malloc((nb + 1) * sizeof *B);
@@ -125,6 +129,8 @@ static void run(an_gemm_backend be, gcase c, uint64_t seed) {
     free(got);
 }
 
+static void run(an_gemm_backend be, gcase c, uint64_t seed) { run_at(be, c, 0, seed); }
+
 static void run_backend(an_gemm_backend be, int small) {
     uint64_t seed = 100;
     for (int t = 0; t < 4; t++) {
@@ -138,6 +144,9 @@ static void run_backend(an_gemm_backend be, int small) {
         run(be, (gcase){ta, tb, 40, 2, 12, 1, 0, 2, 0, 1.0f, 0.3f}, seed++);
         /* K over several of the packed path's local-memory blocks on a small device */
         run(be, (gcase){ta, tb, 14, 37, 300, 2, 1, 1, 0, 1.0f, -0.5f}, seed++);
+        /* outputs side by side (the FFT convolution's per-filter spectra) */
+        run_at(be, (gcase){ta, tb, 13, 21, 19, 3, 5, 1, 1, 1.0f, 0.0f}, 1, seed++);
+        run_at(be, (gcase){ta, tb, 40, 9, 25, 4, 0, 0, 1, 1.0f, 0.5f}, 1, seed++);
         if (small || be == AN_GEMM_CLBLAST) continue;
         /* K past one block of gemm_panel (512) and not a multiple of gemm_dot's 8 */
         run(be, (gcase){ta, tb, 25, 35, 513, 2, 4, 2, 1, 1.0f, 0.0f}, seed++);
@@ -233,6 +242,10 @@ static void test_bad_args(void) {
               AN_ERR_INVALID_ARG, "C past the end of its buffer accepted");
     CHECK(an_gemm_batched(&dev, 0, 0, 2, 2, 4, 1, a, 4, 0, a, 2, 0, 0, an_buf_at(a, 40), 2, 3,
                           2) == AN_ERR_INVALID_ARG, "overlapping batch outputs accepted");
+    CHECK(an_gemm_batched(&dev, 0, 0, 2, 2, 4, 1, a, 4, 0, a, 2, 0, 0, an_buf_at(a, 40), 10, 1,
+                          2) == AN_ERR_INVALID_ARG, "overlapping side-by-side outputs accepted");
+    CHECK(an_gemm_batched(&dev, 0, 0, 2, 2, 4, 1, a, 4, 0, a, 2, 0, 0, an_buf_at(a, 40), 10, 2,
+                          2) == AN_OK, "side-by-side outputs refused: %s", an_last_error());
     an_free(&a.mem);
 }
 

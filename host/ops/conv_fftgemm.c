@@ -10,7 +10,7 @@
  *   dx       DX = W DY summed over output channels (a full convolution), kept at (pad, pad);
  *   dw       DW = conj(DY) X summed over images, kept at (0, 0), FKH x FKW of it.
  * A complex product is a real one on split parts, with the images of a chunk (cnt) along the
- * GEMMs' columns and the filters' spectra [Wr | Wi] (kg x 2 cg per group, from fg_filter):
+ * GEMMs' columns and the filters' spectra [Wr | Wi] (kg x 2 cg per group):
  *   forward  [Yr | Yi] = [Wr | Wi] [[Xr, Xi], [Xi, -Xr]]        kg x 2 cnt, summing 2 cg;
  *   dx       [Wr | Wi]^T [DYr | DYi] = [[B00, B01], [B10, B11]]  2 cg x 2 cnt, summing kg, and
  *            DX = (B00 - B11) + i (B01 + B10);
@@ -23,7 +23,7 @@
  * Workspace: [filter spectra, or the weight gradient's, nf 2 k cg][on CPU devices the forward's
  * copy of them packed for the GEMM, per group; at least nf 2 k cg, where both gradients in one
  * call (an_conv_fftgemm_backward) sum the weight gradient's][row-pass planes
- * nf 2 cnt max(c, k), or the weight gradient's shares per frequency column if more][spectra of
+ * nf 2 cnt max(c, k), or the taps' transform tables if more][spectra of
  * the pass's input and output, nf (4 c + 2 k) cnt in all], nf = FN (FN/2 + 1) frequencies. */
 #include "ops/conv_fftgemm.h"
 
@@ -102,12 +102,12 @@ static an_status geom_of(const an_dev *d, const an_conv_shape *s, fg_geom *g) {
     return AN_OK;
 }
 
-/* Floats of the row-pass planes for cnt images, or of the weight gradient's shares per
- * frequency column (fg_filter_grad), if more. */
+/* Floats of the row-pass planes for cnt images, or of the taps' transform tables (fg_taps) and
+ * the filters transposed (fg_wt), if more. */
 static size_t planes_floats(const an_conv_shape *s, const fg_geom *g, size_t cnt) {
     size_t img = g->nf * 2 * cnt * (size_t)g->mx;
-    size_t shares = (size_t)(g->fn / 2 + 1) * s->k * g->cg * s->kh * s->kw;
-    return img > shares ? img : shares;
+    size_t tables = (4 * g->nf + (size_t)s->k * g->cg) * (size_t)s->kh * s->kw;
+    return img > tables ? img : tables;
 }
 
 /* The floats per image of a chunk's planes and spectra (what FG_CHUNK_FWD and _BWD bound). */
@@ -250,12 +250,30 @@ static an_status spectra_t(an_dev *d, const fg_pass *p, const an_conv_shape *s, 
     return AN_OK;
 }
 
-/* The filters' spectra [Wr | Wi] of w into m. */
+/* fg_taps' tables in e: E = cos, -sin of 2 pi (v i + u j) / FN for frequency f = v FH + u
+ * and tap i kw + j (nf x kh kw each), then G, the same weighted for the inverse. */
+static an_status taps_tables(an_dev *d, const fg_pass *p, const an_conv_shape *s, an_buf e) {
+    cl_int4 sh = {{0, 0, 0, 0}};
+    return launch(d, p, "fg_taps", FG_ARGS(OP_VAL(sh), OP_BUF(e)), p->g.nf,
+                  (size_t)s->kh * s->kw, 0);
+}
+
+/* The filters' spectra [Wr | Wi] of w into m, per filter k the GEMMs Er W_k^T and Ei W_k^T
+ * (nf x cg, summing the taps), with the tables in e and after them the filters transposed, taps
+ * as rows (an NN product: as NT it ran 3x longer than the transforms of a batch of 32). */
 static an_status filter_spectra(an_dev *d, const fg_pass *p, const an_conv_shape *s, an_buf w,
-                                an_buf m) {
-    cl_int4 sh = {{p->g.cg, 0, 2 * s->k * p->g.cg, 0}};
-    return launch(d, p, "fg_filter", FG_ARGS(OP_VAL(sh), OP_BUF(w), OP_BUF(m)), (size_t)p->g.cg,
-                  (size_t)s->k, (size_t)(p->g.fn / 2 + 1));
+                                an_buf m, an_buf e) {
+    size_t taps = (size_t)s->kh * s->kw, nf = p->g.nf, cg = (size_t)p->g.cg;
+    size_t kc = (size_t)s->k * cg;
+    an_buf wt = an_buf_at(e, 4 * nf * taps);
+    AN_TRY(taps_tables(d, p, s, e));
+    cl_int4 sh = {{(int)kc, 0, 0, 0}};
+    AN_TRY(launch(d, p, "fg_wt", FG_ARGS(OP_VAL(sh), OP_BUF(w), OP_BUF(wt)), kc, taps, 0));
+    for (size_t part = 0; part < 2; part++)
+        AN_TRY(an_gemm_batched(d, 0, 0, nf, cg, taps, 1.0f, an_buf_at(e, part * nf * taps), taps,
+                               0, wt, kc, cg, 0.0f, an_buf_at(m, part * cg), p->mf, 2 * cg,
+                               (size_t)s->k));
+    return AN_OK;
 }
 
 /* From the spectra sp of cnt images' ch channels (mode 1: rows [Zr | Zi]; 2: the blocks of
@@ -300,7 +318,7 @@ an_status an_conv_fftgemm_forward(an_dev *d, const an_conv_shape *s, an_buf x, a
     fg_pass p;
     AN_TRY(plan(d, s, ws, ws_floats, FG_CHUNK_FWD, &p));
     fg_regions r = regions_of(s, &p, ws, 4 * (size_t)s->c);
-    AN_TRY(filter_spectra(d, &p, s, w, r.m));
+    AN_TRY(filter_spectra(d, &p, s, w, r.m, r.t));
     int pre = p.g.packed && an_gemm_packed_runs(d);
     for (int grp = 0; pre && grp < s->groups; grp++)
         AN_TRY(an_gemm_prepack(d, p.kg, p.cg2, an_buf_at(r.m, grp * p.kg * p.cg2), p.cg2, p.mf,
@@ -360,15 +378,17 @@ static an_status dw_chunk(an_dev *d, const fg_pass *p, const an_conv_shape *s, a
     return AN_OK;
 }
 
-/* dw from its spectra acc: each frequency column's share into t, then their sum. */
+/* dw from its spectra acc, per filter k the GEMMs DWr_k^T Gr + DWi_k^T Gi (cg x kh kw, summing
+ * the frequencies), with the tables in t. */
 static an_status dw_finish(an_dev *d, const fg_pass *p, const an_conv_shape *s, an_buf acc,
                            an_buf t, an_buf dw) {
-    cl_int4 sh = {{p->g.cg, 0, (int)p->mf, s->k}};
-    AN_TRY(launch(d, p, "fg_filter_grad", FG_ARGS(OP_VAL(sh), OP_BUF(acc), OP_BUF(t)),
-                  (size_t)p->g.cg, (size_t)s->k, (size_t)(p->g.fn / 2 + 1)));
-    size_t nw = (size_t)s->k * p->g.cg * s->kh * s->kw;
-    cl_int4 sum = {{(int)nw, p->g.cg, 0, 0}};
-    return launch(d, p, "fg_filter_sum", FG_ARGS(OP_VAL(sum), OP_BUF(t), OP_BUF(dw)), nw, 1, 0);
+    size_t taps = (size_t)s->kh * s->kw, nf = p->g.nf, cg = (size_t)p->g.cg;
+    AN_TRY(taps_tables(d, p, s, t));
+    for (size_t part = 0; part < 2; part++)
+        AN_TRY(an_gemm_batched(d, 1, 0, cg, taps, nf, 1.0f, an_buf_at(acc, part * cg), p->mf,
+                               2 * cg, an_buf_at(t, (2 + part) * nf * taps), taps, 0,
+                               part ? 1.0f : 0.0f, dw, taps, cg * taps, (size_t)s->k));
+    return AN_OK;
 }
 
 an_status an_conv_fftgemm_backward_data(an_dev *d, const an_conv_shape *s, an_buf w, an_buf dy,
@@ -376,7 +396,7 @@ an_status an_conv_fftgemm_backward_data(an_dev *d, const an_conv_shape *s, an_bu
     fg_pass p;
     AN_TRY(plan(d, s, ws, ws_floats, FG_CHUNK_BWD, &p));
     fg_regions r = regions_of(s, &p, ws, 2 * (size_t)s->k);
-    AN_TRY(filter_spectra(d, &p, s, w, r.m));
+    AN_TRY(filter_spectra(d, &p, s, w, r.m, r.t));
     for (int n0 = 0; n0 < s->n; n0 += p.nb) {
         int cnt = s->n - n0 < p.nb ? s->n - n0 : p.nb;
         AN_TRY(spectra(d, &p, an_buf_at(dy, (size_t)n0 * p.kohw), cnt, s->k, p.g.kg, p.oh, p.ow,
@@ -408,7 +428,7 @@ an_status an_conv_fftgemm_backward(an_dev *d, const an_conv_shape *s, an_buf x, 
     fg_pass p;
     AN_TRY(plan(d, s, ws, ws_floats, FG_CHUNK_BWD, &p));
     fg_regions r = regions_of(s, &p, ws, 2 * (size_t)s->k);
-    AN_TRY(filter_spectra(d, &p, s, w, r.m));
+    AN_TRY(filter_spectra(d, &p, s, w, r.m, r.t));
     for (int n0 = 0; n0 < s->n; n0 += p.nb) {
         int cnt = s->n - n0 < p.nb ? s->n - n0 : p.nb;
         AN_TRY(spectra(d, &p, an_buf_at(dy, (size_t)n0 * p.kohw), cnt, s->k, p.g.kg, p.oh, p.ow,

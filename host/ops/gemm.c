@@ -96,11 +96,13 @@ static an_status check_operand(const char *what, an_buf m, size_t rows, size_t c
     return op_check_buf_holds("gemm", what, m, (batch - 1) * stride + extent);
 }
 
-/* The output: an operand whose batch of matrices must not overlap. */
+/* The output: an operand whose batch of matrices must not overlap. They may follow one another
+ * or sit side by side as column blocks of the same rows (stride >= N, all within ldc). */
 static an_status check_output(an_buf C, size_t M, size_t N, size_t ldc, size_t stride,
                               size_t batch) {
     AN_TRY(check_operand("C", C, M, N, ldc, stride, batch));
-    if (batch > 1 && stride < (M - 1) * ldc + N)
+    int side = stride >= N && (batch - 1) * stride + N <= ldc;
+    if (batch > 1 && stride < (M - 1) * ldc + N && !side)
         return an_error(AN_ERR_INVALID_ARG, "gemm: batch stride of C (%zu) overlaps the outputs "
                         "(%zu x %zu, ldc %zu)", stride, M, N, ldc);
     return AN_OK;
