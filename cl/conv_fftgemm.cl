@@ -176,7 +176,7 @@ __kernel void fg_cols_t(int8 d, __global const float *t, uint t_off, __global fl
  * f), and the same times 1 / FN^2, twice for u = 1 .. FN/2 - 1, at 2 NF T and 3 NF T (G: a
  * frequency's share of the inverse at tap t, the half spectrum's missing conjugates counted).
  * T = FKH FKW, NF = FN FH. Global size (NF, T). */
-__kernel void fg_taps(int4 d, __global float *e, uint e_off) {
+__kernel void fg_taps(__global float *e, uint e_off) {
     int f = get_global_id(0), t = get_global_id(1), v = f / FH, u = f % FH;
     int m = (u * (t % FKW) + v * (t / FKW)) & (FN - 1);
     uint nt = (uint)(FN * FH * FKH * FKW);

@@ -456,17 +456,15 @@ an_status an_conv_backward(an_dev *d, const an_conv_shape *s, an_conv_algo a, an
     an_conv_algo r = an_conv_algo_resolve(d, s, a);
     int direct = r == AN_CONV_DIRECT, fft = r == AN_CONV_FFT, m = an_conv_winograd_tile(r);
     int wino = m >= 0, fg = r == AN_CONV_FFTGEMM;
-    int both = fg && dx.mem && dw.mem; /* one pass over dy for the two */
-    if (both) AN_TRY(an_conv_fftgemm_backward(d, s, x, w, dy, dx, dw, ws, ws_floats));
-    if (dx.mem && !both)
+    if (fg) /* one pass over dy for whichever gradients are asked */
+        AN_TRY(an_conv_fftgemm_backward(d, s, x, w, dy, dx, dw, ws, ws_floats));
+    if (dx.mem && !fg)
         AN_TRY(fft      ? an_conv_fft_backward_data(d, s, w, dy, dx, ws, ws_floats)
-               : fg     ? an_conv_fftgemm_backward_data(d, s, w, dy, dx, ws, ws_floats)
                : wino   ? an_conv_winograd_backward_data(d, s, m, w, dy, dx, ws, ws_floats)
                : direct ? backward_data_direct(d, s, w, dy, dx)
                         : im2col_pass(d, s, 1, w, dy, (an_buf){NULL, 0}, dx, ws, ws_floats));
-    if (dw.mem && !both)
+    if (dw.mem && !fg)
         AN_TRY(fft      ? an_conv_fft_backward_weights(d, s, x, dy, dw, ws, ws_floats)
-               : fg     ? an_conv_fftgemm_backward_weights(d, s, x, dy, dw, ws, ws_floats)
                : wino   ? an_conv_winograd_backward_weights(d, s, m, x, dy, dw, ws, ws_floats)
                : direct ? backward_weights_direct(d, s, x, dy, dw)
                         : backward_weights_im2col(d, s, x, dy, dw, &db, ws, ws_floats));

@@ -253,8 +253,7 @@ static an_status spectra_t(an_dev *d, const fg_pass *p, const an_conv_shape *s, 
 /* fg_taps' tables in e: E = cos, -sin of 2 pi (v i + u j) / FN for frequency f = v FH + u
  * and tap i kw + j (nf x kh kw each), then G, the same weighted for the inverse. */
 static an_status taps_tables(an_dev *d, const fg_pass *p, const an_conv_shape *s, an_buf e) {
-    cl_int4 sh = {{0, 0, 0, 0}};
-    return launch(d, p, "fg_taps", FG_ARGS(OP_VAL(sh), OP_BUF(e)), p->g.nf,
+    return launch(d, p, "fg_taps", FG_ARGS(OP_BUF(e)), p->g.nf,
                   (size_t)s->kh * s->kw, 0);
 }
 
@@ -397,6 +396,7 @@ static an_status dw_finish(an_dev *d, const fg_pass *p, const an_conv_shape *s, 
  * m, else in m. */
 static an_status backward(an_dev *d, const an_conv_shape *s, an_buf x, an_buf w, an_buf dy,
                           an_buf dx, an_buf dw, an_buf ws, size_t ws_floats) {
+    if (!dx.mem && !dw.mem) return AN_OK;
     fg_pass p;
     AN_TRY(plan(d, s, ws, ws_floats, FG_CHUNK_BWD, &p));
     fg_regions r = regions_of(s, &p, ws, 2 * (size_t)s->k);

@@ -29,7 +29,8 @@ an_status an_conv_fftgemm_backward_data(an_dev *d, const an_conv_shape *s, an_bu
                                         an_buf dx, an_buf ws, size_t ws_floats);
 an_status an_conv_fftgemm_backward_weights(an_dev *d, const an_conv_shape *s, an_buf x, an_buf dy,
                                            an_buf dw, an_buf ws, size_t ws_floats);
-/* dx and dw in one pass over dy's chunks (the two above transform dy each). */
+/* dx, dw or both, whichever has a buffer, transforming each chunk of dy once for the two (the
+ * two above are this with one of them). */
 an_status an_conv_fftgemm_backward(an_dev *d, const an_conv_shape *s, an_buf x, an_buf w,
                                    an_buf dy, an_buf dx, an_buf dw, an_buf ws, size_t ws_floats);
 
