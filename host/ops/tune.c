@@ -378,6 +378,11 @@ static an_status time_candidate(an_dev *d, const an_conv_shape *s, an_tune_dir d
     r->ms[i] = AN_TUNE_FAILED;
     an_status st = wsf ? an_alloc(d, "tune workspace", wsf * sizeof(float), &wsm) : AN_OK;
     an_buf ws = {wsm, 0};
+    /* The workspace written once before the warm-up, so that the pages' first touch (a fresh
+     * allocation each pass) is not timed: the model's workspace stays allocated, and on a VM
+     * the faults cost fftgemm's large workspace its place among the timed candidates (a
+     * warm-up past TUNE_SLOW_X of the best is all that gets timed). */
+    if (st == AN_OK && wsm) st = an_fill(d, ws, 0.0f, wsf);
     if (st == AN_OK) st = an_fill(d, o, NAN, n);
     if (st == AN_OK) st = an_finish(d);
     /* The warm-up's device time, builds excluded: it can only understate the wall time. */
