@@ -8,6 +8,9 @@ an_add_test(test_conv_fft SOURCES test_conv_fft.c LABELS ops)
 an_add_test(test_conv_fftgemm SOURCES test_conv_fftgemm.c LABELS ops)
 an_add_test(test_conv_winograd SOURCES test_conv_winograd.c LABELS ops TIMEOUT 600)
 an_add_test(test_conv_clblast COMMAND test_conv ARGS --small LABELS ops ENV ALEXNET_GEMM=clblast)
+# the tiles for 8-float vectors (AVX2) whatever the device's width: test_conv runs the device's
+# own, and the oclgrind run below the 16-float ones
+an_add_test(test_conv_vw8 COMMAND test_conv ARGS --small LABELS ops ENV ALEXNET_GEMM_VW=8)
 
 # Under oclgrind: out-of-bounds accesses, data races and API errors are written to the log; a
 # non-empty log, a crash or a failing check fails the test. (--uninitialized is left out: the

@@ -52,7 +52,7 @@ static void explicit_forward(const an_conv_shape *s, conv_case *c, an_buf got, i
     size_t tw = 0, fw = an_conv_forward_workspace_floats(&dev, s, AN_CONV_IM2COL);
     if (!pw && an_conv_tile_runs(&dev)) {
         tile = 1;
-        tw = an_conv_tile_workspace_floats(s);
+        tw = an_conv_tile_workspace_floats(&dev, s);
         CHECK(wsn >= tw, "im2col's workspace (%zu floats) is smaller than the tiled forward's "
               "(%zu)", wsn, tw);
     }
@@ -75,7 +75,7 @@ static void explicit_forward(const an_conv_shape *s, conv_case *c, an_buf got, i
     compare("dw, stored columns", s, AN_CONV_IM2COL, dw, c->dw, c->nw, c->dw_terms);
     DT_FREE(&dx.mem, &dw.mem);
     if (tile) {
-        size_t least = an_conv_tile_min_workspace_floats(s);
+        size_t least = an_conv_tile_min_workspace_floats(&dev, s);
         CHECK_OK(an_fill(&dev, got, NAN, c->ny));
         CHECK_OK(an_conv_forward(&dev, s, AN_CONV_IM2COL, c->bx, c->bw, bb, got, ws, least));
         compare("forward, tiled, least workspace", s, AN_CONV_IM2COL, got, c->y, c->ny,

@@ -250,7 +250,7 @@ static an_status setup_conv(an_model *m, int i, int t) {
     if (!train && tile >= 0)
         pf = an_conv_choice_filter_floats(d, &s, mt->conv[AN_TUNE_FORWARD]);
     else if (!train && an_conv_forward_tiled(d, &s, fa))
-        pf = an_conv_tile_packed_floats(&s);
+        pf = an_conv_tile_packed_floats(d, &s);
     if (pf) {
         AN_TRY(alloc_named(d, md, &md->mem.other, tile >= 0 ? "transformed filters" :
                            "packed filters", l->name, t, pf, &mt->prep_w));

@@ -123,9 +123,9 @@ size_t an_conv_workspace_floats(const an_dev *d, const an_conv_shape *s, an_conv
     size_t need = nb * per, tile = 0;
     if (!is_pointwise(s) && an_conv_tile_runs(d)) { /* the tiled forward of x and dy, and dw */
         an_conv_shape t;
-        tile = an_conv_tile_workspace_floats(s);
-        if (dx_as_forward(s, &t) && w_floats(s) + an_conv_tile_workspace_floats(&t) > tile)
-            tile = w_floats(s) + an_conv_tile_workspace_floats(&t);
+        tile = an_conv_tile_workspace_floats(d, s);
+        if (dx_as_forward(s, &t) && w_floats(s) + an_conv_tile_workspace_floats(d, &t) > tile)
+            tile = w_floats(s) + an_conv_tile_workspace_floats(d, &t);
         if (an_conv_tile_dw_runs(d, s) && an_conv_tile_dw_min_workspace_floats(s) > tile)
             tile = an_conv_tile_dw_min_workspace_floats(s);
     }
@@ -264,7 +264,7 @@ static int forward_gathers(const an_dev *d, const an_conv_shape *s, an_conv_algo
 
 size_t an_conv_forward_workspace_floats(const an_dev *d, const an_conv_shape *s, an_conv_algo a) {
     if (!forward_gathers(d, s, a)) return an_conv_workspace_floats(d, s, a);
-    return an_conv_tile_runs(d) ? an_conv_tile_workspace_floats(s) : 0;
+    return an_conv_tile_runs(d) ? an_conv_tile_workspace_floats(d, s) : 0;
 }
 
 /* y = W cols(x) + b per group (b.mem NULL: no bias), the columns never stored: the tiled
@@ -272,7 +272,7 @@ size_t an_conv_forward_workspace_floats(const an_dev *d, const an_conv_shape *s,
  * minimum, else the GEMM gathering them, all images in one call per group, then the bias. */
 static an_status gathered_forward(an_dev *d, const an_conv_shape *s, an_buf w, an_buf x,
                                   an_buf b, an_buf y, an_buf ws, size_t ws_floats) {
-    if (an_conv_tile_runs(d) && ws_floats >= an_conv_tile_min_workspace_floats(s))
+    if (an_conv_tile_runs(d) && ws_floats >= an_conv_tile_min_workspace_floats(d, s))
         return an_conv_tile_forward(d, s, w, x, b, y, ws, ws_floats);
     size_t ohw = ohw_of(s), ckkg = ckk_of(s) / (size_t)s->groups, kg = (size_t)(s->k / s->groups);
     size_t cg_hw = (size_t)(s->c / s->groups) * s->h * s->w, chw = (size_t)s->c * s->h * s->w;

@@ -12,6 +12,10 @@
 #include "ops/gemm_packed.h"
 #include "ops/opargs.h"
 
+#define TILE8_MR_MIN 4                 /* 8-float vectors: pixels per work-item, at least */
+#define TILE8_MR_MAX 6                 /* and at most: 6 x 2 AVX2 accumulators of 16 */
+#define TILE8_DW_KW_MIN 4              /* 8-float vectors: kernel widths of the tiled dw */
+#define TILE8_DW_KW_MAX 7
 #define TILE_MR_MIN 6                  /* output pixels per work-item, at least */
 #define TILE_MR_MAX 9                  /* and at most (see fwd_mr) */
 #define TILE_NV 2                      /* float16 of output channels per work-item */
@@ -26,9 +30,11 @@
 #define TILE_DW_SLACK 64               /* floats after dyt: a part-filled panel's loads run past */
 #define TILE_WS_CAP ((size_t)4 << 20)  /* floats of padded input per chunk: 16 MB */
 
-int an_conv_tile_runs(const an_dev *d) {
-    return an_gemm_packed_runs(d) && an_gemm_vector_width(d) >= 16;
-}
+int an_conv_tile_runs(const an_dev *d) { return an_gemm_packed_runs(d); }
+
+/* Whether d's vectors hold 16 floats (AVX-512: 32 registers); else 8 (AVX2: 16 registers, a
+ * float16 in two), where the tiles hold half as many accumulators. */
+static int wide(const an_dev *d) { return an_gemm_vector_width(d) >= 16; }
 
 static size_t rows_of(const an_conv_shape *s) {
     return (size_t)(s->c / s->groups) * s->kh * s->kw;
@@ -60,7 +66,8 @@ static int run_length(int ow, int lo, int hi) {
  * channels by up to TILE_MR_MAX pixels. Each input value then feeds 4 FMAs rather than 2:
  * alexnet-owt's conv1 (363 rows, 55 = 11 x 5 pixels per row) ran 0.84x as long (`tools/
  * bench_ab.py`, batch 32, docs/BENCH.md); conv2 (1600 rows) ran 1.3x as long with 64. */
-static int fwd_nv(const an_conv_shape *s) {
+static int fwd_nv(const an_dev *d, const an_conv_shape *s) {
+    if (!wide(d)) return 1;
     int ow = an_conv_ow(s), mr = run_length(ow, TILE_MR_WIDE_MIN, TILE_MR_WIDE);
     return rows_of(s) <= TILE_WIDE_ROWS && (s->k / s->groups) % 64 == 0 && ow % mr == 0
                ? TILE_NV_WIDE
@@ -72,35 +79,37 @@ static int fwd_nv(const an_conv_shape *s) {
  * with 13 x 2 accumulators they spilled to the stack in every row (a quarter of conv3's
  * samples were stack moves in `perf`), and 13-pixel rows (conv3-5) ran 0.80-0.98 times as long
  * in runs of 7 and 6 (docs/BENCH.md); 9 x 2 (conv2's 27 = 3 x 9) ran as fast as 7. */
-static int fwd_mr(const an_conv_shape *s) {
-    return fwd_nv(s) == TILE_NV_WIDE ? run_length(an_conv_ow(s), TILE_MR_WIDE_MIN, TILE_MR_WIDE)
-                                     : run_length(an_conv_ow(s), TILE_MR_MIN, TILE_MR_MAX);
+static int fwd_mr(const an_dev *d, const an_conv_shape *s) {
+    if (!wide(d)) return run_length(an_conv_ow(s), TILE8_MR_MIN, TILE8_MR_MAX);
+    return fwd_nv(d, s) == TILE_NV_WIDE
+               ? run_length(an_conv_ow(s), TILE_MR_WIDE_MIN, TILE_MR_WIDE)
+               : run_length(an_conv_ow(s), TILE_MR_MIN, TILE_MR_MAX);
 }
 
 /* The packed filters: per group, fwd_panels panels of 16 x fwd_nv channels by the group's
  * rows, group_packed_floats floats; packed_floats in all. */
-static size_t fwd_panels(const an_conv_shape *s) {
-    size_t nr = 16 * (size_t)fwd_nv(s);
+static size_t fwd_panels(const an_dev *d, const an_conv_shape *s) {
+    size_t nr = 16 * (size_t)fwd_nv(d, s);
     return ((size_t)(s->k / s->groups) + nr - 1) / nr;
 }
 
-static size_t group_packed_floats(const an_conv_shape *s) {
-    return fwd_panels(s) * 16 * (size_t)fwd_nv(s) * rows_of(s);
+static size_t group_packed_floats(const an_dev *d, const an_conv_shape *s) {
+    return fwd_panels(d, s) * 16 * (size_t)fwd_nv(d, s) * rows_of(s);
 }
 
-static size_t packed_floats(const an_conv_shape *s) {
-    return (size_t)s->groups * group_packed_floats(s);
+static size_t packed_floats(const an_dev *d, const an_conv_shape *s) {
+    return (size_t)s->groups * group_packed_floats(d, s);
 }
 
-size_t an_conv_tile_workspace_floats(const an_conv_shape *s) {
+size_t an_conv_tile_workspace_floats(const an_dev *d, const an_conv_shape *s) {
     size_t per = padded_per_image(s), nb = per ? TILE_WS_CAP / per : 0;
     if (per && nb < 1) nb = 1;
     if (nb > (size_t)s->n) nb = (size_t)s->n;
-    return packed_floats(s) + nb * per;
+    return packed_floats(d, s) + nb * per;
 }
 
-size_t an_conv_tile_min_workspace_floats(const an_conv_shape *s) {
-    return packed_floats(s) + padded_per_image(s);
+size_t an_conv_tile_min_workspace_floats(const an_dev *d, const an_conv_shape *s) {
+    return packed_floats(d, s) + padded_per_image(s);
 }
 
 static void build_opts(const an_conv_shape *s, int mr, int nv, char *opts, size_t n) {
@@ -125,27 +134,29 @@ static an_status pad_input(an_dev *d, const an_conv_shape *s, cl_kernel pad, an_
     return an_launch(d, pad, 2, gws, NULL);
 }
 
-size_t an_conv_tile_packed_floats(const an_conv_shape *s) { return packed_floats(s); }
+size_t an_conv_tile_packed_floats(const an_dev *d, const an_conv_shape *s) {
+    return packed_floats(d, s);
+}
 
 static an_status require_tile(const an_dev *d) {
     if (an_conv_tile_runs(d)) return AN_OK;
-    return an_error(AN_ERR_UNSUPPORTED, "conv: the tiled forward needs a CPU device with "
-                    "16-float vectors (%s)", d->info.name);
+    return an_error(AN_ERR_UNSUPPORTED, "conv: the tiled forward needs a CPU device where the "
+                    "GEMM takes its packed path (%s)", d->info.name);
 }
 
 an_status an_conv_tile_pack_filters(an_dev *d, const an_conv_shape *s, an_buf w, an_buf wp) {
     AN_TRY(require_tile(d));
-    AN_TRY(op_check_buf_fits("conv", "packed filters", wp, packed_floats(s)));
+    AN_TRY(op_check_buf_fits("conv", "packed filters", wp, packed_floats(d, s)));
     char opts[320];
-    build_opts(s, fwd_mr(s), fwd_nv(s), opts, sizeof opts);
+    build_opts(s, fwd_mr(d, s), fwd_nv(d, s), opts, sizeof opts);
     cl_kernel pack;
     AN_TRY(an_kernel(d, "conv_tile", opts, "conv_tile_pack", &pack));
-    size_t kg = (size_t)(s->k / s->groups), rows = rows_of(s), gp = group_packed_floats(s);
+    size_t kg = (size_t)(s->k / s->groups), rows = rows_of(s), gp = group_packed_floats(d, s);
     cl_uint m_ = (cl_uint)kg;
     for (int gi = 0; gi < s->groups; gi++) {
         cl_uint wo = (cl_uint)(w.off + gi * kg * rows), po = (cl_uint)(wp.off + gi * gp);
         AN_TRY(OP_ARGS(pack, OP_VAL(m_), OP_VAL(w.mem), OP_VAL(wo), OP_VAL(wp.mem), OP_VAL(po)));
-        size_t gws[2] = {rows, fwd_panels(s)};
+        size_t gws[2] = {rows, fwd_panels(d, s)};
         AN_TRY(an_launch(d, pack, 2, gws, NULL));
     }
     return AN_OK;
@@ -158,15 +169,15 @@ an_status an_conv_tile_forward_packed(an_dev *d, const an_conv_shape *s, an_buf 
     if (ws_floats < per)
         return an_error(AN_ERR_INVALID_ARG, "conv: workspace of %zu floats is smaller than one "
                         "padded image, %zu", ws_floats, per);
-    AN_TRY(op_check_buf_fits("conv", "packed filters", wp, packed_floats(s)));
+    AN_TRY(op_check_buf_fits("conv", "packed filters", wp, packed_floats(d, s)));
     if (per) AN_TRY(op_check_buf_fits("conv", "workspace", ws, ws_floats));
     char opts[320];
-    int mr = fwd_mr(s), segs = (an_conv_ow(s) + mr - 1) / mr;
-    build_opts(s, mr, fwd_nv(s), opts, sizeof opts);
+    int mr = fwd_mr(d, s), segs = (an_conv_ow(s) + mr - 1) / mr;
+    build_opts(s, mr, fwd_nv(d, s), opts, sizeof opts);
     cl_kernel pad, fwd;
     AN_TRY(an_kernel(d, "conv_tile", opts, "conv_tile_pad", &pad));
     AN_TRY(an_kernel(d, "conv_tile", opts, "conv_tile_forward", &fwd));
-    size_t kg = (size_t)(s->k / s->groups), gp = group_packed_floats(s);
+    size_t kg = (size_t)(s->k / s->groups), gp = group_packed_floats(d, s);
     size_t cg = (size_t)(s->c / s->groups), hw = (size_t)s->h * s->w;
     size_t hpwp = (size_t)(s->h + 2 * s->pad) * (s->w + 2 * s->pad);
     size_t n_out = (size_t)an_conv_oh(s) * an_conv_ow(s);
@@ -181,7 +192,7 @@ an_status an_conv_tile_forward_packed(an_dev *d, const an_conv_shape *s, an_buf 
         size_t x_img = (size_t)s->c * (per ? hpwp : hw);
         size_t tiles = (size_t)an_conv_oh(s) * segs;
         size_t lws[3] = {tiles < TILE_GROUP ? tiles : TILE_GROUP, 1, 1};
-        size_t gws[3] = {an_round_up(tiles, lws[0]), fwd_panels(s), cnt};
+        size_t gws[3] = {an_round_up(tiles, lws[0]), fwd_panels(d, s), cnt};
         for (int gi = 0; gi < s->groups; gi++) {
             cl_uint po = (cl_uint)(wp.off + gi * gp);
             cl_uint xo = (cl_uint)(xc.off + gi * cg * (per ? hpwp : hw));
@@ -200,7 +211,7 @@ an_status an_conv_tile_forward_packed(an_dev *d, const an_conv_shape *s, an_buf 
 an_status an_conv_tile_forward(an_dev *d, const an_conv_shape *s, an_buf w, an_buf x, an_buf b,
                                an_buf y, an_buf ws, size_t ws_floats) {
     AN_TRY(require_tile(d));
-    size_t pf = packed_floats(s), per = padded_per_image(s);
+    size_t pf = packed_floats(d, s), per = padded_per_image(s);
     if (ws_floats < pf + per)
         return an_error(AN_ERR_INVALID_ARG, "conv: workspace of %zu floats is smaller than the "
                         "tiled forward's least, %zu (see an_conv_tile_min_workspace_floats)",
@@ -211,16 +222,21 @@ an_status an_conv_tile_forward(an_dev *d, const an_conv_shape *s, an_buf w, an_b
 }
 
 /* The weight gradient's accumulators: a row of KW taps by NV float16 of channels, within 28 of
- * AVX-512's 32 registers; 64 channels where they fill whole panels of the group, else 32. */
-static int dw_vectors(const an_conv_shape *s) {
+ * AVX-512's 32 registers; 64 channels where they fill whole panels of the group, else 32. With
+ * 8-float vectors 16 channels: KW x 2 of AVX2's 16 registers. */
+static int dw_vectors(const an_dev *d, const an_conv_shape *s) {
     int kg = s->k / s->groups;
+    if (!wide(d)) return 1;
     return s->kw * 4 <= 28 && kg % 64 == 0 ? 4 : 2;
 }
 
-/* Where a row of taps fills at least 16 accumulators: fewer (3x3 kernels: 12) cannot cover the
- * FMAs' latency, and there the tiled gradient lost to the GEMM's (`alexnet tune --train`). */
+/* Where a row of taps fills at least 16 accumulators (8 with 8-float vectors, within 14 of
+ * AVX2's registers): fewer (3x3 kernels: 12) cannot cover the FMAs' latency, and there the
+ * tiled gradient lost to the GEMM's (`alexnet tune --train`). */
 int an_conv_tile_dw_runs(const an_dev *d, const an_conv_shape *s) {
-    return an_conv_tile_runs(d) && s->kw * 2 <= 28 && s->kw * dw_vectors(s) >= 16;
+    if (!an_conv_tile_runs(d)) return 0;
+    if (!wide(d)) return s->kw >= TILE8_DW_KW_MIN && s->kw <= TILE8_DW_KW_MAX;
+    return s->kw * 2 <= 28 && s->kw * dw_vectors(d, s) >= 16;
 }
 
 /* The bias gradient's partial sums per image: one per channel and block of 16 pixels. */
@@ -242,15 +258,14 @@ size_t an_conv_tile_dw_min_workspace_floats(const an_conv_shape *s) {
 an_status an_conv_tile_backward_weights(an_dev *d, const an_conv_shape *s, an_buf x, an_buf dy,
                                         an_buf dw, an_buf db, an_buf ws, size_t ws_floats) {
     if (!an_conv_tile_dw_runs(d, s))
-        return an_error(AN_ERR_UNSUPPORTED, "conv: the tiled weight gradient needs a CPU device "
-                        "with 16-float vectors and a kernel at most 14 wide (%s, %d)",
-                        d->info.name, s->kw);
+        return an_error(AN_ERR_UNSUPPORTED, "conv: the tiled weight gradient does not run for a "
+                        "kernel %d wide on %s (see an_conv_tile_dw_runs)", s->kw, d->info.name);
     size_t per = dw_per_image(s), pad = padded_per_image(s);
     if (ws_floats < per + TILE_DW_SLACK)
         return an_error(AN_ERR_INVALID_ARG, "conv: workspace of %zu floats is smaller than the "
                         "tiled weight gradient's least, %zu", ws_floats, per + TILE_DW_SLACK);
     AN_TRY(op_check_buf_fits("conv", "workspace", ws, ws_floats));
-    int nv = dw_vectors(s), nr = 16 * nv;
+    int nv = dw_vectors(d, s), nr = 16 * nv;
     char opts[320];
     build_opts(s, 1, nv, opts, sizeof opts);
     cl_kernel kpad, kt, kdw, ksum, kdb = NULL;
