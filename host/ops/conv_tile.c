@@ -13,7 +13,8 @@
 #include "ops/opargs.h"
 
 #define TILE8_MR_MIN 4                 /* 8-float vectors: pixels per work-item, at least */
-#define TILE8_MR_MAX 6                 /* and at most: 6 x 2 AVX2 accumulators of 16 */
+#define TILE8_MR_MAX 5                 /* and at most: 10 AVX2 registers of sums (gemm_tile's
+                                        * 12 spilled one, see gemm_packed.c's pick_tile) */
 #define TILE8_DW_KW_MIN 4              /* 8-float vectors: kernel widths of the tiled dw */
 #define TILE8_DW_KW_MAX 7
 #define TILE_MR_MIN 6                  /* output pixels per work-item, at least */

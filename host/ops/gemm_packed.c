@@ -41,9 +41,14 @@ int an_gemm_vector_width(const an_dev *d) {
 
 /* The tile for the device: with 16-float vectors (AVX-512: 32 registers), 12 x 2 float16
  * accumulators, or 8 x 2 where that pads fewer rows of a small M (fc at batch 32: M = 32 is
- * 3 x 12 = 36 rows or 4 x 8); narrower vectors (AVX2: 16 registers, a float16 in two), 6 x 1. */
+ * 3 x 12 = 36 rows or 4 x 8); narrower vectors (AVX2: 16 registers, a float16 in two), 4 x 1:
+ * 8 registers of sums, as many as two FMA pipes of latency 4 keep busy. With 6 x 1 (12 sums,
+ * 2 for B, 1 broadcast) PoCL's compiler spilled one sum to the stack in the inner loop, and
+ * its chain through memory set the pace: 76 GFLOP/s on 1024^3 against 153 with 4 x 1 on an
+ * AVX2 EPYC (`alexnet bench-gemm`); 5 x 1 ran the conv shapes as fast and the fc weight
+ * gradients at two thirds. */
 static tile_shape pick_tile(const an_dev *d, size_t M) {
-    tile_shape t = {6, 1};
+    tile_shape t = {4, 1};
     if (an_gemm_vector_width(d) >= 16) t = (tile_shape){12, 2};
     if (t.mr == 12 && M <= AN_GEMM_SMALL_M && (M + 7) / 8 * 8 < (M + 11) / 12 * 12) t.mr = 8;
     return t;
