@@ -103,10 +103,14 @@ __kernel void conv_tile_forward(uint M, __global const float *restrict wp, uint 
                 }
             }
         }
+        /* one block (conv1's 3 channels): acc = t, so that the compiler need not keep acc's
+         * zeros live beside t (0 + t is not t for t = -0): with 8-float vectors they spilled a
+         * sum of t to the stack inside the loop */
 #pragma unroll
         for (int m = 0; m < MR; m++)
 #pragma unroll
-            for (int q = 0; q < NV; q++) acc[m][q] += t[m][q];
+            for (int q = 0; q < NV; q++)
+                acc[m][q] = CV_CG <= CV_CB ? t[m][q] : acc[m][q] + t[m][q];
     }
     y += y_off + get_global_id(2) * y_bs + (size_t)c0 * CV_OH * CV_OW + i * CV_OW + j0;
     const uint cn = min((uint)NR, M - c0);
